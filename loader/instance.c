@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load and unload whole instances, atomically: everything is built in a
+ * temporary directory under the pin root and renamed into place while the
+ * root is flock()ed, so a reader or a killed loader never sees half of one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "instance.h"
+#include "log.h"
+#include "mounts.h"
+#include "pin_layout.h"
+#include "rodata.h"
+
+#define PBTF_MAGIC 0x46544250 /* "PBTF", see PIN-LAYOUT.md */
+
+static int libbpf_quiet_print(enum libbpf_print_level level, const char *fmt,
+			      va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_silent_print(enum libbpf_print_level level, const char *fmt,
+			       va_list ap)
+{
+	return verbose ? libbpf_quiet_print(level, fmt, ap) : 0;
+}
+
+const char *ctx_opt(const struct load_ctx *ctx, const char *name)
+{
+	const struct tool_opt *o;
+	int i;
+
+	for (i = 0, o = ctx->tool->opts; o && o->name; i++, o++)
+		if (!strcmp(o->name, name))
+			return ctx->vals[i];
+	return NULL;
+}
+
+int ctx_pin_link(struct load_ctx *ctx, struct bpf_link *link,
+		 const char *name)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = path_fmt(path, sizeof(path), "%s/links/%s", ctx->dir, name);
+	if (!err)
+		err = bpf_link__pin(link, path);
+	if (err)
+		p_err("%s: cannot pin link %s: %s", ctx->inst, name,
+		      strerror(-err));
+	else
+		ctx->nr_links++;
+	/* A pinned link outlives this fd: closing it does not detach. */
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* Programs named "<variant>__x" belong to a variant; others always load. */
+static bool prog_in_variant(const char *name, const char *variant)
+{
+	const char *sep = strstr(name, "__");
+
+	if (!sep || !variant)
+		return true;
+	return strlen(variant) == (size_t)(sep - name) &&
+	       !strncmp(name, variant, sep - name);
+}
+
+static int set_option(struct load_ctx *ctx, const char *opt, const char *var,
+		      const char *val, int *exit_code)
+{
+	char why[256];
+	int err;
+
+	err = rodata_set(ctx->obj, var, val, why, sizeof(why));
+	if (err == -ENOENT) {
+		p_err("%s: --%s is not supported by this tool", ctx->inst, opt);
+		*exit_code = EXIT_USAGE;
+	} else if (err) {
+		p_err("%s: --%s: %s", ctx->inst, opt, why);
+		*exit_code = EXIT_USAGE;
+	}
+	return err;
+}
+
+static int configure(struct load_ctx *ctx, const struct load_req *req,
+		     int *exit_code)
+{
+	const struct tool_opt *o;
+	struct bpf_program *prog;
+	int i, err;
+
+	bpf_object__for_each_program(prog, ctx->obj)
+		bpf_program__set_autoload(
+			prog, prog_in_variant(bpf_program__name(prog),
+					      ctx->variant));
+	if (req->pid) {
+		err = set_option(ctx, "pid", "targ_tgid", req->pid, exit_code);
+		if (err)
+			return err;
+		if (kill(atoi(req->pid), 0) && errno == ESRCH) {
+			p_err("%s: --pid %s: no such process", ctx->inst,
+			      req->pid);
+			*exit_code = EXIT_NOENT;
+			return -ESRCH;
+		}
+	}
+	if (req->comm) {
+		err = set_option(ctx, "comm", "targ_comm", req->comm, exit_code);
+		if (err)
+			return err;
+	}
+	for (i = 0, o = ctx->tool->opts; o && o->name; i++, o++) {
+		if (!o->var || !req->vals[i])
+			continue;
+		err = set_option(ctx, o->name, o->var, req->vals[i], exit_code);
+		if (err)
+			return err;
+	}
+	if (ctx->tool->prepare) {
+		err = ctx->tool->prepare(ctx);
+		if (err) {
+			*exit_code = exit_code_for(err);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Open and load, trying the tool's attach variants in order. */
+static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
+			 int *exit_code)
+{
+	const char *const *v = ctx->tool->variants;
+	const char *only[] = { req->variant, NULL };
+	const void *bytes;
+	char name[80];
+	size_t sz;
+	int err = -ENOENT;
+	/* Named like the skeleton, so maps show as "io_bpf.rodata" */
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = name);
+
+	snprintf(name, sizeof(name), "%s_bpf", ctx->tool->name);
+
+	if (req->variant) {
+		for (; v && *v && strcmp(*v, req->variant); v++)
+			;
+		if (!v || !*v) {
+			p_err("%s: --attach %s: no such attach variant",
+			      ctx->inst, req->variant);
+			*exit_code = EXIT_USAGE;
+			return -EINVAL;
+		}
+		v = only;
+	}
+	bytes = ctx->tool->elf_bytes(&sz);
+	do {
+		ctx->variant = v ? *v : NULL;
+		ctx->obj = bpf_object__open_mem(bytes, sz, &oo);
+		if (!ctx->obj) {
+			err = -errno;
+			p_err("%s: cannot open BPF object: %s", ctx->inst,
+			      strerror(errno));
+			*exit_code = EXIT_FAIL;
+			return err;
+		}
+		err = configure(ctx, req, exit_code);
+		if (err)
+			return err;
+		/* Only the last candidate's failure is worth a verifier log. */
+		if (v && v[1])
+			libbpf_set_print(libbpf_silent_print);
+		err = bpf_object__load(ctx->obj);
+		libbpf_set_print(libbpf_quiet_print);
+		if (!err)
+			return 0;
+		p_debug("%s: variant %s does not load: %s", ctx->inst,
+			ctx->variant ?: "-", strerror(-err));
+		bpf_object__close(ctx->obj);
+		ctx->obj = NULL;
+	} while (v && *v && *++v);
+	p_err("%s: cannot load BPF programs%s%s%s: %s%s", ctx->inst,
+	      ctx->variant ? " (attach " : "", ctx->variant ? ctx->variant : "",
+	      ctx->variant ? ")" : "", strerror(-err),
+	      verbose ? "" : " (-v shows the verifier log)");
+	*exit_code = err == -EPERM ? EXIT_PERM : EXIT_FAIL;
+	return err;
+}
+
+static bool map_wanted(const struct bpf_map *map)
+{
+	const char *sec = strrchr(bpf_map__name(map), '.');
+
+	/* Of the internal maps, readers want the config and the counters. */
+	if (bpf_map__is_internal(map))
+		return sec && (!strcmp(sec, ".rodata") || !strcmp(sec, ".bss") ||
+			       !strcmp(sec, ".data"));
+	switch (bpf_map__type(map)) {
+	case BPF_MAP_TYPE_TASK_STORAGE:
+	case BPF_MAP_TYPE_INODE_STORAGE:
+	case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		return false; /* kernel-side state, nothing to read */
+	default:
+		return true;
+	}
+}
+
+/* Internal maps ("io_bpf.rodata") pin by section name without the dot. */
+static const char *map_pin_name(const struct bpf_map *map)
+{
+	const char *name = bpf_map__name(map);
+
+	if (bpf_map__is_internal(map) && strrchr(name, '.'))
+		return strrchr(name, '.') + 1;
+	return name;
+}
+
+static int pin_maps(struct load_ctx *ctx)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, ctx->obj) {
+		if (!map_wanted(map))
+			continue;
+		err = path_fmt(path, sizeof(path), "%s/maps/%s", ctx->dir,
+			       map_pin_name(map));
+		if (!err)
+			err = bpf_obj_pin(bpf_map__fd(map), path);
+		if (err) {
+			err = err < 0 ? err : -errno;
+			p_err("%s: cannot pin map %s: %s", ctx->inst,
+			      map_pin_name(map), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* A frozen array map with the object's BTF, for unprivileged readers. */
+static int pin_btf(struct load_ctx *ctx)
+{
+	const struct btf *btf = bpf_object__btf(ctx->obj);
+	char path[PATH_MAX];
+	__u32 sz, key = 0;
+	const void *raw;
+	__u32 *val = NULL;
+	int fd = -1, err;
+
+	raw = btf ? btf__raw_data(btf, &sz) : NULL;
+	if (!raw) {
+		p_err("%s: the BPF object has no BTF", ctx->inst);
+		return -ENOENT;
+	}
+	val = calloc(1, 8 + sz + 8);
+	if (!val)
+		return -ENOMEM;
+	val[0] = PBTF_MAGIC;
+	val[1] = sz;
+	memcpy(val + 2, raw, sz);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pinsight_btf", 4,
+			    (8 + sz + 7) & ~7U, 1, NULL);
+	if (fd < 0) {
+		err = fd;
+		goto cleanup;
+	}
+	err = bpf_map_update_elem(fd, &key, val, 0);
+	if (!err)
+		err = bpf_map_freeze(fd);
+	if (!err)
+		err = path_fmt(path, sizeof(path), "%s/%s", ctx->dir,
+			       PIN_BTF_NAME);
+	if (!err)
+		err = bpf_obj_pin(fd, path);
+cleanup:
+	if (err)
+		p_err("%s: cannot pin its BTF: %s", ctx->inst, strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	free(val);
+	return err;
+}
+
+static int attach_all(struct load_ctx *ctx)
+{
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	int err;
+
+	if (ctx->tool->attach)
+		return ctx->tool->attach(ctx);
+	bpf_object__for_each_program(prog, ctx->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			p_err("%s: cannot attach %s (%s): %s", ctx->inst,
+			      bpf_program__name(prog),
+			      bpf_program__section_name(prog), strerror(-err));
+			return err;
+		}
+		err = ctx_pin_link(ctx, link, bpf_program__name(prog));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int make_dirs(const char *dir)
+{
+	char sub[PATH_MAX];
+
+	if (mkdir(dir, 0700))
+		return -errno;
+	if (path_fmt(sub, sizeof(sub), "%s/links", dir) || mkdir(sub, 0700))
+		return -errno;
+	if (path_fmt(sub, sizeof(sub), "%s/maps", dir) || mkdir(sub, 0700))
+		return -errno;
+	return 0;
+}
+
+/* Remove an instance tree, undoing link-less attachments first. */
+static int remove_tree(const char *inst, const char *dir)
+{
+	const struct tool *t;
+	char tool[65];
+
+	if (!inst_tool(inst, tool, sizeof(tool)) && (t = tool_find(tool)) &&
+	    t->detach)
+		t->detach(dir);
+	return rm_tree(dir);
+}
+
+/* Under the lock, any temporary is a dead loader's: finish its work. */
+static void clean_stale(void)
+{
+	char path[PATH_MAX], inst[80];
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(pin_root());
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *dash;
+
+		if (strncmp(de->d_name, PIN_TMP_PREFIX, strlen(PIN_TMP_PREFIX)))
+			continue;
+		snprintf(inst, sizeof(inst), "%s",
+			 de->d_name + strlen(PIN_TMP_PREFIX));
+		dash = strrchr(inst, '-');
+		if (dash)
+			*dash = '\0';
+		if (path_fmt(path, sizeof(path), "%s/%s", pin_root(),
+			     de->d_name))
+			continue;
+		p_debug("removing stale %s", path);
+		remove_tree(inst, path);
+	}
+	closedir(d);
+}
+
+static int lock_root(int *exit_code)
+{
+	int fd, err;
+
+	if (geteuid() != 0) {
+		p_err("%s: root is needed to load and pin BPF programs",
+		      pin_root());
+		*exit_code = EXIT_PERM;
+		return -EPERM;
+	}
+	err = ensure_mounts();
+	if (err) {
+		*exit_code = EXIT_PERM;
+		return err;
+	}
+	fd = pin_root_lock();
+	if (fd < 0) {
+		p_err("%s: cannot lock the pin root: %s", pin_root(),
+		      strerror(-fd));
+		*exit_code = EXIT_PERM;
+		return fd;
+	}
+	clean_stale();
+	return fd;
+}
+
+static void print_loaded(const struct load_ctx *ctx, const char *final)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	if (json_output) {
+		printf("{\"instance\":\"%s\",\"path\":\"%s\",\"attach\":\"%s\"}\n",
+		       ctx->inst, final, ctx->variant ?: "");
+		return;
+	}
+	printf("%s: pinned %s%s%s%s\n", ctx->inst, final,
+	       ctx->variant ? " (attach " : "", ctx->variant ?: "",
+	       ctx->variant ? ")" : "");
+	bpf_object__for_each_program(prog, ctx->obj)
+		if (bpf_program__autoload(prog))
+			printf("  prog %-24s %s\n", bpf_program__name(prog),
+			       bpf_program__section_name(prog));
+	bpf_object__for_each_map(map, ctx->obj)
+		if (map_wanted(map))
+			printf("  map  %-24s %s/maps/%s\n", bpf_map__name(map),
+			       final, map_pin_name(map));
+}
+
+int instance_load(const struct load_req *req, int *exit_code)
+{
+	struct load_ctx ctx = { .tool = req->tool, .inst = req->inst };
+	char final[PATH_MAX];
+	struct stat st;
+	int lock, err;
+
+	memcpy(ctx.vals, req->vals, sizeof(ctx.vals));
+	*exit_code = EXIT_FAIL;
+	libbpf_set_print(libbpf_quiet_print);
+	lock = lock_root(exit_code);
+	if (lock < 0)
+		return lock;
+	err = path_fmt(final, sizeof(final), "%s/%s", pin_root(), req->inst);
+	if (!err)
+		err = path_fmt(ctx.dir, sizeof(ctx.dir), "%s/" PIN_TMP_PREFIX
+			       "%s-%d", pin_root(), req->inst, getpid());
+	if (err) {
+		p_err("%s: instance path too long", req->inst);
+		goto cleanup;
+	}
+	if (!req->replace && !stat(final, &st)) {
+		p_err("%s: already loaded at %s (unload it, or use --replace)",
+		      req->inst, final);
+		*exit_code = EXIT_EXISTS;
+		err = -EEXIST;
+		goto cleanup;
+	}
+	err = open_and_load(&ctx, req, exit_code);
+	if (err)
+		goto cleanup;
+	*exit_code = EXIT_FAIL;
+	err = make_dirs(ctx.dir);
+	if (err) {
+		p_err("%s: cannot create %s: %s", req->inst, ctx.dir,
+		      strerror(-err));
+		goto cleanup;
+	}
+	err = pin_maps(&ctx);
+	if (!err)
+		err = pin_btf(&ctx);
+	if (!err)
+		err = attach_all(&ctx);
+	if (err) {
+		*exit_code = err == -EOPNOTSUPP ? EXIT_UNSUPP :
+			     err == -ENOENT	? EXIT_NOENT :
+						  EXIT_FAIL;
+		goto cleanup;
+	}
+	/* The commit point: before it nothing is visible, after it all. */
+	if (renameat2(AT_FDCWD, ctx.dir, AT_FDCWD, final,
+		      req->replace ? RENAME_EXCHANGE : RENAME_NOREPLACE)) {
+		if (errno == ENOENT && req->replace &&
+		    !renameat2(AT_FDCWD, ctx.dir, AT_FDCWD, final,
+			       RENAME_NOREPLACE))
+			goto done;
+		err = -errno;
+		p_err("%s: cannot move into place at %s: %s", req->inst, final,
+		      strerror(errno));
+		goto cleanup;
+	}
+	/* With --replace, ctx.dir now holds the old instance: drop it. */
+done:
+	print_loaded(&ctx, final);
+	*exit_code = EXIT_OK;
+cleanup:
+	remove_tree(req->inst, ctx.dir);
+	bpf_object__close(ctx.obj);
+	close(lock);
+	return err;
+}
+
+/* Refuse to remove a directory that holds what pinsight does not make. */
+static int check_ours(const char *inst, const char *path)
+{
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, "links") ||
+		    !strcmp(de->d_name, "maps") ||
+		    !strcmp(de->d_name, PIN_BTF_NAME))
+			continue;
+		p_err("%s: %s/%s was not made by pinsight; not removing it",
+		      inst, path, de->d_name);
+		err = -EBADMSG;
+		break;
+	}
+	closedir(d);
+	return err;
+}
+
+static int unload_locked(const char *inst, int *exit_code)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int err;
+
+	if (inst_name_check(inst)) {
+		p_err("%s: not a valid instance name", inst);
+		*exit_code = EXIT_USAGE;
+		return -EINVAL;
+	}
+	err = path_fmt(path, sizeof(path), "%s/%s", pin_root(), inst);
+	if (!err)
+		err = path_fmt(tmp, sizeof(tmp), "%s/" PIN_TMP_PREFIX "%s-%d",
+			       pin_root(), inst, getpid());
+	if (err)
+		return err;
+	if (access(path, F_OK)) {
+		p_err("%s: no such instance under %s", inst, pin_root());
+		*exit_code = EXIT_NOENT;
+		return -ENOENT;
+	}
+	err = check_ours(inst, path);
+	if (err) {
+		*exit_code = EXIT_CONTRACT;
+		return err;
+	}
+	if (rename(path, tmp)) {
+		err = -errno;
+		p_err("%s: cannot remove %s: %s", inst, path, strerror(errno));
+		return err;
+	}
+	err = remove_tree(inst, tmp);
+	if (err)
+		p_err("%s: removing %s: %s", inst, tmp, strerror(-err));
+	else
+		printf("%s: unloaded\n", inst);
+	return err;
+}
+
+int instance_unload(const char *inst, int *exit_code)
+{
+	int lock, err;
+
+	*exit_code = EXIT_FAIL;
+	lock = lock_root(exit_code);
+	if (lock < 0)
+		return lock;
+	err = unload_locked(inst, exit_code);
+	if (!err)
+		*exit_code = EXIT_OK;
+	close(lock);
+	return err;
+}
+
+int instance_unload_all(int *exit_code)
+{
+	char **names = NULL, **n;
+	int lock, err, ret = 0;
+
+	*exit_code = EXIT_FAIL;
+	lock = lock_root(exit_code);
+	if (lock < 0)
+		return lock;
+	err = inst_list(&names);
+	if (err < 0) {
+		p_err("%s: cannot list instances: %s", pin_root(),
+		      strerror(-err));
+		goto cleanup;
+	}
+	*exit_code = EXIT_OK;
+	for (n = names; *n; n++) {
+		err = unload_locked(*n, exit_code);
+		if (err)
+			ret = err;
+	}
+	err = ret;
+cleanup:
+	strv_free(names);
+	close(lock);
+	return err;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __LOADER_INSTANCE_H
+#define __LOADER_INSTANCE_H
+
+#include <stdbool.h>
+#include "tools.h"
+
+struct load_req {
+	const struct tool *tool;
+	const char *inst;
+	const char *variant; /* --attach; NULL: first that loads */
+	const char *pid;
+	const char *comm;
+	const char *vals[MAX_TOOL_OPTS];
+	bool replace;
+};
+
+/*
+ * Each returns 0 or -errno after printing what failed; *exit_code says
+ * which documented exit code fits. They take the pin root lock themselves.
+ */
+int instance_load(const struct load_req *req, int *exit_code);
+int instance_unload(const char *inst, int *exit_code);
+int instance_unload_all(int *exit_code);
+
+#endif /* __LOADER_INSTANCE_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef __LOADER_RODATA_H
+#define __LOADER_RODATA_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+
+/* Whether the object's .rodata declares @var. */
+bool rodata_has(struct bpf_object *obj, const char *var);
+/*
+ * Parse @val by @var's BTF type and store it in .rodata before load.
+ * Returns -ENOENT (no such variable), -EINVAL or -ERANGE (bad value); the
+ * caller names the option in its message, this names the cause.
+ */
+int rodata_set(struct bpf_object *obj, const char *var, const char *val,
+	       char *why, size_t why_sz);
+/* Parse "100ms", "2s", "1500" (ns) into nanoseconds. */
+int parse_duration_ns(const char *s, unsigned long long *ns);
+/* Parse "64k", "1G", "4096" into bytes (powers of 1024). */
+int parse_size(const char *s, unsigned long long *v);
+
+#endif /* __LOADER_RODATA_H */

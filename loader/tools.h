@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The loader's tool table. Adding a tool means adding progs/<tool>.bpf.c,
+ * progs/<tool>.h and one entry in tools.c; hooks are only for attach
+ * points bpf_program__attach() cannot do from the section name alone.
+ */
+#ifndef __LOADER_TOOLS_H
+#define __LOADER_TOOLS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+
+#define MAX_TOOL_OPTS 32
+
+/*
+ * An option sets the .rodata variable @var (parsed by its BTF type: ints
+ * accept k/M/G suffixes, and "ms"/"s"-style units when @var ends in _ns;
+ * char arrays take strings; bools take no argument). Options without @var
+ * are for the tool's hooks, which read them with ctx_opt().
+ */
+struct tool_opt {
+	const char *name;
+	const char *arg; /* metavar; NULL for a flag */
+	const char *var;
+	const char *help;
+};
+
+struct load_ctx;
+
+struct tool {
+	const char *name;
+	const char *summary;
+	const void *(*elf_bytes)(size_t *sz);
+	const struct tool_opt *opts; /* NULL-name terminated */
+	/*
+	 * Attach variants in order of preference: programs named
+	 * "<variant>__<name>" load only with their variant; the first one
+	 * that loads wins unless --attach names one.
+	 */
+	const char *const *variants;
+	int (*prepare)(struct load_ctx *ctx); /* after open, before load */
+	int (*attach)(struct load_ctx *ctx); /* NULL: attach by section */
+	/* Undo attachments that have no bpf_link (libxdp, netlink TC). */
+	int (*detach)(const char *inst_dir);
+};
+
+struct load_ctx {
+	const struct tool *tool;
+	struct bpf_object *obj;
+	const char *inst;
+	const char *variant;
+	char dir[PATH_MAX]; /* the temporary instance directory */
+	const char *vals[MAX_TOOL_OPTS]; /* by index in tool->opts */
+	int nr_links;
+};
+
+extern const struct tool tools[];
+const struct tool *tool_find(const char *name);
+/* The value given for the option @name of ctx->tool, or NULL. */
+const char *ctx_opt(const struct load_ctx *ctx, const char *name);
+/* Pin @link as links/<name> in the instance and drop our reference. */
+int ctx_pin_link(struct load_ctx *ctx, struct bpf_link *link,
+		 const char *name);
+
+#endif /* __LOADER_TOOLS_H */

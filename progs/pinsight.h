@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Types and BTF conventions shared by every tool and by the readers.
+ *
+ * Readers learn a map's layout from its BTF, never from this header, so
+ * everything a reader must know about a field is said here by its name or
+ * by a BTF decl tag (see pinned-maps/PIN-LAYOUT.md for the full rules):
+ *   - a field of type struct hist is a log2 histogram; a unit suffix on its
+ *     name (_ns, _us, _bytes) gives its unit;
+ *   - an integer value field is a counter unless tagged __gauge;
+ *   - __metric("ebpf_x") overrides the Prometheus name, __label("x") the
+ *     label name of a key field.
+ */
+#ifndef __PINSIGHT_H
+#define __PINSIGHT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define TASK_COMM_LEN 16
+/* 32 log2 slots: slot k holds [2^k, 2^(k+1)), slot 0 also holds 0, and the
+ * last slot holds everything from 2^31 up (4.3 s in ns, 4 GiB in bytes).
+ */
+#define HIST_SLOTS 32
+
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(btf_decl_tag)
+#define __pinsight_tag(x) __attribute__((btf_decl_tag(x)))
+#endif
+#endif
+#ifndef __pinsight_tag
+#define __pinsight_tag(x)
+#endif
+
+#define __gauge __pinsight_tag("pinsight:gauge")
+#define __metric(name) __pinsight_tag("pinsight:name=" name)
+#define __label(name) __pinsight_tag("pinsight:label=" name)
+
+struct hist {
+	__u64 slots[HIST_SLOTS];
+	__u64 sum; /* sum of the recorded values, for Prometheus _sum */
+};
+
+#endif /* __PINSIGHT_H */
