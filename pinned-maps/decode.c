@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading rows out of maps and fields out of rows. Hash maps are read with
+ * batch lookups (one syscall per batch, not two per entry), arrays by index.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "pinmaps.h"
+
+/* Per-CPU values come as one round_up(value_size, 8) slot per CPU. */
+static size_t raw_value_size(const struct pm_map *m, int ncpu)
+{
+	if (!m->percpu)
+		return m->info.value_size;
+	return (size_t)((m->info.value_size + 7) & ~7U) * ncpu;
+}
+
+static void add_int(void *dst, const void *src, __u32 size)
+{
+	switch (size) {
+	case 1:
+		*(__u8 *)dst += *(const __u8 *)src;
+		break;
+	case 2: {
+		__u16 a, b;
+
+		memcpy(&a, dst, 2);
+		memcpy(&b, src, 2);
+		a += b;
+		memcpy(dst, &a, 2);
+		break;
+	}
+	case 4: {
+		__u32 a, b;
+
+		memcpy(&a, dst, 4);
+		memcpy(&b, src, 4);
+		a += b;
+		memcpy(dst, &a, 4);
+		break;
+	}
+	case 8: {
+		__u64 a, b;
+
+		memcpy(&a, dst, 8);
+		memcpy(&b, src, 8);
+		a += b;
+		memcpy(dst, &a, 8);
+		break;
+	}
+	}
+}
+
+void pm_value_add(const struct pm_schema *s, void *dst, const void *src)
+{
+	const struct pm_field *f;
+	__u32 i;
+	int j;
+
+	for (j = 0; j < s->cnt; j++) {
+		f = &s->fields[j];
+		if (f->kind == PM_K_INT && !f->bit_size) {
+			add_int((char *)dst + f->off,
+				(const char *)src + f->off, f->size);
+		} else if (f->kind == PM_K_HIST) {
+			for (i = 0; i < f->nslots; i++)
+				add_int((char *)dst + f->off + i * 8,
+					(const char *)src + f->off + i * 8, 8);
+			if (f->sum_off >= 0)
+				add_int((char *)dst + f->sum_off,
+					(const char *)src + f->sum_off, 8);
+		}
+		/* strings, enums, addresses: CPU 0's copy stands */
+	}
+}
+
+bool pm_value_is_zero(const struct pm_map *m, const void *value)
+{
+	const unsigned char *p = value;
+	__u32 i;
+
+	for (i = 0; i < m->info.value_size; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* Fold one raw (possibly per-CPU) value into row @row of m->values. */
+static void store_value(struct pm_map *m, __u32 row, const void *raw, int ncpu)
+{
+	size_t stride = (m->info.value_size + 7) & ~7U;
+	void *dst = (char *)m->values + (size_t)row * m->info.value_size;
+	int cpu;
+
+	memcpy(dst, raw, m->info.value_size);
+	if (!m->percpu)
+		return;
+	for (cpu = 1; cpu < ncpu; cpu++)
+		pm_value_add(&m->value, dst, (const char *)raw + cpu * stride);
+}
+
+static int read_array(struct pm_map *m, void *raw, int ncpu)
+{
+	__u32 i;
+
+	for (i = 0; i < m->info.max_entries; i++) {
+		if (bpf_map_lookup_elem(m->fd, &i, raw)) {
+			p_err("%s: lookup of index %u: %s", m->what, i,
+			      strerror(errno));
+			return -errno;
+		}
+		memcpy((char *)m->keys + (size_t)i * m->info.key_size, &i,
+		       m->info.key_size);
+		store_value(m, i, raw, ncpu);
+		m->nrows++;
+	}
+	return 0;
+}
+
+/*
+ * Batch lookup: -EINVAL/-EOPNOTSUPP mean the kernel or map type has no
+ * batch ops (kernels before 5.6, some map kinds); the caller falls back.
+ */
+static int read_hash_batch(struct pm_map *m, void *raw, int ncpu)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t rsz = raw_value_size(m, ncpu);
+	__u64 in_tok = 0, out_tok = 0;
+	__u32 total = 0, count, i;
+	int err;
+
+	do {
+		count = m->info.max_entries - total;
+		err = bpf_map_lookup_batch(
+			m->fd, total ? &in_tok : NULL, &out_tok,
+			(char *)m->keys + (size_t)total * m->info.key_size,
+			(char *)raw + total * rsz, &count, &opts);
+		if (err && errno != ENOENT && !total)
+			return -errno;
+		if (err && errno != ENOENT) {
+			/* entries added since we started may not fit: keep
+			 * what was read, a scrape is a snapshot anyway
+			 */
+			p_debug("%s: batch lookup stopped: %s", m->what,
+				strerror(errno));
+			err = -ENOENT;
+		}
+		total += count;
+		in_tok = out_tok;
+	} while (!err && total < m->info.max_entries);
+	for (i = 0; i < total; i++)
+		store_value(m, i, (char *)raw + i * rsz, ncpu);
+	m->nrows = total;
+	return 0;
+}
+
+static int read_hash_iter(struct pm_map *m, void *raw, int ncpu)
+{
+	__u32 ksz = m->info.key_size, n = 0;
+	void *prev = NULL, *key;
+
+	while (n < m->info.max_entries) {
+		key = (char *)m->keys + (size_t)n * ksz;
+		if (bpf_map_get_next_key(m->fd, prev, key)) {
+			if (errno == ENOENT)
+				break;
+			p_err("%s: next key: %s", m->what, strerror(errno));
+			return -errno;
+		}
+		prev = key;
+		if (bpf_map_lookup_elem(m->fd, key, raw)) {
+			if (errno == ENOENT)
+				continue; /* deleted meanwhile */
+			p_err("%s: lookup: %s", m->what, strerror(errno));
+			return -errno;
+		}
+		store_value(m, n++, raw, ncpu);
+	}
+	m->nrows = n;
+	return 0;
+}
+
+int pm_map_read(struct pm_map *m)
+{
+	int ncpu = 1, err;
+	void *raw = NULL;
+	__u32 n;
+
+	if (!m->decodable) {
+		char buf[32];
+		const char *type =
+			pm_map_type_str(m->info.type, buf, sizeof(buf));
+
+		if (!m->value_type_id) {
+			/* the contract: every map carries its BTF */
+			p_err("%s: %s map without BTF, cannot decode", m->what,
+			      type);
+			return -EPROTO;
+		}
+		p_err("%s: cannot decode a %s map", m->what, type);
+		return -EOPNOTSUPP;
+	}
+	if (m->percpu) {
+		ncpu = libbpf_num_possible_cpus();
+		if (ncpu < 0)
+			return ncpu;
+	}
+	free(m->keys);
+	free(m->values);
+	m->nrows = 0;
+	n = m->info.max_entries ? m->info.max_entries : 1;
+	m->keys = calloc(n, m->info.key_size ? m->info.key_size : 1);
+	m->values = calloc(n, m->info.value_size);
+	/* the hash readers need room for every raw value at once */
+	raw = calloc(m->is_array ? 1 : n, raw_value_size(m, ncpu));
+	if (!m->keys || !m->values || !raw) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (m->is_array) {
+		err = read_array(m, raw, ncpu);
+		goto cleanup;
+	}
+	err = read_hash_batch(m, raw, ncpu);
+	if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUP) {
+		p_debug("%s: no batch lookup (%s), iterating", m->what,
+			strerror(-err));
+		err = read_hash_iter(m, raw, ncpu);
+	} else if (err) {
+		p_err("%s: batch lookup: %s", m->what, strerror(-err));
+	}
+cleanup:
+	free(raw);
+	return err;
+}
+
+int pm_map_count(const struct pm_map *m)
+{
+	__u32 ksz = m->info.key_size;
+	char *a = NULL, *b = NULL;
+	void *prev = NULL;
+	int n = 0, err = 0;
+
+	if (m->is_array)
+		return m->info.max_entries;
+	a = malloc(ksz ? ksz : 1);
+	b = malloc(ksz ? ksz : 1);
+	if (!a || !b) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (!bpf_map_get_next_key(m->fd, prev, a)) {
+		char *t = a;
+
+		n++;
+		a = b;
+		b = t;
+		prev = b;
+	}
+	if (errno != ENOENT)
+		err = -errno;
+cleanup:
+	free(a);
+	free(b);
+	return err ? err : n;
+}
+
+__u64 pm_field_u64(const struct pm_field *f, const void *data)
+{
+	const unsigned char *p = (const unsigned char *)data + f->off;
+	unsigned int shift;
+	__u64 v = 0;
+
+	if (f->bit_size) {
+		unsigned __int128 w = 0;
+
+		p = (const unsigned char *)data + f->bit_off / 8;
+		memcpy(&w, p, (f->bit_off % 8 + f->bit_size + 7) / 8);
+		w >>= f->bit_off % 8;
+		v = (__u64)w;
+		if (f->bit_size < 64)
+			v &= (1ULL << f->bit_size) - 1;
+		shift = 64 - f->bit_size;
+	} else {
+		memcpy(&v, p, f->size <= 8 ? f->size : 8);
+		shift = f->size < 8 ? 64 - f->size * 8 : 0;
+	}
+	if (f->is_signed && shift)
+		v = (__u64)(((__s64)(v << shift)) >> shift);
+	return v;
+}
+
+/* Enumerator name without the prefix all its enumerators share, lowercase:
+ * IO_OP_PREAD64 -> pread64.
+ */
+static int fmt_enum(const struct btf *btf, const struct pm_field *f, __u64 v,
+		    char *buf, size_t sz)
+{
+	const struct btf_type *t = btf__type_by_id(btf, f->type_id);
+	const char *name, *match = NULL, *first = NULL;
+	size_t prefix = 0, i, k;
+	int j, n = btf_vlen(t);
+
+	for (j = 0; j < n; j++) {
+		__u64 ev;
+
+		if (btf_is_enum(t)) {
+			name = btf__name_by_offset(btf,
+						   btf_enum(t)[j].name_off);
+			ev = (__u64)(__s64)btf_enum(t)[j].val;
+			if (!f->is_signed)
+				ev &= 0xffffffffULL;
+		} else {
+			name = btf__name_by_offset(btf,
+						   btf_enum64(t)[j].name_off);
+			ev = btf_enum64_value(&btf_enum64(t)[j]);
+		}
+		if (!first) {
+			first = name;
+			prefix = strlen(name);
+		}
+		for (k = 0; k < prefix && name[k] == first[k]; k++)
+			;
+		prefix = k;
+		if (ev == v && !match)
+			match = name;
+	}
+	if (!match)
+		return snprintf(buf, sz, "%llu", (unsigned long long)v);
+	/* cut back to a word boundary: IO_OP_P(READ/WRITE) -> IO_OP_ */
+	while (prefix && first[prefix - 1] != '_')
+		prefix--;
+	if (n == 1 || !match[prefix])
+		prefix = 0;
+	for (i = 0; match[prefix + i] && i + 1 < sz; i++)
+		buf[i] = tolower((unsigned char)match[prefix + i]);
+	buf[i] = '\0';
+	return 0;
+}
+
+int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
+		 const void *data, char *buf, size_t sz)
+{
+	const unsigned char *p = (const unsigned char *)data + f->off;
+	size_t i, o;
+	__u64 v;
+
+	if (!sz)
+		return -EINVAL;
+	switch (f->kind) {
+	case PM_K_INT:
+		v = pm_field_u64(f, data);
+		snprintf(buf, sz, f->is_signed ? "%lld" : "%llu",
+			 (unsigned long long)v);
+		return 0;
+	case PM_K_ENUM:
+		return fmt_enum(btf, f, pm_field_u64(f, data), buf, sz);
+	case PM_K_STR:
+		for (i = 0, o = 0; i < f->size && p[i] && o + 1 < sz; i++)
+			buf[o++] = (p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
+		buf[o] = '\0';
+		return 0;
+	case PM_K_IP:
+		if (!inet_ntop(f->size == 4 ? AF_INET : AF_INET6, p, buf, sz))
+			return -errno;
+		return 0;
+	case PM_K_HEX:
+		if (f->size <= 8) {
+			snprintf(buf, sz, "0x%llx",
+				 (unsigned long long)pm_field_u64(f, data));
+			return 0;
+		}
+		for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2)
+			snprintf(buf + o, sz - o, "%02x", p[i]);
+		buf[o] = '\0';
+		return 0;
+	case PM_K_HIST: {
+		const __u64 *s = pm_field_slots(f, data);
+		__u64 total = 0;
+
+		for (i = 0; i < f->nslots; i++)
+			total += s[i];
+		snprintf(buf, sz, "%llu", (unsigned long long)total);
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+const __u64 *pm_field_slots(const struct pm_field *f, const void *data)
+{
+	return (const __u64 *)((const char *)data + f->off);
+}
+
+__u64 pm_field_hist_sum(const struct pm_field *f, const void *data)
+{
+	__u64 v = 0;
+
+	if (f->sum_off >= 0)
+		memcpy(&v, (const char *)data + f->sum_off, 8);
+	return v;
+}
+
+bool pm_field_is_metric(const struct pm_field *f)
+{
+	return f->kind == PM_K_INT || f->kind == PM_K_HIST;
+}

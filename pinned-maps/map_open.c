@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opening an instance: its maps read-only, its BTF, and the checks the pin
+ * contract asks for before anything is decoded.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "pin_layout.h"
+#include "pinmaps.h"
+#include "schema.h"
+
+#define PBTF_MAGIC 0x46544250 /* "PBTF" little-endian */
+
+const char *pm_map_type_str(__u32 type, char *buf, size_t sz)
+{
+	const char *s = libbpf_bpf_map_type_str(type);
+
+	if (s)
+		return s;
+	snprintf(buf, sz, "type %u", type);
+	return buf;
+}
+
+/* What kind of bpf object an fd is, from its anon inode name. */
+static const char *bpf_fd_kind(int fd)
+{
+	static char target[64];
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return "unknown";
+	target[n] = '\0';
+	if (!strcmp(target, "anon_inode:bpf-map"))
+		return "map";
+	if (!strcmp(target, "anon_inode:bpf-prog"))
+		return "program";
+	if (!strcmp(target, "anon_inode:bpf_link") ||
+	    !strcmp(target, "anon_inode:bpf-link"))
+		return "link";
+	if (!strncmp(target, "anon_inode:", 11))
+		return target + 11;
+	return target;
+}
+
+/*
+ * The kernel refuses BPF_F_RDONLY for program and link pins (-EINVAL), so
+ * a failed read-only open is retried plainly to say what the pin is.
+ */
+static int open_map_pin(const char *path, const char *what)
+{
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	int fd, err, fd2;
+
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd >= 0) {
+		if (strcmp(bpf_fd_kind(fd), "map")) {
+			p_err("%s: not a map but a bpf %s", what,
+			      bpf_fd_kind(fd));
+			close(fd);
+			return -EPROTO;
+		}
+		return fd;
+	}
+	err = -errno;
+	if (err == -EINVAL) {
+		fd2 = bpf_obj_get(path);
+		if (fd2 >= 0) {
+			p_err("%s: not a map but a bpf %s", what,
+			      bpf_fd_kind(fd2));
+			close(fd2);
+			return -EPROTO;
+		}
+	}
+	p_err("%s: cannot open pin: %s", what, strerror(-err));
+	return err;
+}
+
+/* The btf pin: an array map whose one value is magic, len, raw BTF. */
+static int load_btf_pin(const char *dir, const char *inst, struct btf **out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), key = 0, *hdr;
+	char path[PATH_MAX], what[128];
+	void *val = NULL;
+	int fd, err;
+
+	*out = NULL;
+	snprintf(what, sizeof(what), "%s: %s", inst, PIN_BTF_NAME);
+	err = path_fmt(path, sizeof(path), "%s/%s", dir, PIN_BTF_NAME);
+	if (err)
+		return err;
+	if (access(path, F_OK))
+		return 0; /* optional: maps fall back to their kernel BTF */
+	fd = open_map_pin(path, what);
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err) {
+		err = -errno;
+		p_err("%s: map info: %s", what, strerror(-err));
+		goto cleanup;
+	}
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != 4 ||
+	    info.value_size < 8) {
+		err = -EPROTO;
+		p_err("%s: not a BTF pin (type %u, key %u, value %u bytes)",
+		      what, info.type, info.key_size, info.value_size);
+		goto cleanup;
+	}
+	val = malloc(info.value_size);
+	if (!val) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (bpf_map_lookup_elem(fd, &key, val)) {
+		err = -errno;
+		p_err("%s: lookup: %s", what, strerror(-err));
+		goto cleanup;
+	}
+	hdr = val;
+	if (hdr[0] != PBTF_MAGIC || hdr[1] > info.value_size - 8) {
+		err = -EPROTO;
+		p_err("%s: bad header (magic %#x, length %u of %u bytes)", what,
+		      hdr[0], hdr[1], info.value_size - 8);
+		goto cleanup;
+	}
+	*out = btf__new((char *)val + 8, hdr[1]);
+	if (!*out) {
+		err = -errno;
+		p_err("%s: invalid BTF: %s", what, strerror(-err));
+		*out = NULL;
+	}
+cleanup:
+	free(val);
+	close(fd);
+	return err;
+}
+
+static bool map_type_decodable(__u32 type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool map_type_percpu(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* The contract's size check: the kernel's sizes against the BTF's. */
+static int check_size(const struct pm_map *m, const char *part, __u32 tid,
+		      __u32 size)
+{
+	const struct btf_type *t;
+	char desc[160];
+	__s64 bsz;
+
+	if (!tid)
+		return 0;
+	t = btf__type_by_id(m->btf, tid);
+	if (!t) {
+		p_err("%s: %s type id %u not in its BTF", m->what, part, tid);
+		return -EPROTO;
+	}
+	bsz = btf__resolve_size(m->btf, tid);
+	if (bsz == size)
+		return 0;
+	pm_btf_type_desc(m->btf, tid, desc, sizeof(desc));
+	p_err("%s: %s size %u, but BTF %s is %lld", m->what, part, size, desc,
+	      (long long)bsz);
+	return -EPROTO;
+}
+
+int pm_map_open(const char *path, const char *what, const struct btf *btf,
+		struct pm_map **out)
+{
+	__u32 len = sizeof(struct bpf_map_info);
+	const char *base = strrchr(path, '/');
+	struct pm_map *m;
+	int err;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->fd = -1;
+	snprintf(m->name, sizeof(m->name), "%s", base ? base + 1 : path);
+	snprintf(m->what, sizeof(m->what), "%s", what);
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	m->fd = open_map_pin(path, what);
+	if (m->fd < 0) {
+		err = m->fd;
+		goto cleanup;
+	}
+	if (bpf_obj_get_info_by_fd(m->fd, &m->info, &len)) {
+		err = -errno;
+		p_err("%s: map info: %s", what, strerror(-err));
+		goto cleanup;
+	}
+	m->percpu = map_type_percpu(m->info.type);
+	m->is_array = m->info.type == BPF_MAP_TYPE_ARRAY ||
+		      m->info.type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	m->key_type_id = m->info.btf_key_type_id;
+	m->value_type_id = m->info.btf_value_type_id;
+	/* Maps that are not rows (ring buffers, task storage, stacks) are
+	 * still part of the instance; only decoding them is refused.
+	 */
+	if (!map_type_decodable(m->info.type) || !m->value_type_id) {
+		*out = m;
+		return 0;
+	}
+	if (btf) {
+		m->btf = btf;
+	} else if (m->info.btf_id) {
+		m->own_btf = btf__load_from_kernel_by_id(m->info.btf_id);
+		if (!m->own_btf) {
+			err = -errno;
+			p_err("%s: BTF id %u: %s (no btf pin either)", what,
+			      m->info.btf_id, strerror(-err));
+			goto cleanup;
+		}
+		m->btf = m->own_btf;
+	}
+	err = check_size(m, "key", m->key_type_id, m->info.key_size);
+	if (!err)
+		err = check_size(m, "value", m->value_type_id,
+				 m->info.value_size);
+	if (err)
+		goto cleanup;
+	err = pm_schema_build(m);
+	if (err)
+		goto cleanup;
+	m->decodable = true;
+	*out = m;
+	return 0;
+cleanup:
+	pm_map_close(m);
+	return err;
+}
+
+void pm_map_close(struct pm_map *m)
+{
+	if (!m)
+		return;
+	if (m->fd >= 0)
+		close(m->fd);
+	btf__free(m->own_btf);
+	free(m->key.fields);
+	free(m->value.fields);
+	free(m->keys);
+	free(m->values);
+	free(m);
+}
+
+static int cmp_map(const void *a, const void *b)
+{
+	return strcmp((*(struct pm_map *const *)a)->name,
+		      (*(struct pm_map *const *)b)->name);
+}
+
+static int open_maps(struct pm_instance *in)
+{
+	char path[PATH_MAX], what[NAME_MAX + 100];
+	struct pm_map **nv, *m;
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	err = path_fmt(path, sizeof(path), "%s/maps", in->dir);
+	if (err)
+		return err;
+	d = opendir(path);
+	if (!d) {
+		err = -errno;
+		if (err == -ENOENT)
+			return 0; /* an instance may keep no maps */
+		p_err("%s: maps: %s", in->name, strerror(-err));
+		return err;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		err = path_fmt(path, sizeof(path), "%s/maps/%s", in->dir,
+			       de->d_name);
+		if (err)
+			goto cleanup;
+		snprintf(what, sizeof(what), "%s: maps/%s", in->name,
+			 de->d_name);
+		err = pm_map_open(path, what, in->btf, &m);
+		if (err)
+			goto cleanup;
+		nv = realloc(in->maps, (in->map_cnt + 1) * sizeof(*nv));
+		if (!nv) {
+			pm_map_close(m);
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		in->maps = nv;
+		in->maps[in->map_cnt++] = m;
+	}
+	qsort(in->maps, in->map_cnt, sizeof(*in->maps), cmp_map);
+cleanup:
+	closedir(d);
+	return err;
+}
+
+int pm_instance_open(const char *inst, struct pm_instance **out)
+{
+	struct pm_instance *in;
+	const char *at;
+	int err;
+
+	*out = NULL;
+	if (inst_name_check(inst)) {
+		p_err("%s: not an instance name (<tool> or <tool>@<name>, [A-Za-z0-9_-])",
+		      inst);
+		return -EINVAL;
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	snprintf(in->name, sizeof(in->name), "%s", inst);
+	inst_tool(inst, in->tool, sizeof(in->tool));
+	at = strchr(in->name, '@');
+	in->label = at ? at + 1 : NULL;
+	err = path_fmt(in->dir, sizeof(in->dir), "%s/%s", pin_root(), inst);
+	if (err)
+		goto cleanup;
+	if (access(in->dir, F_OK)) {
+		err = -errno;
+		if (err == -ENOENT)
+			p_err("%s: no such instance under %s", inst,
+			      pin_root());
+		else
+			p_err("%s: %s: %s", inst, in->dir, strerror(-err));
+		goto cleanup;
+	}
+	err = load_btf_pin(in->dir, inst, &in->btf);
+	if (err)
+		goto cleanup;
+	err = open_maps(in);
+	if (err)
+		goto cleanup;
+	*out = in;
+	return 0;
+cleanup:
+	pm_instance_close(in);
+	return err;
+}
+
+void pm_instance_close(struct pm_instance *in)
+{
+	int i;
+
+	if (!in)
+		return;
+	for (i = 0; i < in->map_cnt; i++)
+		pm_map_close(in->maps[i]);
+	free(in->maps);
+	btf__free(in->btf);
+	free(in);
+}
+
+struct pm_map *pm_instance_map(const struct pm_instance *in, const char *name)
+{
+	int i;
+
+	for (i = 0; i < in->map_cnt; i++)
+		if (!strcmp(in->maps[i]->name, name))
+			return in->maps[i];
+	return NULL;
+}
+
+struct pm_map *pm_instance_config(const struct pm_instance *in)
+{
+	return pm_instance_map(in, "rodata");
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libpinmaps: read pinsight's pins (PIN-LAYOUT.md) with no per-tool code.
+ *
+ *   pm_instance_open()   opens <root>/<instance>: every maps/<map> read-only,
+ *                        its BTF (the instance's btf pin, else the kernel's
+ *                        by id), checked against the map's sizes;
+ *   pm_map_read()        reads every entry, per-CPU values summed;
+ *   struct pm_field      one label (key) or metric (value) as the BTF walk
+ *                        found it, with pm_field_*() to read it from a row;
+ *   pm_render_*()        table, JSON (bpftool's "formatted" shape), and
+ *                        Prometheus text exposition;
+ *   pm_list()            instances, programs, maps, config, for both
+ *                        `pinsight list` and `pinsight-load list`.
+ *
+ * Functions return 0 or a negative errno; the ones that open or read pins
+ * print the error (object first, then cause) before returning it.
+ */
+#ifndef __PINMAPS_H
+#define __PINMAPS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include "json_writer.h"
+
+struct btf;
+
+enum pm_unit {
+	PM_UNIT_NONE,
+	PM_UNIT_NS, /* exported in seconds */
+	PM_UNIT_US, /* exported in seconds */
+	PM_UNIT_BYTES,
+};
+
+enum pm_kind {
+	PM_K_INT, /* integer, bool, enum-less scalar: decimal */
+	PM_K_ENUM, /* enumerator name, common prefix dropped, lowercase */
+	PM_K_STR, /* char[]: a string */
+	PM_K_IP, /* pinsight:fmt=ip: __u32 in network order or __u8[16] */
+	PM_K_HEX, /* pinsight:fmt=hex, pointers, and arrays we cannot name */
+	PM_K_HIST, /* struct hist: log2 slots and a sum */
+};
+
+/* One flattened field of a key or value (nested structs joined by '_'). */
+struct pm_field {
+	char name[64];
+	/* pinsight:label= (key) or pinsight:name= (value) override, or "" */
+	char prom[128];
+	enum pm_kind kind;
+	enum pm_unit unit; /* from the name suffix: _ns, _us, _bytes */
+	bool is_signed;
+	bool gauge; /* pinsight:gauge */
+	bool per_pid; /* key field pid/tgid/tid: dropped unless --per-pid */
+	bool local; /* a static variable of a DATASEC: not config, not exported */
+	__u32 off; /* bytes into the key or value */
+	__u32 size; /* bytes; for PM_K_HIST the slots array */
+	__u32 bit_off, bit_size; /* bitfields; bit_size 0 when not one */
+	__u32 type_id; /* resolved type id (the enum for PM_K_ENUM) */
+	__u32 nslots; /* PM_K_HIST */
+	int sum_off; /* PM_K_HIST: offset of the __u64 sum, -1 if none */
+};
+
+struct pm_schema {
+	struct pm_field *fields;
+	int cnt;
+};
+
+struct pm_map {
+	char name[NAME_MAX + 1]; /* the pin's name under maps/ */
+	char what[NAME_MAX + 100]; /* "<instance>: maps/<name>", for messages */
+	char path[PATH_MAX];
+	int fd;
+	struct bpf_map_info info;
+	const struct btf *btf; /* the instance's, or own_btf */
+	struct btf *own_btf;
+	/* a hash or array kind with BTF: pm_map_read() can read it */
+	bool decodable;
+	bool datasec; /* .bss, .data, .rodata: value is a DATASEC of variables */
+	bool percpu;
+	bool is_array;
+	__u32 key_type_id, value_type_id; /* 0 when the map has none */
+	struct pm_schema key, value;
+	/* after pm_map_read(): nrows keys and (summed) values */
+	__u32 nrows;
+	void *keys;
+	void *values;
+};
+
+struct pm_instance {
+	char name[80]; /* "<tool>" or "<tool>@<name>" */
+	char tool[80];
+	const char *label; /* the part after '@', or NULL */
+	char dir[PATH_MAX];
+	struct btf *btf; /* from the btf pin; NULL if absent */
+	struct pm_map **maps; /* sorted by name */
+	int map_cnt;
+};
+
+/* ---- map_open.c ---- */
+
+/* Open <root>/<inst>. -ENOENT (with a message) when there is none. */
+int pm_instance_open(const char *inst, struct pm_instance **out);
+void pm_instance_close(struct pm_instance *in);
+struct pm_map *pm_instance_map(const struct pm_instance *in, const char *name);
+/* The instance's rodata map, or NULL. */
+struct pm_map *pm_instance_config(const struct pm_instance *in);
+/*
+ * Open one map pin read-only and check it against @btf (NULL: the
+ * kernel's BTF by id). @what names it in messages.
+ */
+int pm_map_open(const char *path, const char *what, const struct btf *btf,
+		struct pm_map **out);
+void pm_map_close(struct pm_map *m);
+/* bpf_map_info's type as libbpf spells it ("percpu_hash"), or "type N". */
+const char *pm_map_type_str(__u32 type, char *buf, size_t sz);
+
+/* ---- decode.c ---- */
+
+/* Read every entry into m->keys/m->values (per-CPU values summed). */
+int pm_map_read(struct pm_map *m);
+/* Count entries in use without reading values (hash kinds), or -errno. */
+int pm_map_count(const struct pm_map *m);
+
+static inline const void *pm_row_key(const struct pm_map *m, __u32 i)
+{
+	return (const char *)m->keys + (size_t)i * m->info.key_size;
+}
+
+static inline const void *pm_row_value(const struct pm_map *m, __u32 i)
+{
+	return (const char *)m->values + (size_t)i * m->info.value_size;
+}
+
+/* Whether a value is all zero bytes (unused array slots are skipped). */
+bool pm_value_is_zero(const struct pm_map *m, const void *value);
+/* dst += src field by field (integers and histograms; the rest kept). */
+void pm_value_add(const struct pm_schema *s, void *dst, const void *src);
+
+/* An integer or enum field's value, sign-extended when signed. */
+__u64 pm_field_u64(const struct pm_field *f, const void *data);
+/* A field formatted for a table cell or a label value. */
+int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
+		 const void *data, char *buf, size_t sz);
+/* A histogram field's slots (f->nslots of them) and sum. */
+const __u64 *pm_field_slots(const struct pm_field *f, const void *data);
+__u64 pm_field_hist_sum(const struct pm_field *f, const void *data);
+/* Whether a value field is a metric (a number or a histogram). */
+bool pm_field_is_metric(const struct pm_field *f);
+
+/* ---- hist.c ---- */
+
+/* Factor from the unit to the exported one: 1e-9 for ns, 1 for bytes. */
+double pm_unit_scale(enum pm_unit unit);
+/*
+ * Prometheus `le` of log2 slot @slot of @nslots: (2^(slot+1) - 1) scaled,
+ * the largest integer the slot holds; +Inf for the last slot.
+ */
+double pm_hist_le(unsigned int slot, unsigned int nslots, enum pm_unit unit);
+/* libbpf-tools' print_log2_hist, for every tool's histograms. */
+void pm_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nslots,
+			enum pm_unit unit);
+
+/* ---- render_table.c, render_json.c ---- */
+
+/* One map as a table (rows) or as name = value lines (DATASEC). */
+int pm_render_table(FILE *f, const struct pm_instance *in, struct pm_map *m);
+/* {"map":..,"type":..,"entries":[{"key":..,"value":..}]} like bpftool's
+ * "formatted" objects, with per-CPU values summed into "value".
+ */
+int pm_render_json(json_writer_t *jw, struct pm_map *m);
+/* A typed value as bpftool's btf_dumper prints it. */
+void pm_json_btf_value(json_writer_t *jw, const struct btf *btf, __u32 type_id,
+		       const void *data);
+
+/* ---- render_prom.c ---- */
+
+struct pm_prom;
+
+struct pm_prom *pm_prom_new(bool per_pid);
+/* Add every exported map of an instance (reads them). */
+int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in);
+/* Print all families, each with one HELP/TYPE block. */
+int pm_prom_print(struct pm_prom *p, FILE *f);
+void pm_prom_free(struct pm_prom *p);
+/* The metric name of a value field, before _total/_bucket suffixes. */
+int pm_metric_name(const struct pm_instance *in, const struct pm_map *m,
+		   const struct pm_field *f, char *buf, size_t sz);
+/* The label name of a key field. */
+const char *pm_label_name(const struct pm_field *f);
+
+/* ---- list.c ---- */
+
+/* Every instance: programs, attach points, run stats, maps, config. */
+int pm_list(bool json, bool pretty);
+
+#endif /* __PINMAPS_H */

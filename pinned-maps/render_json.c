@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * JSON rows in the shape of `bpftool map dump -j`'s "formatted" objects, so
+ * a test can compare the two: same member names, char arrays as strings,
+ * enums by enumerator name, DATASECs as {".bss": [{"var": v}]}. One
+ * difference, on purpose: a per-CPU map's entry has the summed "value"
+ * where bpftool lists "values": [{"cpu": N, "value": ...}].
+ */
+#include <ctype.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "pinmaps.h"
+
+static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
+		      __u8 bit_off, __u8 bit_size, const void *data);
+
+static __u64 read_bits(const void *data, __u8 bit_off, __u8 bit_size)
+{
+	unsigned __int128 w = 0;
+	__u64 v;
+
+	memcpy(&w, data, (bit_off + bit_size + 7) / 8);
+	v = (__u64)(w >> bit_off);
+	return bit_size < 64 ? v & ((1ULL << bit_size) - 1) : v;
+}
+
+static void dump_int(json_writer_t *jw, const struct btf_type *t, __u8 bit_off,
+		     __u8 bit_size, const void *data)
+{
+	__u8 enc = btf_int_encoding(t);
+	__s64 sv = 0;
+	__u64 v = 0;
+	int shift;
+
+	if (bit_size || btf_int_bits(t) % 8 || btf_int_offset(t)) {
+		bit_off += btf_int_offset(t);
+		v = read_bits(data, bit_off,
+			      bit_size ? bit_size : btf_int_bits(t));
+		/* bpftool prints bitfields in hex, as strings */
+		jsonw_printf(jw, "\"0x%llx\"", (unsigned long long)v);
+		return;
+	}
+	if (t->size > 8) {
+		/* bpftool prints 128-bit integers as hex strings */
+		const unsigned char *p = data;
+		char buf[40] = "0x";
+		int i, o = 2, started = 0;
+
+		for (i = t->size - 1; i >= 0; i--) {
+			if (!started && !p[i] && i)
+				continue;
+			o += snprintf(buf + o, sizeof(buf) - o,
+				      started ? "%02x" : "%x", p[i]);
+			started = 1;
+		}
+		jsonw_string(jw, buf);
+		return;
+	}
+	memcpy(&v, data, t->size);
+	if (enc & BTF_INT_BOOL) {
+		jsonw_bool(jw, v);
+		return;
+	}
+	if (enc & BTF_INT_SIGNED) {
+		shift = 64 - t->size * 8;
+		sv = shift ? ((__s64)(v << shift)) >> shift : (__s64)v;
+		jsonw_i64(jw, sv);
+		return;
+	}
+	jsonw_u64(jw, v);
+}
+
+static void dump_enum(json_writer_t *jw, const struct btf *btf,
+		      const struct btf_type *t, const void *data)
+{
+	__s64 sv = 0;
+	__u64 v = 0;
+	int i;
+
+	memcpy(&v, data, t->size);
+	if (t->size < 8 && btf_kflag(t)) {
+		int shift = 64 - t->size * 8;
+
+		v = (__u64)(((__s64)(v << shift)) >> shift);
+	}
+	for (i = 0; i < btf_vlen(t); i++) {
+		__u64 ev;
+		__u32 name_off;
+
+		if (btf_is_enum(t)) {
+			ev = (__u64)(__s64)btf_enum(t)[i].val;
+			name_off = btf_enum(t)[i].name_off;
+			if (!btf_kflag(t))
+				ev &= 0xffffffffULL;
+			if (t->size < 8 && !btf_kflag(t))
+				v &= (1ULL << (t->size * 8)) - 1;
+		} else {
+			ev = btf_enum64_value(&btf_enum64(t)[i]);
+			name_off = btf_enum64(t)[i].name_off;
+		}
+		if (ev == v) {
+			jsonw_string(jw, btf__name_by_offset(btf, name_off));
+			return;
+		}
+	}
+	sv = (__s64)v;
+	if (btf_kflag(t))
+		jsonw_i64(jw, sv);
+	else
+		jsonw_u64(jw, v);
+}
+
+/* bpftool's rule: a char (not a typedef of one) array with a NUL and only
+ * printable bytes before it is a string.
+ */
+static bool is_str_array(const struct btf *btf, const struct btf_array *arr,
+			 const char *s)
+{
+	const struct btf_type *e = btf__type_by_id(btf, arr->type);
+	const char *end = s + arr->nelems;
+
+	while (e && btf_is_mod(e))
+		e = btf__type_by_id(btf, e->type);
+	if (!arr->nelems || !e || !btf_is_int(e) || e->size != 1)
+		return false;
+	if (btf_int_encoding(e) != BTF_INT_CHAR &&
+	    strcmp(btf__name_by_offset(btf, e->name_off), "char"))
+		return false;
+	for (; s < end; s++) {
+		if (!*s)
+			return true;
+		if (*s <= 0x1f || *s >= 0x7f)
+			return false;
+	}
+	return false;
+}
+
+static void dump_array(json_writer_t *jw, const struct btf *btf,
+		       const struct btf_type *t, const void *data)
+{
+	const struct btf_array *arr = btf_array(t);
+	__s64 esz = btf__resolve_size(btf, arr->type);
+	__u32 i;
+
+	if (is_str_array(btf, arr, data)) {
+		jsonw_string(jw, data);
+		return;
+	}
+	jsonw_start_array(jw);
+	for (i = 0; i < arr->nelems && esz > 0; i++)
+		dump_type(jw, btf, arr->type, 0, 0,
+			  (const char *)data + i * esz);
+	jsonw_end_array(jw);
+}
+
+static void dump_struct(json_writer_t *jw, const struct btf *btf,
+			const struct btf_type *t, const void *data)
+{
+	const struct btf_member *m = btf_members(t);
+	__u32 bits, bsz;
+	int i;
+
+	jsonw_start_object(jw);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		bits = btf_member_bit_offset(t, i);
+		bsz = btf_member_bitfield_size(t, i);
+		jsonw_name(jw, btf__name_by_offset(btf, m->name_off));
+		dump_type(jw, btf, m->type, bsz ? bits % 8 : 0, bsz,
+			  (const char *)data + bits / 8);
+	}
+	jsonw_end_object(jw);
+}
+
+static void dump_datasec(json_writer_t *jw, const struct btf *btf,
+			 const struct btf_type *t, const void *data)
+{
+	const struct btf_var_secinfo *vsi = btf_var_secinfos(t);
+	const struct btf_type *v;
+	int i;
+
+	jsonw_start_object(jw);
+	jsonw_name(jw, btf__name_by_offset(btf, t->name_off));
+	jsonw_start_array(jw);
+	for (i = 0; i < btf_vlen(t); i++, vsi++) {
+		v = btf__type_by_id(btf, vsi->type);
+		jsonw_start_object(jw);
+		jsonw_name(jw, btf__name_by_offset(btf, v->name_off));
+		dump_type(jw, btf, v->type, 0, 0,
+			  (const char *)data + vsi->offset);
+		jsonw_end_object(jw);
+	}
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+}
+
+static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
+		      __u8 bit_off, __u8 bit_size, const void *data)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_var(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t) {
+		jsonw_null(jw);
+		return;
+	}
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+		dump_int(jw, t, bit_off, bit_size, data);
+		break;
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		if (bit_size)
+			jsonw_printf(jw, "\"0x%llx\"",
+				     (unsigned long long)read_bits(
+					     data, bit_off, bit_size));
+		else
+			dump_enum(jw, btf, t, data);
+		break;
+	case BTF_KIND_PTR: {
+		__u64 p = 0;
+
+		memcpy(&p, data, t->size ? t->size : 8);
+		jsonw_u64(jw, p);
+		break;
+	}
+	case BTF_KIND_ARRAY:
+		dump_array(jw, btf, t, data);
+		break;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		dump_struct(jw, btf, t, data);
+		break;
+	case BTF_KIND_DATASEC:
+		dump_datasec(jw, btf, t, data);
+		break;
+	case BTF_KIND_FLOAT:
+		if (t->size == 4)
+			jsonw_double(jw, *(const float *)data);
+		else if (t->size == 8)
+			jsonw_double(jw, *(const double *)data);
+		else
+			jsonw_null(jw);
+		break;
+	default:
+		jsonw_null(jw);
+	}
+}
+
+void pm_json_btf_value(json_writer_t *jw, const struct btf *btf, __u32 type_id,
+		       const void *data)
+{
+	dump_type(jw, btf, type_id, 0, 0, data);
+}
+
+int pm_render_json(json_writer_t *jw, struct pm_map *m)
+{
+	char tbuf[32];
+	__u32 i;
+
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "map", m->name);
+	jsonw_string_field(jw, "type",
+			   pm_map_type_str(m->info.type, tbuf, sizeof(tbuf)));
+	if (!m->decodable) {
+		/* no rows to show: say so rather than print an empty list */
+		jsonw_bool_field(jw, "decoded", false);
+		jsonw_end_object(jw);
+		return 0;
+	}
+	jsonw_name(jw, "entries");
+	jsonw_start_array(jw);
+	for (i = 0; i < m->nrows; i++) {
+		jsonw_start_object(jw);
+		if (m->key_type_id) {
+			jsonw_name(jw, "key");
+			dump_type(jw, m->btf, m->key_type_id, 0, 0,
+				  pm_row_key(m, i));
+		}
+		jsonw_name(jw, "value");
+		dump_type(jw, m->btf, m->value_type_id, 0, 0,
+			  pm_row_value(m, i));
+		jsonw_end_object(jw);
+	}
+	jsonw_end_array(jw);
+	jsonw_end_object(jw);
+	return 0;
+}

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BTF is the schema: walk a map's key and value types into flat lists of
+ * fields (labels and metrics), reading the conventions of progs/pinsight.h
+ * from decl tags and field names. No per-tool code lives here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include "log.h"
+#include "pinmaps.h"
+#include "schema.h"
+
+#define MAX_DEPTH 8 /* nested structs; deeper ones are not rows anyway */
+
+/* What decl tags say about one member or variable. */
+struct tags {
+	bool gauge;
+	char prom[128];
+	enum { FMT_NONE, FMT_IP, FMT_HEX } fmt;
+};
+
+struct walk {
+	const struct btf *btf;
+	struct pm_schema *s;
+	bool is_key;
+	int err;
+};
+
+void pm_btf_type_desc(const struct btf *btf, __u32 id, char *buf, size_t sz)
+{
+	static const char *const kinds[] = {
+		[BTF_KIND_INT] = "int",	    [BTF_KIND_PTR] = "pointer",
+		[BTF_KIND_ARRAY] = "array", [BTF_KIND_STRUCT] = "struct",
+		[BTF_KIND_UNION] = "union", [BTF_KIND_ENUM] = "enum",
+		[BTF_KIND_FWD] = "fwd",	    [BTF_KIND_TYPEDEF] = "typedef",
+		[BTF_KIND_VAR] = "var",	    [BTF_KIND_DATASEC] = "DATASEC",
+		[BTF_KIND_ENUM64] = "enum",
+	};
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const char *name, *kind = NULL;
+
+	if (!t) {
+		snprintf(buf, sz, "type %u", id);
+		return;
+	}
+	name = btf__name_by_offset(btf, t->name_off);
+	if (btf_kind(t) < sizeof(kinds) / sizeof(kinds[0]))
+		kind = kinds[btf_kind(t)];
+	if (btf_is_int(t))
+		snprintf(buf, sz, "%s", name);
+	else if (name && *name)
+		snprintf(buf, sz, "%s %s", kind ? kind : "type", name);
+	else
+		snprintf(buf, sz, "%s (type %u)", kind ? kind : "type", id);
+}
+
+/* Decl tags on member @comp of type @owner (-1: on the type or var itself). */
+static void read_tags(const struct btf *btf, __u32 owner, int comp,
+		      struct tags *tg)
+{
+	__u32 id, n = btf__type_cnt(btf);
+	const struct btf_type *t;
+	const char *s;
+
+	memset(tg, 0, sizeof(*tg));
+	for (id = 1; id < n; id++) {
+		t = btf__type_by_id(btf, id);
+		if (!btf_is_decl_tag(t) || t->type != owner ||
+		    btf_decl_tag(t)->component_idx != comp)
+			continue;
+		s = btf__name_by_offset(btf, t->name_off);
+		if (!s || strncmp(s, "pinsight:", 9))
+			continue;
+		s += 9;
+		if (!strcmp(s, "gauge"))
+			tg->gauge = true;
+		else if (!strncmp(s, "name=", 5))
+			snprintf(tg->prom, sizeof(tg->prom), "%s", s + 5);
+		else if (!strncmp(s, "label=", 6))
+			snprintf(tg->prom, sizeof(tg->prom), "%s", s + 6);
+		else if (!strcmp(s, "fmt=ip"))
+			tg->fmt = FMT_IP;
+		else if (!strcmp(s, "fmt=hex"))
+			tg->fmt = FMT_HEX;
+		else
+			p_debug("BTF: unknown tag pinsight:%s ignored", s);
+	}
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && !strcmp(s + n - k, suffix);
+}
+
+static enum pm_unit unit_of(const char *name)
+{
+	if (ends_with(name, "_ns"))
+		return PM_UNIT_NS;
+	if (ends_with(name, "_us"))
+		return PM_UNIT_US;
+	if (ends_with(name, "_bytes"))
+		return PM_UNIT_BYTES;
+	return PM_UNIT_NONE;
+}
+
+static const struct btf_type *resolved(const struct btf *btf, __u32 id,
+				       __u32 *rid)
+{
+	int r = btf__resolve_type(btf, id);
+
+	if (r < 0)
+		return NULL;
+	if (rid)
+		*rid = r;
+	return btf__type_by_id(btf, r);
+}
+
+/* A byte-sized integer element: char[], __u8[], __s8[]. */
+static bool is_byte_array(const struct btf *btf, const struct btf_type *t)
+{
+	const struct btf_type *e;
+
+	if (!btf_is_array(t))
+		return false;
+	e = resolved(btf, btf_array(t)->type, NULL);
+	return e && btf_is_int(e) && e->size == 1;
+}
+
+/*
+ * struct hist from progs/pinsight.h, recognized by shape rather than by
+ * id: a struct named "hist" whose "slots" member is an array of 8-byte
+ * integers. Fills the slot count and the offsets (bits) of slots and sum.
+ */
+static bool is_hist(const struct btf *btf, const struct btf_type *t,
+		    __u32 *nslots, __u32 *slots_bits, int *sum_bits)
+{
+	const struct btf_member *m;
+	const struct btf_type *a, *e;
+	const char *name;
+	bool found = false;
+	int i;
+
+	if (!btf_is_struct(t))
+		return false;
+	name = btf__name_by_offset(btf, t->name_off);
+	if (!name || strcmp(name, "hist"))
+		return false;
+	*sum_bits = -1;
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		name = btf__name_by_offset(btf, m->name_off);
+		if (!strcmp(name, "slots")) {
+			a = resolved(btf, m->type, NULL);
+			if (!a || !btf_is_array(a))
+				return false;
+			e = resolved(btf, btf_array(a)->type, NULL);
+			if (!e || !btf_is_int(e) || e->size != 8)
+				return false;
+			*nslots = btf_array(a)->nelems;
+			*slots_bits = btf_member_bit_offset(t, i);
+			found = true;
+		} else if (!strcmp(name, "sum")) {
+			*sum_bits = btf_member_bit_offset(t, i);
+		}
+	}
+	return found && *nslots > 0;
+}
+
+static struct pm_field *add_field(struct walk *w, const char *name)
+{
+	struct pm_field *nv, *f;
+
+	nv = realloc(w->s->fields, (w->s->cnt + 1) * sizeof(*nv));
+	if (!nv) {
+		w->err = -ENOMEM;
+		return NULL;
+	}
+	w->s->fields = nv;
+	f = &nv[w->s->cnt++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->sum_off = -1;
+	return f;
+}
+
+static void walk_type(struct walk *w, __u32 type_id, const char *name,
+		      __u32 bits, __u32 bitfield, const struct tags *tg,
+		      int depth);
+
+static void walk_members(struct walk *w, __u32 id, const struct btf_type *t,
+			 const char *prefix, __u32 bits, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	char sub[sizeof(((struct pm_field *)0)->name)];
+	struct tags tg;
+	const char *mn;
+	int i;
+
+	for (i = 0; i < btf_vlen(t) && !w->err; i++, m++) {
+		mn = btf__name_by_offset(w->btf, m->name_off);
+		/* anonymous structs and unions add no name part */
+		if (!mn || !*mn)
+			snprintf(sub, sizeof(sub), "%s", prefix);
+		else if (!*prefix)
+			snprintf(sub, sizeof(sub), "%s", mn);
+		else
+			snprintf(sub, sizeof(sub), "%s_%s", prefix, mn);
+		read_tags(w->btf, id, i, &tg);
+		walk_type(w, m->type, sub, bits + btf_member_bit_offset(t, i),
+			  btf_member_bitfield_size(t, i), &tg, depth + 1);
+	}
+}
+
+static void walk_type(struct walk *w, __u32 type_id, const char *name,
+		      __u32 bits, __u32 bitfield, const struct tags *tg,
+		      int depth)
+{
+	__u32 id, nslots = 0, slots_bits = 0;
+	const struct btf_type *t;
+	struct pm_field *f;
+	int sum_bits;
+
+	t = resolved(w->btf, type_id, &id);
+	if (!t || depth > MAX_DEPTH)
+		return;
+	if (is_hist(w->btf, t, &nslots, &slots_bits, &sum_bits)) {
+		f = add_field(w, name);
+		if (!f)
+			return;
+		f->kind = PM_K_HIST;
+		f->nslots = nslots;
+		f->off = (bits + slots_bits) / 8;
+		f->size = nslots * 8;
+		f->sum_off = sum_bits < 0 ? -1 : (int)((bits + sum_bits) / 8);
+		goto common;
+	}
+	if (btf_is_composite(t)) {
+		/* a top-level struct's fields carry their own names */
+		walk_members(w, id, t, depth ? name : "", bits, depth);
+		return;
+	}
+	if (!btf_is_int(t) && !btf_is_any_enum(t) && !btf_is_array(t) &&
+	    !btf_is_ptr(t) && !btf_is_float(t))
+		return; /* void, functions: nothing to show */
+	f = add_field(w, name);
+	if (!f)
+		return;
+	f->off = bits / 8;
+	f->size = btf__resolve_size(w->btf, id);
+	if (bitfield) {
+		f->bit_off = bits;
+		f->bit_size = bitfield;
+	}
+	if (btf_is_int(t)) {
+		f->is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+		if (tg->fmt == FMT_IP && t->size == 4)
+			f->kind = PM_K_IP;
+		else if (tg->fmt == FMT_HEX || t->size > 8)
+			f->kind = PM_K_HEX;
+		else
+			f->kind = PM_K_INT;
+	} else if (btf_is_any_enum(t)) {
+		f->is_signed = btf_kflag(t);
+		f->kind = tg->fmt == FMT_HEX ? PM_K_HEX : PM_K_ENUM;
+	} else if (is_byte_array(w->btf, t)) {
+		if (tg->fmt == FMT_IP && (f->size == 4 || f->size == 16))
+			f->kind = PM_K_IP;
+		else if (tg->fmt == FMT_HEX)
+			f->kind = PM_K_HEX;
+		else
+			f->kind = PM_K_STR;
+	} else {
+		/* pointers, floats, arrays of wider elements: bytes in hex */
+		f->kind = PM_K_HEX;
+	}
+common:
+	f->type_id = id;
+	f->gauge = tg->gauge;
+	snprintf(f->prom, sizeof(f->prom), "%s", tg->prom);
+	f->unit = w->is_key ? PM_UNIT_NONE : unit_of(name);
+	f->per_pid = w->is_key &&
+		     (!strcmp(name, "pid") || !strcmp(name, "tgid") ||
+		      !strcmp(name, "tid"));
+}
+
+static int walk_datasec(struct walk *w, const struct btf_type *t)
+{
+	const struct btf_var_secinfo *vsi = btf_var_secinfos(t);
+	const struct btf_type *v;
+	struct tags tg;
+	int i, j, first;
+
+	for (i = 0; i < btf_vlen(t) && !w->err; i++, vsi++) {
+		v = btf__type_by_id(w->btf, vsi->type);
+		if (!v || !btf_is_var(v))
+			continue;
+		read_tags(w->btf, vsi->type, -1, &tg);
+		first = w->s->cnt;
+		walk_type(w, v->type, btf__name_by_offset(w->btf, v->name_off),
+			  vsi->offset * 8, 0, &tg, 0);
+		/* static variables are the program's business, not config */
+		for (j = first; j < w->s->cnt; j++)
+			w->s->fields[j].local = btf_var(v)->linkage ==
+						BTF_VAR_STATIC;
+	}
+	return w->err;
+}
+
+int pm_schema_build(struct pm_map *m)
+{
+	struct walk w = { .btf = m->btf };
+	const struct btf_type *t;
+	struct tags none = {};
+	struct pm_field *f;
+
+	/* keys: internal maps (and some others) have no key type */
+	w.s = &m->key;
+	w.is_key = true;
+	if (m->key_type_id) {
+		walk_type(&w, m->key_type_id, "key", 0, 0, &none, 0);
+	} else if (m->info.key_size && m->info.key_size <= 8) {
+		f = add_field(&w, "key");
+		if (f) {
+			f->kind = PM_K_INT;
+			f->size = m->info.key_size;
+		}
+	}
+	if (w.err)
+		return w.err;
+
+	w.s = &m->value;
+	w.is_key = false;
+	t = resolved(m->btf, m->value_type_id, NULL);
+	if (t && btf_is_datasec(t)) {
+		m->datasec = true;
+		return walk_datasec(&w, t);
+	}
+	/* a value that is not a struct is one metric named after the map */
+	walk_type(&w, m->value_type_id, m->name, 0, 0, &none, 0);
+	return w.err;
+}
