@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pin_layout.h"
+#include "pinsight_helpers.h"
+#include "test_progs.h"
+
+int private_bpffs(void)
+{
+	if (unshare(CLONE_NEWNS))
+		return -errno;
+	/* Keep our mounts from propagating back to the host's namespace. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	/* tracefs may be unmounted on a fresh boot; the loader mounts it too */
+	mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	unsetenv("PINSIGHT_PIN_ROOT");
+	return 0;
+}
+
+const char *out_path(char *buf, size_t sz, const char *name)
+{
+	snprintf(buf, sz, "%s/%s", env_output_dir(), name);
+	return buf;
+}
+
+static int run_bin(char **out, const char *bin, const char *fmt, va_list ap)
+{
+	char args[4096];
+
+	vsnprintf(args, sizeof(args), fmt, ap);
+	return run_cmd(out, "%s/%s %s", env_output_dir(), bin, args);
+}
+
+int loader_run(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = run_bin(out, "pinsight-load", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int reader_run(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = run_bin(out, "pinsight", fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int pin_open(const char *inst, const char *rel)
+{
+	char path[4096];
+	/* Maps open read-only, as readers do; links take no flags. */
+	LIBBPF_OPTS(bpf_obj_get_opts, opts,
+		    .file_flags = strncmp(rel, "maps/", 5) ? 0 : BPF_F_RDONLY);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", pin_root(), inst, rel);
+	fd = bpf_obj_get_opts(path, &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+int map_lookup_sum(int fd, const void *key, void *out, size_t value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int ncpu = 1, cpu, err;
+	__u64 *vals, *sum = out;
+	size_t i, words = value_size / 8;
+
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err)
+		return -errno;
+	if (info.value_size != value_size)
+		return -EINVAL;
+	if (info.type == BPF_MAP_TYPE_PERCPU_HASH ||
+	    info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	    info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+		ncpu = libbpf_num_possible_cpus();
+	vals = calloc(ncpu, (value_size + 7) & ~7UL);
+	if (!vals)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fd, key, vals) ? -errno : 0;
+	memset(out, 0, value_size);
+	for (cpu = 0; !err && cpu < ncpu; cpu++)
+		for (i = 0; i < words; i++)
+			sum[i] += vals[cpu * ((value_size + 7) / 8) + i];
+	free(vals);
+	return err;
+}
+
+void bpf_ids_count(struct bpf_ids *c)
+{
+	__u32 id;
+
+	memset(c, 0, sizeof(*c));
+	for (id = 0; !bpf_prog_get_next_id(id, &id);)
+		c->progs++;
+	for (id = 0; !bpf_map_get_next_id(id, &id);)
+		c->maps++;
+	for (id = 0; !bpf_link_get_next_id(id, &id);)
+		c->links++;
+}
+
+void bpf_ids_settled(struct bpf_ids *c)
+{
+	struct bpf_ids prev;
+	int i, stable = 0;
+
+	/* Stable for 300 ms, within 5 s: RCU frees can take a while. */
+	bpf_ids_count(c);
+	for (i = 0; i < 250 && stable < 15; i++) {
+		usleep(20000);
+		prev = *c;
+		bpf_ids_count(c);
+		stable = memcmp(&prev, c, sizeof(prev)) ? 0 : stable + 1;
+	}
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers for tests that load tools and read their pins. */
+#ifndef __PINSIGHT_HELPERS_H
+#define __PINSIGHT_HELPERS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/*
+ * Move this test into a private mount namespace with a fresh, empty bpffs
+ * on /sys/fs/bpf (and tracefs mounted), so its pins are its own and vanish
+ * with it. Returns 0 or -errno.
+ */
+int private_bpffs(void);
+
+/* "<output dir>/<name>", in a static buffer per call site. */
+const char *out_path(char *buf, size_t sz, const char *name);
+
+/* Run pinsight-load / pinsight with the given arguments (printf-style). */
+int loader_run(char **out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int reader_run(char **out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Open <root>/<inst>/<rel> (e.g. "maps/io_comm"; maps read-only): fd or -errno. */
+int pin_open(const char *inst, const char *rel);
+/*
+ * Look @key up in a (per-CPU or not) map whose values are all __u64s and
+ * add the CPUs' values into @out (@value_size bytes). 0 or -errno.
+ */
+int map_lookup_sum(int fd, const void *key, void *out, size_t value_size);
+
+struct bpf_ids {
+	int progs, maps, links;
+};
+/* Count the kernel's BPF programs, maps and links (as bpftool lists them). */
+void bpf_ids_count(struct bpf_ids *c);
+/*
+ * The same once the counts stop changing: objects are freed after an RCU
+ * grace period, so a count taken right after an unload may still see them.
+ */
+void bpf_ids_settled(struct bpf_ids *c);
+
+#endif /* __PINSIGHT_HELPERS_H */

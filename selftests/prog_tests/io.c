@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io counts exactly: iogen makes a known number of each call under a comm
+ * of our choosing, and every counter and histogram total must match.
+ */
+#include <bpf/bpf.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "io.h"
+#include "pinsight_helpers.h"
+#include "test_progs.h"
+
+struct op_counts {
+	struct io_comm_val comm[IO_OP_NR]; /* io_comm: per command */
+	struct io_proc_val proc[IO_OP_NR]; /* io_proc: summed over tgids */
+	__u64 hist_total[IO_OP_NR];
+	int tgids; /* distinct tgids seen under the comm */
+};
+
+/* Sum everything the io instance @inst holds for @comm. */
+static int read_counts(const char *inst, const char *comm,
+		       struct op_counts *c)
+{
+	struct io_proc_key key, next, *prev = NULL;
+	struct io_comm_key ck = {};
+	__u32 last_tgid = 0;
+	int pfd, cfd, op, i, err = 0;
+
+	memset(c, 0, sizeof(*c));
+	pfd = pin_open(inst, "maps/io_proc");
+	cfd = pin_open(inst, "maps/io_comm");
+	if (pfd < 0 || cfd < 0) {
+		err = pfd < 0 ? pfd : cfd;
+		goto cleanup;
+	}
+	while (!bpf_map_get_next_key(pfd, prev, &next)) {
+		struct io_proc_val v;
+
+		key = next;
+		prev = &key;
+		if (strcmp(key.comm, comm) || key.op >= IO_OP_NR)
+			continue;
+		err = map_lookup_sum(pfd, &key, &v, sizeof(v));
+		if (err)
+			goto cleanup;
+		c->proc[key.op].ops += v.ops;
+		c->proc[key.op].bytes += v.bytes;
+		c->proc[key.op].errors += v.errors;
+		if (key.tgid != last_tgid)
+			c->tgids++;
+		last_tgid = key.tgid;
+	}
+	snprintf(ck.comm, sizeof(ck.comm), "%s", comm);
+	for (op = 0; op < IO_OP_NR; op++) {
+		ck.op = op;
+		if (map_lookup_sum(cfd, &ck, &c->comm[op], sizeof(c->comm[op])))
+			continue; /* no calls of this op */
+		for (i = 0; i < HIST_SLOTS; i++)
+			c->hist_total[op] += c->comm[op].duration_ns.slots[i];
+	}
+cleanup:
+	if (pfd >= 0)
+		close(pfd);
+	if (cfd >= 0)
+		close(cfd);
+	return err;
+}
+
+static void check_exact(const char *variant)
+{
+	const long n = 50, size = 100, fail = 3;
+	struct op_counts c;
+	char comm[16];
+	int op, err;
+
+	snprintf(comm, sizeof(comm), "io-%s-%d", variant, getpid() % 10000);
+	err = loader_run(NULL, "io --comm %s --attach %s", comm, variant);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count %ld --size %ld --fail %ld",
+		      env_output_dir(), comm, n, size, fail);
+	ASSERT_EQ(err, 0, "iogen");
+	err = read_counts("io", comm, &c);
+	if (!ASSERT_OK(err, "read_counts"))
+		goto cleanup;
+	ASSERT_EQ(c.tgids, 1, "one process");
+	for (op = 0; op < IO_OP_NR; op++) {
+		bool fails = op == IO_OP_READ || op == IO_OP_WRITE;
+
+		ASSERT_EQ(c.comm[op].ops, n + (fails ? fail : 0), "ops");
+		ASSERT_EQ(c.comm[op].bytes, n * size, "bytes");
+		ASSERT_EQ(c.comm[op].errors, fails ? fail : 0, "errors");
+		ASSERT_EQ(c.hist_total[op], c.comm[op].ops, "histogram count");
+		ASSERT_GT(c.comm[op].duration_ns.sum, 0, "histogram sum");
+		ASSERT_EQ(c.proc[op].ops, c.comm[op].ops, "per-process ops");
+		ASSERT_EQ(c.proc[op].bytes, c.comm[op].bytes, "per-process bytes");
+		ASSERT_EQ(c.proc[op].errors, c.comm[op].errors,
+			  "per-process errors");
+	}
+cleanup:
+	loader_run(NULL, "unload io");
+}
+
+/* Reads of a 20 ms timerfd land in slot 24: [2^24, 2^25) ns = [16.8, 33.6) ms */
+static void check_latency(void)
+{
+	char comm[16], *out = NULL, line[256];
+	struct op_counts c;
+	int err;
+
+	snprintf(comm, sizeof(comm), "io-lat-%d", getpid() % 10000);
+	err = loader_run(NULL, "io --comm %s", comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 10 --slow 3 --slow-ms 20",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "iogen");
+	err = read_counts("io", comm, &c);
+	if (!ASSERT_OK(err, "read_counts"))
+		goto cleanup;
+	ASSERT_EQ(c.comm[IO_OP_READ].duration_ns.slots[24], 3, "slow reads in slot 24");
+	ASSERT_EQ(c.hist_total[IO_OP_READ], 13, "reads");
+	ASSERT_GE(c.comm[IO_OP_READ].duration_ns.sum, 3 * 20000000ULL, "sum >= 60 ms");
+
+	/* The same readings through Prometheus: le is the slot's largest value */
+	err = reader_run(&out, "metrics");
+	if (!ASSERT_EQ(err, 0, "pinsight metrics"))
+		goto cleanup;
+	snprintf(line, sizeof(line),
+		 "ebpf_io_duration_seconds_bucket{service=\"%s\",op=\"read\",le=\"0.016777215\"} 10\n",
+		 comm);
+	ASSERT_HAS_SUBSTR(out, line, "fast reads below 2^24-1 ns");
+	snprintf(line, sizeof(line),
+		 "ebpf_io_duration_seconds_bucket{service=\"%s\",op=\"read\",le=\"0.033554431\"} 13\n",
+		 comm);
+	ASSERT_HAS_SUBSTR(out, line, "slow reads at or below 2^25-1 ns");
+	snprintf(line, sizeof(line),
+		 "ebpf_io_duration_seconds_count{service=\"%s\",op=\"read\"} 13\n",
+		 comm);
+	ASSERT_HAS_SUBSTR(out, line, "_count");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload io");
+}
+
+/* --pid: another process with the same comm is not counted. */
+static void check_pid_filter(void)
+{
+	char comm[16], cmd[512];
+	struct op_counts c;
+	pid_t pid;
+	int err, status;
+
+	snprintf(comm, sizeof(comm), "io-pid-%d", getpid() % 10000);
+	snprintf(cmd, sizeof(cmd),
+		 "sleep 1; exec %s/workloads/iogen --comm %s --count 7 >/dev/null",
+		 env_output_dir(), comm);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, NULL);
+		_exit(127);
+	}
+	if (!ASSERT_GT(pid, 0, "fork"))
+		return;
+	err = loader_run(NULL, "io --pid %d", pid);
+	ASSERT_EQ(err, 0, "load --pid");
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "other iogen");
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "target iogen");
+	err = read_counts("io", comm, &c);
+	if (ASSERT_OK(err, "read_counts")) {
+		ASSERT_EQ(c.tgids, 1, "only the target");
+		ASSERT_EQ(c.proc[IO_OP_PREAD64].ops, 7, "target's preads");
+	}
+	loader_run(NULL, "unload io");
+}
+
+/* --comm: a process under another comm is not counted. */
+static void check_comm_filter(void)
+{
+	char comm[16], other[16];
+	struct op_counts c;
+	int err;
+
+	snprintf(comm, sizeof(comm), "io-cA-%d", getpid() % 10000);
+	snprintf(other, sizeof(other), "io-cB-%d", getpid() % 10000);
+	err = loader_run(NULL, "io --comm %s", comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	run_cmd(NULL, "%s/workloads/iogen --comm %s --count 4", env_output_dir(),
+		comm);
+	run_cmd(NULL, "%s/workloads/iogen --comm %s --count 4", env_output_dir(),
+		other);
+	read_counts("io", comm, &c);
+	ASSERT_EQ(c.comm[IO_OP_WRITEV].ops, 4, "target counted");
+	read_counts("io", other, &c);
+	ASSERT_EQ(c.comm[IO_OP_WRITEV].ops, 0, "other comm not counted");
+	loader_run(NULL, "unload io");
+}
+
+void test_io(void)
+{
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	if (test__start_subtest("exact_counts_raw_tp"))
+		check_exact("raw");
+	if (test__start_subtest("exact_counts_tracepoint"))
+		check_exact("tp");
+	if (test__start_subtest("latency_buckets"))
+		check_latency();
+	if (test__start_subtest("pid_filter"))
+		check_pid_filter();
+	if (test__start_subtest("comm_filter"))
+		check_comm_filter();
+}
