@@ -27,7 +27,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(OUTPUT)/%.o)
 LIB := $(OUTPUT)/libpinmaps.a
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard loader/*.c))
 READER_OBJS := $(OUTPUT)/pinned-maps/pinsight.o
-TEST_SRCS := selftests/test_progs.c $(wildcard selftests/prog_tests/*.c)
+TEST_SRCS := $(wildcard selftests/*.c) $(wildcard selftests/prog_tests/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OUTPUT)/%.o)
 WORKLOADS := $(patsubst selftests/workloads/%.c,$(OUTPUT)/workloads/%,\
 	$(wildcard selftests/workloads/*.c))

@@ -37,6 +37,9 @@ static int libbpf_silent_print(enum libbpf_print_level level, const char *fmt,
 	return verbose ? libbpf_quiet_print(level, fmt, ap) : 0;
 }
 
+/* Set while probing: a failure to load is then an answer, not an error. */
+static bool probing;
+
 const char *ctx_opt(const struct load_ctx *ctx, const char *name)
 {
 	const struct tool_opt *o;
@@ -183,7 +186,8 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 		if (v && v[1])
 			libbpf_set_print(libbpf_silent_print);
 		err = bpf_object__load(ctx->obj);
-		libbpf_set_print(libbpf_quiet_print);
+		libbpf_set_print(probing ? libbpf_silent_print :
+					   libbpf_quiet_print);
 		if (!err)
 			return 0;
 		p_debug("%s: variant %s does not load: %s", ctx->inst,
@@ -191,11 +195,29 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 		bpf_object__close(ctx->obj);
 		ctx->obj = NULL;
 	} while (v && *v && *++v);
+	if (probing)
+		return err;
 	p_err("%s: cannot load BPF programs%s%s%s: %s%s", ctx->inst,
 	      ctx->variant ? " (attach " : "", ctx->variant ? ctx->variant : "",
 	      ctx->variant ? ")" : "", strerror(-err),
 	      verbose ? "" : " (-v shows the verifier log)");
 	*exit_code = err == -EPERM ? EXIT_PERM : EXIT_FAIL;
+	return err;
+}
+
+int tool_probe(const struct tool *t, const char **variant)
+{
+	struct load_ctx ctx = { .tool = t, .inst = t->name };
+	struct load_req req = { .tool = t, .inst = t->name };
+	int code, err;
+
+	probing = true;
+	libbpf_set_print(libbpf_silent_print);
+	err = open_and_load(&ctx, &req, &code);
+	libbpf_set_print(libbpf_quiet_print);
+	probing = false;
+	*variant = ctx.variant;
+	bpf_object__close(ctx.obj);
 	return err;
 }
 

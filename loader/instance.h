@@ -22,5 +22,10 @@ struct load_req {
 int instance_load(const struct load_req *req, int *exit_code);
 int instance_unload(const char *inst, int *exit_code);
 int instance_unload_all(int *exit_code);
+/*
+ * Open and load @t with default options, attach nothing, pin nothing:
+ * which attach variant would this kernel take? 0 and *variant, or -errno.
+ */
+int tool_probe(const struct tool *t, const char **variant);
 
 #endif /* __LOADER_INSTANCE_H */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "doctor.h"
 #include "instance.h"
 #include "log.h"
 #include "pin_layout.h"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 		"                     [--attach VARIANT] [--replace] [TOOL OPTIONS]\n"
 		"       pinsight-load [-j|-p] list\n"
 		"       pinsight-load unload INSTANCE... | --all\n"
+		"       pinsight-load [-j|-p] doctor\n"
 		"       pinsight-load TOOL --help\n\n"
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
 		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n\n"
@@ -146,14 +148,20 @@ static int cmd_unload(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct tool *t;
+	bool pretty = false;
 	int opt;
 
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+
 	prog_name = "pinsight-load";
-	while ((opt = getopt(argc, argv, "+vjph")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+vjph", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'v': verbose = true; break;
 		case 'p': /* fall through: pretty implies JSON */
-		case 'j': json_output = true; pm_json_pretty = opt == 'p'; break;
+		case 'j': json_output = true; pretty |= opt == 'p'; break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -169,7 +177,9 @@ int main(int argc, char **argv)
 	argv += optind;
 	argc -= optind;
 	if (!strcmp(argv[0], "list"))
-		return pm_list(json_output);
+		return exit_code_for(pm_list(json_output, pretty));
+	if (!strcmp(argv[0], "doctor"))
+		return cmd_doctor(pretty);
 	if (!strcmp(argv[0], "unload"))
 		return cmd_unload(argc, argv);
 	if (!strcmp(argv[0], "help")) {

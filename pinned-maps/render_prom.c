@@ -370,6 +370,17 @@ cleanup:
 	return err;
 }
 
+/* A map keyed by pid, tgid or tid holds per-process detail. */
+static bool map_per_pid(const struct pm_map *m)
+{
+	int i;
+
+	for (i = 0; !m->datasec && i < m->key.cnt; i++)
+		if (m->key.fields[i].per_pid)
+			return true;
+	return false;
+}
+
 int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in)
 {
 	struct pm_map *m;
@@ -379,6 +390,14 @@ int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in)
 		m = in->maps[i];
 		/* rodata is the configuration, shown by list/show only */
 		if (!m->decodable || !strcmp(m->name, "rodata"))
+			continue;
+		/*
+		 * Per-process maps are exported only on request: a pid label
+		 * is unbounded, and an LRU map that evicts dead processes
+		 * would make sums over it go down. Tools keep their
+		 * aggregates in maps without a pid key.
+		 */
+		if (map_per_pid(m) && !p->per_pid)
 			continue;
 		err = add_map(p, in, m);
 		/* one unreadable map must not hide the others from a scrape */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * io: ops, bytes and errors per process and a latency histogram per command
- * for read, write, pread64, pwrite64, readv and writev.
+ * io: ops, bytes, errors and a latency histogram per command (io_comm), and
+ * ops, bytes, errors per process (io_proc), for read, write, pread64,
+ * pwrite64, readv and writev.
  *
  * Two attach variants, chosen at load (pinsight-load io --attach):
  *   raw: raw_tp sys_enter/sys_exit. Fires on every syscall but costs ~70 ns
@@ -36,21 +37,21 @@ struct {
 } io_start SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 10240);
-	__type(key, struct io_key);
-	__type(value, struct io_stats);
-} io_stats SEC(".maps");
+	__type(key, struct io_proc_key);
+	__type(value, struct io_proc_val);
+} io_proc SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct io_lat_key);
-	__type(value, struct io_lat);
-} io_latency SEC(".maps");
+	__uint(max_entries, 4096);
+	__type(key, struct io_comm_key);
+	__type(value, struct io_comm_val);
+} io_comm SEC(".maps");
 
-static const struct io_stats zero_stats ZERO_SEC;
-static const struct io_lat zero_lat ZERO_SEC;
+static const struct io_proc_val zero_proc ZERO_SEC;
+static const struct io_comm_val zero_comm ZERO_SEC;
 
 static __always_inline int io_enter(enum io_op op)
 {
@@ -72,11 +73,11 @@ static __always_inline int io_enter(enum io_op op)
 
 static __always_inline int io_exit(long ret)
 {
-	struct io_lat_key lkey = {};
-	struct io_key key = {};
+	struct io_comm_key ckey = {};
+	struct io_proc_key pkey = {};
 	struct io_start *start;
-	struct io_stats *st;
-	struct io_lat *lat;
+	struct io_proc_val *pv;
+	struct io_comm_val *cv;
 	__u64 ts, delta;
 
 	/* Cheap for tasks we never saw: their task has no storage at all. */
@@ -88,23 +89,29 @@ static __always_inline int io_exit(long ret)
 	start->ts = 0;
 	delta = bpf_ktime_get_ns() - ts;
 
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
-	key.op = start->op;
-	st = lookup_or_init(&io_stats, &key, &zero_stats);
-	if (st) {
-		st->ops++;
+	bpf_get_current_comm(ckey.comm, sizeof(ckey.comm));
+	ckey.op = start->op;
+	cv = lookup_or_init(&io_comm, &ckey, &zero_comm);
+	if (cv) {
+		cv->ops++;
 		if (ret < 0)
-			st->errors++;
+			cv->errors++;
 		else
-			st->bytes += ret;
+			cv->bytes += ret;
+		hist_add(&cv->duration_ns, delta);
 	}
 
-	__builtin_memcpy(lkey.comm, key.comm, sizeof(lkey.comm));
-	lkey.op = key.op;
-	lat = lookup_or_init(&io_latency, &lkey, &zero_lat);
-	if (lat)
-		hist_add(&lat->duration_ns, delta);
+	__builtin_memcpy(pkey.comm, ckey.comm, sizeof(pkey.comm));
+	pkey.tgid = bpf_get_current_pid_tgid() >> 32;
+	pkey.op = ckey.op;
+	pv = lookup_or_init(&io_proc, &pkey, &zero_proc);
+	if (pv) {
+		pv->ops++;
+		if (ret < 0)
+			pv->errors++;
+		else
+			pv->bytes += ret;
+	}
 	return 0;
 }
 

@@ -15,26 +15,32 @@ enum io_op {
 	IO_OP_NR,
 };
 
-/* Per process: exact counts. Keyed by tgid so a thread pool sums up. */
-struct io_key {
+/*
+ * io_proc: per process (LRU: dead processes make room for new ones). Keyed
+ * by tgid so a thread pool sums up; exported only with --per-pid.
+ */
+struct io_proc_key {
 	char comm[TASK_COMM_LEN];
 	__u32 tgid;
 	enum io_op op;
 };
 
-struct io_stats {
-	__u64 ops;
-	__u64 bytes; /* from return values, so short reads count as done */
-	__u64 errors; /* calls that returned a negative errno */
+struct io_proc_val {
+	__u64 ops __metric("ebpf_io_process_ops");
+	__u64 bytes __metric("ebpf_io_process_bytes");
+	__u64 errors __metric("ebpf_io_process_errors");
 };
 
-/* Per command: latency. No tgid in the key keeps this map small. */
-struct io_lat_key {
+/* io_comm: per command, never evicted: the Prometheus series. */
+struct io_comm_key {
 	char comm[TASK_COMM_LEN];
 	enum io_op op;
 };
 
-struct io_lat {
+struct io_comm_val {
+	__u64 ops;
+	__u64 bytes; /* from return values, so short reads count as done */
+	__u64 errors; /* calls that returned a negative errno */
 	struct hist duration_ns;
 };
 

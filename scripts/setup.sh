@@ -7,7 +7,7 @@ set -eu
 
 PKGS="clang-19 llvm-19 clang llvm libbpf-dev bpftool libxdp-dev xdp-tools
 libelf-dev libdw-dev zlib1g-dev pkg-config make gcc g++ iproute2 prometheus
-bpftrace busybox-static qemu-system-x86 cpio kmod"
+jq util-linux bpftrace busybox-static qemu-system-x86 cpio kmod"
 
 missing=""
 for p in $PKGS; do
