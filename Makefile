@@ -66,12 +66,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/progs/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-# The loader's tool table includes every skeleton.
-$(OUTPUT)/skels.h: $(SKELS) | $(OUTPUT)
+# The loader's tool table: one TOOL(name) per loader/tool_<name>.c.
+LOADER_TOOLS := $(patsubst loader/tool_%.c,%,$(wildcard loader/tool_*.c))
+$(OUTPUT)/tools.def: $(wildcard loader/tool_*.c) | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)printf '#include "%s.skel.h"\n' $(TOOLS) > $@
+	$(Q)printf 'TOOL(%s)\n' $(sort $(LOADER_TOOLS)) > $@
 
-$(OUTPUT)/loader/%.o: loader/%.c $(OUTPUT)/skels.h | $(OUTPUT)/loader
+$(OUTPUT)/loader/%.o: loader/%.c $(OUTPUT)/tools.def $(SKELS) | $(OUTPUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 

@@ -106,8 +106,8 @@ static void add(struct check *c, int *n, const char *name, bool ok,
 	(*n)++;
 }
 
-#define PROG_TYPE(t) (!libbpf_probe_bpf_prog_type(t, NULL))
-#define MAP_TYPE(t) (!libbpf_probe_bpf_map_type(t, NULL))
+#define PROG_TYPE(t) (libbpf_probe_bpf_prog_type(t, NULL) == 1)
+#define MAP_TYPE(t) (libbpf_probe_bpf_map_type(t, NULL) == 1)
 #define HAS(path) (!access(path, F_OK))
 
 static int run_checks(struct check *c)
@@ -162,7 +162,7 @@ static int run_checks(struct check *c)
 
 int cmd_doctor(bool pretty)
 {
-	const struct tool *t;
+	const struct tool *const *tp, *t;
 	struct check c[32];
 	json_writer_t *jw = NULL;
 	struct utsname u;
@@ -199,7 +199,7 @@ int cmd_doctor(bool pretty)
 	} else {
 		printf("\ntools (trial load, nothing attached):\n");
 	}
-	for (t = tools; t->name; t++) {
+	for (tp = tools; (t = *tp); tp++) {
 		const char *variant = NULL;
 		int err = tool_probe(t, &variant);
 

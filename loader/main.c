@@ -20,7 +20,7 @@ enum { OPT_NAME = 256, OPT_PID, OPT_COMM, OPT_REPLACE, OPT_ATTACH,
 
 static void usage(FILE *f)
 {
-	const struct tool *t;
+	const struct tool *const *tp, *t;
 
 	fprintf(f,
 		"Usage: pinsight-load [-v] [-j|-p] TOOL [--name NAME] [--pid PID] [--comm COMM]\n"
@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
 		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n\n"
 		"Tools:\n", pin_root());
-	for (t = tools; t->name; t++)
+	for (tp = tools; (t = *tp); tp++)
 		fprintf(f, "  %-12s %s\n", t->name, t->summary);
 	fprintf(f, "\n  -v  libbpf debug output (the verifier log on failure)\n"
 		   "  -j  JSON output, -p pretty JSON\n\n" EXIT_CODES_HELP);
@@ -47,7 +47,10 @@ static void tool_usage(const struct tool *t)
 	       t->name);
 	if (t->variants)
 		printf(" [--attach VARIANT]");
-	printf(" [options]\n%s\n\n", t->summary);
+	printf(" [options]\n%s\n", t->summary);
+	if (t->example)
+		printf("Example: pinsight-load %s %s\n", t->name, t->example);
+	printf("\n");
 	for (o = t->opts; o && o->name; o++) {
 		char flag[64];
 

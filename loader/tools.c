@@ -1,29 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The tool table: one entry per progs/<tool>.bpf.c. */
+/*
+ * The tool table. Each loader/tool_<name>.c defines "const struct tool
+ * tool_<name>"; the Makefile lists them in tools.def, so adding a tool
+ * touches no shared file.
+ */
 #include <string.h>
-#include "skels.h"
 #include "tools.h"
 
-static const char *const io_variants[] = { "raw", "tp", NULL };
+#define TOOL(name) extern const struct tool tool_##name;
+#include "tools.def"
+#undef TOOL
 
-const struct tool tools[] = {
-	{
-		.name = "io",
-		.summary = "read/write/pread64/pwrite64/readv/writev: ops, bytes, "
-			   "errors, latency",
-		.elf_bytes = io_bpf__elf_bytes,
-		.variants = io_variants,
-		.opts = (const struct tool_opt[]){ {} },
-	},
-	{}
+static const struct tool *const table[] = {
+#define TOOL(name) &tool_##name,
+#include "tools.def"
+#undef TOOL
+	NULL
 };
+
+const struct tool *const *tools = table;
 
 const struct tool *tool_find(const char *name)
 {
-	const struct tool *t;
+	const struct tool *const *t;
 
-	for (t = tools; t->name; t++)
-		if (!strcmp(t->name, name))
-			return t;
+	for (t = tools; *t; t++)
+		if (!strcmp((*t)->name, name))
+			return *t;
 	return NULL;
 }

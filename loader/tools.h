@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The loader's tool table. Adding a tool means adding progs/<tool>.bpf.c,
- * progs/<tool>.h and one entry in tools.c; hooks are only for attach
- * points bpf_program__attach() cannot do from the section name alone.
+ * progs/<tool>.h and loader/tool_<tool>.c with its entry; hooks are only
+ * for attach points bpf_program__attach() cannot do from the section name.
  */
 #ifndef __LOADER_TOOLS_H
 #define __LOADER_TOOLS_H
@@ -31,6 +31,8 @@ struct load_ctx;
 struct tool {
 	const char *name;
 	const char *summary;
+	/* Options that load on any host: shown by --help, used by the tests. */
+	const char *example;
 	const void *(*elf_bytes)(size_t *sz);
 	const struct tool_opt *opts; /* NULL-name terminated */
 	/*
@@ -55,7 +57,7 @@ struct load_ctx {
 	int nr_links;
 };
 
-extern const struct tool tools[];
+extern const struct tool *const *tools; /* NULL-terminated */
 const struct tool *tool_find(const char *name);
 /* The value given for the option @name of ctx->tool, or NULL. */
 const char *ctx_opt(const struct load_ctx *ctx, const char *name);
