@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Raise an alert: count it, then offer it to the ring buffer. */
+#ifndef __ALERT_BPF_H
+#define __ALERT_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include "alert.h"
+#include "maps.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} alerts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, ALERT_KIND_NR);
+	__type(key, struct alert_key);
+	__type(value, struct alert_count);
+} alert_counts SEC(".maps");
+
+static const struct alert_count zero_alert_count ZERO_SEC;
+
+/*
+ * Reserve an alert with kind, ids, comm and time filled in; the caller
+ * fills value/threshold/what and calls alert_submit(). Counted even when
+ * the ring buffer is full (then NULL, and a drop is counted).
+ */
+static __always_inline struct alert *alert_reserve(enum alert_kind kind)
+{
+	struct alert_key key = { .kind = kind };
+	struct alert_count *cnt;
+	struct alert *a;
+	__u64 id;
+
+	cnt = lookup_or_init(&alert_counts, &key, &zero_alert_count);
+	if (cnt)
+		cnt->alerts++;
+	a = bpf_ringbuf_reserve(&alerts, sizeof(*a), 0);
+	if (!a) {
+		count_drop();
+		return NULL;
+	}
+	id = bpf_get_current_pid_tgid();
+	a->ts_ns = bpf_ktime_get_boot_ns();
+	a->kind = kind;
+	a->tgid = id >> 32;
+	a->pid = (__u32)id;
+	a->ppid = 0;
+	a->uid = (__u32)bpf_get_current_uid_gid();
+	a->value = 0;
+	a->threshold = 0;
+	a->what[0] = '\0';
+	bpf_get_current_comm(a->comm, sizeof(a->comm));
+	return a;
+}
+
+static __always_inline void alert_submit(struct alert *a)
+{
+	bpf_ringbuf_submit(a, 0);
+}
+
+#endif /* __ALERT_BPF_H */
