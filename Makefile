@@ -8,9 +8,9 @@ LLVM_STRIP ?= $(shell command -v llvm-strip-19 || command -v llvm-strip)
 BPFTOOL ?= bpftool
 CC ?= cc
 CXX ?= g++
-PKG_LIBS := libbpf libxdp libelf
+PKG_LIBS := libbpf libxdp libelf libdw zlib libprotobuf-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
-PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -lbpf -lxdp -lelf -lz)
+PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -lbpf -lxdp -lelf -ldw -lz -lprotobuf-c)
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -D_GNU_SOURCE
@@ -23,7 +23,10 @@ BPF_OBJS := $(TOOLS:%=$(OUTPUT)/progs/%.bpf.o)
 SKELS := $(TOOLS:%=$(OUTPUT)/%.skel.h)
 
 LIB_SRCS := $(filter-out pinned-maps/pinsight.c,$(wildcard pinned-maps/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(OUTPUT)/%.o)
+# protobuf-c message code generated from pinned-maps/*.proto (e.g. pprof)
+PROTOS := $(wildcard pinned-maps/*.proto)
+PROTO_C := $(PROTOS:pinned-maps/%.proto=$(OUTPUT)/%.pb-c.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUTPUT)/%.o) $(PROTO_C:%.c=%.o)
 LIB := $(OUTPUT)/libpinmaps.a
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard loader/*.c))
 READER_OBJS := $(OUTPUT)/pinned-maps/pinsight.o
@@ -76,9 +79,17 @@ $(OUTPUT)/loader/%.o: loader/%.c $(OUTPUT)/tools.def $(SKELS) | $(OUTPUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c | $(OUTPUT)/pinned-maps
+$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c $(PROTO_C) | $(OUTPUT)/pinned-maps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/%.pb-c.c $(OUTPUT)/%.pb-c.h: pinned-maps/%.proto | $(OUTPUT)
+	$(call msg,PROTOC,$@)
+	$(Q)protoc-c --proto_path=pinned-maps --c_out=$(OUTPUT) $<
+
+$(OUTPUT)/%.pb-c.o: $(OUTPUT)/%.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(INCLUDES) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)

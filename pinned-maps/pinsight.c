@@ -12,10 +12,10 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "pin_layout.h"
+#include "cmd.h"
 #include "pinmaps.h"
 
-static bool pretty;
-static bool per_pid;
+bool pretty;
 
 static const char usage_main[] =
 	"Usage: pinsight [-j|-p] [-v] COMMAND [ARGS]\n"
@@ -31,11 +31,12 @@ static const char usage_main[] =
 	"  -p, --pretty   indented JSON (implies -j)\n"
 	"  -v, --verbose  libbpf debug output\n"
 	"  -h, --help     this help; `pinsight COMMAND --help` for a command's\n"
+	"Options may also follow the command.\n"
 	"\n"
 	"Pins are read from $PINSIGHT_PIN_ROOT, default " PIN_ROOT_DEFAULT
 	".\n" EXIT_CODES_HELP;
 
-static const char usage_list[] =
+const char usage_list[] =
 	"Usage: pinsight [-j|-p] list\n"
 	"\n"
 	"Every instance: its programs (link pins: link type, attach point,\n"
@@ -43,7 +44,7 @@ static const char usage_list[] =
 	"kernel.bpf_stats_enabled=1), its maps (type, entries in use) and its\n"
 	"config (the rodata variables).\n" EXIT_CODES_HELP;
 
-static const char usage_show[] =
+const char usage_show[] =
 	"Usage: pinsight [-j|-p] show INSTANCE [MAP]\n"
 	"\n"
 	"Decode every pinned map of INSTANCE (or only MAP) from its BTF. Hash\n"
@@ -56,7 +57,7 @@ static const char usage_show[] =
 	"values as in `bpftool map dump -j`'s \"formatted\" objects, except that\n"
 	"per-CPU maps have the summed \"value\" instead of \"values\" per CPU.\n" EXIT_CODES_HELP;
 
-static const char usage_metrics[] =
+const char usage_metrics[] =
 	"Usage: pinsight metrics [--per-pid] [INSTANCE...]\n"
 	"\n"
 	"Prometheus text exposition of every instance (or those named):\n"
@@ -65,10 +66,7 @@ static const char usage_metrics[] =
 	"  --per-pid   keep pid/tgid/tid labels (default: summed away, since\n"
 	"              an unbounded pid label is a cardinality trap)\n" EXIT_CODES_HELP;
 
-static int usage_err(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int usage_err(const char *fmt, ...)
+int cmd_usage_err(const char *usage, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -77,8 +75,67 @@ static int usage_err(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	p_err("%s", buf);
-	fputs(usage_main, stderr);
+	fputs(usage, stderr);
 	return EXIT_USAGE;
+}
+
+int cmd_getopt(int argc, char **argv, const char *extra_short,
+	       const struct option *extra, const char *usage)
+{
+	static const struct option common[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+	};
+	struct option all[64];
+	char shorts[64];
+	size_t n = 0, i;
+	int c;
+
+	for (i = 0; extra && extra[i].name && n < 59; i++)
+		all[n++] = extra[i];
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		all[n++] = common[i];
+	all[n] = (struct option){};
+	snprintf(shorts, sizeof(shorts), "jpvh%s", extra_short ?: "");
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, shorts, all, NULL);
+		switch (c) {
+		case 'j':
+			json_output = true;
+			continue;
+		case 'p':
+			json_output = pretty = true;
+			continue;
+		case 'v':
+			verbose = true;
+			continue;
+		case 'h':
+			fputs(usage, stdout);
+			return CMD_HELP;
+		case '?':
+		case ':':
+			cmd_usage_err(usage, "%s: unknown option or missing value '%s'",
+				      argv[0], argv[optind - 1]);
+			return CMD_BAD;
+		default:
+			return c;
+		}
+	}
+}
+
+/* The common loop for commands with no options of their own. */
+static int no_opts(int argc, char **argv, const char *usage)
+{
+	int c = cmd_getopt(argc, argv, NULL, NULL, usage);
+
+	if (c == CMD_HELP)
+		return EXIT_OK;
+	if (c != -1)
+		return EXIT_USAGE;
+	return -1;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -92,11 +149,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-static int cmd_list(int argc, char **argv)
+int cmd_list(int argc, char **argv)
 {
-	(void)argv;
-	if (argc)
-		return usage_err("list: unexpected argument '%s'", argv[0]);
+	int c = no_opts(argc, argv, usage_list);
+
+	if (c != -1)
+		return c;
+	if (optind < argc)
+		return cmd_usage_err(usage_list, "list: unexpected argument '%s'",
+				     argv[optind]);
 	return exit_code_for(pm_list(json_output, pretty));
 }
 
@@ -115,15 +176,20 @@ static int show_one(const struct pm_instance *in, struct pm_map *m,
 	return pm_render_table(stdout, in, m);
 }
 
-static int cmd_show(int argc, char **argv)
+int cmd_show(int argc, char **argv)
 {
 	struct pm_instance *in = NULL;
 	json_writer_t *jw = NULL;
 	struct pm_map *m;
 	int i, err, ret = 0;
 
+	err = no_opts(argc, argv, usage_show);
+	if (err != -1)
+		return err;
+	argc -= optind;
+	argv += optind;
 	if (argc < 1 || argc > 2)
-		return usage_err("show: expected INSTANCE [MAP]");
+		return cmd_usage_err(usage_show, "show: expected INSTANCE [MAP]");
 	err = pm_instance_open(argv[0], &in);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
@@ -167,15 +233,30 @@ cleanup:
 	return exit_code_for(ret);
 }
 
-static int cmd_metrics(int argc, char **argv)
+int cmd_metrics(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "per-pid", no_argument, NULL, 'P' },
+		{},
+	};
 	struct pm_instance *in;
 	struct pm_prom *p;
 	char **names = NULL;
+	bool per_pid = false;
 	int i, n, err, ret = 0;
 
+	while ((err = cmd_getopt(argc, argv, NULL, opts, usage_metrics)) != -1) {
+		if (err == CMD_HELP)
+			return EXIT_OK;
+		if (err == CMD_BAD)
+			return EXIT_USAGE;
+		per_pid = true;
+	}
+	argc -= optind;
+	argv += optind;
 	if (json_output)
-		return usage_err("metrics: no JSON output (-j/-p)");
+		return cmd_usage_err(usage_metrics,
+				     "metrics: no JSON output (-j/-p)");
 	p = pm_prom_new(per_pid);
 	if (!p)
 		return EXIT_FAIL;
@@ -231,7 +312,6 @@ int main(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "per-pid", no_argument, NULL, 'P' },
 		{}
 	};
 	bool help = false;
@@ -239,11 +319,9 @@ int main(int argc, char **argv)
 	int c;
 
 	prog_name = "pinsight";
-	/* options may follow the command (pinsight show io -j): getopt
-	 * permutes them to the front
-	 */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jpvh", opts, NULL)) != -1) {
+	/* Global options stop at the command, which parses its own. */
+	while ((c = getopt_long(argc, argv, "+jpvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json_output = true;
@@ -257,23 +335,20 @@ int main(int argc, char **argv)
 		case 'h':
 			help = true;
 			break;
-		case 'P':
-			per_pid = true;
-			break;
 		default:
-			return usage_err("unknown option '%s'",
-					 argv[optind - 1]);
+			return cmd_usage_err(usage_main, "unknown option '%s'",
+					     argv[optind - 1]);
 		}
 	}
 	libbpf_set_print(libbpf_print);
 	argc -= optind;
 	argv += optind;
-	if (!argc) {
-		if (help) {
+	if (!argc || !strcmp(argv[0], "help")) {
+		if (help || argc) {
 			fputs(usage_main, stdout);
 			return EXIT_OK;
 		}
-		return usage_err("no command given");
+		return cmd_usage_err(usage_main, "no command given");
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[0], cmds[i].name))
@@ -282,15 +357,9 @@ int main(int argc, char **argv)
 			fputs(cmds[i].usage, stdout);
 			return EXIT_OK;
 		}
-		if (per_pid && cmds[i].fn != cmd_metrics)
-			return usage_err(
-				"%s: --per-pid is an option of metrics",
-				argv[0]);
-		return cmds[i].fn(argc - 1, argv + 1);
+		/* 0, not 1: glibc then forgets the "+" of the scan above */
+		optind = 0;
+		return cmds[i].fn(argc, argv);
 	}
-	if (!strcmp(argv[0], "help")) {
-		fputs(usage_main, stdout);
-		return EXIT_OK;
-	}
-	return usage_err("%s: unknown command", argv[0]);
+	return cmd_usage_err(usage_main, "%s: unknown command", argv[0]);
 }
