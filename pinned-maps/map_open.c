@@ -308,6 +308,16 @@ static int open_maps(struct pm_instance *in)
 		snprintf(what, sizeof(what), "%s: maps/%s", in->name,
 			 de->d_name);
 		err = pm_map_open(path, what, in->btf, &m);
+		/*
+		 * One bad pin (already reported) must not hide the other
+		 * maps from a scrape: remember it for the exit code.
+		 */
+		if (err && err != -ENOMEM) {
+			if (!in->err)
+				in->err = err;
+			err = 0;
+			continue;
+		}
 		if (err)
 			goto cleanup;
 		nv = realloc(in->maps, (in->map_cnt + 1) * sizeof(*nv));

@@ -97,6 +97,10 @@ struct pm_instance {
 	struct btf *btf; /* from the btf pin; NULL if absent */
 	struct pm_map **maps; /* sorted by name */
 	int map_cnt;
+	/* the first error of a map pin that could not be opened (reported
+	 * and left out of maps[]), or 0
+	 */
+	int err;
 };
 
 /* ---- map_open.c ---- */

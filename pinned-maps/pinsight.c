@@ -228,6 +228,8 @@ int cmd_show(int argc, char **argv)
 		jsonw_end_array(jw);
 		jsonw_destroy(&jw);
 	}
+	if (!ret)
+		ret = in->err;
 cleanup:
 	pm_instance_close(in);
 	return exit_code_for(ret);
@@ -278,7 +280,7 @@ int cmd_metrics(int argc, char **argv)
 			goto cleanup;
 		}
 		if (!err) {
-			err = pm_prom_add_instance(p, in);
+			err = pm_prom_add_instance(p, in) ?: in->err;
 			pm_instance_close(in);
 		}
 		/* print what could be read; the exit code tells the rest */

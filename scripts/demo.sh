@@ -24,7 +24,7 @@ $out/workloads/vector-studio --port-file "$port_file" --preload 20000 >/dev/null
 server=$!
 for i in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
 echo "== vector-studio on port $(cat "$port_file"), 5 s of load"
-$out/workloads/vs-loadgen --port "$(cat "$port_file")" --duration 5
+$out/workloads/vs-loadgen --port-file "$port_file" --duration 5
 
 echo "== pinsight show io@demo"
 $out/pinsight show io@demo
