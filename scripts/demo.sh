@@ -31,4 +31,4 @@ $out/pinsight show io@demo
 echo "== pinsight metrics (ebpf_io_*)"
 $out/pinsight metrics io@demo | grep -E '^ebpf_io_(ops|bytes)_total|duration_seconds_(count|sum)' | head -20
 echo "== raw pins, as any reader sees them"
-bpftool map dump pinned /sys/fs/bpf/pinsight/io@demo/maps/io_stats | head -20
+bpftool map dump pinned /sys/fs/bpf/pinsight/io@demo/maps/io_comm | head -24
