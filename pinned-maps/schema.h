@@ -13,7 +13,7 @@ struct pm_map;
  * schema"). m->info and the type ids must be set.
  */
 int pm_schema_build(struct pm_map *m);
-/* "struct io_stats", "DATASEC .bss", "unsigned int": for messages. */
+/* "struct io_comm_val", "DATASEC .bss", "unsigned int": for messages. */
 void pm_btf_type_desc(const struct btf *btf, __u32 id, char *buf, size_t sz);
 
 #endif /* __PM_SCHEMA_H */
