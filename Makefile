@@ -73,13 +73,15 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/progs/%.bpf.o | $(OUTPUT)
 LOADER_TOOLS := $(patsubst loader/tool_%.c,%,$(wildcard loader/tool_*.c))
 $(OUTPUT)/tools.def: $(wildcard loader/tool_*.c) | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)printf 'TOOL(%s)\n' $(sort $(LOADER_TOOLS)) > $@
+	$(Q)printf 'TOOL(%s)\n' $(sort $(LOADER_TOOLS)) > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(OUTPUT)/loader/%.o: loader/%.c $(OUTPUT)/tools.def $(SKELS) | $(OUTPUT)/loader
+# Generated headers are order-only: -MMD then tracks who includes them.
+$(OUTPUT)/loader/%.o: loader/%.c | $(OUTPUT)/tools.def $(SKELS) $(OUTPUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c $(PROTO_C) | $(OUTPUT)/pinned-maps
+$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c | $(PROTO_C) $(OUTPUT)/pinned-maps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
@@ -103,14 +105,16 @@ $(OUTPUT)/pinsight: $(READER_OBJS) $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LDLIBS) -o $@
 
-# Selftests: tests.h lists every prog_tests/<name>.c for the runner.
+# Selftests: tests.h lists every prog_tests/<name>.c for the runner; it is
+# rewritten only when the list changes, so editing a test rebuilds just it.
 $(OUTPUT)/tests.h: $(wildcard selftests/prog_tests/*.c) | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)for f in $(sort $(notdir $(basename $^))); do \
-		echo "DEFINE_TEST($$f)"; done > $@
+		echo "DEFINE_TEST($$f)"; done > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(OUTPUT)/selftests/%.o: selftests/%.c $(OUTPUT)/tests.h $(SKELS) \
-		| $(OUTPUT)/selftests/prog_tests
+$(OUTPUT)/selftests/%.o: selftests/%.c | $(OUTPUT)/tests.h $(SKELS) \
+		$(OUTPUT)/selftests/prog_tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Iselftests -c $< -o $@
 
