@@ -4,6 +4,7 @@
 #define __ALERT_BPF_H
 
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "alert.h"
 #include "maps.bpf.h"
 
@@ -20,9 +21,16 @@ struct {
 } alert_counts SEC(".maps");
 
 static const struct alert_count zero_alert_count ZERO_SEC;
+/*
+ * Records are reserved as untyped memory, so nothing would put struct
+ * alert into the object's BTF; this (unused) constant does, and readers
+ * (`pinsight alerts`) decode the ring buffer with it.
+ */
+static const struct alert alert_btf_anchor ZERO_SEC __attribute__((used));
 
 /*
- * Reserve an alert with kind, ids, comm and time filled in; the caller
+ * Reserve an alert with kind, ids (parent's too), uid, comm and time
+ * filled in; needs vmlinux.h included first. The caller
  * fills value/threshold/what and calls alert_submit(). Counted even when
  * the ring buffer is full (then NULL, and a drop is counted).
  */
@@ -46,7 +54,8 @@ static __always_inline struct alert *alert_reserve(enum alert_kind kind)
 	a->kind = kind;
 	a->tgid = id >> 32;
 	a->pid = (__u32)id;
-	a->ppid = 0;
+	a->ppid = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(),
+				real_parent, tgid);
 	a->uid = (__u32)bpf_get_current_uid_gid();
 	a->value = 0;
 	a->threshold = 0;

@@ -16,8 +16,10 @@ enum alert_kind {
 	ALERT_MEM_GROWTH, /* value: bytes per hour, threshold: bytes/h */
 	ALERT_EXEC, /* an exec not on the allowlist; what: filename */
 	ALERT_SETUID, /* uid/gid change; value: new uid, threshold: old */
-	ALERT_PTRACE, /* ptrace attach to a target; value: tracer tgid */
-	ALERT_BINARY_WRITE, /* write to the target's own binary; what: path */
+	ALERT_PTRACE, /* ptrace attach to a target; ids: the tracer's;
+		       * value: the target pid */
+	ALERT_BINARY_WRITE, /* write to the target's own binary; what: path;
+			     * value: inode, 0 if refused (ETXTBSY) */
 	ALERT_KIND_NR,
 };
 

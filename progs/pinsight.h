@@ -9,7 +9,9 @@
  *     name (_ns, _us, _bytes) gives its unit;
  *   - an integer value field is a counter unless tagged __gauge;
  *   - __metric("ebpf_x") overrides the Prometheus name, __label("x") the
- *     label name of a key field.
+ *     label name of a key field;
+ *   - __names("arr") renders an index as the string arr[index] of .rodata;
+ *   - __internal hides a value field from metrics.
  */
 #ifndef __PINSIGHT_H
 #define __PINSIGHT_H
@@ -36,6 +38,21 @@
 #define __gauge __pinsight_tag("pinsight:gauge")
 #define __metric(name) __pinsight_tag("pinsight:name=" name)
 #define __label(name) __pinsight_tag("pinsight:label=" name)
+/*
+ * An integer field that indexes the .rodata array of strings @var (e.g.
+ * funclat's func_names[]): readers show var[value] instead of the number.
+ */
+#define __names(var) __pinsight_tag("pinsight:names=" var)
+/*
+ * A key field holding a stack id whose frames are in map @map (struct
+ * stack_trace, progs/stacks.h): `pinsight show` prints the top rows'
+ * stacks symbolized, for the process in the key's tgid field.
+ */
+#define __stack(map) __pinsight_tag("pinsight:stack=" map)
+/* Program state kept in a map value: shown by `show`, never exported. */
+#define __internal __pinsight_tag("pinsight:internal")
+/* An IPv4 (__u32, network order) or IPv6 (__u8[16]) address field. */
+#define __fmt_ip __pinsight_tag("pinsight:fmt=ip")
 
 struct hist {
 	__u64 slots[HIST_SLOTS];

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memalloc: the tool table entry. The allocator's functions are resolved
+ * before load (a missing library or malloc/free is an error, with nothing
+ * pinned); the others are optional, as not every allocator has them.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "attach_uprobe.h"
+#include "log.h"
+#include "memalloc.h"
+#include "memalloc.skel.h"
+#include "rodata.h"
+#include "tools.h"
+
+static const struct tool_opt memalloc_opts[] = {
+	{ "lib", "PATH", NULL,
+	  "allocator to probe: a library or a static binary (default: the C library)" },
+	{ "growth-threshold", "BYTES", "growth_threshold",
+	  "alert when outstanding bytes grow faster than this per hour (default 1G; 0: never)" },
+	{ "growth-window", "DURATION", "growth_window_ns",
+	  "period over which growth is measured (default 60s)" },
+	{ "no-stacks", NULL, "no_stacks",
+	  "no allocation stacks (no leak candidates; cheaper)" },
+	{ "stack-every", "N", "stack_every",
+	  "stacks of one allocation in N, at random (default 1: all)" },
+	{},
+};
+
+static const struct {
+	const char *sym;
+	const char *entry; /* program names */
+	bool ret, required;
+} funcs[] = {
+	{ "malloc", "malloc_enter", true, true },
+	{ "calloc", "calloc_enter", true, false },
+	{ "realloc", "realloc_enter", true, false },
+	{ "free", "free_enter", false, true },
+	{ "aligned_alloc", "memalign_enter", true, false },
+	{ "memalign", "memalign_enter", true, false },
+	{ "posix_memalign", "posix_memalign_enter", true, false },
+};
+
+#define NR_FUNCS (sizeof(funcs) / sizeof(funcs[0]))
+
+static struct {
+	char lib[PATH_MAX];
+	__u64 offset[NR_FUNCS];
+	bool found[NR_FUNCS];
+} ma;
+
+/* The C library a process runs with, as this mount namespace reaches it. */
+static int pid_libc(const char *inst, __u32 pid, char *buf, size_t sz)
+{
+	char path[64], line[4096], *p;
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f) {
+		p_err("%s: %s: %s", inst, path, strerror(errno));
+		return -errno;
+	}
+	while (err && fgets(line, sizeof(line), f)) {
+		p = strchr(line, '/');
+		if (!p || (!strstr(p, "/libc.so") && !strstr(p, "/libc-")))
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		snprintf(buf, sz, "/proc/%u/root%s", pid, p);
+		err = 0;
+	}
+	fclose(f);
+	if (err)
+		p_err("%s: process %u maps no C library (give --lib PATH)",
+		      inst, pid);
+	return err;
+}
+
+static int memalloc_prepare(struct load_ctx *ctx)
+{
+	const char *lib = ctx_opt(ctx, "lib");
+	const __u32 *tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
+	char path[PATH_MAX + 32];
+	unsigned int i, j;
+	int err;
+
+	if (!lib && tgid && *tgid) {
+		err = pid_libc(ctx->inst, *tgid, path, sizeof(path));
+		if (err)
+			return err;
+		lib = path;
+	}
+	err = uprobe_binary(ctx->inst, lib ?: "libc", ma.lib, sizeof(ma.lib));
+	if (err)
+		return err;
+	for (i = 0; i < NR_FUNCS; i++) {
+		err = uprobe_resolve(ctx->inst, ma.lib, funcs[i].sym,
+				     !funcs[i].required, &ma.offset[i]);
+		if (err == -ENOENT && !funcs[i].required)
+			continue;
+		if (err)
+			return err;
+		/* free(NULL) is nothing to count: probe past that test */
+		if (!funcs[i].ret)
+			uprobe_skip_null_test(ma.lib, &ma.offset[i]);
+		/* aliases (glibc's aligned_alloc is memalign): probe once */
+		for (j = 0; j < i; j++)
+			if (ma.found[j] && ma.offset[j] == ma.offset[i])
+				break;
+		ma.found[i] = j == i;
+	}
+	return 0;
+}
+
+static struct bpf_program *prog(struct load_ctx *ctx, const char *name)
+{
+	struct bpf_program *p =
+		bpf_object__find_program_by_name(ctx->obj, name);
+
+	if (!p)
+		p_err("%s: no program %s", ctx->inst, name);
+	return p;
+}
+
+static int memalloc_attach(struct load_ctx *ctx)
+{
+	static const char *const tps[] = { "enter_mmap", "exit_mmap",
+					   "enter_munmap" };
+	struct bpf_program *entry, *ret = prog(ctx, "alloc_return");
+	struct bpf_link *link;
+	unsigned int i;
+	int err;
+
+	if (!ret)
+		return -ENOENT;
+	for (i = 0; i < NR_FUNCS; i++) {
+		if (!ma.found[i])
+			continue;
+		entry = prog(ctx, funcs[i].entry);
+		if (!entry)
+			return -ENOENT;
+		err = uprobe_attach_pin(ctx, entry, ma.lib, ma.offset[i], false,
+					0, i);
+		if (!err && funcs[i].ret)
+			err = uprobe_attach_pin(ctx, ret, ma.lib, ma.offset[i],
+						true, 0, i);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		entry = prog(ctx, tps[i]);
+		if (!entry)
+			return -ENOENT;
+		link = bpf_program__attach(entry);
+		if (!link) {
+			err = -errno;
+			p_err("%s: cannot attach %s: %s", ctx->inst, tps[i],
+			      strerror(-err));
+			return err;
+		}
+		err = ctx_pin_link(ctx, link, tps[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+const struct tool tool_memalloc = {
+	.name = "memalloc",
+	.summary =
+		"malloc/free accounting: per thread and command, outstanding bytes, leak stacks, growth alert",
+	.example = "--comm vector-studio",
+	.elf_bytes = memalloc_bpf__elf_bytes,
+	.opts = memalloc_opts,
+	.prepare = memalloc_prepare,
+	.attach = memalloc_attach,
+};

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * funclat: calls, a latency histogram and threshold breaches for a list of
+ * user functions. The loader attaches funclat_entry/funclat_return as a
+ * uprobe/uretprobe pair per function with the function's index as the BPF
+ * cookie, so one pair of programs serves any number of functions.
+ *
+ * Entry times live in task storage as a small stack, so nested and
+ * recursive calls of probed functions each get their own duration.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "funclat.h"
+#include "alert.bpf.h"
+#include "filter.bpf.h"
+#include "hist.bpf.h"
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by the loader: --threshold, and the names the reader shows. */
+const volatile __u64 threshold_ns = 0;
+const volatile char func_names[FUNCLAT_MAX_FUNCS][FUNCLAT_NAME_LEN] = {};
+
+struct funclat_start {
+	__u64 ts[FUNCLAT_DEPTH];
+	__u32 func[FUNCLAT_DEPTH];
+	__u32 depth; /* may exceed FUNCLAT_DEPTH: those calls go untimed */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct funclat_start);
+} funclat_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct funclat_key);
+	__type(value, struct funclat_val);
+} funclat_stats SEC(".maps");
+
+static const struct funclat_val zero_val ZERO_SEC;
+
+SEC("uprobe")
+int BPF_KPROBE(funclat_entry)
+{
+	struct funclat_start *s;
+	__u32 d;
+
+	if (!task_wanted(bpf_get_current_pid_tgid()))
+		return 0;
+	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_drop();
+		return 0;
+	}
+	d = s->depth++;
+	if (d >= FUNCLAT_DEPTH) {
+		count_drop();
+		return 0;
+	}
+	s->func[d] = bpf_get_attach_cookie(ctx);
+	s->ts[d] = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void breach(__u32 func, __u64 delta)
+{
+	struct alert *a = alert_reserve(ALERT_LATENCY);
+
+	if (!a)
+		return;
+	a->value = delta;
+	a->threshold = threshold_ns;
+	bpf_probe_read_kernel_str(a->what, sizeof(a->what),
+				  (const void *)func_names[func]);
+	alert_submit(a);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(funclat_return)
+{
+	__u64 now = bpf_ktime_get_ns(), delta, ts = 0;
+	__u32 func = bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1);
+	struct funclat_key key = {};
+	struct funclat_start *s;
+	struct funclat_val *v;
+	__u32 d, below;
+
+	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
+				 0);
+	if (!s || !s->depth)
+		return 0;
+	d = --s->depth;
+	if (d >= FUNCLAT_DEPTH)
+		return 0;
+	/*
+	 * Returns come in reverse order of calls, unless a probed frame was
+	 * left without returning (longjmp, an exception): then the frame on
+	 * top is not ours. Looking one frame further resyncs after one such
+	 * frame; deeper damage costs samples (drops), never wrong times.
+	 */
+	below = d - 1;
+	/* keep the mask: clang would drop it, and the verifier needs it */
+	asm volatile("" : "+r"(below));
+	below &= FUNCLAT_DEPTH - 1;
+	if (s->func[d] == func) {
+		ts = s->ts[d];
+	} else if (d && s->func[below] == func) {
+		ts = s->ts[below];
+		s->depth = below;
+	} else {
+		count_drop();
+	}
+	if (!ts)
+		return 0;
+	delta = now - ts;
+
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	key.func = func;
+	v = lookup_or_init(&funclat_stats, &key, &zero_val);
+	if (!v)
+		return 0;
+	v->calls++;
+	hist_add(&v->latency_ns, delta);
+	if (threshold_ns && delta >= threshold_ns) {
+		v->breaches++;
+		breach(func, delta);
+	}
+	return 0;
+}

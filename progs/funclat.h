@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* funclat: per-function calls and latency. Shared by funclat.bpf.c and tests.
+ */
+#ifndef __FUNCLAT_H
+#define __FUNCLAT_H
+
+#include "pinsight.h"
+
+#define FUNCLAT_MAX_FUNCS 32 /* a power of two: indexes are masked */
+#define FUNCLAT_NAME_LEN  64
+/* Nested probed calls tracked per thread (recursion, f calling g). */
+#define FUNCLAT_DEPTH 16
+
+/*
+ * funclat_stats: per command and function. func indexes the .rodata array
+ * func_names[] (the names as given on the command line), which readers
+ * show in its place, so a function is a small integer in the hot path.
+ */
+struct funclat_key {
+	char comm[TASK_COMM_LEN];
+	__u32 func __names("func_names");
+};
+
+struct funclat_val {
+	__u64 calls;
+	__u64 breaches; /* calls that took threshold_ns or longer */
+	struct hist latency_ns;
+};
+
+#endif /* __FUNCLAT_H */

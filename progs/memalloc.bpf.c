@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memalloc: allocations, frees and outstanding bytes per command and per
+ * thread, outstanding bytes per allocation stack (leak candidates), the
+ * growth rate of outstanding bytes and an alert when it passes a
+ * threshold. The loader attaches the uprobes to the allocator (libc, or
+ * --lib), each entry program with the function's enum memalloc_fn as its
+ * cookie; anonymous mmap/munmap outside the allocator come from syscall
+ * tracepoints.
+ *
+ * The allocator calls itself (glibc's realloc(NULL, n) calls malloc,
+ * aligned_alloc may call malloc, realloc(p, 0) calls free): only the
+ * outermost call of a thread is counted, so each allocation counts once.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memalloc.h"
+#include "alert.bpf.h"
+#include "filter.bpf.h"
+#include "maps.bpf.h"
+#include "stacks.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define MAP_ANONYMOUS_ 0x20
+
+/* --growth-threshold (bytes per hour; 0: no alert), --growth-window */
+const volatile __u64 growth_threshold = 1ULL << 30;
+const volatile __u64 growth_window_ns = 60ULL * 1000000000;
+const volatile bool no_stacks = false; /* --no-stacks */
+/*
+ * --stack-every N: capture the stack of one allocation in N, at random
+ * (a stack costs about as much as the rest of the accounting); the
+ * others count everywhere but in memalloc_stacks. 0 and 1: all.
+ */
+const volatile __u32 stack_every = 1;
+
+/* What an allocator call's entry leaves for its return. */
+struct memalloc_call {
+	__u64 size;
+	__u64 old; /* realloc's pointer */
+	__u64 memptr; /* posix_memalign's void ** */
+	__u64 mmap_len; /* between sys_enter_mmap and sys_exit_mmap */
+	__u32 fn;
+	__u32 depth; /* allocator calls in progress: 1 = outermost */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct memalloc_call);
+} memalloc_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct memalloc_addr);
+	__type(value, struct memalloc_rec);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct memalloc_comm_key);
+	__type(value, struct memalloc_comm_val);
+} memalloc_comm SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct memalloc_thread_key);
+	__type(value, struct memalloc_thread_val);
+} memalloc_thread SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct memalloc_stack_key);
+	__type(value, struct memalloc_stack_val);
+} memalloc_stacks SEC(".maps");
+
+static const struct memalloc_comm_val zero_comm ZERO_SEC;
+static const struct memalloc_thread_val zero_thread ZERO_SEC;
+static const struct memalloc_stack_val zero_stack ZERO_SEC;
+
+#define REC_MMAP 1
+
+static __always_inline struct memalloc_call *call_state(bool create)
+{
+	return bpf_task_storage_get(
+		&memalloc_calls, bpf_get_current_task_btf(), 0,
+		create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/*
+ * Growth over the last window, checked on allocations only (frees cannot
+ * make memory grow). The CPU that moves window_start_ns on computes it.
+ */
+static __always_inline void growth_check(struct memalloc_comm_val *v,
+					 __s64 outstanding, const char *comm)
+{
+	__u64 now = bpf_ktime_get_ns(), start = v->window_start_ns, ms, rate;
+	__s64 prev, delta;
+	struct alert *a;
+
+	if (start && now - start < growth_window_ns)
+		return;
+	if (__sync_val_compare_and_swap(&v->window_start_ns, start, now) !=
+	    start)
+		return;
+	prev = v->window_start_bytes;
+	v->window_start_bytes = outstanding;
+	ms = (now - start) / 1000000;
+	if (!start || !ms)
+		return;
+	delta = outstanding - prev;
+	/* unsigned division: signed division needs BPF v4 (6.6+) */
+	rate = (delta < 0 ? -delta : delta) * 3600000ULL / ms;
+	v->growth_bytes_per_hour = delta < 0 ? -(__s64)rate : (__s64)rate;
+	if (delta <= 0 || !growth_threshold || rate <= growth_threshold)
+		return;
+	a = alert_reserve(ALERT_MEM_GROWTH);
+	if (!a)
+		return;
+	a->value = rate;
+	a->threshold = growth_threshold;
+	__builtin_memcpy(a->what, comm, TASK_COMM_LEN);
+	alert_submit(a);
+}
+
+static __always_inline void thread_add(__u64 id, const char *comm, bool alloc,
+				       __u64 size)
+{
+	struct memalloc_thread_key tk = { .tgid = id >> 32, .tid = (__u32)id };
+	struct memalloc_thread_val *tv;
+
+	__builtin_memcpy(tk.comm, comm, TASK_COMM_LEN);
+	tv = lookup_or_init(&memalloc_thread, &tk, &zero_thread);
+	if (!tv)
+		return;
+	if (alloc) {
+		tv->allocs++;
+		tv->allocated_bytes += size;
+	} else {
+		tv->frees++;
+		tv->freed_bytes += size;
+	}
+}
+
+static __always_inline void stack_add(__u32 tgid, __u64 stack_id, __s64 size,
+				      __s64 n)
+{
+	struct memalloc_stack_key sk = { .tgid = tgid, .stack_id = stack_id };
+	struct memalloc_stack_val *sv;
+
+	if (!stack_id)
+		return;
+	sv = lookup_or_init(&memalloc_stacks, &sk, &zero_stack);
+	if (!sv)
+		return;
+	__sync_fetch_and_add(&sv->outstanding_bytes, size);
+	__sync_fetch_and_add(&sv->outstanding_allocs, n);
+}
+
+static __always_inline void record(void *ctx, __u64 ptr, __u64 size,
+				   __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct memalloc_addr key = { .tgid = id >> 32, .addr = ptr };
+	struct memalloc_rec rec = { .size = size, .flags = flags };
+	struct memalloc_comm_val *cv;
+	__s64 out;
+
+	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
+	if (!no_stacks &&
+	    (stack_every <= 1 || !(bpf_get_prandom_u32() % stack_every)))
+		rec.stack_id = stack_capture(ctx, STACK_F_USER);
+	/* not stored, not counted: a free could not take it back */
+	if (bpf_map_update_elem(&allocs, &key, &rec, BPF_ANY)) {
+		count_drop();
+		return;
+	}
+	cv = lookup_or_init(&memalloc_comm, rec.comm, &zero_comm);
+	if (cv) {
+		__sync_fetch_and_add(
+			flags & REC_MMAP ? &cv->mmaps : &cv->allocs, 1);
+		__sync_fetch_and_add(&cv->allocated_bytes, size);
+		out = __sync_fetch_and_add(&cv->outstanding_bytes, size) + size;
+		growth_check(cv, out, rec.comm);
+	}
+	if (!(flags & REC_MMAP))
+		thread_add(id, rec.comm, true, size);
+	stack_add(key.tgid, rec.stack_id, size, 1);
+}
+
+static __always_inline void forget(__u64 ptr, bool munmap)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct memalloc_addr key = { .tgid = id >> 32, .addr = ptr };
+	struct memalloc_comm_val *cv;
+	struct memalloc_rec *r, rec;
+	char comm[TASK_COMM_LEN];
+
+	r = bpf_map_lookup_elem(&allocs, &key);
+	if (!r || (munmap && !(r->flags & REC_MMAP)))
+		return;
+	rec = *r;
+	/* two threads freeing one pointer: only one gets to count it */
+	if (bpf_map_delete_elem(&allocs, &key))
+		return;
+	/* against the allocating command: its outstanding bytes go down */
+	cv = lookup_or_init(&memalloc_comm, rec.comm, &zero_comm);
+	if (cv) {
+		__sync_fetch_and_add(munmap ? &cv->munmaps : &cv->frees, 1);
+		__sync_fetch_and_add(&cv->freed_bytes, rec.size);
+		__sync_fetch_and_add(&cv->outstanding_bytes, -rec.size);
+	}
+	if (!munmap) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		thread_add(id, comm, false, rec.size);
+	}
+	stack_add(key.tgid, rec.stack_id, -rec.size, -1);
+}
+
+static __always_inline int enter(__u32 fn, __u64 size, __u64 old, __u64 memptr)
+{
+	struct memalloc_call *c;
+
+	if (!task_wanted(bpf_get_current_pid_tgid()))
+		return 0;
+	c = call_state(true);
+	if (!c) {
+		count_drop();
+		return 0;
+	}
+	if (c->depth++)
+		return 0; /* the allocator calling itself */
+	c->fn = fn;
+	c->size = size;
+	c->old = old;
+	c->memptr = memptr;
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size)
+{
+	return enter(MEMALLOC_MALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 n, __u64 size)
+{
+	return enter(MEMALLOC_CALLOC, n * size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size)
+{
+	return enter(MEMALLOC_REALLOC, size, ptr, 0);
+}
+
+/* aligned_alloc(align, size), memalign(align, size) */
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 align, __u64 size)
+{
+	return enter(MEMALLOC_ALIGNED_ALLOC, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
+{
+	return enter(MEMALLOC_POSIX_MEMALIGN, size, 0, memptr);
+}
+
+/* One return program for all: the entry left the function's kind. */
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, __u64 ret)
+{
+	struct memalloc_call *c = call_state(false);
+	__u64 ptr = ret;
+
+	if (!c || !c->depth || --c->depth)
+		return 0;
+	switch (c->fn) {
+	case MEMALLOC_REALLOC:
+		/* realloc(p, 0) frees p; a failed realloc leaves p alone */
+		if (c->old && (ret || !c->size))
+			forget(c->old, false);
+		break;
+	case MEMALLOC_POSIX_MEMALIGN:
+		ptr = 0;
+		if ((int)ret == 0 &&
+		    bpf_probe_read_user(&ptr, sizeof(ptr), (void *)c->memptr))
+			ptr = 0;
+		break;
+	}
+	if (ptr)
+		record(ctx, ptr, c->size, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 ptr)
+{
+	struct memalloc_call *c;
+
+	if (!ptr)
+		return 0;
+	/* a free inside realloc() etc. is that call's business */
+	c = call_state(false);
+	if (c && c->depth)
+		return 0;
+	forget(ptr, false);
+	return 0;
+}
+
+/* Anonymous mappings made by the program itself, not by the allocator. */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	struct memalloc_call *c;
+
+	if (!(ctx->args[3] & MAP_ANONYMOUS_) ||
+	    !task_wanted(bpf_get_current_pid_tgid()))
+		return 0;
+	c = call_state(true);
+	if (c && !c->depth)
+		c->mmap_len = ctx->args[1];
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct memalloc_call *c = call_state(false);
+	__u64 len;
+
+	if (!c || !c->mmap_len)
+		return 0;
+	len = c->mmap_len;
+	c->mmap_len = 0;
+	if ((unsigned long)ctx->ret < -4095UL)
+		record(ctx, ctx->ret, len, REC_MMAP);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	forget(ctx->args[0], true);
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* memalloc: allocator accounting. Shared by memalloc.bpf.c, readers, tests. */
+#ifndef __MEMALLOC_H
+#define __MEMALLOC_H
+
+#include "pinsight.h"
+
+enum memalloc_fn {
+	MEMALLOC_MALLOC,
+	MEMALLOC_CALLOC,
+	MEMALLOC_REALLOC,
+	MEMALLOC_FREE,
+	MEMALLOC_ALIGNED_ALLOC,
+	MEMALLOC_POSIX_MEMALIGN,
+	MEMALLOC_MEMALIGN,
+	MEMALLOC_FN_NR,
+};
+
+/*
+ * memalloc_comm: per command, never evicted: the Prometheus series.
+ * Frees count against the command that made the allocation, so
+ * outstanding_bytes = allocated_bytes - freed_bytes per command even when
+ * another thread frees. Shared (not per-CPU) because the growth check
+ * needs the current total: counters are updated atomically.
+ */
+struct memalloc_comm_key {
+	char comm[TASK_COMM_LEN];
+};
+
+struct memalloc_comm_val {
+	__u64 allocs; /* malloc, calloc, realloc, aligned_alloc, ... */
+	__u64 frees; /* of allocations seen (made while attached) */
+	__u64 allocated_bytes;
+	__u64 freed_bytes;
+	__u64 mmaps; /* anonymous mmap() outside the allocator */
+	__u64 munmaps;
+	__s64 outstanding_bytes __gauge __metric("ebpf_alloc_bytes");
+	/* outstanding growth over the last growth window, bytes per hour */
+	__s64 growth_bytes_per_hour __gauge;
+	__u64 window_start_ns __internal;
+	__s64 window_start_bytes __internal;
+};
+
+/* memalloc_thread: per thread (LRU); exported only with --per-pid. */
+struct memalloc_thread_key {
+	char comm[TASK_COMM_LEN];
+	__u32 tgid;
+	__u32 tid;
+};
+
+struct memalloc_thread_val {
+	__u64 allocs __metric("ebpf_memalloc_thread_allocs");
+	__u64 frees __metric("ebpf_memalloc_thread_frees");
+	__u64 allocated_bytes __metric("ebpf_memalloc_thread_allocated_bytes");
+	__u64 freed_bytes __metric("ebpf_memalloc_thread_freed_bytes");
+};
+
+/*
+ * memalloc_stacks: outstanding bytes by process and allocation stack
+ * (frames in the "stacks" map, progs/stacks.h): the leak candidates.
+ */
+struct memalloc_stack_key {
+	__u64 tgid; /* 64 bits: a key without padding to zero */
+	__u64 stack_id __stack("stacks");
+};
+
+struct memalloc_stack_val {
+	__s64 outstanding_bytes __gauge __metric("ebpf_memalloc_stack_bytes");
+	__s64 outstanding_allocs __gauge __metric("ebpf_memalloc_stack_allocs");
+};
+
+/* allocs: one entry per live allocation, for frees to find. */
+struct memalloc_addr {
+	__u32 tgid;
+	__u32 pad;
+	__u64 addr;
+};
+
+struct memalloc_rec {
+	__u64 size;
+	__u64 stack_id;
+	char comm[TASK_COMM_LEN];
+	__u32 flags; /* 1: an mmap() */
+	__u32 pad;
+};
+
+#endif /* __MEMALLOC_H */

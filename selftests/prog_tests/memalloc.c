@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memalloc counts exactly: allocgen makes a known sequence of allocator
+ * calls under a comm of our choosing, and every count and byte total must
+ * match; a deliberate leak shows up under its symbolized stack; steady
+ * growth raises the growth alert; bad --lib targets fail cleanly.
+ */
+#include <bpf/bpf.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "alert_read.h"
+#include "memalloc.h"
+#include "pin_layout.h"
+#include "pinsight_helpers.h"
+#include "test_progs.h"
+
+static int read_comm(const char *inst, const char *comm,
+		     struct memalloc_comm_val *v)
+{
+	struct memalloc_comm_key key = {};
+	int fd, err;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(key.comm, sizeof(key.comm), "%s", comm);
+	fd = pin_open(inst, "maps/memalloc_comm");
+	if (fd < 0)
+		return fd;
+	err = map_lookup_sum(fd, &key, v, sizeof(*v));
+	close(fd);
+	return err;
+}
+
+/* memalloc_thread summed over @comm's threads; their number in *nthreads. */
+static int read_threads(const char *inst, const char *comm,
+			struct memalloc_thread_val *sum, int *nthreads)
+{
+	struct memalloc_thread_key key, next, *prev = NULL;
+	struct memalloc_thread_val v;
+	int fd, err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	*nthreads = 0;
+	fd = pin_open(inst, "maps/memalloc_thread");
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (strncmp(key.comm, comm, sizeof(key.comm)))
+			continue;
+		err = map_lookup_sum(fd, &key, &v, sizeof(v));
+		if (err)
+			break;
+		sum->allocs += v.allocs;
+		sum->frees += v.frees;
+		sum->allocated_bytes += v.allocated_bytes;
+		sum->freed_bytes += v.freed_bytes;
+		(*nthreads)++;
+	}
+	close(fd);
+	return err;
+}
+
+/*
+ * With B = 200: 10 malloc(B), 5 calloc(4, B/4), 3 x (malloc(B),
+ * realloc(2B)), 2 aligned_alloc(64, B), 4 posix_memalign(64, B), each
+ * freed; 3 leaked malloc(1000); 2 anonymous mmap(B)/munmap. A realloc
+ * counts as the free of the old block and a new allocation.
+ */
+static void check_exact(void)
+{
+	const long allocs = 10 + 5 + 3 * 2 + 2 + 4 + 3;
+	const long frees = 10 + 5 + 3 * 2 + 2 + 4;
+	const long bytes = 10 * 200 + 5 * 200 + 3 * (200 + 400) + 2 * 200 +
+			   4 * 200 + 3 * 1000;
+	const long freed = bytes - 3 * 1000;
+	struct memalloc_thread_val t;
+	struct memalloc_comm_val c;
+	char comm[16], *out = NULL, line[160];
+	int err, n;
+
+	snprintf(comm, sizeof(comm), "ma-ex-%d", getpid() % 100000);
+	err = loader_run(NULL, "memalloc --comm %s", comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(
+		NULL,
+		"%s/workloads/allocgen --comm %s --size 200 --count 10 --calloc 5 --realloc 3 --aligned 2 --memalign 4 --leak 3 --leak-size 1000 --mmap 2",
+		env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "allocgen");
+	if (!ASSERT_OK(read_comm("memalloc", comm, &c), "read comm"))
+		goto cleanup;
+	ASSERT_EQ(c.allocs, allocs, "allocs");
+	ASSERT_EQ(c.frees, frees, "frees");
+	ASSERT_EQ(c.mmaps, 2, "mmaps");
+	ASSERT_EQ(c.munmaps, 2, "munmaps");
+	ASSERT_EQ(c.allocated_bytes, bytes + 2 * 200, "allocated bytes");
+	ASSERT_EQ(c.freed_bytes, freed + 2 * 200, "freed bytes");
+	ASSERT_EQ(c.outstanding_bytes, 3000, "outstanding: the leak");
+	if (ASSERT_OK(read_threads("memalloc", comm, &t, &n), "threads")) {
+		ASSERT_EQ(n, 1, "one thread");
+		ASSERT_EQ(t.allocs, allocs, "thread allocs");
+		ASSERT_EQ(t.frees, frees, "thread frees");
+		ASSERT_EQ(t.allocated_bytes, bytes, "thread allocated bytes");
+		ASSERT_EQ(t.freed_bytes, freed, "thread freed bytes");
+	}
+	/* the gauge the dashboard uses */
+	err = reader_run(&out, "metrics memalloc");
+	ASSERT_EQ(err, 0, "metrics");
+	snprintf(line, sizeof(line), "ebpf_alloc_bytes{service=\"%s\"} 3000\n",
+		 comm);
+	ASSERT_HAS_SUBSTR(out, line, "ebpf_alloc_bytes");
+	snprintf(line, sizeof(line),
+		 "ebpf_memalloc_allocs_total{service=\"%s\"} %ld\n", comm,
+		 allocs);
+	ASSERT_HAS_SUBSTR(out, line, "allocs counter");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload memalloc");
+}
+
+/* The leak's stack, symbolized, tops memalloc_stacks while it lives. */
+static void check_leak_stack(void)
+{
+	char comm[16], cmd[512], *out = NULL, *p;
+	struct memalloc_comm_val c;
+	pid_t pid;
+	int err, i;
+	FILE *f;
+
+	snprintf(comm, sizeof(comm), "ma-lk-%d", getpid() % 100000);
+	err = loader_run(NULL, "memalloc --name lk --comm %s", comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/workloads/allocgen --comm %s --count 20 --leak 4 --leak-size 2500 --hold-ms 20000",
+		env_output_dir(), comm);
+	f = popen(cmd, "r");
+	if (!ASSERT_OK_PTR(f, "allocgen"))
+		goto cleanup;
+	/* "allocgen: pid N, leaked 4 allocations": all done, now holding */
+	ASSERT_OK_PTR(fgets(cmd, sizeof(cmd), f), "allocgen output");
+	p = strstr(cmd, "pid ");
+	pid = p ? atoi(p + 4) : 0;
+	ASSERT_GT(pid, 0, "allocgen pid");
+	for (i = 0; i < 50; i++) {
+		if (!read_comm("memalloc@lk", comm, &c) &&
+		    c.outstanding_bytes == 10000)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(c.outstanding_bytes, 10000, "outstanding: 4 x 2500");
+	err = reader_run(&out, "show memalloc@lk memalloc_stacks");
+	ASSERT_EQ(err, 0, "show memalloc_stacks");
+	/* the top row is the leak: its stack comes first */
+	p = out ? strstr(out, "memalloc_stacks.stack_id") : NULL;
+	ASSERT_OK_PTR(p, "a stack printed");
+	ASSERT_HAS_SUBSTR(p, "leak_here\n    leak_outer\n    main",
+			  "symbolized leak stack");
+	ASSERT_HAS_SUBSTR(out, "10000", "its outstanding bytes");
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	pclose(f);
+cleanup:
+	free(out);
+	loader_run(NULL, "unload memalloc@lk");
+}
+
+/* 4 MB kept over ~1 s is ~14 GB/h: above a 100 MB/h threshold. */
+static void check_growth(void)
+{
+	struct alert_list l = {};
+	struct memalloc_comm_val c;
+	char comm[16];
+	int err, i;
+
+	snprintf(comm, sizeof(comm), "ma-gr-%d", getpid() % 100000);
+	err = loader_run(
+		NULL,
+		"memalloc --name gr --comm %s --growth-threshold 100M --growth-window 200ms",
+		comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(
+		NULL,
+		"%s/workloads/allocgen --comm %s --grow 4000000 --grow-ms 1000",
+		env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "allocgen");
+	if (ASSERT_OK(read_comm("memalloc@gr", comm, &c), "read"))
+		ASSERT_GT(c.growth_bytes_per_hour, 100LL << 20, "growth gauge");
+	err = alerts_drain("memalloc@gr", ALERT_MEM_GROWTH, &l);
+	ASSERT_GE(err, 1, "growth alerts");
+	ASSERT_EQ(alerts_counted("memalloc@gr", ALERT_MEM_GROWTH), l.n,
+		  "counted = raised");
+	for (i = 0; i < l.n; i++) {
+		ASSERT_STREQ(l.a[i].comm, comm, "comm");
+		ASSERT_EQ(l.a[i].threshold, 100ULL << 20, "threshold");
+		ASSERT_GT(l.a[i].value, 100ULL << 20, "rate above it");
+	}
+	free(l.a);
+	loader_run(NULL, "unload memalloc@gr");
+
+	/* the default threshold (1 GB/h) is not reached by 64 KiB a half second
+	 */
+	err = loader_run(NULL,
+			 "memalloc --name gr --comm %s --growth-window 200ms",
+			 comm);
+	if (!ASSERT_EQ(err, 0, "load, default threshold"))
+		return;
+	run_cmd(NULL,
+		"%s/workloads/allocgen --comm %s --grow 200000 --grow-ms 2000",
+		env_output_dir(), comm);
+	ASSERT_EQ(alerts_counted("memalloc@gr", ALERT_MEM_GROWTH), 0,
+		  "no alert below 1 GB/h");
+	loader_run(NULL, "unload memalloc@gr");
+}
+
+/*
+ * --lib on a static binary: its own malloc is probed (libc's is not
+ * there to probe). allocgen is linked statically for this, here.
+ */
+static void check_static(void)
+{
+	char bin[64], comm[16];
+	struct memalloc_comm_val c;
+	int err;
+
+	snprintf(bin, sizeof(bin), "/tmp/pinsight-allocgen-static-%d",
+		 getpid());
+	snprintf(comm, sizeof(comm), "ma-st-%d", getpid() % 100000);
+	if (run_cmd(NULL,
+		    "cc -O2 -static -o %s %s/selftests/workloads/allocgen.c",
+		    bin, env_src_dir())) {
+		test__skip("cannot link allocgen statically (no libc.a?)");
+		return;
+	}
+	err = loader_run(NULL, "memalloc --name st --comm %s --lib %s", comm,
+			 bin);
+	if (!ASSERT_EQ(err, 0, "load"))
+		goto cleanup;
+	err = run_cmd(NULL,
+		      "%s --comm %s --size 200 --count 10 --realloc 3 --leak 3",
+		      bin, comm);
+	ASSERT_EQ(err, 0, "allocgen (static)");
+	if (ASSERT_OK(read_comm("memalloc@st", comm, &c), "read")) {
+		ASSERT_EQ(c.allocs, 10 + 3 * 2 + 3, "allocs");
+		ASSERT_EQ(c.frees, 10 + 3 * 2, "frees");
+		ASSERT_EQ(c.outstanding_bytes, 3000, "outstanding");
+	}
+	loader_run(NULL, "unload memalloc@st");
+cleanup:
+	unlink(bin);
+}
+
+static void expect_noent(const char *args, const char *what)
+{
+	char comm[16], *out = NULL, path[PATH_MAX];
+	struct bpf_ids before, after;
+	int err;
+
+	snprintf(comm, sizeof(comm), "ma-err-%d", getpid() % 100000);
+	bpf_ids_tagged(comm, &before);
+	err = loader_run(&out, "memalloc --name err --comm %s %s", comm, args);
+	ASSERT_EQ(err, 3, args);
+	ASSERT_HAS_SUBSTR(out, what, "message names it");
+	snprintf(path, sizeof(path), "%s/memalloc@err", pin_root());
+	ASSERT_NEQ(access(path, F_OK), 0, "no instance");
+	ASSERT_EQ(root_temporaries(), 0, "no temporaries");
+	bpf_ids_tagged(comm, &after);
+	ASSERT_EQ(after.progs, before.progs, "no programs left");
+	free(out);
+}
+
+static void check_errors(void)
+{
+	char args[PATH_MAX + 16];
+
+	expect_noent("--lib /nonexistent/libjemalloc.so",
+		     "/nonexistent/libjemalloc.so");
+	/* an ELF file without an allocator */
+	snprintf(args, sizeof(args), "--lib %s/workloads/libcudastub.so",
+		 env_output_dir());
+	expect_noent(args, "no function 'malloc'");
+	expect_noent("--lib /etc/passwd", "not an ELF file");
+}
+
+void test_memalloc(void)
+{
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	if (test__start_subtest("exact_counts"))
+		check_exact();
+	if (test__start_subtest("leak_stack"))
+		check_leak_stack();
+	if (test__start_subtest("growth_alert"))
+		check_growth();
+	if (test__start_subtest("static_binary"))
+		check_static();
+	if (test__start_subtest("missing_targets"))
+		check_errors();
+}

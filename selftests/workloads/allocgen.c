@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * allocgen: a known sequence of allocator calls, for memalloc's exact-count
+ * tests, a deliberate leak under a known stack, steady growth for the
+ * growth alert, a function that sleeps known durations for funclat, and a
+ * malloc/free loop for the overhead measurement.
+ *
+ * Exactness: everything counted happens after prctl(PR_SET_NAME) gives the
+ * process the test's unique comm, and nothing in between uses stdio (its
+ * buffers are malloc()ed): results are written with write(2) at the end.
+ */
+/* frame pointers, so the leak's stack unwinds (CFLAGS may omit them) */
+#pragma GCC optimize("no-omit-frame-pointer")
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOINLINE __attribute__((noinline))
+#if defined(__GNUC__) && !defined(__clang__)
+#define NOCLONE __attribute__((noclone))
+#else
+#define NOCLONE
+#endif
+
+static void *volatile sink; /* keeps the compiler from eliding calls */
+static void **leaks;
+static long nleaks;
+
+static void say(const char *fmt, long a, long b)
+{
+	char buf[160];
+	int n = snprintf(buf, sizeof(buf), fmt, a, b);
+
+	if (n > 0 && write(1, buf, n) < 0)
+		_exit(1);
+}
+
+static void die(const char *what)
+{
+	if (write(2, what, strlen(what)) < 0 || write(2, "\n", 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* The leak's stack: main -> leak_outer -> leak_here -> malloc. */
+NOINLINE NOCLONE void *leak_here(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p)
+		die("allocgen: malloc failed");
+	memset(p, 0xab, size);
+	return p;
+}
+
+NOINLINE NOCLONE void leak_outer(long n, size_t size)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		leaks[nleaks++] = leak_here(size);
+}
+
+/* funclat's target: returns after about @us microseconds. */
+NOINLINE NOCLONE long slow_call(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+	return us;
+}
+
+/*
+ * This thread's CPU time, not wall time: the probes' traps and programs
+ * run on it, while time spent preempted on a busy host does not count.
+ */
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"Usage: allocgen [--comm NAME] [--size B] [--count N] [--calloc N]\n"
+		"                [--realloc N] [--aligned N] [--memalign N] [--mmap N]\n"
+		"                [--leak N] [--leak-size B] [--grow B --grow-ms MS]\n"
+		"                [--sleep-us US[,US...]] [--bench N] [--hold-ms MS]\n"
+		"Each call kind runs N times with size B (default 100):\n"
+		"  --count    malloc(B) then free       --calloc   calloc(4, B/4), free\n"
+		"  --realloc  malloc(B), realloc(2B), free\n"
+		"  --aligned  aligned_alloc(64, B), free --memalign posix_memalign(64, B), free\n"
+		"  --mmap     anonymous mmap(B), munmap  --leak  N x malloc(leak-size), kept\n"
+		"  --grow     keep B bytes more, in 64 KiB steps spread over MS ms\n"
+		"  --sleep-us call slow_call(US) for each value\n"
+		"  --bench    N malloc(B)/free pairs; prints CPU ns per pair\n"
+		"  --hold-ms  stay alive MS ms at the end (for symbolization)\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "comm", required_argument, NULL, 'c' },
+		{ "size", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "calloc", required_argument, NULL, 'C' },
+		{ "realloc", required_argument, NULL, 'R' },
+		{ "aligned", required_argument, NULL, 'A' },
+		{ "memalign", required_argument, NULL, 'P' },
+		{ "mmap", required_argument, NULL, 'M' },
+		{ "leak", required_argument, NULL, 'L' },
+		{ "leak-size", required_argument, NULL, 'l' },
+		{ "grow", required_argument, NULL, 'g' },
+		{ "grow-ms", required_argument, NULL, 'G' },
+		{ "sleep-us", required_argument, NULL, 'u' },
+		{ "bench", required_argument, NULL, 'b' },
+		{ "hold-ms", required_argument, NULL, 'h' },
+		{},
+	};
+	long size = 100, count = 0, ncalloc = 0, nrealloc = 0, naligned = 0;
+	long nmemalign = 0, nmmap = 0, nleak = 0, leak_size = 1000;
+	long grow = 0, grow_ms = 1000, bench = 0, hold_ms = 0, i, t0;
+	const char *comm = NULL, *sleeps = NULL;
+	void *p;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': comm = optarg; break;
+		case 's': size = atol(optarg); break;
+		case 'n': count = atol(optarg); break;
+		case 'C': ncalloc = atol(optarg); break;
+		case 'R': nrealloc = atol(optarg); break;
+		case 'A': naligned = atol(optarg); break;
+		case 'P': nmemalign = atol(optarg); break;
+		case 'M': nmmap = atol(optarg); break;
+		case 'L': nleak = atol(optarg); break;
+		case 'l': leak_size = atol(optarg); break;
+		case 'g': grow = atol(optarg); break;
+		case 'G': grow_ms = atol(optarg); break;
+		case 'u': sleeps = optarg; break;
+		case 'b': bench = atol(optarg); break;
+		case 'h': hold_ms = atol(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind < argc || size < 4 || leak_size < 1 || grow_ms < 1 ||
+	    grow < 0)
+		usage();
+	/* room for the leaks and the growth steps, before counting starts */
+	leaks = mmap(NULL, (nleak + grow / 65536 + 1) * sizeof(void *),
+		     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (leaks == MAP_FAILED)
+		die("allocgen: mmap failed");
+	if (comm && prctl(PR_SET_NAME, comm))
+		die("allocgen: prctl(PR_SET_NAME) failed");
+
+	for (i = 0; i < count; i++) {
+		sink = malloc(size);
+		free(sink);
+	}
+	for (i = 0; i < ncalloc; i++) {
+		sink = calloc(4, size / 4);
+		free(sink);
+	}
+	for (i = 0; i < nrealloc; i++) {
+		p = malloc(size);
+		sink = realloc(p, 2 * size);
+		free(sink);
+	}
+	for (i = 0; i < naligned; i++) {
+		sink = aligned_alloc(64, size);
+		free(sink);
+	}
+	for (i = 0; i < nmemalign; i++) {
+		if (posix_memalign(&p, 64, size))
+			die("allocgen: posix_memalign failed");
+		sink = p;
+		free(p);
+	}
+	for (i = 0; i < nmmap; i++) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("allocgen: mmap failed");
+		munmap(p, size);
+	}
+	if (nleak)
+		leak_outer(nleak, leak_size);
+	if (grow) {
+		long steps = (grow + 65535) / 65536;
+		struct timespec ts = { 0, grow_ms * 1000000L / steps };
+
+		for (i = 0; i < steps; i++) {
+			leaks[nleaks++] = leak_here(65536);
+			nanosleep(&ts, NULL);
+		}
+	}
+	for (sleeps = sleeps ? sleeps : ""; *sleeps;) {
+		char *end;
+
+		slow_call(strtol(sleeps, &end, 10));
+		sleeps = *end == ',' ? end + 1 : end;
+		if (end == sleeps && *end)
+			usage();
+	}
+	if (bench) {
+		t0 = now_ns();
+		for (i = 0; i < bench; i++) {
+			sink = malloc(size);
+			free(sink);
+		}
+		say("allocgen: %ld malloc/free pairs, %ld CPU ns per pair\n", bench,
+		    (now_ns() - t0) / bench);
+	}
+	say("allocgen: pid %ld, leaked %ld allocations\n", (long)getpid(),
+	    nleaks);
+	if (hold_ms) {
+		struct timespec ts = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	/* no exit(): atexit handlers and stdio would allocate and free */
+	_exit(0);
+}
