@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/* XDP (libxdp), tcx and netlink TC attach and detach; see attach_net.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "attach_net.h"
+#include "log.h"
+
+#define TC_HANDLE 1
+/* pinsight's TC priorities: above what `tc filter add` picks by default */
+#define TC_PRIO_FIRST 0xc000
+#define TC_PRIO_NR 256
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	/* "Falling back to ... without dispatcher" is expected here: -v */
+	if (level != LIBXDP_WARN && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/*
+ * libbpf prints libxdp's failed dispatcher load and the kernel's extack for
+ * each TC query that finds nothing: expected here, shown with -v only.
+ */
+static libbpf_print_fn_t quiet(void)
+{
+	libbpf_print_fn_t old = libbpf_set_print(NULL);
+
+	if (verbose)
+		libbpf_set_print(old);
+	return old;
+}
+
+/* Whether program @prog_id uses map @map_id: how we know a program is ours. */
+static bool prog_uses_map(__u32 prog_id, __u32 map_id)
+{
+	__u32 ids[64], len, i;
+	struct bpf_prog_info info;
+	bool found = false;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(info);
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (i = 0; i < info.nr_map_ids && i < 64; i++)
+			found |= ids[i] == map_id;
+	close(fd);
+	return found;
+}
+
+/*
+ * libxdp loads what it attaches: as an freplace extension of its
+ * dispatcher where it can, as a plain XDP program otherwise. It gets a
+ * second bpf_object made from the same ELF, with only @prog_name to load
+ * and every map taken over from @loaded by fd, so the program it loads
+ * shares the instance's maps (and its .rodata, frozen, still constant to
+ * the verifier) like the one the loader loaded.
+ */
+static struct bpf_object *xdp_obj(const struct bpf_object *loaded,
+				  const void *elf, size_t elf_sz,
+				  const char *prog_name)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo,
+		    .object_name = bpf_object__name(loaded));
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	struct bpf_map *m, *lm;
+	int err = 0;
+
+	obj = bpf_object__open_mem(elf, elf_sz, &oo);
+	if (!obj)
+		return NULL;
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p),
+						     prog_name));
+	bpf_object__for_each_map(m, obj) {
+		lm = bpf_object__find_map_by_name(loaded, bpf_map__name(m));
+		err = lm ? bpf_map__reuse_fd(m, bpf_map__fd(lm)) : -ENOENT;
+		if (err)
+			break;
+	}
+	if (err) {
+		bpf_object__close(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
+
+int net_xdp_attach(const struct bpf_object *loaded, const void *elf,
+		   size_t elf_sz, const char *prog_name, int ifindex,
+		   enum xdp_attach_mode mode, char *how, size_t how_sz)
+{
+	struct xdp_multiprog *mp = NULL;
+	struct xdp_program *prog = NULL;
+	struct bpf_object *obj;
+	libbpf_print_fn_t old_print;
+	int err;
+
+	libxdp_set_print(libxdp_print);
+	obj = xdp_obj(loaded, elf, elf_sz, prog_name);
+	if (!obj)
+		return -errno;
+	prog = xdp_program__from_bpf_obj(obj, "xdp");
+	err = libxdp_get_error(prog);
+	if (err) {
+		prog = NULL;
+		goto cleanup;
+	}
+	old_print = quiet();
+	err = xdp_program__attach(prog, ifindex, mode, 0);
+	libbpf_set_print(old_print);
+	if (err)
+		goto cleanup;
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp) || !mp) {
+		snprintf(how, how_sz, "attached");
+		mp = NULL;
+		goto cleanup;
+	}
+	snprintf(how, how_sz, "%s mode, %s",
+		 xdp_multiprog__attach_mode(mp) == XDP_MODE_NATIVE ? "native" :
+		 xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB	   ? "skb" :
+								     "hw",
+		 xdp_multiprog__is_legacy(mp) ?
+			 "single program (no libxdp dispatcher on this kernel)" :
+			 "through the libxdp dispatcher");
+cleanup:
+	xdp_multiprog__close(mp);
+	xdp_program__close(prog);
+	bpf_object__close(obj);
+	return err;
+}
+
+int net_xdp_replace(int prog_fd, int ifindex, enum xdp_attach_mode mode,
+		    __u32 old_map_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	LIBBPF_OPTS(bpf_xdp_attach_opts, a);
+	__u32 flags = XDP_FLAGS_REPLACE;
+	int err;
+
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err;
+	if (!q.prog_id || !prog_uses_map(q.prog_id, old_map_id))
+		return -ENOENT;
+	if (mode == XDP_MODE_NATIVE ||
+	    (mode == XDP_MODE_UNSPEC && q.attach_mode == XDP_ATTACHED_DRV))
+		flags |= XDP_FLAGS_DRV_MODE;
+	else if (mode == XDP_MODE_SKB ||
+		 (mode == XDP_MODE_UNSPEC && q.attach_mode == XDP_ATTACHED_SKB))
+		flags |= XDP_FLAGS_SKB_MODE;
+	a.old_prog_fd = bpf_prog_get_fd_by_id(q.prog_id);
+	if (a.old_prog_fd < 0)
+		return -errno;
+	err = bpf_xdp_attach(ifindex, prog_fd, flags, &a);
+	close(a.old_prog_fd);
+	return err;
+}
+
+int net_xdp_pin_link(int ifindex, __u32 map_id, const char *pin)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct bpf_link_info info;
+	struct xdp_program *p;
+	__u32 prog_id = 0, id = 0, len;
+	int fd, err = -ENOENT;
+
+	if (libxdp_get_error(mp) || !mp)
+		return -ENOENT;
+	for (p = xdp_multiprog__next_prog(NULL, mp); p && !prog_id;
+	     p = xdp_multiprog__next_prog(p, mp))
+		if (prog_uses_map(xdp_program__id(p), map_id))
+			prog_id = xdp_program__id(p);
+	xdp_multiprog__close(mp);
+	/* the extension's link: a tracing link to our program */
+	while (prog_id && err == -ENOENT && !bpf_link_get_next_id(id, &id)) {
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    info.prog_id == prog_id)
+			err = bpf_obj_pin(fd, pin) ? -errno : 0;
+		close(fd);
+	}
+	return err;
+}
+
+bool net_xdp_multiprog(int ifindex)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	bool ret;
+
+	if (libxdp_get_error(mp) || !mp)
+		return false;
+	ret = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+int net_xdp_detach(int ifindex, __u32 map_id)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	enum xdp_attach_mode mode;
+	int err = 0;
+
+	libxdp_set_print(libxdp_print);
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	/* no interface, or no XDP program on it: nothing of ours either */
+	if (libxdp_get_error(mp) || !mp)
+		return 0;
+	mode = xdp_multiprog__attach_mode(mp);
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && prog_uses_map(xdp_program__id(p), map_id))
+			err = xdp_program__detach(p, ifindex, mode, 0);
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp)) {
+			if (!prog_uses_map(xdp_program__id(p), map_id))
+				continue;
+			err = xdp_program__detach(p, ifindex, mode, 0);
+			break;
+		}
+	}
+	xdp_multiprog__close(mp);
+	return err;
+}
+
+bool net_tcx_supported(int ifindex)
+{
+	__u32 cnt = 0;
+
+	/* kernels without tcx reject the attach type: -EINVAL */
+	return !bpf_prog_query(ifindex, NET_TCX_EGRESS, 0, NULL, NULL, &cnt);
+}
+
+int net_tcx_attach(int prog_fd, int ifindex, int attach_type, const char *pin)
+{
+	int fd, err;
+
+	/* libbpf 1.1 passes target_fd, which is target_ifindex's union twin */
+	fd = bpf_link_create(prog_fd, ifindex, attach_type, NULL);
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_pin(fd, pin) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/*
+ * An rtnetlink dump of tc objects (RTM_GETTFILTER, RTM_GETQDISC) for @t;
+ * @match says whether a reply counts. Returns the count, or -errno.
+ * (libbpf can query one filter, not list them.)
+ */
+static int tc_dump(int type, const struct tcmsg *t,
+		   bool (*match)(const struct tcmsg *want,
+				 const struct tcmsg *got))
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg t;
+	} req = {
+		.nh = {
+			.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+			.nlmsg_type = type,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1,
+		},
+		.t = *t,
+	};
+	char buf[16384];
+	struct nlmsghdr *nh;
+	int fd, n, count = 0, err = 0;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	while (!done) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			err = -errno;
+			goto cleanup;
+		}
+		if (!n)
+			break;
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (__u32)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+			} else if (nh->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+				done = true;
+			} else if (nh->nlmsg_type == type - 2 /* RTM_GET* - 2: RTM_NEW* */ &&
+				   match(t, NLMSG_DATA(nh))) {
+				count++;
+			}
+		}
+	}
+cleanup:
+	close(fd);
+	return err ? err : count;
+}
+
+static bool any_filter(const struct tcmsg *want, const struct tcmsg *got)
+{
+	return got->tcm_ifindex == want->tcm_ifindex;
+}
+
+/* clsact (and ingress, which excludes it) sit at ffff:fff1, handle ffff: */
+static bool clsact_qdisc(const struct tcmsg *want, const struct tcmsg *got)
+{
+	return got->tcm_ifindex == want->tcm_ifindex &&
+	       got->tcm_parent == TC_H_CLSACT &&
+	       got->tcm_handle == TC_H_MAKE(TC_H_CLSACT, 0);
+}
+
+static int tc_filter_count(int ifindex, __u32 parent)
+{
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex,
+			   .tcm_parent = parent };
+
+	return tc_dump(RTM_GETTFILTER, &t, any_filter);
+}
+
+static int tc_clsact_exists(int ifindex)
+{
+	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex };
+
+	return tc_dump(RTM_GETQDISC, &t, clsact_qdisc);
+}
+
+#define CLSACT_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
+#define CLSACT_EGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
+
+int net_tc_probe(int ifindex, bool *clsact, __u32 *prio)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE);
+	int n = tc_clsact_exists(ifindex);
+	libbpf_print_fn_t old_print;
+	__u32 p;
+
+	if (n < 0)
+		return n;
+	*clsact = n > 0;
+	*prio = TC_PRIO_FIRST;
+	if (!*clsact)
+		return 0;
+	old_print = quiet();
+	for (p = TC_PRIO_FIRST; p < TC_PRIO_FIRST + TC_PRIO_NR; p++) {
+		opts.priority = p;
+		opts.prog_id = 0;
+		if (bpf_tc_query(&hook, &opts) == -ENOENT) {
+			*prio = p;
+			break;
+		}
+	}
+	libbpf_set_print(old_print);
+	return p < TC_PRIO_FIRST + TC_PRIO_NR ? 0 : -ENOSPC;
+}
+
+int net_tc_attach(int prog_fd, int ifindex, __u32 prio)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
+			    .priority = prio, .prog_fd = prog_fd);
+	libbpf_print_fn_t old_print = quiet();
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	libbpf_set_print(old_print);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int net_tc_detach(int ifindex, __u32 prio, __u32 map_id, bool own_qdisc)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_EGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE,
+			    .priority = prio);
+	libbpf_print_fn_t old_print = quiet();
+	int err;
+
+	err = bpf_tc_query(&hook, &opts);
+	libbpf_set_print(old_print);
+	if (!err && prog_uses_map(opts.prog_id, map_id)) {
+		opts.prog_id = 0;
+		opts.prog_fd = 0;
+		opts.flags = 0;
+		err = bpf_tc_detach(&hook, &opts);
+		if (err)
+			return err;
+	}
+	if (!own_qdisc || tc_filter_count(ifindex, CLSACT_EGRESS) != 0 ||
+	    tc_filter_count(ifindex, CLSACT_INGRESS) != 0)
+		return 0;
+	/* both hooks: bpf_tc_hook_destroy() removes the qdisc only so */
+	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	return bpf_tc_hook_destroy(&hook);
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pktstat: the tool table entry. Ingress is XDP through libxdp, egress a
+ * tcx link (pinned: links/pktstat_tc) or, on kernels without tcx, a
+ * clsact filter. What unload must undo is decided before load and kept
+ * in .rodata (ifindex, egress, tc_prio, tc_own_qdisc), which the detach
+ * hook reads back from the instance's pins: the loader keeps no state.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "attach_net.h"
+#include "log.h"
+#include "pinmaps.h"
+#include "pin_layout.h"
+#include "pktstat.skel.h"
+#include "rodata.h"
+#include "tools.h"
+
+/* Decided in prepare, used in attach: one load per process. */
+static struct {
+	int ifindex;
+	enum xdp_attach_mode mode;
+	bool tcx;
+	__u32 tc_prio;
+	__u32 old_map_id; /* --replace: the old instance's rodata, same device */
+} plan;
+
+/* What an instance's rodata says unload must undo. */
+struct pkt_cfg {
+	int ifindex;
+	char egress[8];
+	__u32 tc_prio;
+	bool tc_own_qdisc;
+	__u32 map_id; /* of the rodata: its programs use it, so it names them */
+};
+
+static int set_var(struct load_ctx *ctx, const char *var, const char *fmt,
+		   unsigned long val)
+{
+	char buf[32], why[128];
+	int err;
+
+	snprintf(buf, sizeof(buf), fmt, val);
+	err = rodata_set(ctx->obj, var, buf, why, sizeof(why));
+	if (err)
+		p_err("%s: %s", ctx->inst, why);
+	return err;
+}
+
+/* The first port of the host's ephemeral range, where clients come from. */
+static unsigned long ephemeral_min(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned long lo = 32768;
+
+	if (f) {
+		if (fscanf(f, "%lu", &lo) != 1)
+			lo = 32768;
+		fclose(f);
+	}
+	return lo;
+}
+
+static const struct pm_field *field(const struct pm_map *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->value.cnt; i++)
+		if (!strcmp(m->value.fields[i].name, name))
+			return &m->value.fields[i];
+	return NULL;
+}
+
+/* Read <inst_dir>/maps/rodata; -ENOENT when there is none. */
+static int read_cfg(const char *inst_dir, struct pkt_cfg *c)
+{
+	const struct pm_field *fi, *fe, *fp, *fo;
+	char path[PATH_MAX];
+	struct pm_map *m = NULL;
+	const void *v;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	err = path_fmt(path, sizeof(path), "%s/maps/rodata", inst_dir);
+	if (err)
+		return err;
+	if (access(path, F_OK))
+		return -ENOENT;
+	err = pm_map_open(path, path, NULL, &m);
+	if (!err)
+		err = pm_map_read(m);
+	if (err)
+		goto cleanup;
+	fi = field(m, "ifindex");
+	fe = field(m, "egress");
+	fp = field(m, "tc_prio");
+	fo = field(m, "tc_own_qdisc");
+	if (!m->nrows || !fi || !fe || !fp || !fo) {
+		err = -EBADMSG;
+		p_err("%s: not a pktstat rodata", path);
+		goto cleanup;
+	}
+	v = pm_row_value(m, 0);
+	c->ifindex = pm_field_u64(fi, v);
+	pm_field_fmt(m->btf, fe, v, c->egress, sizeof(c->egress));
+	c->tc_prio = pm_field_u64(fp, v);
+	c->tc_own_qdisc = pm_field_u64(fo, v);
+	c->map_id = m->info.id;
+cleanup:
+	pm_map_close(m);
+	return err;
+}
+
+static int pktstat_prepare(struct load_ctx *ctx)
+{
+	const char *dev = ctx_opt(ctx, "dev");
+	const char *mode = ctx_opt(ctx, "xdp-mode");
+	const char *egress = ctx_opt(ctx, "egress");
+	bool clsact = false, old_own = false;
+	char why[128], path[PATH_MAX];
+	struct pkt_cfg old;
+	int err;
+
+	memset(&plan, 0, sizeof(plan));
+	if (!ctx_opt(ctx, "ephemeral-min")) {
+		err = set_var(ctx, "ephemeral_min", "%lu", ephemeral_min());
+		if (err)
+			return err;
+	}
+	if (!mode)
+		plan.mode = XDP_MODE_UNSPEC;
+	else if (!strcmp(mode, "native"))
+		plan.mode = XDP_MODE_NATIVE;
+	else if (!strcmp(mode, "skb"))
+		plan.mode = XDP_MODE_SKB;
+	else {
+		p_err("%s: --xdp-mode %s: use native or skb", ctx->inst, mode);
+		return -EINVAL;
+	}
+	if (egress && strcmp(egress, "tcx") && strcmp(egress, "tc")) {
+		p_err("%s: --egress %s: use tcx or tc", ctx->inst, egress);
+		return -EINVAL;
+	}
+	/* without --dev (e.g. `doctor`'s trial load) only attach can fail */
+	if (!dev)
+		return 0;
+	plan.ifindex = if_nametoindex(dev);
+	if (!plan.ifindex) {
+		p_err("%s: --dev %s: no such interface", ctx->inst, dev);
+		return -ENOENT;
+	}
+	err = set_var(ctx, "ifindex", "%lu", plan.ifindex);
+	if (err)
+		return err;
+	/*
+	 * --replace (the loader refuses other loads over a live instance
+	 * before this): the old instance's XDP program is swapped out in
+	 * place, and its claim on a clsact qdisc it made passes to the new.
+	 */
+	if (!path_fmt(path, sizeof(path), "%s/%s", pin_root(), ctx->inst) &&
+	    !read_cfg(path, &old) && old.ifindex == plan.ifindex) {
+		plan.old_map_id = old.map_id;
+		old_own = !strcmp(old.egress, "tc") && old.tc_own_qdisc;
+	}
+	plan.tcx = net_tcx_supported(plan.ifindex);
+	if (egress && !strcmp(egress, "tcx") && !plan.tcx) {
+		p_err("%s: --egress tcx: this kernel has no tcx (6.6+)",
+		      ctx->inst);
+		return -EOPNOTSUPP;
+	}
+	if (egress && !strcmp(egress, "tc"))
+		plan.tcx = false;
+	err = rodata_set(ctx->obj, "egress", plan.tcx ? "tcx" : "tc", why,
+			 sizeof(why));
+	if (err)
+		p_err("%s: %s", ctx->inst, why);
+	if (err || plan.tcx)
+		return err;
+	err = net_tc_probe(plan.ifindex, &clsact, &plan.tc_prio);
+	if (err) {
+		p_err("%s: %s: cannot query TC filters: %s", ctx->inst, dev,
+		      strerror(-err));
+		return err;
+	}
+	err = set_var(ctx, "tc_prio", "%lu", plan.tc_prio);
+	if (!err)
+		err = set_var(ctx, "tc_own_qdisc", "%lu", !clsact || old_own);
+	return err;
+}
+
+/* The id of the object's .rodata: every program of it uses that map. */
+static __u32 rodata_id(struct load_ctx *ctx)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, ctx->obj) {
+		const char *dot = strrchr(bpf_map__name(m), '.');
+
+		if (bpf_map__is_internal(m) && dot && !strcmp(dot, ".rodata") &&
+		    !bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len))
+			return info.id;
+	}
+	return 0;
+}
+
+static int prog_fd(struct load_ctx *ctx, const char *name)
+{
+	return bpf_program__fd(bpf_object__find_program_by_name(ctx->obj, name));
+}
+
+static int pktstat_attach(struct load_ctx *ctx)
+{
+	const char *dev = ctx_opt(ctx, "dev");
+	char how[128], pin[PATH_MAX];
+	const void *elf;
+	size_t elf_sz;
+	int err;
+
+	if (!plan.ifindex) {
+		p_err("%s: --dev IFACE is required", ctx->inst);
+		return -EINVAL;
+	}
+	err = -ENOENT;
+	if (plan.old_map_id) {
+		err = net_xdp_replace(prog_fd(ctx, "pktstat_xdp"), plan.ifindex,
+				      plan.mode, plan.old_map_id);
+		if (!err)
+			snprintf(how, sizeof(how),
+				 "in place of the replaced instance's program");
+	}
+	if (err == -ENOENT) {
+		elf = ctx->tool->elf_bytes(&elf_sz);
+		err = net_xdp_attach(ctx->obj, elf, elf_sz, "pktstat_xdp",
+				     plan.ifindex, plan.mode, how, sizeof(how));
+	}
+	if (err) {
+		p_err("%s: %s: cannot attach XDP: %s", ctx->inst, dev,
+		      strerror(-err));
+		return err;
+	}
+	err = path_fmt(pin, sizeof(pin), "%s/links/pktstat_xdp", ctx->dir);
+	if (!err && net_xdp_multiprog(plan.ifindex)) {
+		err = net_xdp_pin_link(plan.ifindex, rodata_id(ctx), pin);
+		if (err) {
+			p_err("%s: %s: cannot pin the XDP extension's link: %s",
+			      ctx->inst, dev, strerror(-err));
+			return err;
+		}
+		ctx->nr_links++;
+	}
+	if (plan.tcx) {
+		err = path_fmt(pin, sizeof(pin), "%s/links/pktstat_tc",
+			       ctx->dir);
+		if (!err)
+			err = net_tcx_attach(prog_fd(ctx, "pktstat_tc"),
+					     plan.ifindex, NET_TCX_EGRESS, pin);
+		if (!err)
+			ctx->nr_links++;
+	} else {
+		err = net_tc_attach(prog_fd(ctx, "pktstat_tc"), plan.ifindex,
+				    plan.tc_prio);
+	}
+	if (err) {
+		/* the XDP program is undone by the detach hook on cleanup */
+		p_err("%s: %s: cannot attach to egress (%s): %s", ctx->inst,
+		      dev, plan.tcx ? "tcx" : "tc clsact", strerror(-err));
+		return err;
+	}
+	p_info("%s: %s: ingress XDP, %s; egress %s", ctx->inst, dev, how,
+	       plan.tcx		   ? "tcx link" :
+	       net_tcx_supported(plan.ifindex) ? "TC clsact filter (--egress tc)" :
+						 "TC clsact filter (no tcx on this kernel)");
+	return 0;
+}
+
+/* Undo the attachments without a link, as the instance's rodata records. */
+static int pktstat_detach(const char *inst_dir)
+{
+	struct pkt_cfg c;
+	int err, e;
+
+	err = read_cfg(inst_dir, &c);
+	/* a load that failed before pinning maps attached nothing */
+	if (err == -ENOENT)
+		return 0;
+	if (err || !c.ifindex)
+		return err;
+	err = net_xdp_detach(c.ifindex, c.map_id);
+	if (err)
+		p_err("%s: cannot detach XDP from ifindex %d: %s", inst_dir,
+		      c.ifindex, strerror(-err));
+	if (!strcmp(c.egress, "tc")) {
+		e = net_tc_detach(c.ifindex, c.tc_prio, c.map_id,
+				  c.tc_own_qdisc);
+		if (e)
+			p_err("%s: cannot remove the TC filter from ifindex %d: %s",
+			      inst_dir, c.ifindex, strerror(-e));
+		err = err ?: e;
+	}
+	return err;
+}
+
+static const struct tool_opt pktstat_opts[] = {
+	{ "dev", "IFACE", "dev", "the interface to count (required)" },
+	{ "xdp-mode", "MODE", "xdp_mode",
+	  "native or skb (default: native where the driver has it)" },
+	{ "egress", "HOOK", "egress",
+	  "tcx or tc (default: tcx where the kernel has it)" },
+	{ "ephemeral-min", "PORT", "ephemeral_min",
+	  "count ports from PORT up as 'ephemeral' (default: the host's ip_local_port_range; 0: never)" },
+	{}
+};
+
+const struct tool tool_pktstat = {
+	.name = "pktstat",
+	.summary = "packets and bytes by direction, ethertype, IP protocol, port, TCP flags, peer",
+	.example = "--dev lo",
+	.elf_bytes = pktstat_bpf__elf_bytes,
+	.opts = pktstat_opts,
+	.prepare = pktstat_prepare,
+	.attach = pktstat_attach,
+	.detach = pktstat_detach,
+};
