@@ -21,8 +21,16 @@
 #include "filter.bpf.h"
 #include "hist.bpf.h"
 #include "maps.bpf.h"
+#include "alert.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Calls slower than this raise ALERT_LATENCY (--alert-latency; 0: off). */
+const volatile __u64 alert_latency_ns = 0;
+
+static const char io_op_names[IO_OP_NR][10] = {
+	"read", "write", "pread64", "pwrite64", "readv", "writev",
+};
 
 struct io_start {
 	__u64 ts; /* 0: no call in flight for this task */
@@ -71,6 +79,20 @@ static __always_inline int io_enter(enum io_op op)
 	return 0;
 }
 
+/* Off the hot path: only calls over the threshold get here. */
+static __noinline void io_alert(__u32 op, __u64 delta)
+{
+	struct alert *a = alert_reserve(ALERT_LATENCY);
+
+	if (!a)
+		return;
+	a->value = delta;
+	a->threshold = alert_latency_ns;
+	if (op < IO_OP_NR)
+		__builtin_memcpy(a->what, io_op_names[op], sizeof(io_op_names[0]));
+	alert_submit(a);
+}
+
 static __always_inline int io_exit(long ret)
 {
 	struct io_comm_key ckey = {};
@@ -88,6 +110,8 @@ static __always_inline int io_exit(long ret)
 	ts = start->ts;
 	start->ts = 0;
 	delta = bpf_ktime_get_ns() - ts;
+	if (alert_latency_ns && delta > alert_latency_ns)
+		io_alert(start->op, delta);
 
 	bpf_get_current_comm(ckey.comm, sizeof(ckey.comm));
 	ckey.op = start->op;

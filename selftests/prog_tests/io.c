@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include "alert_read.h"
 #include "io.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
@@ -200,6 +201,36 @@ static void check_comm_filter(void)
 	loader_run(NULL, "unload io");
 }
 
+/* --alert-latency 10ms: two 20 ms timerfd reads alert, 30 fast calls do not. */
+static void check_latency_alert(void)
+{
+	struct alert_list l = {};
+	char comm[16];
+	int err, i;
+
+	snprintf(comm, sizeof(comm), "io-al-%d", getpid() % 10000);
+	err = loader_run(NULL, "io --comm %s --alert-latency 10ms", comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "iogen fast");
+	ASSERT_EQ(alerts_drain("io", ALERT_LATENCY, &l), 0, "no alert for fast calls");
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5 --slow 2 --slow-ms 20",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "iogen slow");
+	ASSERT_EQ(alerts_drain("io", ALERT_LATENCY, &l), 2, "two slow reads");
+	for (i = 0; i < l.n; i++) {
+		ASSERT_STREQ(l.a[i].what, "read", "what: the op");
+		ASSERT_STREQ(l.a[i].comm, comm, "comm");
+		ASSERT_GE(l.a[i].value, 20000000ULL, "value: latency >= 20 ms");
+		ASSERT_EQ(l.a[i].threshold, 10000000ULL, "threshold: 10 ms");
+	}
+	ASSERT_EQ(alerts_counted("io", ALERT_LATENCY), 2, "alert_counts");
+	free(l.a);
+	loader_run(NULL, "unload io");
+}
+
 void test_io(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -214,4 +245,6 @@ void test_io(void)
 		check_pid_filter();
 	if (test__start_subtest("comm_filter"))
 		check_comm_filter();
+	if (test__start_subtest("latency_alert"))
+		check_latency_alert();
 }

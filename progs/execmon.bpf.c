@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execmon: follows exec, fork and exit of a target (--pid and its
+ * descendants, --comm, --cgroup; none: every process), records every exec
+ * by a target in exec_log, and raises alerts (alert.bpf.h) for
+ *   - an exec whose path is not on the allowlist (--allow; empty: any exec),
+ *   - a uid/gid change (set*id syscalls, or exec of a set-id binary),
+ *   - a ptrace attach to a target,
+ *   - an open for writing (or truncate) of a binary a target runs.
+ * With --enforce, a BPF LSM program denies the execs that would alert.
+ *
+ * The allowlist reaches BPF as .rodata: the loader stores a 64-bit FNV-1a
+ * hash of each path in allow_hash[] (and the list as given in allow_list,
+ * for readers). Fixed-size hashes keep the check one short loop of compares
+ * whatever the path lengths, and .rodata makes the list immutable after load
+ * and visible as the instance's config, with no map to fill or keep in step.
+ *
+ * Who is a target is kept in the "targets" hash by tgid: seeded by the loader
+ * with the processes that match at load, extended at fork (children of
+ * targets) and at exec (a process that execs into the target comm, or runs
+ * in the target cgroup), pruned at exit. "An exec by the target" means by a
+ * process that was a target before it exec'd: the service starting is not an
+ * alert, the service starting a shell is.
+ *
+ * Binary writes: the inodes of the executables targets run are kept in
+ * target_bins. A running binary cannot be opened for writing (ETXTBSY), so
+ * an attempt shows only as that error: sys_exit of open/openat/openat2/
+ * creat/truncate returning ETXTBSY for a path whose last component is the
+ * name of a watched binary alerts (value 0: refused). An open for writing
+ * that succeeds (say, once the target has exited) alerts when the new fd's
+ * inode is watched (value: the inode number). Replacing the file by rename
+ * is not a write to it and is not seen. These syscall tracepoints fire for
+ * every open in the system; the programs return at once unless the flags
+ * ask for writing (measured: ~80 ns per openat on enter, ~200 on exit).
+ *
+ * Paths (allowlist, exec_log) are as passed to execve, cut at 127 bytes;
+ * readers see them, and the hash covers the same bytes.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "execmon.h"
+#include "alert.bpf.h"
+#include "maps.bpf.h"
+#include "task_filter.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u64 allow_hash[EXEC_ALLOW_MAX] = {};
+const volatile __u32 nr_allow = 0;
+const volatile char allow_list[EXEC_ALLOW_LEN] = {};
+
+/* Counters, exported as ebpf_execmon_<name>_total */
+__u64 execs SEC(".bss"); /* execs by targets */
+__u64 forks SEC(".bss"); /* new target processes */
+__u64 exits SEC(".bss"); /* target processes gone */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct target_key);
+	__type(value, struct target_val);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct exec_key);
+	__type(value, struct exec_rec);
+} exec_log SEC(".maps");
+
+/* A record is too big for the stack: it is inserted zeroed, then filled. */
+static const struct exec_rec zero_rec ZERO_SEC;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct bin_key);
+	__type(value, struct bin_val);
+} target_bins SEC(".maps");
+
+/* The path of an open for writing, from sys_enter to sys_exit. */
+struct open_args {
+	__u64 path; /* user pointer; 0: none in flight */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct open_args);
+} open_args SEC(".maps");
+
+/* syscalls:sys_enter_* as the tracepoints lay them out: 8-byte args */
+struct sys_enter {
+	struct trace_entry ent;
+	int nr;
+	long args[6];
+};
+
+#define PTRACE_ATTACH 16
+#define PTRACE_SEIZE 0x4206
+
+static __always_inline bool any_filter(void)
+{
+	return targ_tgid || targ_comm[0] || targ_cgid;
+}
+
+static __always_inline struct target_val *target_of(__u32 tgid)
+{
+	struct target_key key = { .tgid = tgid };
+
+	return bpf_map_lookup_elem(&targets, &key);
+}
+
+static __always_inline void creds_of(struct task_struct *p,
+				     struct target_val *v)
+{
+	v->uid = BPF_CORE_READ(p, cred, uid.val);
+	v->euid = BPF_CORE_READ(p, cred, euid.val);
+	v->gid = BPF_CORE_READ(p, cred, gid.val);
+	v->egid = BPF_CORE_READ(p, cred, egid.val);
+}
+
+static __always_inline struct target_val *target_add(struct task_struct *p)
+{
+	struct target_key key = { .tgid = BPF_CORE_READ(p, tgid) };
+	struct target_val v = {};
+
+	creds_of(p, &v);
+	return lookup_or_init(&targets, &key, &v);
+}
+
+static __always_inline __u64 path_hash(const char *s, int len)
+{
+	__u64 h = EXEC_FNV_OFFSET;
+	int i;
+
+	for (i = 0; i < EXEC_PATH_LEN && i < len; i++) {
+		if (!s[i])
+			break;
+		h = (h ^ (__u8)s[i]) * EXEC_FNV_PRIME;
+	}
+	return h;
+}
+
+static __always_inline bool allowed(const char *path, int len)
+{
+	__u64 h = path_hash(path, len);
+	int i;
+
+	for (i = 0; i < EXEC_ALLOW_MAX && i < nr_allow; i++)
+		if (allow_hash[i] == h)
+			return true;
+	return false;
+}
+
+/* Alert when uid/euid or gid/egid differ from what @v last saw; update @v. */
+static __always_inline void check_creds(struct task_struct *p,
+					struct target_val *v, const char *via)
+{
+	struct target_val now;
+	struct alert *a;
+
+	creds_of(p, &now);
+	if (now.uid != v->uid || now.euid != v->euid) {
+		a = alert_reserve(ALERT_SETUID);
+		if (a) {
+			a->value = now.euid;
+			a->threshold = v->euid;
+			BPF_SNPRINTF(a->what, sizeof(a->what),
+				     "uid %u/%u -> %u/%u (%s)", v->uid, v->euid,
+				     now.uid, now.euid, via);
+			alert_submit(a);
+		}
+	}
+	if (now.gid != v->gid || now.egid != v->egid) {
+		a = alert_reserve(ALERT_SETUID);
+		if (a) {
+			a->value = now.egid;
+			a->threshold = v->egid;
+			BPF_SNPRINTF(a->what, sizeof(a->what),
+				     "gid %u/%u -> %u/%u (%s)", v->gid, v->egid,
+				     now.gid, now.egid, via);
+			alert_submit(a);
+		}
+	}
+	v->uid = now.uid;
+	v->euid = now.euid;
+	v->gid = now.gid;
+	v->egid = now.egid;
+}
+
+static __always_inline void read_args(struct task_struct *p,
+				      struct exec_rec *r)
+{
+	unsigned long start = BPF_CORE_READ(p, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(p, mm, arg_end);
+	unsigned long len = end - start;
+	int i;
+
+	if (len > EXEC_ARGS_LEN - 1)
+		len = EXEC_ARGS_LEN - 1;
+	if (bpf_probe_read_user(r->args, len & (EXEC_ARGS_LEN - 1),
+				(void *)start))
+		len = 0;
+	r->args[len & (EXEC_ARGS_LEN - 1)] = '\0';
+	/* /proc/PID/cmdline style NULs to spaces: readers show a string */
+	for (i = 0; i < EXEC_ARGS_LEN - 1 && i + 1 < len; i++)
+		if (!r->args[i]) {
+			r->args[i] = ' ';
+			r->argc++;
+		}
+	if (len)
+		r->argc++; /* the last one, ended by the kept NUL */
+}
+
+static __always_inline void inode_key(struct inode *ino, struct bin_key *k)
+{
+	k->dev = BPF_CORE_READ(ino, i_sb, s_dev);
+	k->ino = BPF_CORE_READ(ino, i_ino);
+}
+
+static __always_inline void watch_binary(struct file *f)
+{
+	struct bin_key key;
+	struct bin_val val = {};
+
+	inode_key(BPF_CORE_READ(f, f_inode), &key);
+	bpf_probe_read_kernel_str(val.name, sizeof(val.name),
+				  BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (bpf_map_update_elem(&target_bins, &key, &val, 0))
+		count_drop();
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
+	     struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct exec_key key = {};
+	struct target_val *v;
+	struct exec_rec *r;
+	bool was_target;
+	struct alert *a;
+	int len;
+
+	v = target_of(tgid);
+	/* without a filter every process is a target, known or not */
+	was_target = v || !any_filter();
+	if (!v) {
+		/* not a target before: one from now on? (no alert: its start) */
+		if (any_filter() && (targ_tgid || !task_wanted_task(p, true)))
+			return 0;
+		v = target_add(p);
+		if (!v)
+			return 0;
+	} else {
+		__sync_fetch_and_add(&execs, 1);
+		v->execs++;
+	}
+	key.pid = tgid;
+	key.cpu = bpf_get_smp_processor_id();
+	key.ts_ns = bpf_ktime_get_boot_ns();
+	r = lookup_or_init(&exec_log, &key, &zero_rec);
+	if (!r)
+		return 0;
+	len = bpf_probe_read_kernel_str(r->filename, sizeof(r->filename),
+					BPF_CORE_READ(bprm, filename));
+	r->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	r->uid = BPF_CORE_READ(p, cred, uid.val);
+	r->gid = BPF_CORE_READ(p, cred, gid.val);
+	r->euid = BPF_CORE_READ(p, cred, euid.val);
+	BPF_CORE_READ_INTO(&r->comm, p, comm);
+	read_args(p, r);
+	watch_binary(BPF_CORE_READ(bprm, file));
+	if (was_target && !allowed(r->filename, len)) {
+		r->alerted = 1;
+		a = alert_reserve(ALERT_EXEC);
+		if (a) {
+			__builtin_memcpy(a->what, r->filename, sizeof(a->what));
+			a->what[sizeof(a->what) - 1] = '\0';
+			alert_submit(a);
+		}
+	}
+	if (was_target)
+		check_creds(p, v, "exec");
+	else
+		creds_of(p, v);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_process_fork, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	struct target_val *v;
+
+	/* threads share their process's entry */
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0;
+	v = target_of(BPF_CORE_READ(parent, tgid));
+	if (!v && !(targ_cgid && task_wanted_task(child, true)) && any_filter())
+		return 0;
+	if (target_add(child))
+		__sync_fetch_and_add(&forks, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_process_exit, struct task_struct *p)
+{
+	struct target_key key = { .tgid = BPF_CORE_READ(p, tgid) };
+
+	/* the last thread: signal->live dropped to 0 before this tracepoint */
+	if (BPF_CORE_READ(p, signal, live.counter))
+		return 0;
+	if (!bpf_map_delete_elem(&targets, &key))
+		__sync_fetch_and_add(&exits, 1);
+	return 0;
+}
+
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_TRUNC 01000
+#define ETXTBSY 26
+
+static __always_inline int open_enter(const char *path, __u64 flags)
+{
+	struct open_args *o;
+
+	if (!(flags & (O_WRONLY | O_RDWR | O_TRUNC)))
+		return 0;
+	o = bpf_task_storage_get(&open_args, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (o)
+		o->path = (__u64)path;
+	return 0;
+}
+
+struct name_match {
+	char path[EXEC_PATH_LEN];
+	int len; /* without the NUL */
+	bool found;
+};
+
+/* bpf_for_each_map_elem callback: does m->path end in "/<val->name>"? */
+static long match_name(struct bpf_map *map, struct bin_key *key,
+		       struct bin_val *val, struct name_match *m)
+{
+	int nl, i, off;
+
+	for (nl = 0; nl < EXEC_NAME_LEN && val->name[nl]; nl++)
+		;
+	if (!nl || nl > m->len)
+		return 0;
+	off = m->len - nl;
+	if (off > 0 && m->path[(off - 1) & (EXEC_PATH_LEN - 1)] != '/')
+		return 0;
+	for (i = 0; i < EXEC_NAME_LEN && i < nl; i++)
+		if (m->path[(off + i) & (EXEC_PATH_LEN - 1)] != val->name[i])
+			return 0;
+	m->found = true;
+	return 1; /* stop */
+}
+
+static __always_inline void binary_write_alert(const char *path, __u64 ino)
+{
+	struct alert *a = alert_reserve(ALERT_BINARY_WRITE);
+
+	if (!a)
+		return;
+	a->value = ino;
+	bpf_probe_read_user_str(a->what, sizeof(a->what), path);
+	alert_submit(a);
+}
+
+/* Refused: compare the last path component with the watched names. */
+static __always_inline void check_refused(const char *path)
+{
+	struct name_match m = {};
+
+	m.len = bpf_probe_read_user_str(m.path, sizeof(m.path), path) - 1;
+	if (m.len <= 0)
+		return;
+	bpf_for_each_map_elem(&target_bins, match_name, &m, 0);
+	if (m.found)
+		binary_write_alert(path, 0);
+}
+
+/* Opened for writing: is the new fd's inode a watched binary? */
+static __always_inline void check_opened(const char *path, long fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct file **fds, *f = NULL;
+	struct bin_key key;
+
+	fds = BPF_CORE_READ(t, files, fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]) || !f)
+		return;
+	inode_key(BPF_CORE_READ(f, f_inode), &key);
+	if (bpf_map_lookup_elem(&target_bins, &key))
+		binary_write_alert(path, key.ino);
+}
+
+static __always_inline int open_exit(long ret, bool returns_fd)
+{
+	struct open_args *o;
+	const char *path;
+
+	o = bpf_task_storage_get(&open_args, bpf_get_current_task_btf(), 0, 0);
+	if (!o || !o->path)
+		return 0;
+	path = (const char *)o->path;
+	o->path = 0;
+	if (ret == -ETXTBSY)
+		check_refused(path);
+	else if (ret >= 0 && returns_fd)
+		check_opened(path, ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int sys_enter_openat(struct sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int sys_enter_open(struct sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[0], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int sys_enter_openat2(struct sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return open_enter((const char *)ctx->args[1], how.flags);
+}
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int sys_enter_creat(struct sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[0], O_WRONLY | O_TRUNC);
+}
+
+SEC("tracepoint/syscalls/sys_enter_truncate")
+int sys_enter_truncate(struct sys_enter *ctx)
+{
+	return open_enter((const char *)ctx->args[0], O_TRUNC);
+}
+
+#define OPEN_EXIT_TP(name, returns_fd)                                         \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int sys_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
+	{                                                                      \
+		return open_exit(ctx->ret, returns_fd);                        \
+	}
+
+OPEN_EXIT_TP(openat, true)
+OPEN_EXIT_TP(open, true)
+OPEN_EXIT_TP(openat2, true)
+OPEN_EXIT_TP(creat, true)
+OPEN_EXIT_TP(truncate, false)
+
+static __always_inline int on_setid(long ret, const char *via)
+{
+	struct target_val *v;
+
+	if (ret)
+		return 0;
+	v = target_of(bpf_get_current_pid_tgid() >> 32);
+	if (v)
+		check_creds(bpf_get_current_task_btf(), v, via);
+	return 0;
+}
+
+#define SETID_TP(name)                                                         \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int sys_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
+	{                                                                      \
+		return on_setid(ctx->ret, #name);                              \
+	}
+
+SETID_TP(setuid)
+SETID_TP(setgid)
+SETID_TP(setreuid)
+SETID_TP(setregid)
+SETID_TP(setresuid)
+SETID_TP(setresgid)
+
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int sys_enter_ptrace(struct sys_enter *ctx)
+{
+	long req = ctx->args[0], pid = ctx->args[1];
+	struct alert *a;
+
+	/* attempts count, successful or not: an attempt is the news */
+	if (req != PTRACE_ATTACH && req != PTRACE_SEIZE)
+		return 0;
+	if (!target_of(pid))
+		return 0;
+	a = alert_reserve(ALERT_PTRACE);
+	if (!a)
+		return 0;
+	a->value = pid;
+	__builtin_memcpy(a->what, req == PTRACE_ATTACH ? "PTRACE_ATTACH" :
+							 "PTRACE_SEIZE",
+			 14);
+	alert_submit(a);
+	return 0;
+}
+
+/*
+ * --enforce: loaded only then (the loader checks that BPF LSM is active).
+ * Denies what sched_process_exec would alert on, before it happens.
+ */
+SEC("lsm/bprm_check_security")
+int BPF_PROG(enforce_exec, struct linux_binprm *bprm, int ret)
+{
+	char path[EXEC_PATH_LEN];
+	struct alert *a;
+	int len;
+
+	if (ret)
+		return ret;
+	if (!target_of(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	len = bpf_probe_read_kernel_str(path, sizeof(path),
+					BPF_CORE_READ(bprm, filename));
+	if (allowed(path, len))
+		return 0;
+	a = alert_reserve(ALERT_EXEC);
+	if (a) {
+		a->value = 1; /* denied */
+		__builtin_memcpy(a->what, path, sizeof(a->what));
+		a->what[sizeof(a->what) - 1] = '\0';
+		alert_submit(a);
+	}
+	return -1; /* -EPERM */
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* execmon: exec/fork/exit of a target, with alerts. Shared with the tests. */
+#ifndef __EXECMON_H
+#define __EXECMON_H
+
+#include "pinsight.h"
+
+#define EXEC_PATH_LEN 128
+#define EXEC_ARGS_LEN 256
+#define EXEC_ALLOW_MAX 32 /* paths in --allow */
+#define EXEC_ALLOW_LEN 1024 /* --allow as given, shown as config */
+
+/*
+ * exec_log: the last execs by targets (LRU). Keyed by pid, so readers
+ * treat it as per-process detail: shown by `pinsight show`, not exported.
+ */
+struct exec_key {
+	__u32 pid; /* tgid of the process that exec'd */
+	__u32 cpu;
+	__u64 ts_ns; /* CLOCK_BOOTTIME */
+};
+
+struct exec_rec {
+	__u32 ppid __gauge;
+	__u32 uid __gauge;
+	__u32 gid __gauge;
+	__u32 euid __gauge;
+	__u32 argc __gauge; /* arguments in the first EXEC_ARGS_LEN bytes */
+	__u32 alerted __gauge; /* 1: not on the allowlist */
+	char comm[TASK_COMM_LEN]; /* after the exec */
+	char filename[EXEC_PATH_LEN]; /* as passed to execve */
+	char args[EXEC_ARGS_LEN]; /* argv joined by spaces, truncated */
+};
+
+/* targets: the processes watched, with the credentials last seen. */
+struct target_key {
+	__u32 tgid;
+};
+
+struct target_val {
+	__u32 uid __gauge;
+	__u32 euid __gauge;
+	__u32 gid __gauge;
+	__u32 egid __gauge;
+	__u64 execs __metric("ebpf_execmon_process_execs");
+};
+
+/*
+ * target_bins: the executables targets run, by inode, watched for writes.
+ * dev is the kernel's encoding (major << 20 | minor). The value holds no
+ * number, so readers show it but export nothing.
+ */
+#define EXEC_NAME_LEN 32
+
+struct bin_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+struct bin_val {
+	char name[EXEC_NAME_LEN]; /* the file's name (last path component) */
+};
+
+/* FNV-1a, 64 bit: how --allow paths reach BPF (see execmon.bpf.c). */
+#define EXEC_FNV_OFFSET 0xcbf29ce484222325ULL
+#define EXEC_FNV_PRIME 0x100000001b3ULL
+
+#endif /* __EXECMON_H */

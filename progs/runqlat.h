@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* runqlat: run-queue latency, migrations, on-CPU time. Shared with tests. */
+#ifndef __RUNQLAT_H
+#define __RUNQLAT_H
+
+#include "pinsight.h"
+
+/* Keyed by what --per-comm/--per-cgroup ask for; the rest stays zero. */
+struct runq_key {
+	char comm[TASK_COMM_LEN];
+	__u64 cgroup; /* cgroup v2 id (the directory's inode number) */
+};
+
+struct runq_val {
+	/* wakeup (or preemption) to on-CPU */
+	struct hist latency_ns;
+};
+
+struct runq_comm_key {
+	char comm[TASK_COMM_LEN];
+};
+
+struct runq_comm_val {
+	__u64 migrations; /* sched_migrate_task */
+	__u64 oncpu_ns; /* time on CPU, added per 10 ms a task gathers and at exit */
+};
+
+#endif /* __RUNQLAT_H */
