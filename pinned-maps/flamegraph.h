@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A symbolized profile as `pinsight profile` builds it from the pins, and
+ * the writers that take it: the self-contained SVG flame graph here and
+ * pprof in pprof.h. Frame names are interned: equal names, equal pointers.
+ */
+#ifndef __FLAMEGRAPH_H
+#define __FLAMEGRAPH_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+struct prof_frame {
+	const char *name; /* function, or "module+0xoffset" */
+	const char *module;
+	__u64 addr; /* as captured (kernel address, or file offset) */
+	bool kernel;
+};
+
+struct prof_stack {
+	struct prof_frame *frames; /* root first */
+	int n;
+	__u64 count;
+	const char *comm;
+	__u32 tgid, pid;
+};
+
+struct prof_data {
+	struct prof_stack *stacks;
+	size_t n;
+	__u64 total; /* samples */
+	__u64 drops;
+	__u32 freq; /* sampling frequency, Hz */
+	const char *title;
+};
+
+/* An interactive SVG flame graph (zoom, search, tooltips), no externals. */
+int flamegraph_svg(FILE *f, const struct prof_data *d);
+
+#endif /* __FLAMEGRAPH_H */

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pprof: a prof_data as a gzip'd profile.proto, encoded by protobuf-c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+#include "pprof.h"
+#include "pprof.pb-c.h"
+
+typedef Perftools__Profiles__Profile Profile;
+typedef Perftools__Profiles__Sample Sample;
+typedef Perftools__Profiles__Location Location;
+typedef Perftools__Profiles__Function Function;
+typedef Perftools__Profiles__Line Line;
+typedef Perftools__Profiles__Label Label;
+typedef Perftools__Profiles__ValueType ValueType;
+
+/* The string table, with a hash index: pprof refers to strings by index. */
+struct strtab {
+	char **s;
+	size_t n, cap;
+	size_t *idx; /* open addressing: index + 1, 0 free */
+	size_t idx_cap;
+};
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static int strtab_grow(struct strtab *t)
+{
+	size_t cap = t->idx_cap ? t->idx_cap * 2 : 1024, i, j;
+	size_t *idx = calloc(cap, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		for (j = str_hash(t->s[i]) & (cap - 1); idx[j];
+		     j = (j + 1) & (cap - 1))
+			;
+		idx[j] = i + 1;
+	}
+	free(t->idx);
+	t->idx = idx;
+	t->idx_cap = cap;
+	return 0;
+}
+
+/* The index of @s, added when new; -1 on ENOMEM. */
+static long strtab_add(struct strtab *t, const char *s)
+{
+	size_t j;
+	char **n;
+
+	if ((t->n + 1) * 2 > t->idx_cap && strtab_grow(t))
+		return -1;
+	for (j = str_hash(s) & (t->idx_cap - 1); t->idx[j];
+	     j = (j + 1) & (t->idx_cap - 1))
+		if (!strcmp(t->s[t->idx[j] - 1], s))
+			return t->idx[j] - 1;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		n = realloc(t->s, t->cap * sizeof(*n));
+		if (!n)
+			return -1;
+		t->s = n;
+	}
+	t->s[t->n] = strdup(s);
+	if (!t->s[t->n])
+		return -1;
+	t->idx[j] = ++t->n;
+	return t->n - 1;
+}
+
+static void strtab_free(struct strtab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->idx);
+}
+
+static int gzip_write(FILE *f, const void *buf, size_t len)
+{
+	unsigned char out[1 << 16];
+	z_stream z = {};
+	int ret, err = 0;
+
+	/* 15 + 16: a gzip header and trailer, as pprof expects */
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	z.next_in = (unsigned char *)buf;
+	z.avail_in = len;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		ret = deflate(&z, Z_FINISH);
+		if (ret == Z_STREAM_ERROR) {
+			err = -EIO;
+			break;
+		}
+		if (fwrite(out, 1, sizeof(out) - z.avail_out, f) !=
+		    sizeof(out) - z.avail_out) {
+			err = -EIO;
+			break;
+		}
+	} while (ret != Z_STREAM_END);
+	deflateEnd(&z);
+	return err;
+}
+
+int pprof_write(FILE *f, const struct prof_data *d)
+{
+	Profile p = PERFTOOLS__PROFILES__PROFILE__INIT;
+	ValueType st[2] = { PERFTOOLS__PROFILES__VALUE_TYPE__INIT,
+			    PERFTOOLS__PROFILES__VALUE_TYPE__INIT };
+	ValueType pt = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
+	ValueType *stp[2] = { &st[0], &st[1] };
+	struct strtab t = {};
+	Function *funcs = NULL, **funcp = NULL;
+	Location *locs = NULL, **locp = NULL;
+	Line *lines = NULL, **linep = NULL;
+	Sample *samples = NULL, **samplep = NULL;
+	Label *labels = NULL, **labelp = NULL;
+	uint64_t *locids = NULL;
+	int64_t *values = NULL;
+	long period = 1000000000L / (d->freq ? d->freq : 99);
+	size_t i, nlocs, cap, len;
+	uint8_t *buf = NULL;
+	long id;
+	int j, err = -ENOMEM;
+
+	strtab_add(&t, "");
+	st[0].type = strtab_add(&t, "samples");
+	st[0].unit = strtab_add(&t, "count");
+	st[1].type = strtab_add(&t, "cpu");
+	st[1].unit = strtab_add(&t, "nanoseconds");
+	pt = st[1];
+	p.sample_type = stp;
+	p.n_sample_type = 2;
+	p.period_type = &pt;
+	p.period = period;
+	p.time_nanos = (int64_t)time(NULL) * 1000000000LL;
+
+	/* Functions and locations: one each per distinct frame name, with
+	 * id = string index of the name (ids need only be unique, nonzero). */
+	for (i = 0, nlocs = 0; i < d->n; i++)
+		nlocs += d->stacks[i].n;
+	cap = nlocs + 1;
+	funcs = calloc(cap, sizeof(*funcs));
+	funcp = calloc(cap, sizeof(*funcp));
+	locs = calloc(cap, sizeof(*locs));
+	locp = calloc(cap, sizeof(*locp));
+	lines = calloc(cap, sizeof(*lines));
+	linep = calloc(cap, sizeof(*linep));
+	locids = calloc(cap, sizeof(*locids));
+	samples = calloc(d->n + 1, sizeof(*samples));
+	samplep = calloc(d->n + 1, sizeof(*samplep));
+	labels = calloc(2 * d->n + 1, sizeof(*labels));
+	labelp = calloc(2 * d->n + 1, sizeof(*labelp));
+	values = calloc(2 * d->n + 1, sizeof(*values));
+	if (!funcs || !funcp || !locs || !locp || !lines || !linep || !locids ||
+	    !samples || !samplep || !labels || !labelp || !values)
+		goto cleanup;
+
+	{
+		/* string index -> function slot, so each name is one function
+		 */
+		size_t *slot_of = NULL, nslots = 0, k, off = 0;
+		long comm_key = strtab_add(&t, "comm");
+		long pid_key = strtab_add(&t, "pid");
+
+		for (i = 0; i < d->n; i++) {
+			const struct prof_stack *ps = &d->stacks[i];
+			Sample *s = &samples[i];
+
+			perftools__profiles__sample__init(s);
+			s->location_id = locids + off;
+			for (j = ps->n - 1; j >= 0; j--) { /* leaf first */
+				id = strtab_add(&t, ps->frames[j].name);
+				if (id < 0)
+					goto cleanup_inner;
+				if ((size_t)id >= nslots) {
+					size_t ns = (id + 1) * 2, *n2;
+
+					n2 = realloc(slot_of, ns * sizeof(*n2));
+					if (!n2)
+						goto cleanup_inner;
+					memset(n2 + nslots, 0,
+					       (ns - nslots) * sizeof(*n2));
+					slot_of = n2;
+					nslots = ns;
+				}
+				if (!slot_of[id]) {
+					k = p.n_function;
+					perftools__profiles__function__init(
+						&funcs[k]);
+					funcs[k].id = id;
+					funcs[k].name = funcs[k].system_name =
+						id;
+					funcp[k] = &funcs[k];
+					perftools__profiles__line__init(
+						&lines[k]);
+					lines[k].function_id = id;
+					linep[k] = &lines[k];
+					perftools__profiles__location__init(
+						&locs[k]);
+					locs[k].id = id;
+					locs[k].line = &linep[k];
+					locs[k].n_line = 1;
+					locp[k] = &locs[k];
+					p.n_function++;
+					p.n_location++;
+					slot_of[id] = k + 1;
+				}
+				s->location_id[s->n_location_id++] = id;
+			}
+			off += ps->n;
+			s->value = &values[2 * i];
+			s->n_value = 2;
+			s->value[0] = ps->count;
+			s->value[1] = ps->count * period;
+			perftools__profiles__label__init(&labels[2 * i]);
+			labels[2 * i].key = comm_key;
+			labels[2 * i].str = strtab_add(&t, ps->comm ?: "");
+			perftools__profiles__label__init(&labels[2 * i + 1]);
+			labels[2 * i + 1].key = pid_key;
+			labels[2 * i + 1].num = ps->tgid;
+			labelp[2 * i] = &labels[2 * i];
+			labelp[2 * i + 1] = &labels[2 * i + 1];
+			s->label = &labelp[2 * i];
+			s->n_label = 2;
+			samplep[i] = s;
+		}
+		p.sample = samplep;
+		p.n_sample = d->n;
+		p.function = funcp;
+		p.location = locp;
+		err = 0;
+	cleanup_inner:
+		free(slot_of);
+		if (err)
+			goto cleanup;
+	}
+	p.string_table = t.s;
+	p.n_string_table = t.n;
+	len = perftools__profiles__profile__get_packed_size(&p);
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	perftools__profiles__profile__pack(&p, buf);
+	err = gzip_write(f, buf, len);
+cleanup:
+	free(buf);
+	free(funcs);
+	free(funcp);
+	free(locs);
+	free(locp);
+	free(lines);
+	free(linep);
+	free(locids);
+	free(samples);
+	free(samplep);
+	free(labels);
+	free(labelp);
+	free(values);
+	strtab_free(&t);
+	return err;
+}

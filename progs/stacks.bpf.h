@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Stack capture without silent loss, shared by the tools that keep stacks
+ * (profile, memalloc). API:
+ *
+ *   __u64 id = stack_capture(ctx, STACK_F_USER | STACK_F_KERNEL |
+ *                                 STACK_F_BUILD_ID);
+ *
+ * returns a stack id (never 0) under which the frames are in the "stacks"
+ * map, or 0 when they could not be stored; that is counted in `drops`.
+ * With STACK_F_USER the process's executable is also noted once in
+ * "stack_procs" (see stacks.h), so readers can resolve it after it exits.
+ * Size "stacks" before load with bpf_map__set_max_entries() as needed.
+ *
+ * Why not bpf_get_stackid(): a STACK_TRACE map keeps one stack per hash
+ * bucket, so two stacks that collide either replace each other
+ * (BPF_F_REUSE_STACKID) or the second is refused (bcc #3389, bpftrace
+ * #2962). Here the id is a 64-bit hash of the frames; an id in use by
+ * different frames (told apart by a second, independent 64-bit hash) is a
+ * collision, resolved by probing the next ids, and only a full map (or
+ * STACK_PROBES collisions in a row) loses a stack, and never silently.
+ */
+#ifndef __STACKS_BPF_H
+#define __STACKS_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "stacks.h"
+#include "maps.bpf.h"
+
+#define STACK_PROBES	 4
+#define STACK_USER_WORDS (STACK_DEPTH * sizeof(struct bpf_stack_build_id) / 8)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct stack_trace);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct stack_proc);
+} stack_procs SEC(".maps");
+
+/* The BPF stack is 512 bytes: build stacks and paths per CPU here. */
+struct stack_scratch {
+	struct stack_trace st;
+	struct stack_proc proc;
+	__u64 ips[STACK_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_scratch);
+} stack_scratch SEC(".maps");
+
+struct stack_hash {
+	__u64 h1, h2;
+};
+
+/*
+ * Two independent hashes in one pass: FNV-1a for the id, a multiply-
+ * rotate hash for the check, so a probe compares 16 bytes, not frames.
+ */
+static __always_inline void stack_hash_words(struct stack_hash *h,
+					     const __u64 *w, __u32 n, __u32 max)
+{
+	__u32 i;
+
+	for (i = 0; i < max; i++) {
+		if (i >= n)
+			break;
+		h->h1 = (h->h1 ^ w[i]) * 0x100000001b3ULL;
+		h->h2 = (h->h2 + w[i]) * 0x9e3779b97f4a7c15ULL;
+		h->h2 = (h->h2 << 31) | (h->h2 >> 33);
+	}
+}
+
+static __always_inline bool stack_eq(const struct stack_trace *a,
+				     const struct stack_trace *b)
+{
+	return a->check == b->check && a->user_nr == b->user_nr &&
+	       a->kern_nr == b->kern_nr && a->flags == b->flags;
+}
+
+/*
+ * Path components of the current executable, file name first, crossing
+ * mount points like d_path() does (which perf_event programs may not call).
+ */
+static __always_inline void stack_exe_path(struct stack_proc *p)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dentry *d, *parent, *mnt_root;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt, *mnt_parent;
+	struct file *exe;
+	__u32 i;
+
+	p->depth = 0;
+	exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return;
+	d = BPF_CORE_READ(exe, f_path.dentry);
+	vfsmnt = BPF_CORE_READ(exe, f_path.mnt);
+	mnt = container_of(vfsmnt, struct mount, mnt);
+	/* One counter only, so the verifier sees a plain bounded loop. */
+	for (i = 0; i < STACK_PATH_COMPS; i++) {
+		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		parent = BPF_CORE_READ(d, d_parent);
+		if (d == mnt_root || d == parent) {
+			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+			if (mnt_parent == mnt || d != mnt_root)
+				break; /* the root of everything */
+			/* A mount crossing: an empty component. */
+			p->comp[i][0] = '\0';
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = mnt_parent;
+			vfsmnt = &mnt->mnt;
+		} else {
+			bpf_probe_read_kernel_str(
+				p->comp[i], STACK_COMP_LEN,
+				BPF_CORE_READ(d, d_name.name));
+			d = parent;
+		}
+		p->depth = i + 1;
+	}
+}
+
+/* Note the process's executable once; returns a key unique to it. */
+static __noinline __u64 stack_note_proc(struct stack_scratch *s)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct stack_proc *old;
+	__u64 start;
+
+	start = BPF_CORE_READ(task, group_leader, start_time);
+	old = bpf_map_lookup_elem(&stack_procs, &tgid);
+	if (old && old->start_time == start)
+		return start ^ ((__u64)tgid << 32);
+	s->proc.start_time = start;
+	stack_exe_path(&s->proc);
+	/* An LRU map makes room by evicting: this cannot fail for space. */
+	if (bpf_map_update_elem(&stack_procs, &tgid, &s->proc, BPF_ANY))
+		count_drop();
+	return start ^ ((__u64)tgid << 32);
+}
+
+/* The user frames to store, in the one format readers know (stacks.h). */
+static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s)
+{
+	struct stack_trace *st = &s->st;
+	__u32 i;
+	long n;
+
+	if (st->flags & STACK_F_BUILD_ID) {
+		/* the same walk as the IPs', now with build-ids: the same
+		 * frames, unless the stack changed under us (then use IPs) */
+		n = bpf_get_stack(ctx, st->user, sizeof(st->user),
+				  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+		if (n == st->user_nr * sizeof(st->user[0]))
+			return;
+	}
+	for (i = 0; i < STACK_DEPTH; i++) {
+		if (i >= st->user_nr)
+			break;
+		st->user[i].status = BPF_STACK_BUILD_ID_IP;
+		st->user[i].ip = s->ips[i];
+	}
+}
+
+/*
+ * Find the stack in s->ips/s->st.kern stored, or store it: the id, or 0
+ * (a drop). The id hashes the IPs, which are cheap to walk; build-ids,
+ * which cost a VMA lookup and an ELF note read per frame, are fetched
+ * only for a stack seen for the first time. IPs mean something only in
+ * their process, so build-id stacks are kept per process (@proc_key).
+ */
+static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
+				    __u64 proc_key)
+{
+	struct stack_hash h = { 0xcbf29ce484222325ULL ^ proc_key,
+				0x27d4eb2f165667c5ULL };
+	struct stack_trace *st = &s->st, *old;
+	bool filled = false;
+	__u64 id;
+	long err;
+	int i;
+
+	stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
+	h.h1 ^= st->user_nr;
+	stack_hash_words(&h, st->kern, st->kern_nr, STACK_DEPTH);
+	st->check = h.h2 ^ ((__u64)st->kern_nr << 32 | st->user_nr);
+	for (i = 0; i < STACK_PROBES; i++) {
+		id = (h.h1 + i) ?: 1;
+		old = bpf_map_lookup_elem(&stacks, &id);
+		if (!old) {
+			if (!filled) {
+				stack_fill_user(ctx, s);
+				filled = true;
+			}
+			err = bpf_map_update_elem(&stacks, &id, st,
+						  BPF_NOEXIST);
+			if (!err)
+				return id;
+			if (err != -17 /* EEXIST: another CPU, just now */)
+				break;
+			old = bpf_map_lookup_elem(&stacks, &id);
+			if (!old)
+				break;
+		}
+		if (stack_eq(old, st))
+			return id;
+	}
+	count_drop();
+	return 0;
+}
+
+static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
+{
+	struct stack_scratch *s;
+	__u64 proc_key = 0;
+	__u32 zero = 0;
+	long n;
+
+	s = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s)
+		return 0;
+	s->st.flags = flags;
+	s->st.user_nr = s->st.kern_nr = 0;
+	if (flags & STACK_F_KERNEL) {
+		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
+		s->st.kern_nr = n > 0 ? n / 8 : 0;
+	}
+	if (flags & STACK_F_USER) {
+		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips),
+				  BPF_F_USER_STACK);
+		s->st.user_nr = n > 0 ? n / 8 : 0;
+	}
+	if (s->st.user_nr) {
+		proc_key = stack_note_proc(s);
+		if (!(flags & STACK_F_BUILD_ID))
+			proc_key =
+				0; /* IP stacks: readers resolve per sample */
+	}
+	return stack_store(ctx, s, proc_key);
+}
+
+#endif /* __STACKS_BPF_H */

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * profile: cpuburn burns CPU 3:1 in burn_hot/burn_cold under a comm of
+ * ours, and the symbolized profile must show that ratio, after the process
+ * exited, also for a stripped copy with a separate debug file; kernel
+ * frames sit on top of user frames; the SVG, pprof and JSON outputs are
+ * readable; a tiny stacks map counts drops instead of losing them.
+ */
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pin_layout.h"
+#include "pinsight_helpers.h"
+#include "pprof.pb-c.h"
+#include "profile.h"
+#include "test_progs.h"
+
+/* Sum of the counts of folded lines whose leaf frame is @leaf. */
+static unsigned long long folded_leaf(const char *out, const char *leaf)
+{
+	unsigned long long sum = 0;
+	const char *line, *sp, *last;
+	size_t n = strlen(leaf);
+
+	for (line = out; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		sp = strchr(line, ' ');
+		if (!sp)
+			break;
+		for (last = sp; last > line && last[-1] != ';'; last--)
+			;
+		if ((size_t)(sp - last) == n && !strncmp(last, leaf, n))
+			sum += strtoull(sp + 1, NULL, 10);
+	}
+	return sum;
+}
+
+/* Whether some folded line has @below, and later on it @above. */
+static bool folded_above(const char *out, const char *below, const char *above)
+{
+	const char *line, *b, *a, *eol;
+
+	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		b = strstr(line, below);
+		if (!b || (eol && b > eol))
+			continue;
+		a = strstr(b, above);
+		if (a && (!eol || a < eol))
+			return true;
+	}
+	return false;
+}
+
+/* Load profile for @comm, run @cmd, return the folded stacks in *out. */
+static int profile_run(const char *comm, const char *load_args, const char *cmd,
+		       char **out)
+{
+	int err;
+
+	err = loader_run(NULL, "profile --comm %s %s", comm, load_args);
+	if (!ASSERT_EQ(err, 0, "load profile"))
+		return -1;
+	err = run_cmd(NULL, "%s", cmd);
+	ASSERT_EQ(err, 0, "workload");
+	/* the workload has exited: its stacks resolve through build-ids */
+	err = reader_run(out, "profile profile --folded");
+	ASSERT_EQ(err, 0, "pinsight profile --folded");
+	return err;
+}
+
+static void check_ratio(const char *bin, const char *what)
+{
+	unsigned long long hot, cold;
+	char comm[16], cmd[512], *out = NULL, *top = NULL;
+	double share;
+
+	snprintf(comm, sizeof(comm), "pburn%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "%s --comm %s --seconds 6", bin, comm);
+	if (profile_run(comm, "", cmd, &out))
+		goto cleanup;
+	hot = folded_leaf(out, "burn_hot");
+	cold = folded_leaf(out, "burn_cold");
+	printf("%s: burn_hot %llu, burn_cold %llu samples\n", what, hot, cold);
+	/* 6 s of CPU time at 99 Hz: ~594 samples */
+	if (!ASSERT_GE(hot + cold, 450, "enough samples"))
+		goto cleanup;
+	share = 100.0 * hot / (hot + cold);
+	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	ASSERT_HAS_SUBSTR(out, comm, "comm as the root frame");
+
+	if (!ASSERT_EQ(reader_run(&top, "profile profile --top 2"), 0, "--top"))
+		goto cleanup;
+	/* header, column titles, then the hottest function */
+	ASSERT_TRUE(strstr(top, "burn_hot") && strstr(top, "burn_cold") &&
+			    strstr(top, "burn_hot") < strstr(top, "burn_cold"),
+		    "--top: burn_hot first, then burn_cold");
+cleanup:
+	free(out);
+	free(top);
+	loader_run(NULL, "unload profile");
+}
+
+/* A stripped copy whose symbols are only in a .gnu_debuglink'ed file. */
+static void check_stripped(void)
+{
+	char dir[] = "/tmp/pinsight-prof-XXXXXX", bin[128], *out = NULL;
+	char src[512];
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(bin, sizeof(bin), "%s/cpuburn", dir);
+	out_path(src, sizeof(src), "workloads/cpuburn");
+	if (!ASSERT_EQ(
+		    run_cmd(NULL,
+			    "objcopy --only-keep-debug %s %s.debug && "
+			    "objcopy --strip-all --add-gnu-debuglink=%s.debug %s %s",
+			    src, bin, bin, src, bin),
+		    0, "strip"))
+		goto cleanup;
+	/* the stripped file really has no burn_hot symbol of its own */
+	ASSERT_NEQ(run_cmd(NULL, "nm %s 2>&1 | grep -q burn_hot", bin), 0,
+		   "stripped");
+	check_ratio(bin, "stripped");
+cleanup:
+	run_cmd(NULL, "rm -rf %s", dir);
+	free(out);
+}
+
+static void check_kernel_frames(void)
+{
+	char comm[16], cmd[512], *out = NULL;
+
+	snprintf(comm, sizeof(comm), "psys%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/workloads/cpuburn --comm %s --seconds 2 --syscalls",
+		 env_output_dir(), comm);
+	if (profile_run(comm, "", cmd, &out))
+		goto cleanup;
+	ASSERT_GE(folded_leaf(out, "burn_syscalls") + 1, 1, "parsed");
+	ASSERT_TRUE(folded_above(out, "burn_syscalls;", "vfs_read"),
+		    "kernel vfs_read on top of user burn_syscalls");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+static int gunzip_file(const char *path, unsigned char **buf, size_t *len)
+{
+	size_t cap = 1 << 16;
+	gzFile gz = gzopen(path, "rb");
+	int n;
+
+	if (!gz)
+		return -errno;
+	*len = 0;
+	*buf = malloc(cap);
+	while (*buf && (n = gzread(gz, *buf + *len, cap - *len)) > 0) {
+		*len += n;
+		if (*len == cap)
+			*buf = realloc(*buf, cap *= 2);
+	}
+	gzclose(gz);
+	return *buf ? 0 : -ENOMEM;
+}
+
+/* SVG parses as XML and names the function; pprof decodes to the totals. */
+static void check_outputs(void)
+{
+	char comm[16], cmd[512], *out = NULL, *json = NULL;
+	char svg[] = "/tmp/pinsight-prof-svg-XXXXXX", pb[64];
+	Perftools__Profiles__Profile *p = NULL;
+	unsigned long long total = 0, samples = 0;
+	unsigned char *buf = NULL;
+	bool found = false;
+	size_t len = 0, i, j;
+	int fd;
+
+	fd = mkstemp(svg);
+	if (!ASSERT_GE(fd, 0, "mkstemp"))
+		return;
+	close(fd);
+	snprintf(pb, sizeof(pb), "%s.pb.gz", svg);
+	snprintf(comm, sizeof(comm), "pout%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "%s/workloads/cpuburn --comm %s --seconds 1",
+		 env_output_dir(), comm);
+	if (profile_run(comm, "", cmd, &out))
+		goto cleanup;
+	if (!ASSERT_EQ(reader_run(NULL, "profile profile --svg %s --pprof %s",
+				  svg, pb),
+		       0, "--svg --pprof"))
+		goto cleanup;
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"python3 -c \"import sys, xml.etree.ElementTree as E; "
+			"r = E.parse(sys.argv[1]).getroot(); "
+			"t = [x.text or '' for x in r.iter('{http://www.w3.org/2000/svg}title')]; "
+			"sys.exit(0 if any('burn_hot' in s for s in t) else 1)\" %s",
+			svg),
+		0, "SVG is XML with a burn_hot frame");
+	ASSERT_EQ(run_cmd(NULL, "grep -c 'http' %s | grep -qx 1", svg), 0,
+		  "no URL but the SVG namespace");
+
+	if (!ASSERT_OK(gunzip_file(pb, &buf, &len), "gunzip pprof"))
+		goto cleanup;
+	p = perftools__profiles__profile__unpack(NULL, len, buf);
+	if (!ASSERT_OK_PTR(p, "pprof decodes"))
+		goto cleanup;
+	for (i = 0; i < p->n_sample; i++)
+		samples += p->sample[i]->value[0];
+	for (i = 0; i < p->n_function; i++) {
+		j = p->function[i]->name;
+		if (j < p->n_string_table &&
+		    !strcmp(p->string_table[j], "burn_hot"))
+			found = true;
+	}
+	ASSERT_TRUE(found, "pprof has a burn_hot function");
+	ASSERT_EQ(p->n_sample_type, 2, "sample types");
+	if (ASSERT_EQ(reader_run(&json, "-j profile profile"), 0, "-j")) {
+		char *s = strstr(json, "\"samples\":");
+
+		if (ASSERT_OK_PTR(s, "samples in JSON"))
+			total = strtoull(s + 10, NULL, 10);
+	}
+	ASSERT_EQ(samples, total, "pprof total == JSON total");
+	ASSERT_GT(total, 0, "samples");
+cleanup:
+	if (p)
+		perftools__profiles__profile__free_unpacked(p, NULL);
+	free(buf);
+	free(out);
+	free(json);
+	unlink(svg);
+	unlink(pb);
+	loader_run(NULL, "unload profile");
+}
+
+static unsigned long long drops_of(const char *inst)
+{
+	char *out = NULL, *p;
+	unsigned long long d = ~0ULL;
+
+	if (!reader_run(&out, "show %s bss", inst) &&
+	    (p = strstr(out, "drops = ")))
+		d = strtoull(p + 8, NULL, 10);
+	free(out);
+	return d;
+}
+
+/* Normal run: nothing dropped. Two stack slots: stacks dropped, counted. */
+static void check_drops(void)
+{
+	char comm[16], cmd[512], *out = NULL, path[4096];
+
+	snprintf(comm, sizeof(comm), "pdrop%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
+		 env_output_dir(), comm);
+	if (profile_run(comm, "", cmd, &out))
+		goto cleanup;
+	ASSERT_EQ(drops_of("profile"), 0, "no drops with the default map");
+	/* the raw maps still decode generically and with bpftool */
+	ASSERT_EQ(reader_run(NULL, "show profile"), 0, "pinsight show profile");
+	snprintf(path, sizeof(path), "%s/profile/maps/profile_counts",
+		 pin_root());
+	ASSERT_EQ(run_cmd(NULL, "bpftool map dump pinned %s | grep -q %s", path,
+			  comm),
+		  0, "bpftool map dump pinned");
+	loader_run(NULL, "unload profile");
+	free(out);
+	out = NULL;
+
+	if (profile_run(comm, "--stacks 2", cmd, &out))
+		goto cleanup;
+	ASSERT_GT(drops_of("profile"), 0, "drops counted with 2 stack slots");
+	ASSERT_HAS_SUBSTR(out, "[lost stack]", "lost stacks still counted");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+/* Samples in profile_comm, summed over commands and CPUs. */
+static unsigned long long comm_samples(void)
+{
+	struct profile_comm_key key, next, *prev = NULL;
+	struct profile_comm_val v;
+	unsigned long long sum = 0;
+	int fd = pin_open("profile", "maps/profile_comm");
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!map_lookup_sum(fd, &key, &v, sizeof(v)))
+			sum += v.samples;
+	}
+	close(fd);
+	return sum;
+}
+
+/* --idle: every CPU is sampled 99 times a second, busy or not. */
+static void check_rate(void)
+{
+	unsigned long long samples, expect;
+	int ncpu = libbpf_num_possible_cpus();
+	struct timespec a, b;
+	double secs;
+
+	if (!ASSERT_EQ(loader_run(NULL, "profile --idle"), 0, "load --idle"))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	usleep(3000000);
+	samples = comm_samples();
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	secs = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9;
+	expect = 99 * ncpu * 3;
+	printf("%llu samples in %.2f s on %d CPUs (99 Hz x CPUs x 3 s: %llu)\n",
+	       samples, secs, ncpu, expect);
+	/* the events started a little before a, at the loader's attach */
+	ASSERT_GE(samples, expect * 95 / 100, "at least 95% of 99 Hz x CPUs");
+	ASSERT_LE(samples, (unsigned long long)(99 * ncpu * (secs + 0.5)),
+		  "no more than 99 Hz x CPUs over the window");
+	loader_run(NULL, "unload profile");
+}
+
+/* The reference service: search_vectors is where its CPU goes. */
+static void check_vector_studio(void)
+{
+	char dir[] = "/tmp/pinsight-prof-vs-XXXXXX", cmd[1024], *top = NULL;
+	char *first;
+	int err;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	/* the server alone under --pid: other tests' servers share its comm */
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/workloads/vector-studio -f %s/port -P 4000 -n 16 >/dev/null 2>&1 & "
+		"echo $! > %s/pid; for i in $(seq 100); do [ -s %s/port ] && break; sleep 0.1; done",
+		env_output_dir(), dir, dir, dir);
+	if (!ASSERT_EQ(run_cmd(NULL, "%s", cmd), 0, "start vector-studio"))
+		goto cleanup;
+	err = loader_run(NULL, "profile --pid $(cat %s/pid)", dir);
+	if (!ASSERT_EQ(err, 0, "load profile --pid"))
+		goto cleanup;
+	err = run_cmd(
+		NULL,
+		"%s/workloads/vs-loadgen -f %s/port -c 2 -d 3 -m 100 -q >/dev/null",
+		env_output_dir(), dir);
+	ASSERT_EQ(err, 0, "vs-loadgen");
+	err = reader_run(&top, "profile profile --top 3 --no-comm");
+	if (!ASSERT_EQ(err, 0, "--top"))
+		goto cleanup;
+	/* the first function row follows the column titles */
+	first = strstr(top, "FUNCTION\n");
+	ASSERT_TRUE(first && !strncmp(strchr(first, '\n') + 1 +
+					      strspn(strchr(first, '\n') + 1,
+						     " 0123456789.%"),
+				      "search_vectors", 14),
+		    "search_vectors is the hottest function");
+cleanup:
+	free(top);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "kill $(cat %s/pid) 2>/dev/null; rm -rf %s", dir, dir);
+}
+
+/* --cgroup: only tasks in that cgroup v2 directory are sampled. */
+static void check_cgroup(void)
+{
+	char root[256] = "", cg[512], dev[256], mnt[256], type[64], line[1024];
+	char in[16], out_comm[16], *out = NULL;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %255s %63s", dev, mnt, type) == 3 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(root, sizeof(root), "%s", mnt);
+			break;
+		}
+	if (f)
+		fclose(f);
+	if (!root[0]) {
+		test__skip("no cgroup2 mount");
+		return;
+	}
+	snprintf(cg, sizeof(cg), "%s/pinsight-prof-%d", root, getpid());
+	if (!ASSERT_OK(mkdir(cg, 0755), "mkdir cgroup"))
+		return;
+	snprintf(in, sizeof(in), "pcgin%d", getpid() % 100000);
+	snprintf(out_comm, sizeof(out_comm), "pcgout%d", getpid() % 100000);
+	if (!ASSERT_EQ(loader_run(NULL, "profile --cgroup %s", cg), 0, "load"))
+		goto cleanup;
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"sh -c 'echo $$ > %s/cgroup.procs && exec %s/workloads/cpuburn --comm %s --seconds 1'",
+			cg, env_output_dir(), in),
+		0, "burner in the cgroup");
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 1",
+			  env_output_dir(), out_comm),
+		  0, "burner outside");
+	if (ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
+		      "--folded")) {
+		ASSERT_GT(folded_leaf(out, "burn_hot"), 30,
+			  "the cgroup's samples");
+		ASSERT_FALSE(strstr(out, out_comm), "nothing from outside");
+	}
+	loader_run(NULL, "unload profile");
+cleanup:
+	free(out);
+	rmdir(cg);
+}
+
+void test_profile(void)
+{
+	char bin[512];
+
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	if (test__start_subtest("ratio_3_to_1")) {
+		out_path(bin, sizeof(bin), "workloads/cpuburn");
+		check_ratio(bin, "cpuburn");
+	}
+	if (test__start_subtest("stripped_debuglink"))
+		check_stripped();
+	if (test__start_subtest("kernel_frames"))
+		check_kernel_frames();
+	if (test__start_subtest("svg_pprof_json"))
+		check_outputs();
+	if (test__start_subtest("drops"))
+		check_drops();
+	if (test__start_subtest("rate_99hz"))
+		check_rate();
+	if (test__start_subtest("cgroup_filter"))
+		check_cgroup();
+	if (test__start_subtest("vector_studio_hot"))
+		check_vector_studio();
+}
