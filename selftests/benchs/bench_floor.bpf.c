@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bench-only programs: the floor each tool's hot program is measured
+ * against. "e_*" do nothing, so their cost is the hook's own (trampoline,
+ * perf record, uprobe trap); "c_*" add the plainest useful work, one
+ * per-CPU counter, to show what a map update costs on top of the hook.
+ * bench.c loads only the programs a condition names and attaches them.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "maps.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bench_cnt SEC(".maps");
+
+/* What one tools-style map update costs: a comm-keyed per-CPU hash entry
+ * found or created with lookup_or_init(), like io_comm and funclat_stats.
+ */
+struct comm_key {
+	char comm[16];
+	__u32 op;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct comm_key);
+	__type(value, __u64);
+} bench_hash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct comm_key);
+	__type(value, __u64);
+} bench_lru SEC(".maps");
+
+static const __u64 zero SEC(".rodata.zero");
+
+static __always_inline int count_by_comm(void *map)
+{
+	struct comm_key key = {};
+	__u64 *v;
+
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	v = lookup_or_init(map, &key, &zero);
+	if (v)
+		*v += 1;
+	return 0;
+}
+
+static __always_inline int count(void)
+{
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&bench_cnt, &zero);
+
+	if (v)
+		*v += 1;
+	return 0;
+}
+
+/* syscalls: io's two variants */
+SEC("raw_tp/sys_enter")
+int e_raw_sys_enter(void *ctx) { return 0; }
+SEC("raw_tp/sys_exit")
+int e_raw_sys_exit(void *ctx) { return 0; }
+SEC("raw_tp/sys_enter")
+int c_raw_sys_enter(void *ctx) { return count(); }
+SEC("raw_tp/sys_enter")
+int h_raw_sys_enter(void *ctx) { return count_by_comm(&bench_hash); }
+SEC("raw_tp/sys_enter")
+int l_raw_sys_enter(void *ctx) { return count_by_comm(&bench_lru); }
+SEC("tracepoint/syscalls/sys_enter_read")
+int e_tp_enter_read(void *ctx) { return 0; }
+SEC("tracepoint/syscalls/sys_exit_read")
+int e_tp_exit_read(void *ctx) { return 0; }
+SEC("tracepoint/syscalls/sys_enter_read")
+int c_tp_enter_read(void *ctx) { return count(); }
+
+/* uprobes (memalloc, funclat): the target is given at attach time */
+SEC("uprobe")
+int e_uprobe(void *ctx) { return 0; }
+SEC("uretprobe")
+int e_uretprobe(void *ctx) { return 0; }
+SEC("uprobe")
+int c_uprobe(void *ctx) { return count(); }
+
+/* profile */
+SEC("perf_event")
+int e_perf(void *ctx) { return 0; }
+
+/* runqlat */
+SEC("tp_btf/sched_switch")
+int e_btf_sched_switch(void *ctx) { return 0; }
+SEC("tp_btf/sched_wakeup")
+int e_btf_sched_wakeup(void *ctx) { return 0; }
+SEC("raw_tp/sched_switch")
+int e_raw_sched_switch(void *ctx) { return 0; }
+SEC("raw_tp/sched_wakeup")
+int e_raw_sched_wakeup(void *ctx) { return 0; }
+SEC("tp_btf/sched_switch")
+int c_btf_sched_switch(void *ctx) { return count(); }
+
+/* tcpconnlat */
+SEC("tracepoint/sock/inet_sock_set_state")
+int e_tp_sock_state(void *ctx) { return 0; }
+SEC("tracepoint/sock/inet_sock_set_state")
+int c_tp_sock_state(void *ctx) { return count(); }
+SEC("tp_btf/inet_sock_set_state")
+int e_btf_sock_state(void *ctx) { return 0; }
+
+/* execmon */
+SEC("tracepoint/sched/sched_process_exec")
+int e_tp_exec(void *ctx) { return 0; }
+SEC("tracepoint/sched/sched_process_fork")
+int e_tp_fork(void *ctx) { return 0; }
+SEC("tracepoint/sched/sched_process_exit")
+int e_tp_exit(void *ctx) { return 0; }
