@@ -47,7 +47,7 @@ endif
 
 .PHONY: all clean test demo bench
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS)
+.SECONDARY: $(BPF_OBJS) $(PROTO_C)
 all: $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight $(OUTPUT)/test_progs workloads
 
 -include $(wildcard selftests/workloads/*/build.mk)
@@ -122,21 +122,142 @@ $(OUTPUT)/test_progs: $(TEST_OBJS) $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(PKG_LDLIBS) -o $@
 
+# libFuzzer targets (selftests/fuzz/): libpinmaps built again with clang and
+# ASan+UBSan into each; the fuzz selftest runs them briefly on the corpus.
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+.PHONY: fuzz
+fuzz: $(OUTPUT)/fuzz/fuzz_decode $(OUTPUT)/fuzz/gen_seeds
+# (the pinsight commands in it are left out: they need pinsight.c)
+$(OUTPUT)/fuzz/fuzz_decode: selftests/fuzz/fuzz_decode.c \
+		$(filter-out pinned-maps/cmd_%.c,$(LIB_SRCS)) $(PROTO_C)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) $(filter %.c,$^) \
+		-Wl,--wrap=pm_map_read $(PKG_LDLIBS) -o $@
+$(OUTPUT)/fuzz/gen_seeds: selftests/fuzz/gen_seeds.c $(LIB)
+	$(call msg,BINARY,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ $(PKG_LDLIBS) -o $@
+
+# Static runner, loader and reader for selftests/vmtest.sh's initramfs, so the
+# VM needs no shared libraries (Debian ships every .a these link).
+STATIC_LDLIBS := $(shell pkg-config --static --libs $(PKG_LIBS) 2>/dev/null)
+STATIC_BINS := $(addprefix $(OUTPUT)/static/,pinsight-load pinsight test_progs)
+.PHONY: static
+static: $(STATIC_BINS)
+$(OUTPUT)/static/pinsight-load: $(LOADER_OBJS) $(LIB)
+$(OUTPUT)/static/pinsight: $(READER_OBJS) $(LIB)
+$(OUTPUT)/static/test_progs: $(TEST_OBJS) $(LIB)
+$(STATIC_BINS):
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static $^ -Wl,--start-group $(STATIC_LDLIBS) \
+		-Wl,--end-group -o $@
+
 $(OUTPUT)/workloads/%: selftests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -pthread $< -o $@
+	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer -pthread $< -o $@
+
+# Benchmarks (`make bench`, never part of `make test`): the helper and the
+# bench-only floor programs from selftests/benchs/bench*.
+BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard selftests/benchs/bench*.c))
+BENCH_BPF := $(patsubst selftests/benchs/%.bpf.c,$(OUTPUT)/benchs/%.bpf.o,\
+	$(wildcard selftests/benchs/bench*.bpf.c))
+$(OUTPUT)/benchs:
+	$(Q)mkdir -p $@
+$(OUTPUT)/benchs/%.bpf.o: selftests/benchs/%.bpf.c | $(OUTPUT)/benchs
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+$(OUTPUT)/benchs/%.o: selftests/benchs/%.c | $(OUTPUT)/benchs
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+# -rdynamic: bench_uprobe_target must be in .dynsym for uprobes by name
+$(OUTPUT)/benchs/bench: $(BENCH_SRCS:selftests/benchs/%.c=$(OUTPUT)/benchs/%.o) $(LIB)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) -rdynamic $^ $(PKG_LDLIBS) -pthread -o $@
+bench:
+	$(Q)scripts/setup.sh
+	$(Q)$(MAKE) all $(OUTPUT)/benchs/bench $(BENCH_BPF)
+	$(Q)selftests/benchs/bench.sh
 
 # The README's two commands. Both install what is missing first, in a
 # sub-make so that tool paths are looked up after the install.
 test:
 	$(Q)scripts/setup.sh
-	$(Q)$(MAKE) all
+	$(Q)$(MAKE) all fuzz
 	$(Q)$(OUTPUT)/test_progs $(TESTFLAGS)
 
 demo:
 	$(Q)scripts/setup.sh
 	$(Q)$(MAKE) all
 	$(Q)scripts/demo.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]: binaries,
+# man pages rendered from scripts/man/*.scd (never committed), units and
+# the SysV script with the installed paths filled in, completion, sysctl
+# drop-in, example config, dashboard, Kubernetes and collector configs.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/pinsight
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCTLDIR ?= $(PREFIX)/lib/sysctl.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+TEXTFILE_DIR ?= /var/lib/prometheus/node-exporter
+MANS := $(patsubst scripts/man/%.scd,$(OUTPUT)/man/%,$(wildcard scripts/man/*.scd))
+SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@TEXTFILE_DIR@|$(TEXTFILE_DIR)|g'
+DATA_DIRS := grafana kubernetes prometheus otel
+I := $(DESTDIR)
+
+.PHONY: man install uninstall
+man: $(MANS)
+$(OUTPUT)/man/%: scripts/man/%.scd
+	$(call msg,SCDOC,$@)
+	$(Q)command -v scdoc >/dev/null || \
+		{ echo "scdoc renders the man pages: run scripts/setup.sh" >&2; exit 1; }
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc < $< > $@
+
+install: $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight $(MANS)
+	$(call msg,INSTALL,$(I)$(PREFIX))
+	$(Q)install -d $(I)$(BINDIR) $(I)$(SBINDIR) $(I)$(MANDIR)/man8 \
+		$(I)$(UNITDIR) $(I)$(SYSCTLDIR) $(I)$(COMPLETIONDIR) \
+		$(I)$(SYSCONFDIR)/pinsight $(I)$(SYSCONFDIR)/init.d \
+		$(addprefix $(I)$(DATADIR)/,$(DATA_DIRS))
+	$(Q)install -m 0755 $(OUTPUT)/pinsight $(I)$(BINDIR)/
+	$(Q)install -m 0755 $(OUTPUT)/pinsight-load $(I)$(SBINDIR)/
+	$(Q)install -m 0644 $(MANS) $(I)$(MANDIR)/man8/
+	$(Q)for f in scripts/systemd/*; do \
+		$(SUBST) $$f > $(I)$(UNITDIR)/$$(basename $$f .in) || exit 1; \
+		chmod 0644 $(I)$(UNITDIR)/$$(basename $$f .in); done
+	$(Q)$(SUBST) scripts/init.d/pinsight.in > $(I)$(SYSCONFDIR)/init.d/pinsight
+	$(Q)chmod 0755 $(I)$(SYSCONFDIR)/init.d/pinsight
+	$(Q)install -m 0644 scripts/sysctl/99-ebpf.conf $(I)$(SYSCTLDIR)/
+	$(Q)install -m 0644 scripts/completion/pinsight $(I)$(COMPLETIONDIR)/
+	$(Q)ln -sf pinsight $(I)$(COMPLETIONDIR)/pinsight-load
+	$(Q)install -m 0644 scripts/pinsight.conf $(I)$(DATADIR)/pinsight.conf.example
+	@# an admin's config is never overwritten
+	$(Q)[ -e $(I)$(SYSCONFDIR)/pinsight/pinsight.conf ] || \
+		install -m 0644 scripts/pinsight.conf $(I)$(SYSCONFDIR)/pinsight/
+	$(Q)for d in $(DATA_DIRS); do \
+		install -m 0644 $$(ls -d scripts/$$d/* | grep -v '\.py$$') \
+			$(I)$(DATADIR)/$$d/ || exit 1; done
+
+# Everything install put there except the config, which may be edited.
+uninstall:
+	$(call msg,UNINSTALL,$(I)$(PREFIX))
+	$(Q)rm -f $(I)$(BINDIR)/pinsight $(I)$(SBINDIR)/pinsight-load \
+		$(MANS:$(OUTPUT)/man/%=$(I)$(MANDIR)/man8/%) \
+		$(patsubst scripts/systemd/%,$(I)$(UNITDIR)/%,$(basename $(wildcard scripts/systemd/*.in)) \
+			$(filter-out %.in,$(wildcard scripts/systemd/*))) \
+		$(I)$(SYSCONFDIR)/init.d/pinsight $(I)$(SYSCTLDIR)/99-ebpf.conf \
+		$(I)$(COMPLETIONDIR)/pinsight $(I)$(COMPLETIONDIR)/pinsight-load
+	$(Q)rm -rf $(I)$(DATADIR)
 
 clean:
 	$(call msg,CLEAN)

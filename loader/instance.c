@@ -7,12 +7,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "instance.h"
@@ -98,17 +102,66 @@ static int set_option(struct load_ctx *ctx, const char *opt, const char *var,
 	return err;
 }
 
+/*
+ * --max-entries MAP=N, for any map of any tool: size a map for a host, or
+ * shrink one to force map pressure in tests. Checked here rather than left
+ * to the kernel so the error names the option.
+ */
+static int set_max_entries(struct load_ctx *ctx, const char *arg,
+			   int *exit_code)
+{
+	const char *eq = strchr(arg, '=');
+	char name[BPF_OBJ_NAME_LEN], *end;
+	struct bpf_map *map;
+	unsigned long long n;
+
+	*exit_code = EXIT_USAGE;
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(name)) {
+		p_err("%s: --max-entries '%s': expected MAP=N", ctx->inst, arg);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
+	errno = 0;
+	n = strtoull(eq + 1, &end, 0);
+	if (errno || end == eq + 1 || *end || eq[1] == '-' || !n ||
+	    n > UINT32_MAX) {
+		p_err("%s: --max-entries %s: '%s' is not a number in 1..%u",
+		      ctx->inst, name, eq + 1, UINT32_MAX);
+		return -ERANGE;
+	}
+	map = bpf_object__find_map_by_name(ctx->obj, name);
+	if (!map || bpf_map__is_internal(map)) {
+		p_err("%s: --max-entries %s: no such map", ctx->inst, name);
+		*exit_code = EXIT_NOENT;
+		return -ENOENT;
+	}
+	if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF &&
+	    ((n & (n - 1)) || n % getpagesize())) {
+		p_err("%s: --max-entries %s: a ring buffer's size must be a power of 2 and a multiple of %d",
+		      ctx->inst, name, getpagesize());
+		return -EINVAL;
+	}
+	return bpf_map__set_max_entries(map, n);
+}
+
 static int configure(struct load_ctx *ctx, const struct load_req *req,
 		     int *exit_code)
 {
 	const struct tool_opt *o;
 	struct bpf_program *prog;
+	struct bpf_map *map;
 	int i, err;
 
 	bpf_object__for_each_program(prog, ctx->obj)
 		bpf_program__set_autoload(
 			prog, prog_in_variant(bpf_program__name(prog),
 					      ctx->variant));
+	/* Maps follow the same rule: a variant's own state maps (say, a hash
+	 * standing in for task storage) exist only with it.
+	 */
+	bpf_object__for_each_map(map, ctx->obj)
+		bpf_map__set_autocreate(
+			map, prog_in_variant(bpf_map__name(map), ctx->variant));
 	if (req->pid) {
 		err = set_option(ctx, "pid", "targ_tgid", req->pid, exit_code);
 		if (err)
@@ -122,6 +175,11 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 	}
 	if (req->comm) {
 		err = set_option(ctx, "comm", "targ_comm", req->comm, exit_code);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < req->nr_max_entries; i++) {
+		err = set_max_entries(ctx, req->max_entries[i], exit_code);
 		if (err)
 			return err;
 	}
@@ -225,6 +283,8 @@ static bool map_wanted(const struct bpf_map *map)
 {
 	const char *sec = strrchr(bpf_map__name(map), '.');
 
+	if (!bpf_map__autocreate(map))
+		return false; /* another attach variant's */
 	/* Of the internal maps, readers want the config and the counters. */
 	if (bpf_map__is_internal(map))
 		return sec && (!strcmp(sec, ".rodata") || !strcmp(sec, ".bss") ||
@@ -343,6 +403,94 @@ static int attach_all(struct load_ctx *ctx)
 	return 0;
 }
 
+/* --group NAME or GID. */
+static int group_id(const char *inst, const char *name, gid_t *gid,
+		    int *exit_code)
+{
+	struct group *gr;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name && !*end && !errno && n < (gid_t)-1) {
+		*gid = n;
+		return 0;
+	}
+	gr = getgrnam(name);
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	p_err("%s: --group %s: no such group", inst, name);
+	*exit_code = EXIT_NOENT;
+	return -ENOENT;
+}
+
+/*
+ * --group: the group may read every pin and search every directory of the
+ * instance, never write: bpffs checks these modes on BPF_OBJ_GET, readers
+ * ask for BPF_F_RDONLY, and links (which the kernel opens only read-write)
+ * stay out of the group's reach, so it cannot detach them.
+ */
+static int grant_group(const char *path, gid_t gid)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	int err = 0;
+	DIR *d;
+
+	if (lstat(path, &st) || chown(path, -1, gid) ||
+	    chmod(path, S_ISDIR(st.st_mode) ? 0750 : 0640))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while (!err && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		err = path_fmt(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (!err)
+			err = grant_group(sub, gid);
+	}
+	closedir(d);
+	return err;
+}
+
+/*
+ * Group readers must also list the pin root and pass the bpffs directories
+ * above it (/sys/fs/bpf is usually mounted 0700): the root goes to the
+ * group (the last --group wins), those above get search-only permission
+ * for others, which lists nothing.
+ */
+static int open_root_to_group(gid_t gid)
+{
+	char path[PATH_MAX], *p;
+	struct statfs sfs;
+	struct stat st;
+
+	if (chown(pin_root(), -1, gid) || chmod(pin_root(), 0750))
+		return -errno;
+	if (path_fmt(path, sizeof(path), "%s", pin_root()))
+		return -ENAMETOOLONG;
+	for (p = dirname(path); strcmp(p, "/") && strcmp(p, ".");
+	     p = dirname(p)) {
+		if (statfs(p, &sfs) || (unsigned long)sfs.f_type != BPF_FS_MAGIC)
+			break;
+		if (stat(p, &st))
+			return -errno;
+		if (st.st_mode & S_IXOTH)
+			continue;
+		if (chmod(p, (st.st_mode & 07777) | S_IXOTH))
+			return -errno;
+		p_info("%s: made searchable (o+x) for --group readers", p);
+	}
+	return 0;
+}
+
 static int make_dirs(const char *dir)
 {
 	char sub[PATH_MAX];
@@ -446,16 +594,21 @@ static void print_loaded(const struct load_ctx *ctx, const char *final)
 			       final, map_pin_name(map));
 }
 
+static int check_ours(const char *inst, const char *path, int depth);
+
 int instance_load(const struct load_req *req, int *exit_code)
 {
 	struct load_ctx ctx = { .tool = req->tool, .inst = req->inst };
 	char final[PATH_MAX];
 	struct stat st;
+	gid_t gid = 0;
 	int lock, err;
 
 	memcpy(ctx.vals, req->vals, sizeof(ctx.vals));
 	*exit_code = EXIT_FAIL;
 	libbpf_set_print(libbpf_quiet_print);
+	if (req->group && group_id(req->inst, req->group, &gid, exit_code))
+		return -ENOENT;
 	lock = lock_root(exit_code);
 	if (lock < 0)
 		return lock;
@@ -466,6 +619,14 @@ int instance_load(const struct load_req *req, int *exit_code)
 	if (err) {
 		p_err("%s: instance path too long", req->inst);
 		goto cleanup;
+	}
+	/* Whatever is there must be ours: --replace would remove it. */
+	if (!stat(final, &st)) {
+		err = check_ours(req->inst, final, 0);
+		if (err) {
+			*exit_code = exit_code_for(err);
+			goto cleanup;
+		}
 	}
 	if (!req->replace && !stat(final, &st)) {
 		p_err("%s: already loaded at %s (unload it, or use --replace)",
@@ -489,6 +650,14 @@ int instance_load(const struct load_req *req, int *exit_code)
 		err = pin_btf(&ctx);
 	if (!err)
 		err = attach_all(&ctx);
+	if (!err && req->group) {
+		err = grant_group(ctx.dir, gid);
+		if (!err)
+			err = open_root_to_group(gid);
+		if (err)
+			p_err("%s: --group %s: cannot set pin ownership: %s",
+			      req->inst, req->group, strerror(-err));
+	}
 	if (err) {
 		*exit_code = err == -EOPNOTSUPP ? EXIT_UNSUPP :
 			     err == -ENOENT	? EXIT_NOENT :
@@ -518,26 +687,50 @@ cleanup:
 	return err;
 }
 
-/* Refuse to remove a directory that holds what pinsight does not make. */
-static int check_ours(const char *inst, const char *path)
+/*
+ * Refuse to remove or replace what pinsight does not make: the instance is
+ * a directory holding links/ and maps/ (directories of pins) and btf.
+ */
+static int check_ours(const char *inst, const char *path, int depth)
 {
+	char sub[PATH_MAX];
 	struct dirent *de;
+	struct stat st;
 	int err = 0;
 	DIR *d;
 
 	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, "links") ||
-		    !strcmp(de->d_name, "maps") ||
-		    !strcmp(de->d_name, PIN_BTF_NAME))
+	if (!d) {
+		err = -errno;
+		if (err == -ENOTDIR)
+			p_err("%s: %s is not a directory, so not made by pinsight; not touching it",
+			      inst, path);
+		else
+			p_err("%s: %s: %s", inst, path, strerror(-err));
+		return err == -ENOTDIR ? -EBADMSG : err;
+	}
+	while (!err && (de = readdir(d))) {
+		bool dir_ok, file_ok;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		p_err("%s: %s/%s was not made by pinsight; not removing it",
-		      inst, path, de->d_name);
+		err = path_fmt(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (err || lstat(sub, &st)) {
+			err = err ?: -errno;
+			break;
+		}
+		dir_ok = !depth && (!strcmp(de->d_name, "links") ||
+				    !strcmp(de->d_name, "maps"));
+		file_ok = depth || !strcmp(de->d_name, PIN_BTF_NAME);
+		if (S_ISDIR(st.st_mode) && dir_ok) {
+			err = check_ours(inst, sub, depth + 1);
+			continue;
+		}
+		if (S_ISREG(st.st_mode) && file_ok)
+			continue;
+		p_err("%s: %s was not made by pinsight; not removing it", inst,
+		      sub);
 		err = -EBADMSG;
-		break;
 	}
 	closedir(d);
 	return err;
@@ -564,9 +757,9 @@ static int unload_locked(const char *inst, int *exit_code)
 		*exit_code = EXIT_NOENT;
 		return -ENOENT;
 	}
-	err = check_ours(inst, path);
+	err = check_ours(inst, path, 0);
 	if (err) {
-		*exit_code = EXIT_CONTRACT;
+		*exit_code = exit_code_for(err);
 		return err;
 	}
 	if (rename(path, tmp)) {

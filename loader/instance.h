@@ -13,6 +13,11 @@ struct load_req {
 	const char *comm;
 	const char *vals[MAX_TOOL_OPTS];
 	bool replace;
+	/* --group: pins readable by this group (name or gid); NULL: root only */
+	const char *group;
+	/* --max-entries MAP=N, in the order given */
+	const char *max_entries[MAX_TOOL_OPTS];
+	int nr_max_entries;
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "config.h"
 #include "doctor.h"
 #include "instance.h"
 #include "log.h"
@@ -16,7 +17,7 @@
 #include "tools.h"
 
 enum { OPT_NAME = 256, OPT_PID, OPT_COMM, OPT_REPLACE, OPT_ATTACH,
-       OPT_TOOL_BASE = 512 };
+       OPT_GROUP, OPT_MAX_ENTRIES, OPT_TOOL_BASE = 512 };
 
 static void usage(FILE *f)
 {
@@ -24,9 +25,11 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"Usage: pinsight-load [-v] [-j|-p] TOOL [--name NAME] [--pid PID] [--comm COMM]\n"
-		"                     [--attach VARIANT] [--replace] [TOOL OPTIONS]\n"
+		"                     [--attach VARIANT] [--replace] [--group GROUP]\n"
+		"                     [--max-entries MAP=N]... [TOOL OPTIONS]\n"
 		"       pinsight-load [-j|-p] list\n"
 		"       pinsight-load unload INSTANCE... | --all\n"
+		"       pinsight-load --config FILE [check|unload]   (see pinsight-load(8))\n"
 		"       pinsight-load [-j|-p] doctor\n"
 		"       pinsight-load TOOL --help\n\n"
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
@@ -64,23 +67,28 @@ static void tool_usage(const struct tool *t)
 			printf(" %s", *v);
 		printf(" (default: the first that loads)\n");
 	}
+	printf("  %-26s pins readable (not writable) by GROUP; default root only\n"
+	       "  %-26s size MAP for N entries (repeatable; N in 1..2^32-1)\n",
+	       "--group GROUP", "--max-entries MAP=N");
 	printf("\n" EXIT_CODES_HELP);
 }
 
 static int cmd_tool(const struct tool *t, int argc, char **argv)
 {
-	struct option longopts[MAX_TOOL_OPTS + 8] = {
+	struct option longopts[MAX_TOOL_OPTS + 10] = {
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "comm", required_argument, NULL, OPT_COMM },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
 		{ "attach", required_argument, NULL, OPT_ATTACH },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
 		{ "help", no_argument, NULL, 'h' },
 	};
 	struct load_req req = { .tool = t };
 	const char *name = NULL;
 	char inst[80];
-	int i, n = 6, opt, code;
+	int i, n = 8, opt, code;
 
 	for (i = 0; t->opts && t->opts[i].name; i++, n++) {
 		if (i >= MAX_TOOL_OPTS)
@@ -99,6 +107,14 @@ static int cmd_tool(const struct tool *t, int argc, char **argv)
 		case OPT_COMM: req.comm = optarg; break;
 		case OPT_REPLACE: req.replace = true; break;
 		case OPT_ATTACH: req.variant = optarg; break;
+		case OPT_GROUP: req.group = optarg; break;
+		case OPT_MAX_ENTRIES:
+			if (req.nr_max_entries == MAX_TOOL_OPTS) {
+				p_err("%s: too many --max-entries", t->name);
+				return EXIT_USAGE;
+			}
+			req.max_entries[req.nr_max_entries++] = optarg;
+			break;
 		case 'h':
 			tool_usage(t);
 			return EXIT_OK;
@@ -119,7 +135,7 @@ static int cmd_tool(const struct tool *t, int argc, char **argv)
 	if (snprintf(inst, sizeof(inst), "%s%s%s", t->name, name ? "@" : "",
 		     name ?: "") >= (int)sizeof(inst) ||
 	    inst_name_check(inst)) {
-		p_err("%s: --name '%s' is not valid (use [A-Za-z0-9_-], at most 64 characters in all)",
+		p_err("%s: --name '%.80s' is not valid (use [A-Za-z0-9_-], at most 64 characters in all)",
 		      t->name, name ?: "");
 		return EXIT_USAGE;
 	}
@@ -151,11 +167,13 @@ static int cmd_unload(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct tool *t;
+	const char *config = NULL;
 	bool pretty = false;
 	int opt;
 
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'c' },
 		{},
 	};
 
@@ -165,6 +183,7 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'p': /* fall through: pretty implies JSON */
 		case 'j': json_output = true; pretty |= opt == 'p'; break;
+		case 'c': config = optarg; break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -173,6 +192,9 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (config) /* boot-time pinning: config.c */
+		return config_main(config, argc - optind, argv + optind,
+				   cmd_tool);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -191,7 +213,7 @@ int main(int argc, char **argv)
 	}
 	t = tool_find(argv[0]);
 	if (!t) {
-		p_err("%s: unknown tool (see pinsight-load --help)", argv[0]);
+		p_err("%.80s: unknown tool (see pinsight-load --help)", argv[0]);
 		return EXIT_NOENT;
 	}
 	return cmd_tool(t, argc, argv);

@@ -202,6 +202,11 @@ int rodata_set(struct bpf_object *obj, const char *var, const char *val,
 	if (btf_is_array(t)) {
 		size_t len = strlen(val);
 
+		/* "" would silently mean "unset", i.e. no filter at all */
+		if (!len) {
+			snprintf(why, why_sz, "an empty value");
+			return -EINVAL;
+		}
 		if (len >= loc.size) {
 			snprintf(why, why_sz, "'%s' is longer than %u bytes",
 				 val, loc.size - 1);
@@ -213,4 +218,15 @@ int rodata_set(struct bpf_object *obj, const char *var, const char *val,
 	}
 	snprintf(why, why_sz, "variable %s has a type options cannot set", var);
 	return -EINVAL;
+}
+
+void *rodata_var(struct bpf_object *obj, const char *var, size_t *size)
+{
+	struct var_loc loc;
+
+	if (var_find(obj, var, &loc))
+		return NULL;
+	if (size)
+		*size = loc.size;
+	return loc.data;
 }

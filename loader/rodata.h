@@ -14,6 +14,11 @@ bool rodata_has(struct bpf_object *obj, const char *var);
  */
 int rodata_set(struct bpf_object *obj, const char *var, const char *val,
 	       char *why, size_t why_sz);
+/*
+ * The bytes of .rodata variable @var (writable until load, for values no
+ * option string can express, e.g. arrays of names), or NULL.
+ */
+void *rodata_var(struct bpf_object *obj, const char *var, size_t *size);
 /* Parse "100ms", "2s", "1500" (ns) into nanoseconds. */
 int parse_duration_ns(const char *s, unsigned long long *ns);
 /* Parse "64k", "1G", "4096" into bytes (powers of 1024). */

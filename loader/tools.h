@@ -37,8 +37,9 @@ struct tool {
 	const struct tool_opt *opts; /* NULL-name terminated */
 	/*
 	 * Attach variants in order of preference: programs named
-	 * "<variant>__<name>" load only with their variant; the first one
-	 * that loads wins unless --attach names one.
+	 * "<variant>__<name>" load only with their variant (maps so named
+	 * are created only with it); the first one that loads wins unless
+	 * --attach names one.
 	 */
 	const char *const *variants;
 	int (*prepare)(struct load_ctx *ctx); /* after open, before load */

@@ -36,5 +36,7 @@ int cmd_usage_err(const char *usage, const char *fmt, ...)
 PINSIGHT_CMD(list);
 PINSIGHT_CMD(show);
 PINSIGHT_CMD(metrics);
+PINSIGHT_CMD(alerts);
+PINSIGHT_CMD(profile);
 
 #endif /* __PINSIGHT_CMD_H */

@@ -313,13 +313,13 @@ static int fmt_enum(const struct btf *btf, const struct pm_field *f, __u64 v,
 
 		if (btf_is_enum(t)) {
 			name = btf__name_by_offset(btf,
-						   btf_enum(t)[j].name_off);
+						   btf_enum(t)[j].name_off) ?: "";
 			ev = (__u64)(__s64)btf_enum(t)[j].val;
 			if (!f->is_signed)
 				ev &= 0xffffffffULL;
 		} else {
 			name = btf__name_by_offset(btf,
-						   btf_enum64(t)[j].name_off);
+						   btf_enum64(t)[j].name_off) ?: "";
 			ev = btf_enum64_value(&btf_enum64(t)[j]);
 		}
 		if (!first) {
@@ -357,6 +357,12 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 	switch (f->kind) {
 	case PM_K_INT:
 		v = pm_field_u64(f, data);
+		if (f->names && v < f->names_cnt &&
+		    f->names[v * f->names_len]) {
+			snprintf(buf, sz, "%.*s", (int)f->names_len,
+				 f->names + v * f->names_len);
+			return 0;
+		}
 		snprintf(buf, sz, f->is_signed ? "%lld" : "%llu",
 			 (unsigned long long)v);
 		return 0;
@@ -366,6 +372,17 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		for (i = 0, o = 0; i < f->size && p[i] && o + 1 < sz; i++)
 			buf[o++] = (p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
 		buf[o] = '\0';
+		return 0;
+	case PM_K_STRV:
+		buf[0] = '\0';
+		for (i = 0, o = 0; i < f->names_cnt && o + 1 < sz; i++) {
+			const char *e = (const char *)p + i * f->names_len;
+
+			if (!*e)
+				continue;
+			o += snprintf(buf + o, sz - o, "%s%.*s", o ? "," : "",
+				      (int)f->names_len, e);
+		}
 		return 0;
 	case PM_K_IP:
 		if (!inet_ntop(f->size == 4 ? AF_INET : AF_INET6, p, buf, sz))
@@ -410,5 +427,7 @@ __u64 pm_field_hist_sum(const struct pm_field *f, const void *data)
 
 bool pm_field_is_metric(const struct pm_field *f)
 {
+	if (f->internal)
+		return false;
 	return f->kind == PM_K_INT || f->kind == PM_K_HIST;
 }

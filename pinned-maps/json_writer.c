@@ -104,6 +104,8 @@ void jsonw_name(json_writer_t *self, const char *name)
 	jsonw_eol(self);
 	/* the value that follows the name takes no comma of its own */
 	self->sep = false;
+	/* BTF names of a bad offset are NULL: print them as "" */
+	name = name ?: "";
 	jsonw_puts(self, name, strlen(name));
 	putc(':', self->out);
 	if (self->pretty)
@@ -165,6 +167,7 @@ void jsonw_string_len(json_writer_t *self, const char *s, size_t len)
 
 void jsonw_string(json_writer_t *self, const char *s)
 {
+	s = s ?: "";
 	jsonw_string_len(self, s, strlen(s));
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -136,8 +137,8 @@ static int load_btf_pin(const char *dir, const char *inst, struct btf **out)
 	}
 	*out = btf__new((char *)val + 8, hdr[1]);
 	if (!*out) {
-		err = -errno;
-		p_err("%s: invalid BTF: %s", what, strerror(-err));
+		p_err("%s: invalid BTF: %s", what, strerror(errno));
+		err = -EPROTO; /* what is pinned is not what we pin */
 		*out = NULL;
 	}
 cleanup:
@@ -198,6 +199,7 @@ int pm_map_open(const char *path, const char *what, const struct btf *btf,
 	__u32 len = sizeof(struct bpf_map_info);
 	const char *base = strrchr(path, '/');
 	struct pm_map *m;
+	char desc[32];
 	int err;
 
 	*out = NULL;
@@ -226,9 +228,15 @@ int pm_map_open(const char *path, const char *what, const struct btf *btf,
 	/* Maps that are not rows (ring buffers, task storage, stacks) are
 	 * still part of the instance; only decoding them is refused.
 	 */
-	if (!map_type_decodable(m->info.type) || !m->value_type_id) {
+	if (!map_type_decodable(m->info.type)) {
 		*out = m;
 		return 0;
+	}
+	if (!m->value_type_id) {
+		p_err("%s: %s map without BTF (not pinned by pinsight?)", what,
+		      pm_map_type_str(m->info.type, desc, sizeof(desc)));
+		err = -EPROTO;
+		goto cleanup;
 	}
 	if (btf) {
 		m->btf = btf;
@@ -335,15 +343,65 @@ cleanup:
 	return err;
 }
 
+static void link_names(struct pm_instance *in, struct pm_map *cfg,
+		       struct pm_schema *s)
+{
+	const struct pm_field *v;
+	struct pm_field *f;
+	int i, j;
+
+	for (i = 0; i < s->cnt; i++) {
+		f = &s->fields[i];
+		if (!f->names_var[0] || f->kind != PM_K_INT)
+			continue;
+		for (j = 0; j < cfg->value.cnt; j++) {
+			v = &cfg->value.fields[j];
+			if (v->kind != PM_K_STRV || strcmp(v->name, f->names_var))
+				continue;
+			f->names = (const char *)in->rodata + v->off;
+			f->names_cnt = v->names_cnt;
+			f->names_len = v->names_len;
+		}
+	}
+}
+
+/*
+ * Fields tagged pinsight:names=VAR show rodata's VAR[value]: read rodata
+ * once and point them into a copy. Without it they stay numbers.
+ */
+static int resolve_names(struct pm_instance *in)
+{
+	struct pm_map *cfg = pm_instance_config(in);
+	int i, err;
+
+	if (!cfg || !cfg->decodable || !cfg->datasec)
+		return 0;
+	err = pm_map_read(cfg);
+	if (err || !cfg->nrows)
+		return err;
+	in->rodata = malloc(cfg->info.value_size);
+	if (!in->rodata)
+		return -ENOMEM;
+	memcpy(in->rodata, pm_row_value(cfg, 0), cfg->info.value_size);
+	for (i = 0; i < in->map_cnt; i++) {
+		if (!in->maps[i]->decodable || in->maps[i] == cfg)
+			continue;
+		link_names(in, cfg, &in->maps[i]->key);
+		link_names(in, cfg, &in->maps[i]->value);
+	}
+	return 0;
+}
+
 int pm_instance_open(const char *inst, struct pm_instance **out)
 {
 	struct pm_instance *in;
+	struct stat st;
 	const char *at;
 	int err;
 
 	*out = NULL;
 	if (inst_name_check(inst)) {
-		p_err("%s: not an instance name (<tool> or <tool>@<name>, [A-Za-z0-9_-])",
+		p_err("%.80s: not an instance name (<tool> or <tool>@<name>, [A-Za-z0-9_-])",
 		      inst);
 		return -EINVAL;
 	}
@@ -357,7 +415,7 @@ int pm_instance_open(const char *inst, struct pm_instance **out)
 	err = path_fmt(in->dir, sizeof(in->dir), "%s/%s", pin_root(), inst);
 	if (err)
 		goto cleanup;
-	if (access(in->dir, F_OK)) {
+	if (stat(in->dir, &st)) {
 		err = -errno;
 		if (err == -ENOENT)
 			p_err("%s: no such instance under %s", inst,
@@ -366,10 +424,23 @@ int pm_instance_open(const char *inst, struct pm_instance **out)
 			p_err("%s: %s: %s", inst, in->dir, strerror(-err));
 		goto cleanup;
 	}
+	if (!S_ISDIR(st.st_mode)) {
+		p_err("%s: %s is not an instance directory (not made by pinsight)",
+		      inst, in->dir);
+		err = -EPROTO;
+		goto cleanup;
+	}
 	err = load_btf_pin(in->dir, inst, &in->btf);
 	if (err)
 		goto cleanup;
 	err = open_maps(in);
+	if (!err)
+		err = resolve_names(in);
+	/* Unloaded while we opened it: say so rather than show it empty. */
+	if ((!err || err == -ENOENT) && access(in->dir, F_OK)) {
+		p_err("%s: unloaded while being read", inst);
+		err = -ENOENT;
+	}
 	if (err)
 		goto cleanup;
 	*out = in;
@@ -388,6 +459,7 @@ void pm_instance_close(struct pm_instance *in)
 	for (i = 0; i < in->map_cnt; i++)
 		pm_map_close(in->maps[i]);
 	free(in->maps);
+	free(in->rodata);
 	btf__free(in->btf);
 	free(in);
 }

@@ -42,6 +42,7 @@ enum pm_kind {
 	PM_K_IP, /* pinsight:fmt=ip: __u32 in network order or __u8[16] */
 	PM_K_HEX, /* pinsight:fmt=hex, pointers, and arrays we cannot name */
 	PM_K_HIST, /* struct hist: log2 slots and a sum */
+	PM_K_STRV, /* char[n][len]: the non-empty strings, comma-separated */
 };
 
 /* One flattened field of a key or value (nested structs joined by '_'). */
@@ -55,6 +56,16 @@ struct pm_field {
 	bool gauge; /* pinsight:gauge */
 	bool per_pid; /* key field pid/tgid/tid: dropped unless --per-pid */
 	bool local; /* a static variable of a DATASEC: not config, not exported */
+	bool internal; /* pinsight:internal: shown, never exported */
+	/*
+	 * pinsight:names=VAR: the integer indexes the rodata array of strings
+	 * VAR; pm_instance_open() points names at a copy of it (names_cnt
+	 * strings of names_len bytes), and the field shows names[value].
+	 */
+	char names_var[64];
+	char stack_map[64]; /* pinsight:stack=MAP: a stack id, frames in MAP */
+	const char *names;
+	__u32 names_len, names_cnt;
 	__u32 off; /* bytes into the key or value */
 	__u32 size; /* bytes; for PM_K_HIST the slots array */
 	__u32 bit_off, bit_size; /* bitfields; bit_size 0 when not one */
@@ -97,6 +108,7 @@ struct pm_instance {
 	struct btf *btf; /* from the btf pin; NULL if absent */
 	struct pm_map **maps; /* sorted by name */
 	int map_cnt;
+	void *rodata; /* a copy of the rodata value, for pinsight:names= */
 	/* the first error of a map pin that could not be opened (reported
 	 * and left out of maps[]), or 0
 	 */

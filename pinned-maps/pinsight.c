@@ -5,14 +5,17 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "pin_layout.h"
 #include "cmd.h"
+#include "http.h"
 #include "pinmaps.h"
 
 bool pretty;
@@ -23,8 +26,11 @@ static const char usage_main[] =
 	"Commands:\n"
 	"  list                          instances, programs, maps, config\n"
 	"  show INSTANCE [MAP]           decode an instance's pinned maps\n"
-	"  metrics [--per-pid] [INSTANCE...]\n"
+	"  metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
 	"                                Prometheus text exposition\n"
+	"  alerts [--follow] [INSTANCE...]  print (and consume) pending alerts\n"
+	"  profile INSTANCE [--top N] [--folded] [--svg F] [--pprof F]\n"
+	"                                symbolized CPU profile, flame graph\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json     JSON output (errors as {\"error\": ...})\n"
@@ -58,13 +64,17 @@ const char usage_show[] =
 	"per-CPU maps have the summed \"value\" instead of \"values\" per CPU.\n" EXIT_CODES_HELP;
 
 const char usage_metrics[] =
-	"Usage: pinsight metrics [--per-pid] [INSTANCE...]\n"
+	"Usage: pinsight metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
 	"\n"
 	"Prometheus text exposition of every instance (or those named):\n"
 	"key fields are labels, value fields counters (_total), gauges or\n"
 	"histograms (_bucket, _sum, _count; _ns and _us in seconds).\n"
 	"  --per-pid   keep pid/tgid/tid labels (default: summed away, since\n"
-	"              an unbounded pid label is a cardinality trap)\n" EXIT_CODES_HELP;
+	"              an unbounded pid label is a cardinality trap)\n"
+	"  --http      answer one HTTP request on stdin/stdout (inetd style,\n"
+	"              for pinsight-metrics.socket): GET /metrics, else 404\n"
+	"  --textfile FILE.prom\n"
+	"              write FILE.prom atomically (node_exporter textfile)\n" EXIT_CODES_HELP;
 
 int cmd_usage_err(const char *usage, const char *fmt, ...)
 {
@@ -196,8 +206,11 @@ int cmd_show(int argc, char **argv)
 	if (argc == 2) {
 		m = pm_instance_map(in, argv[1]);
 		if (!m) {
-			p_err("%s: maps/%s: no such map", in->name, argv[1]);
-			ret = -ENOENT;
+			/* a pin that failed to open was named already */
+			if (!in->err)
+				p_err("%s: maps/%.80s: no such map", in->name,
+				      argv[1]);
+			ret = in->err ?: -ENOENT;
 			goto cleanup;
 		}
 		if (!m->decodable) {
@@ -239,12 +252,15 @@ int cmd_metrics(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "per-pid", no_argument, NULL, 'P' },
+		{ "http", no_argument, NULL, 'H' },
+		{ "textfile", required_argument, NULL, 'T' },
 		{},
 	};
 	struct pm_instance *in;
 	struct pm_prom *p;
 	char **names = NULL;
-	bool per_pid = false;
+	const char *textfile = NULL;
+	bool per_pid = false, http = false, head;
 	int i, n, err, ret = 0;
 
 	while ((err = cmd_getopt(argc, argv, NULL, opts, usage_metrics)) != -1) {
@@ -252,13 +268,25 @@ int cmd_metrics(int argc, char **argv)
 			return EXIT_OK;
 		if (err == CMD_BAD)
 			return EXIT_USAGE;
-		per_pid = true;
+		per_pid |= err == 'P';
+		http |= err == 'H';
+		textfile = err == 'T' ? optarg : textfile;
 	}
 	argc -= optind;
 	argv += optind;
 	if (json_output)
 		return cmd_usage_err(usage_metrics,
 				     "metrics: no JSON output (-j/-p)");
+	if (http && textfile)
+		return cmd_usage_err(usage_metrics,
+				     "metrics: --http or --textfile, not both");
+	/* the request first: a 404 or a timeout costs no map reads */
+	if (http) {
+		signal(SIGPIPE, SIG_IGN); /* a vanished client is an EPIPE */
+		err = pm_http_request(STDIN_FILENO, STDOUT_FILENO, &head);
+		if (err)
+			return err < 0 ? EXIT_FAIL : EXIT_OK;
+	}
 	p = pm_prom_new(per_pid);
 	if (!p)
 		return EXIT_FAIL;
@@ -287,10 +315,18 @@ int cmd_metrics(int argc, char **argv)
 		if (err && !ret)
 			ret = err;
 	}
-	err = pm_prom_print(p, stdout);
+	if (http)
+		err = pm_http_send_metrics(p, STDOUT_FILENO, head);
+	else if (textfile)
+		err = pm_textfile_write(p, textfile);
+	else
+		err = pm_prom_print(p, stdout);
+	http = false; /* answered */
 	if (err && !ret)
 		ret = err;
 cleanup:
+	if (http)
+		pm_http_error(STDOUT_FILENO, 500);
 	if (!argc)
 		strv_free(names);
 	pm_prom_free(p);
@@ -305,6 +341,8 @@ static const struct {
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
 	{ "metrics", cmd_metrics, usage_metrics },
+	{ "alerts", cmd_alerts, usage_alerts },
+	{ "profile", cmd_profile, usage_profile },
 };
 
 int main(int argc, char **argv)

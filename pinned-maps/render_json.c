@@ -15,11 +15,24 @@
 static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 		      __u8 bit_off, __u8 bit_size, const void *data);
 
+/*
+ * The end of the key or value being dumped, and the nesting depth: the btf
+ * pin is whatever bytes were pinned there, so its BTF must not make us read
+ * past the row or recurse without end (selftests/fuzz/fuzz_decode). The
+ * reader is single-threaded.
+ */
+static const char *dump_end;
+static int dump_depth;
+#define MAX_DUMP_DEPTH 32
+
 static __u64 read_bits(const void *data, __u8 bit_off, __u8 bit_size)
 {
 	unsigned __int128 w = 0;
 	__u64 v;
 
+	if (bit_off + bit_size > 128 ||
+	    (const char *)data + (bit_off + bit_size + 7) / 8 > dump_end)
+		return 0;
 	memcpy(&w, data, (bit_off + bit_size + 7) / 8);
 	v = (__u64)(w >> bit_off);
 	return bit_size < 64 ? v & ((1ULL << bit_size) - 1) : v;
@@ -39,6 +52,10 @@ static void dump_int(json_writer_t *jw, const struct btf_type *t, __u8 bit_off,
 			      bit_size ? bit_size : btf_int_bits(t));
 		/* bpftool prints bitfields in hex, as strings */
 		jsonw_printf(jw, "\"0x%llx\"", (unsigned long long)v);
+		return;
+	}
+	if (t->size > 16) { /* only crafted BTF has wider ints */
+		jsonw_null(jw);
 		return;
 	}
 	if (t->size > 8) {
@@ -78,6 +95,10 @@ static void dump_enum(json_writer_t *jw, const struct btf *btf,
 	__u64 v = 0;
 	int i;
 
+	if (t->size > 8) {
+		jsonw_null(jw);
+		return;
+	}
 	memcpy(&v, data, t->size);
 	if (t->size < 8 && btf_kflag(t)) {
 		int shift = 64 - t->size * 8;
@@ -125,7 +146,7 @@ static bool is_str_array(const struct btf *btf, const struct btf_array *arr,
 	if (!arr->nelems || !e || !btf_is_int(e) || e->size != 1)
 		return false;
 	if (btf_int_encoding(e) != BTF_INT_CHAR &&
-	    strcmp(btf__name_by_offset(btf, e->name_off), "char"))
+	    strcmp(btf__name_by_offset(btf, e->name_off) ?: "", "char"))
 		return false;
 	for (; s < end; s++) {
 		if (!*s)
@@ -184,6 +205,8 @@ static void dump_datasec(json_writer_t *jw, const struct btf *btf,
 	jsonw_start_array(jw);
 	for (i = 0; i < btf_vlen(t); i++, vsi++) {
 		v = btf__type_by_id(btf, vsi->type);
+		if (!v)
+			continue;
 		jsonw_start_object(jw);
 		jsonw_name(jw, btf__name_by_offset(btf, v->name_off));
 		dump_type(jw, btf, v->type, 0, 0,
@@ -198,13 +221,16 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 		      __u8 bit_off, __u8 bit_size, const void *data)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
+	__s64 sz = btf__resolve_size(btf, id);
 
 	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_var(t)))
 		t = btf__type_by_id(btf, t->type);
-	if (!t) {
+	if (!t || sz < 0 || (const char *)data + sz > dump_end ||
+	    dump_depth >= MAX_DUMP_DEPTH) {
 		jsonw_null(jw);
 		return;
 	}
+	dump_depth++;
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		dump_int(jw, t, bit_off, bit_size, data);
@@ -221,7 +247,8 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 	case BTF_KIND_PTR: {
 		__u64 p = 0;
 
-		memcpy(&p, data, t->size ? t->size : 8);
+		/* a PTR's size field is its pointee's type id: use sz */
+		memcpy(&p, data, sz > 0 && sz <= 8 ? sz : 8);
 		jsonw_u64(jw, p);
 		break;
 	}
@@ -246,12 +273,25 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 	default:
 		jsonw_null(jw);
 	}
+	dump_depth--;
+}
+
+/* Dump @size bytes at @data as type @id. */
+static void dump_value(json_writer_t *jw, const struct btf *btf, __u32 id,
+		       const void *data, size_t size)
+{
+	dump_end = (const char *)data + size;
+	dump_depth = 0;
+	dump_type(jw, btf, id, 0, 0, data);
 }
 
 void pm_json_btf_value(json_writer_t *jw, const struct btf *btf, __u32 type_id,
 		       const void *data)
 {
-	dump_type(jw, btf, type_id, 0, 0, data);
+	__s64 sz = btf__resolve_size(btf, type_id);
+
+	/* the caller holds a whole value of this type */
+	dump_value(jw, btf, type_id, data, sz > 0 ? sz : 0);
 }
 
 int pm_render_json(json_writer_t *jw, struct pm_map *m)
@@ -275,12 +315,12 @@ int pm_render_json(json_writer_t *jw, struct pm_map *m)
 		jsonw_start_object(jw);
 		if (m->key_type_id) {
 			jsonw_name(jw, "key");
-			dump_type(jw, m->btf, m->key_type_id, 0, 0,
-				  pm_row_key(m, i));
+			dump_value(jw, m->btf, m->key_type_id,
+				   pm_row_key(m, i), m->info.key_size);
 		}
 		jsonw_name(jw, "value");
-		dump_type(jw, m->btf, m->value_type_id, 0, 0,
-			  pm_row_value(m, i));
+		dump_value(jw, m->btf, m->value_type_id, pm_row_value(m, i),
+			   m->info.value_size);
 		jsonw_end_object(jw);
 	}
 	jsonw_end_array(jw);

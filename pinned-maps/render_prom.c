@@ -432,7 +432,8 @@ int pm_prom_print(struct pm_prom *p, FILE *f)
 	const struct series *head = NULL, *e;
 	size_t i;
 
-	qsort(p->s, p->n, sizeof(*p->s), cmp_series);
+	if (p->n) /* p->s is NULL then, and qsort's is nonnull */
+		qsort(p->s, p->n, sizeof(*p->s), cmp_series);
 	for (i = 0; i < p->n; i++) {
 		e = &p->s[i];
 		if (!head || strcmp(head->family, e->family)) {

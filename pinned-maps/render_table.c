@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include "pinmaps.h"
+#include "symbolize.h"
 
 #define CELL 64
 #define MAX_COL 40 /* wider cells are cut: a table must stay readable */
@@ -117,7 +119,68 @@ static void print_hists(FILE *out, const struct pm_map *m, const __u32 *order,
 	}
 }
 
-static int render_rows(FILE *out, struct pm_map *m)
+#define MAX_STACKS 10 /* rows whose stacks are printed, top first */
+
+/*
+ * Key fields tagged pinsight:stack=MAP: the frames of the top rows'
+ * stacks, symbolized for the process in the key's tgid (or pid) field.
+ */
+static void print_stacks(FILE *out, const struct pm_instance *in,
+			 const struct pm_map *m, const __u32 *order, __u32 n)
+{
+	struct sym_frame *fr = NULL;
+	struct symbolizer *sym = NULL;
+	const struct pm_field *f, *pidf = NULL;
+	const struct pm_map *sm;
+	struct stack_trace st;
+	char title[256], name[512];
+	__u32 r, shown = 0, tgid;
+	__u64 id;
+	int i, j, k;
+
+	for (i = 0; i < m->key.cnt; i++)
+		if (!strcmp(m->key.fields[i].name, "tgid") ||
+		    (!pidf && !strcmp(m->key.fields[i].name, "pid")))
+			pidf = &m->key.fields[i];
+	for (i = 0; in && i < m->key.cnt; i++) {
+		f = &m->key.fields[i];
+		sm = f->stack_map[0] ? pm_instance_map(in, f->stack_map) : NULL;
+		if (!sm || sm->info.key_size != 8 ||
+		    sm->info.value_size != sizeof(st))
+			continue;
+		if (!sym)
+			sym = sym_new(NULL);
+		if (!fr)
+			fr = calloc(2 * STACK_DEPTH, sizeof(*fr));
+		if (!sym || !fr)
+			break;
+		for (r = 0; r < n && shown < MAX_STACKS; r++) {
+			if (!sort_value(m, pm_row_value(m, order[r])))
+				continue; /* nothing left to blame it for */
+			id = pm_field_u64(f, pm_row_key(m, order[r]));
+			tgid = pidf ? pm_field_u64(pidf, pm_row_key(m, order[r])) :
+				      0;
+			row_labels(m, order[r], title, sizeof(title));
+			fprintf(out, "\n%s.%s  %s\n", m->name, f->name, title);
+			shown++;
+			if (!id || bpf_map_lookup_elem(sm->fd, &id, &st)) {
+				fprintf(out, "    [lost stack]\n");
+				continue;
+			}
+			k = sym_stack(sym, tgid, &st, fr, 2 * STACK_DEPTH);
+			/* innermost first, as debuggers print them */
+			for (j = k - 1; j >= 0; j--)
+				fprintf(out, "    %s\n",
+					sym_frame_str(&fr[j], name,
+						      sizeof(name)));
+		}
+	}
+	free(fr);
+	sym_free(sym);
+}
+
+static int render_rows(FILE *out, const struct pm_instance *in,
+		       struct pm_map *m)
 {
 	int ncol = 0, i, j, err = 0;
 	__u32 *order = NULL, n = 0, r, zero = 0;
@@ -185,6 +248,7 @@ static int render_rows(FILE *out, struct pm_map *m)
 		fprintf(out, "  (%u all-zero entries not shown)\n", zero);
 	if (has_hist)
 		print_hists(out, m, order, n);
+	print_stacks(out, in, m, order, n);
 cleanup:
 	free(order);
 	free(cols);
@@ -224,7 +288,6 @@ int pm_render_table(FILE *out, const struct pm_instance *in, struct pm_map *m)
 	char tbuf[32];
 	const char *type = pm_map_type_str(m->info.type, tbuf, sizeof(tbuf));
 
-	(void)in;
 	if (!m->decodable) {
 		fprintf(out, "%s: %s (not decoded: no rows in this map type)\n",
 			m->name, type);
@@ -242,5 +305,5 @@ int pm_render_table(FILE *out, const struct pm_instance *in, struct pm_map *m)
 	else
 		fprintf(out, "%s: %s, %u of %u entries\n", m->name, type,
 			m->nrows, m->info.max_entries);
-	return render_rows(out, m);
+	return render_rows(out, in, m);
 }

@@ -17,7 +17,10 @@
 /* What decl tags say about one member or variable. */
 struct tags {
 	bool gauge;
+	bool internal;
 	char prom[128];
+	char names[64];
+	char stack[64];
 	enum { FMT_NONE, FMT_IP, FMT_HEX } fmt;
 };
 
@@ -45,7 +48,8 @@ void pm_btf_type_desc(const struct btf *btf, __u32 id, char *buf, size_t sz)
 		snprintf(buf, sz, "type %u", id);
 		return;
 	}
-	name = btf__name_by_offset(btf, t->name_off);
+	/* NULL for a bad offset: BTF from a pin is only checked by btf__new() */
+	name = btf__name_by_offset(btf, t->name_off) ?: "";
 	if (btf_kind(t) < sizeof(kinds) / sizeof(kinds[0]))
 		kind = kinds[btf_kind(t)];
 	if (btf_is_int(t))
@@ -84,6 +88,12 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			tg->fmt = FMT_IP;
 		else if (!strcmp(s, "fmt=hex"))
 			tg->fmt = FMT_HEX;
+		else if (!strncmp(s, "names=", 6))
+			snprintf(tg->names, sizeof(tg->names), "%s", s + 6);
+		else if (!strncmp(s, "stack=", 6))
+			snprintf(tg->stack, sizeof(tg->stack), "%s", s + 6);
+		else if (!strcmp(s, "internal"))
+			tg->internal = true;
 		else
 			p_debug("BTF: unknown tag pinsight:%s ignored", s);
 	}
@@ -124,7 +134,7 @@ static bool is_byte_array(const struct btf *btf, const struct btf_type *t)
 {
 	const struct btf_type *e;
 
-	if (!btf_is_array(t))
+	if (!t || !btf_is_array(t))
 		return false;
 	e = resolved(btf, btf_array(t)->type, NULL);
 	return e && btf_is_int(e) && e->size == 1;
@@ -151,7 +161,7 @@ static bool is_hist(const struct btf *btf, const struct btf_type *t,
 		return false;
 	*sum_bits = -1;
 	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
-		name = btf__name_by_offset(btf, m->name_off);
+		name = btf__name_by_offset(btf, m->name_off) ?: "";
 		if (!strcmp(name, "slots")) {
 			a = resolved(btf, m->type, NULL);
 			if (!a || !btf_is_array(a))
@@ -265,6 +275,12 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 	} else if (btf_is_any_enum(t)) {
 		f->is_signed = btf_kflag(t);
 		f->kind = tg->fmt == FMT_HEX ? PM_K_HEX : PM_K_ENUM;
+	} else if (btf_is_array(t) &&
+		   is_byte_array(w->btf, resolved(w->btf, btf_array(t)->type,
+						  NULL))) {
+		f->kind = PM_K_STRV;
+		f->names_cnt = btf_array(t)->nelems;
+		f->names_len = f->names_cnt ? f->size / f->names_cnt : 0;
 	} else if (is_byte_array(w->btf, t)) {
 		if (tg->fmt == FMT_IP && (f->size == 4 || f->size == 16))
 			f->kind = PM_K_IP;
@@ -279,6 +295,11 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 common:
 	f->type_id = id;
 	f->gauge = tg->gauge;
+	f->internal = tg->internal;
+	snprintf(f->names_var, sizeof(f->names_var), "%s", tg->names);
+	snprintf(f->stack_map, sizeof(f->stack_map), "%s", tg->stack);
+	if (f->stack_map[0] && f->kind == PM_K_INT)
+		f->kind = PM_K_HEX; /* ids are hashes: hex reads better */
 	snprintf(f->prom, sizeof(f->prom), "%s", tg->prom);
 	f->unit = w->is_key ? PM_UNIT_NONE : unit_of(name);
 	f->per_pid = w->is_key &&
@@ -299,7 +320,8 @@ static int walk_datasec(struct walk *w, const struct btf_type *t)
 			continue;
 		read_tags(w->btf, vsi->type, -1, &tg);
 		first = w->s->cnt;
-		walk_type(w, v->type, btf__name_by_offset(w->btf, v->name_off),
+		walk_type(w, v->type,
+			  btf__name_by_offset(w->btf, v->name_off) ?: "",
 			  vsi->offset * 8, 0, &tg, 0);
 		/* static variables are the program's business, not config */
 		for (j = first; j < w->s->cnt; j++)
@@ -307,6 +329,43 @@ static int walk_datasec(struct walk *w, const struct btf_type *t)
 						BTF_VAR_STATIC;
 	}
 	return w->err;
+}
+
+/*
+ * The btf pin's BTF is checked by btf__new() only, not by the kernel: a
+ * crafted one can place members past the end of their struct. Every field
+ * must lie inside the key or value it decodes, or reading it would run
+ * past the row (found by selftests/fuzz/fuzz_decode).
+ */
+static int check_bounds(const struct pm_map *m, const struct pm_schema *s,
+			__u32 size, const char *part)
+{
+	const struct pm_field *f;
+	__u64 end;
+	int i;
+
+	for (i = 0, f = s->fields; i < s->cnt; i++, f++) {
+		end = (__u64)f->off + f->size;
+		if (f->bit_size) {
+			/* decode.c reads a bitfield through one __u64 */
+			if (f->bit_off % 8 + f->bit_size > 64)
+				end = ~0ULL;
+			else if ((f->bit_off + f->bit_size + 7) / 8 > end)
+				end = (f->bit_off + f->bit_size + 7) / 8;
+		}
+		if (f->kind == PM_K_HIST && f->sum_off >= 0 &&
+		    (__u64)f->sum_off + 8 > end)
+			end = (__u64)f->sum_off + 8;
+		if ((f->kind == PM_K_INT || f->kind == PM_K_ENUM) && f->size > 8)
+			end = ~0ULL;
+		if (end > size || (int)f->size < 0) {
+			p_err("%s: BTF %s field %s (offset %u, %d bytes) does not fit the %u-byte %s",
+			      m->what, part, f->name, f->off, (int)f->size,
+			      size, part);
+			return -EPROTO;
+		}
+	}
+	return 0;
 }
 
 int pm_schema_build(struct pm_map *m)
@@ -336,9 +395,14 @@ int pm_schema_build(struct pm_map *m)
 	t = resolved(m->btf, m->value_type_id, NULL);
 	if (t && btf_is_datasec(t)) {
 		m->datasec = true;
-		return walk_datasec(&w, t);
+		walk_datasec(&w, t);
+	} else {
+		/* a value that is not a struct is one metric named after the map */
+		walk_type(&w, m->value_type_id, m->name, 0, 0, &none, 0);
 	}
-	/* a value that is not a struct is one metric named after the map */
-	walk_type(&w, m->value_type_id, m->name, 0, 0, &none, 0);
+	if (!w.err)
+		w.err = check_bounds(m, &m->key, m->info.key_size, "key");
+	if (!w.err)
+		w.err = check_bounds(m, &m->value, m->info.value_size, "value");
 	return w.err;
 }

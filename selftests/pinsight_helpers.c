@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,6 +107,35 @@ int map_lookup_sum(int fd, const void *key, void *out, size_t value_size)
 	return err;
 }
 
+int dir_count(const char *path)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+int root_temporaries(void)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(pin_root());
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		n += !strncmp(de->d_name, PIN_TMP_PREFIX,
+			      strlen(PIN_TMP_PREFIX));
+	closedir(d);
+	return n;
+}
+
 void bpf_ids_count(struct bpf_ids *c)
 {
 	__u32 id;
@@ -131,5 +161,79 @@ void bpf_ids_settled(struct bpf_ids *c)
 		prev = *c;
 		bpf_ids_count(c);
 		stable = memcmp(&prev, c, sizeof(prev)) ? 0 : stable + 1;
+	}
+}
+
+/* Whether prog @id uses a .rodata map whose value contains @comm. */
+static bool prog_tagged(__u32 id, const char *comm, __u32 *map_ids,
+			__u32 *nr_maps)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), i, key = 0;
+	bool found = false;
+	int fd, mfd;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = *nr_maps;
+	info.map_ids = (unsigned long)map_ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		goto cleanup;
+	*nr_maps = info.nr_map_ids < *nr_maps ? info.nr_map_ids : *nr_maps;
+	for (i = 0; i < *nr_maps && !found; i++) {
+		struct bpf_map_info mi = {};
+		__u32 mlen = sizeof(mi);
+		char *val;
+
+		mfd = bpf_map_get_fd_by_id(map_ids[i]);
+		if (mfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &mi, &mlen) &&
+		    strstr(mi.name, ".rodata") && mi.value_size &&
+		    (val = calloc(1, mi.value_size))) {
+			found = !bpf_map_lookup_elem(mfd, &key, val) &&
+				memmem(val, mi.value_size, comm, strlen(comm));
+			free(val);
+		}
+		close(mfd);
+	}
+cleanup:
+	close(fd);
+	return found;
+}
+
+void bpf_ids_tagged(const char *comm, struct bpf_ids *c)
+{
+	__u32 id, ids[64], nr, progs[256], nprogs = 0, i, j;
+	__u32 maps[1024], nmaps = 0;
+
+	memset(c, 0, sizeof(*c));
+	for (id = 0; !bpf_prog_get_next_id(id, &id);) {
+		nr = 64;
+		if (!prog_tagged(id, comm, ids, &nr))
+			continue;
+		c->progs++;
+		if (nprogs < 256)
+			progs[nprogs++] = id;
+		for (i = 0; i < nr; i++) {
+			for (j = 0; j < nmaps && maps[j] != ids[i]; j++)
+				;
+			if (j == nmaps && nmaps < 1024)
+				maps[nmaps++] = ids[i];
+		}
+	}
+	c->maps = nmaps;
+	for (id = 0; !bpf_link_get_next_id(id, &id);) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			for (i = 0; i < nprogs; i++)
+				c->links += progs[i] == info.prog_id;
+		close(fd);
 	}
 }

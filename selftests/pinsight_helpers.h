@@ -30,6 +30,11 @@ int pin_open(const char *inst, const char *rel);
  */
 int map_lookup_sum(int fd, const void *key, void *out, size_t value_size);
 
+/* Entries of a directory, dot files excepted; -errno if it cannot be read. */
+int dir_count(const char *path);
+/* How many loader temporaries (_tmp-*) the pin root holds, or -errno. */
+int root_temporaries(void);
+
 struct bpf_ids {
 	int progs, maps, links;
 };
@@ -40,5 +45,12 @@ void bpf_ids_count(struct bpf_ids *c);
  * grace period, so a count taken right after an unload may still see them.
  */
 void bpf_ids_settled(struct bpf_ids *c);
+
+/*
+ * Count only what loads made with --comm @comm left: programs whose rodata
+ * holds @comm, the links to them and the maps they use. Unlike the totals
+ * above, this ignores whatever other tests on the host load meanwhile.
+ */
+void bpf_ids_tagged(const char *comm, struct bpf_ids *c);
 
 #endif /* __PINSIGHT_HELPERS_H */
