@@ -47,7 +47,7 @@ endif
 
 .PHONY: all clean test demo bench
 .DELETE_ON_ERROR:
-.SECONDARY: $(BPF_OBJS) $(PROTO_C)
+.SECONDARY: $(BPF_OBJS) $(SKELS) $(PROTO_C)
 all: $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight $(OUTPUT)/test_progs workloads
 
 -include $(wildcard selftests/workloads/*/build.mk)
