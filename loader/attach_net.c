@@ -275,7 +275,7 @@ int net_tcx_attach(int prog_fd, int ifindex, int attach_type, const char *pin)
  */
 static int tc_dump(int type, const struct tcmsg *t,
 		   bool (*match)(const struct tcmsg *want,
-				 const struct tcmsg *got))
+				 const struct nlmsghdr *got))
 {
 	struct {
 		struct nlmsghdr nh;
@@ -289,6 +289,7 @@ static int tc_dump(int type, const struct tcmsg *t,
 		},
 		.t = *t,
 	};
+	int reply = type - 2; /* RTM_GET* answers with RTM_NEW* */
 	char buf[16384];
 	struct nlmsghdr *nh;
 	int fd, n, count = 0, err = 0;
@@ -316,8 +317,8 @@ static int tc_dump(int type, const struct tcmsg *t,
 			} else if (nh->nlmsg_type == NLMSG_ERROR) {
 				err = ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
 				done = true;
-			} else if (nh->nlmsg_type == type - 2 /* RTM_GET* - 2: RTM_NEW* */ &&
-				   match(t, NLMSG_DATA(nh))) {
+			} else if (nh->nlmsg_type == reply &&
+				   match(t, nh)) {
 				count++;
 			}
 		}
@@ -327,17 +328,33 @@ cleanup:
 	return err ? err : count;
 }
 
-static bool any_filter(const struct tcmsg *want, const struct tcmsg *got)
+static bool any_filter(const struct tcmsg *want, const struct nlmsghdr *nh)
 {
+	const struct tcmsg *got = NLMSG_DATA(nh);
+
 	return got->tcm_ifindex == want->tcm_ifindex;
 }
 
-/* clsact (and ingress, which excludes it) sit at ffff:fff1, handle ffff: */
-static bool clsact_qdisc(const struct tcmsg *want, const struct tcmsg *got)
+/* clsact and ingress (which excludes it) both sit at ffff:fff1 */
+static bool clsact_slot(const struct tcmsg *want, const struct nlmsghdr *nh)
 {
+	const struct tcmsg *got = NLMSG_DATA(nh);
+
 	return got->tcm_ifindex == want->tcm_ifindex &&
-	       got->tcm_parent == TC_H_CLSACT &&
-	       got->tcm_handle == TC_H_MAKE(TC_H_CLSACT, 0);
+	       got->tcm_parent == TC_H_CLSACT;
+}
+
+static bool clsact_qdisc(const struct tcmsg *want, const struct nlmsghdr *nh)
+{
+	const struct rtattr *rta = TCA_RTA(NLMSG_DATA(nh));
+	int len = NLMSG_PAYLOAD(nh, sizeof(struct tcmsg));
+
+	if (!clsact_slot(want, nh))
+		return false;
+	for (; RTA_OK(rta, len); rta = RTA_NEXT(rta, len))
+		if (rta->rta_type == TCA_KIND)
+			return !strcmp(RTA_DATA(rta), "clsact");
+	return false;
 }
 
 static int tc_filter_count(int ifindex, __u32 parent)
@@ -348,11 +365,16 @@ static int tc_filter_count(int ifindex, __u32 parent)
 	return tc_dump(RTM_GETTFILTER, &t, any_filter);
 }
 
+/* 1: clsact is there, 0: nothing is, -EBUSY: an ingress qdisc is. */
 static int tc_clsact_exists(int ifindex)
 {
 	struct tcmsg t = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex };
+	int n = tc_dump(RTM_GETQDISC, &t, clsact_qdisc);
 
-	return tc_dump(RTM_GETQDISC, &t, clsact_qdisc);
+	if (n)
+		return n < 0 ? n : 1;
+	n = tc_dump(RTM_GETQDISC, &t, clsact_slot);
+	return n > 0 ? -EBUSY : n;
 }
 
 #define CLSACT_INGRESS TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
@@ -363,7 +385,7 @@ int net_tc_probe(int ifindex, bool *clsact, __u32 *prio)
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 			    .attach_point = BPF_TC_EGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE);
-	int n = tc_clsact_exists(ifindex);
+	int n = tc_clsact_exists(ifindex), err;
 	libbpf_print_fn_t old_print;
 	__u32 p;
 
@@ -377,7 +399,9 @@ int net_tc_probe(int ifindex, bool *clsact, __u32 *prio)
 	for (p = TC_PRIO_FIRST; p < TC_PRIO_FIRST + TC_PRIO_NR; p++) {
 		opts.priority = p;
 		opts.prog_id = 0;
-		if (bpf_tc_query(&hook, &opts) == -ENOENT) {
+		err = bpf_tc_query(&hook, &opts);
+		/* no filter there: ENOENT, or EINVAL when the chain is empty */
+		if (err == -ENOENT || err == -EINVAL) {
 			*prio = p;
 			break;
 		}

@@ -59,6 +59,7 @@ int net_tcx_attach(int prog_fd, int ifindex, int attach_type,
 /*
  * The clsact egress hook of @ifindex: whether the qdisc exists, and a
  * priority with no filter (handle 1) yet, from pinsight's own range.
+ * -EBUSY: an ingress qdisc holds clsact's place.
  */
 int net_tc_probe(int ifindex, bool *clsact, __u32 *prio);
 /* Create clsact if needed and add a direct-action filter, handle 1. */

@@ -193,7 +193,12 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 	if (ctx->tool->prepare) {
 		err = ctx->tool->prepare(ctx);
 		if (err) {
-			*exit_code = exit_code_for(err);
+			/*
+			 * Before load, -EINVAL can only be a hook refusing
+			 * an option value (or a missing one): a usage error.
+			 */
+			*exit_code = err == -EINVAL ? EXIT_USAGE :
+						      exit_code_for(err);
 			return err;
 		}
 	}
@@ -377,14 +382,12 @@ cleanup:
 	return err;
 }
 
-static int attach_all(struct load_ctx *ctx)
+int ctx_attach_programs(struct load_ctx *ctx)
 {
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	int err;
 
-	if (ctx->tool->attach)
-		return ctx->tool->attach(ctx);
 	bpf_object__for_each_program(prog, ctx->obj) {
 		if (!bpf_program__autoload(prog))
 			continue;
@@ -401,6 +404,13 @@ static int attach_all(struct load_ctx *ctx)
 			return err;
 	}
 	return 0;
+}
+
+static int attach_all(struct load_ctx *ctx)
+{
+	if (ctx->tool->attach)
+		return ctx->tool->attach(ctx);
+	return ctx_attach_programs(ctx);
 }
 
 /* --group NAME or GID. */

@@ -132,6 +132,17 @@ static int cmd_tool(const struct tool *t, int argc, char **argv)
 		p_err("%s: unexpected argument '%s'", t->name, argv[optind]);
 		return EXIT_USAGE;
 	}
+	for (i = 0; t->required && t->opts && t->opts[i].name; i++) {
+		char words[256], word[80];
+
+		snprintf(words, sizeof(words), ",%s,", t->required);
+		snprintf(word, sizeof(word), ",%s,", t->opts[i].name);
+		if (strstr(words, word) && !req.vals[i]) {
+			p_err("%s: --%s %s is required", t->name,
+			      t->opts[i].name, t->opts[i].arg ?: "");
+			return EXIT_USAGE;
+		}
+	}
 	if (snprintf(inst, sizeof(inst), "%s%s%s", t->name, name ? "@" : "",
 		     name ?: "") >= (int)sizeof(inst) ||
 	    inst_name_check(inst)) {

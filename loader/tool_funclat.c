@@ -123,6 +123,7 @@ static int funclat_attach(struct load_ctx *ctx)
 
 const struct tool tool_funclat = {
 	.name = "funclat",
+	.required = "binary,func",
 	.summary =
 		"calls, latency histogram and threshold alerts of user functions (uprobes)",
 	.example =

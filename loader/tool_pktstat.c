@@ -181,6 +181,11 @@ static int pktstat_prepare(struct load_ctx *ctx)
 	if (err || plan.tcx)
 		return err;
 	err = net_tc_probe(plan.ifindex, &clsact, &plan.tc_prio);
+	if (err == -EBUSY) {
+		p_err("%s: %s has an ingress qdisc: no clsact for the TC egress filter (use a kernel with tcx, or remove it)",
+		      ctx->inst, dev);
+		return err;
+	}
 	if (err) {
 		p_err("%s: %s: cannot query TC filters: %s", ctx->inst, dev,
 		      strerror(-err));
@@ -319,6 +324,7 @@ static const struct tool_opt pktstat_opts[] = {
 
 const struct tool tool_pktstat = {
 	.name = "pktstat",
+	.required = "dev",
 	.summary = "packets and bytes by direction, ethertype, IP protocol, port, TCP flags, peer",
 	.example = "--dev lo",
 	.elf_bytes = pktstat_bpf__elf_bytes,

@@ -35,6 +35,10 @@ struct tool {
 	const char *example;
 	const void *(*elf_bytes)(size_t *sz);
 	const struct tool_opt *opts; /* NULL-name terminated */
+	/* Options that must be given, comma-separated ("binary,func"):
+	 * checked before anything loads, exit 2 when one is missing.
+	 */
+	const char *required;
 	/*
 	 * Attach variants in order of preference: programs named
 	 * "<variant>__<name>" load only with their variant (maps so named
@@ -65,5 +69,10 @@ const char *ctx_opt(const struct load_ctx *ctx, const char *name);
 /* Pin @link as links/<name> in the instance and drop our reference. */
 int ctx_pin_link(struct load_ctx *ctx, struct bpf_link *link,
 		 const char *name);
+/*
+ * Attach every loaded program by its section name and pin its link: what
+ * the loader does without an attach hook, for hooks that do more after.
+ */
+int ctx_attach_programs(struct load_ctx *ctx);
 
 #endif /* __LOADER_TOOLS_H */
