@@ -104,16 +104,6 @@ static void add_proc_exes(struct symbolizer *sym, struct pm_map *procs)
 			sym_add_file(sym, path);
 }
 
-/* Resolved names belong to the symbolizer; "module+0xoff" ones to us. */
-static const char *frame_name(const struct sym_frame *f)
-{
-	char buf[512];
-
-	if (f->name)
-		return f->name;
-	return strdup(sym_frame_str(f, buf, sizeof(buf)));
-}
-
 static int build(struct pm_instance *in, struct symbolizer *sym,
 		 const struct opts *o, struct prof_data *d)
 {
@@ -167,7 +157,7 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		if (!ps->frames)
 			return -ENOMEM;
 		for (j = 0; j < n; j++) {
-			ps->frames[j].name = frame_name(&fr[j]);
+			ps->frames[j].name = sym_frame_name(sym, &fr[j]);
 			ps->frames[j].module = fr[j].module;
 			ps->frames[j].addr = fr[j].addr;
 			ps->frames[j].kernel = fr[j].kernel;

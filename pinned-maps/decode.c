@@ -345,6 +345,41 @@ static int fmt_enum(const struct btf *btf, const struct pm_field *f, __u64 v,
 	return 0;
 }
 
+/* Kernel addresses, on x86-64 and arm64 (48- and 52-bit VAs). */
+#define KADDR_MIN 0xfff0000000000000ULL
+
+/* Does kallsyms show this reader addresses? Its first text symbol says. */
+static bool kallsyms_readable(void)
+{
+	char line[256], type;
+	unsigned long long addr;
+	bool ok = false;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int n = 0;
+
+	while (f && n++ < 100000 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c", &addr, &type) == 2 &&
+		    (type == 'T' || type == 't')) {
+			ok = addr != 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+bool pm_kaddr_hidden(__u64 v)
+{
+	static int hide = -1;
+
+	if (v < KADDR_MIN)
+		return false;
+	if (hide < 0)
+		hide = !kallsyms_readable();
+	return hide;
+}
+
 int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		 const void *data, char *buf, size_t sz)
 {
@@ -363,6 +398,8 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 				 f->names + v * f->names_len);
 			return 0;
 		}
+		if (!f->is_signed && pm_kaddr_hidden(v))
+			v = 0;
 		snprintf(buf, sz, f->is_signed ? "%lld" : "%llu",
 			 (unsigned long long)v);
 		return 0;
@@ -390,13 +427,27 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		return 0;
 	case PM_K_HEX:
 		if (f->size <= 8) {
+			v = pm_field_u64(f, data);
 			snprintf(buf, sz, "0x%llx",
-				 (unsigned long long)pm_field_u64(f, data));
+				 pm_kaddr_hidden(v) ? 0ULL : (unsigned long long)v);
 			return 0;
 		}
-		for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2)
+		for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2) {
+			/* arrays of addresses (stack traces): word by word */
+			if (!(i % 8) && i + 8 <= f->size) {
+				memcpy(&v, p + i, 8);
+				if (pm_kaddr_hidden(v)) {
+					snprintf(buf + o, sz - o, "%.*s",
+						 (int)(sz - o - 1),
+						 "0000000000000000");
+					o += 14;
+					i += 7;
+					continue;
+				}
+			}
 			snprintf(buf + o, sz - o, "%02x", p[i]);
-		buf[o] = '\0';
+		}
+		buf[o < sz ? o : sz - 1] = '\0';
 		return 0;
 	case PM_K_HIST: {
 		const __u64 *s = pm_field_slots(f, data);

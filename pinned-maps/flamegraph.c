@@ -187,8 +187,8 @@ static const char fg_script[] =
 	"  });\n"
 	"  document.getElementById('reset').style.display = 'none';\n"
 	"}\n"
-	"function search() {\n"
-	"  var term = prompt('Search (regular expression):', '');\n"
+	"function search(term) {\n"
+	"  if (term === undefined) term = prompt('Search (regular expression):', '');\n"
 	"  if (term === null) return;\n"
 	"  var re, total = %llu, hit = 0, spans = [];\n"
 	"  try { re = new RegExp(term); } catch (e) { info.textContent = 'bad expression'; return; }\n"
@@ -215,7 +215,17 @@ static const char fg_script[] =
 	"  if (g) info.textContent = g.querySelector('title').textContent;\n"
 	"});\n"
 	"document.getElementById('search').addEventListener('click', function (e) { e.stopPropagation(); search(); });\n"
+	"/* #zoom=NAME and #search=REGEX in the URL: shareable views */\n"
+	"var h = location.hash.match(/^#(zoom|search)=(.*)$/);\n"
+	"if (h && h[1] === 'zoom') frames.some(function (f) {\n"
+	"  var t = f.querySelector('title').textContent.replace(/ \\(\\d+ samples.*$/, '');\n"
+	"  if (t !== decodeURIComponent(h[2])) return false;\n"
+	"  zoom(f); return true;\n"
+	"});\n"
+	"if (h && h[1] === 'search') search(decodeURIComponent(h[2]));\n"
 	"document.getElementById('reset').addEventListener('click', function (e) { e.stopPropagation(); reset(); });\n"
+	"/* for tests in a headless browser: the script ran to its end */\n"
+	"svg.setAttribute('data-frames', frames.length);\n"
 	"]]></script>\n";
 
 int flamegraph_svg(FILE *f, const struct prof_data *d)

@@ -165,6 +165,12 @@ const __u64 *pm_field_slots(const struct pm_field *f, const void *data);
 __u64 pm_field_hist_sum(const struct pm_field *f, const void *data);
 /* Whether a value field is a metric (a number or a histogram). */
 bool pm_field_is_metric(const struct pm_field *f);
+/*
+ * Whether @v is a kernel address this reader must not print: a reader that
+ * cannot read kallsyms' addresses (no CAP_SYSLOG, e.g. a --group member)
+ * would otherwise learn what KASLR hides. Such values print as 0.
+ */
+bool pm_kaddr_hidden(__u64 v);
 
 /* ---- hist.c ---- */
 

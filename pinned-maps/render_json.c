@@ -22,8 +22,9 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
  * reader is single-threaded.
  */
 static const char *dump_end;
-static int dump_depth;
+static int dump_depth, dump_budget;
 #define MAX_DUMP_DEPTH 32
+#define MAX_DUMP_NODES 65536 /* per value: wide and deep BTF is exponential */
 
 static __u64 read_bits(const void *data, __u8 bit_off, __u8 bit_size)
 {
@@ -75,6 +76,8 @@ static void dump_int(json_writer_t *jw, const struct btf_type *t, __u8 bit_off,
 		return;
 	}
 	memcpy(&v, data, t->size);
+	if (t->size == 8 && !(enc & BTF_INT_SIGNED) && pm_kaddr_hidden(v))
+		v = 0;
 	if (enc & BTF_INT_BOOL) {
 		jsonw_bool(jw, v);
 		return;
@@ -141,7 +144,7 @@ static bool is_str_array(const struct btf *btf, const struct btf_array *arr,
 	const struct btf_type *e = btf__type_by_id(btf, arr->type);
 	const char *end = s + arr->nelems;
 
-	while (e && btf_is_mod(e))
+	for (int hops = 0; e && btf_is_mod(e) && hops < MAX_DUMP_DEPTH; hops++)
 		e = btf__type_by_id(btf, e->type);
 	if (!arr->nelems || !e || !btf_is_int(e) || e->size != 1)
 		return false;
@@ -222,11 +225,14 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	__s64 sz = btf__resolve_size(btf, id);
+	int hops = 0;
 
-	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_var(t)))
+	/* bounded: a crafted typedef cycle would loop here forever */
+	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_var(t)) &&
+	       hops++ < MAX_DUMP_DEPTH)
 		t = btf__type_by_id(btf, t->type);
 	if (!t || sz < 0 || (const char *)data + sz > dump_end ||
-	    dump_depth >= MAX_DUMP_DEPTH) {
+	    dump_depth >= MAX_DUMP_DEPTH || --dump_budget < 0) {
 		jsonw_null(jw);
 		return;
 	}
@@ -249,6 +255,8 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 
 		/* a PTR's size field is its pointee's type id: use sz */
 		memcpy(&p, data, sz > 0 && sz <= 8 ? sz : 8);
+		if (pm_kaddr_hidden(p))
+			p = 0;
 		jsonw_u64(jw, p);
 		break;
 	}
@@ -282,6 +290,7 @@ static void dump_value(json_writer_t *jw, const struct btf *btf, __u32 id,
 {
 	dump_end = (const char *)data + size;
 	dump_depth = 0;
+	dump_budget = MAX_DUMP_NODES;
 	dump_type(jw, btf, id, 0, 0, data);
 }
 

@@ -29,7 +29,12 @@ struct walk {
 	struct pm_schema *s;
 	bool is_key;
 	int err;
+	int visits; /* types walked: crafted BTF can nest wide and deep */
 };
+
+/* Far beyond any real map, far below what makes a reader hang. */
+#define MAX_FIELDS 4096
+#define MAX_VISITS 65536
 
 void pm_btf_type_desc(const struct btf *btf, __u32 id, char *buf, size_t sz)
 {
@@ -183,6 +188,10 @@ static struct pm_field *add_field(struct walk *w, const char *name)
 {
 	struct pm_field *nv, *f;
 
+	if (w->s->cnt >= MAX_FIELDS) {
+		w->err = -E2BIG;
+		return NULL;
+	}
 	nv = realloc(w->s->fields, (w->s->cnt + 1) * sizeof(*nv));
 	if (!nv) {
 		w->err = -ENOMEM;
@@ -233,6 +242,10 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 	struct pm_field *f;
 	int sum_bits;
 
+	if (++w->visits > MAX_VISITS) {
+		w->err = -E2BIG;
+		return;
+	}
 	t = resolved(w->btf, type_id, &id);
 	if (!t || depth > MAX_DEPTH)
 		return;
@@ -356,6 +369,9 @@ static int check_bounds(const struct pm_map *m, const struct pm_schema *s,
 		if (f->kind == PM_K_HIST && f->sum_off >= 0 &&
 		    (__u64)f->sum_off + 8 > end)
 			end = (__u64)f->sum_off + 8;
+		/* size is nslots * 8 in 32 bits: a huge nslots wraps it */
+		if (f->kind == PM_K_HIST && (__u64)f->nslots * 8 != f->size)
+			end = ~0ULL;
 		if ((f->kind == PM_K_INT || f->kind == PM_K_ENUM) && f->size > 8)
 			end = ~0ULL;
 		if (end > size || (int)f->size < 0) {
@@ -399,6 +415,11 @@ int pm_schema_build(struct pm_map *m)
 	} else {
 		/* a value that is not a struct is one metric named after the map */
 		walk_type(&w, m->value_type_id, m->name, 0, 0, &none, 0);
+	}
+	if (w.err == -E2BIG) {
+		p_err("%s: its BTF nests too wide or too deep to decode",
+		      m->what);
+		return -EPROTO;
 	}
 	if (!w.err)
 		w.err = check_bounds(m, &m->key, m->info.key_size, "key");

@@ -20,6 +20,7 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include "elf_syms.h"
+#include "pinmaps.h"
 #include "symbolize.h"
 
 #define BUILD_ID_MAX 20
@@ -266,7 +267,12 @@ int sym_kernel(struct symbolizer *s, __u64 ip, struct sym_frame *f)
 		ksyms_load(s);
 	hi = s->nksyms;
 	if (!hi || ip < s->ksyms[0].addr) {
-		f->offset = ip;
+		/*
+		 * No kallsyms (a reader without CAP_SYSLOG, e.g. a --group
+		 * member): never print the address, it would undo KASLR.
+		 */
+		f->offset = hi ? ip : 0;
+		f->addr = hi ? ip : 0;
 		return -ENOENT;
 	}
 	while (hi - lo > 1) {
@@ -723,8 +729,17 @@ const char *sym_frame_str(const struct sym_frame *f, char *buf, size_t sz)
 {
 	if (f->name)
 		snprintf(buf, sz, "%s", f->name);
+	else if (pm_kaddr_hidden(f->offset))
+		snprintf(buf, sz, "%s", f->module ?: "[unknown]");
 	else
 		snprintf(buf, sz, "%s+0x%" PRIx64, f->module ?: "[unknown]",
 			 (uint64_t)f->offset);
 	return buf;
+}
+
+const char *sym_frame_name(struct symbolizer *s, const struct sym_frame *f)
+{
+	char buf[512];
+
+	return f->name ?: intern(s, sym_frame_str(f, buf, sizeof(buf)));
 }

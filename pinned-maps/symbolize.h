@@ -79,5 +79,7 @@ int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 
 /* "name", or "module+0xoffset" for an unresolved frame, into @buf. */
 const char *sym_frame_str(const struct sym_frame *f, char *buf, size_t sz);
+/* The same, kept by the symbolizer (valid until sym_free()). */
+const char *sym_frame_name(struct symbolizer *s, const struct sym_frame *f);
 
 #endif /* __SYMBOLIZE_H */

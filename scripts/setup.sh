@@ -9,7 +9,8 @@ PKGS="clang-19 llvm-19 clang llvm libbpf-dev bpftool libxdp-dev xdp-tools
 libelf-dev libdw-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler pkg-config
 make gcc g++ iproute2 prometheus
 jq util-linux bpftrace time busybox-static qemu-system-x86 cpio kmod
-scdoc systemd python3-yaml man-db"
+scdoc systemd python3-yaml man-db
+chromium-headless-shell"
 
 missing=""
 for p in $PKGS; do

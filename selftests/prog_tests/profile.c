@@ -130,6 +130,48 @@ cleanup:
 	free(out);
 }
 
+/*
+ * A stripped copy with no debuglink, whose debug file is found by build-id
+ * under /usr/lib/debug/.build-id (a tmpfs over it, in this test's own
+ * mount namespace, so the host's is untouched).
+ */
+static void check_build_id_dir(void)
+{
+	char dir[] = "/tmp/pinsight-prof-XXXXXX", bin[128], src[512];
+	char *id = NULL;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(bin, sizeof(bin), "%s/cpuburn", dir);
+	out_path(src, sizeof(src), "workloads/cpuburn");
+	if (!ASSERT_EQ(run_cmd(NULL,
+			       "mkdir -p /usr/lib/debug && "
+			       "mount -t tmpfs pinsight-debug /usr/lib/debug"),
+		       0, "tmpfs on /usr/lib/debug"))
+		goto cleanup;
+	if (!ASSERT_EQ(run_cmd(&id,
+			       "readelf -n %s | sed -n 's/.*Build ID: *//p'",
+			       src),
+		       0, "build-id") ||
+	    !ASSERT_GT(strlen(id), 10, "build-id"))
+		goto unmount;
+	id[strcspn(id, "\n")] = '\0';
+	if (!ASSERT_EQ(
+		    run_cmd(NULL,
+			    "mkdir -p /usr/lib/debug/.build-id/%.2s && "
+			    "objcopy --only-keep-debug %s /usr/lib/debug/.build-id/%.2s/%s.debug && "
+			    "objcopy --strip-all %s %s",
+			    id, src, id, id + 2, src, bin),
+		    0, "debug file by build-id"))
+		goto unmount;
+	check_ratio(bin, "build-id debug dir");
+unmount:
+	run_cmd(NULL, "umount /usr/lib/debug");
+cleanup:
+	run_cmd(NULL, "rm -rf %s", dir);
+	free(id);
+}
+
 static void check_kernel_frames(void)
 {
 	char comm[16], cmd[512], *out = NULL;
@@ -235,6 +277,84 @@ cleanup:
 	free(json);
 	unlink(svg);
 	unlink(pb);
+	loader_run(NULL, "unload profile");
+}
+
+/* The SVG in a real browser: names rendered, the script ran to its end. */
+static void check_chromium(void)
+{
+	char comm[16], cmd[512], *out = NULL, *dom = NULL;
+	char svg[] = "/tmp/pinsight-prof-chr-XXXXXX.svg";
+	const char *browser = NULL;
+	int fd;
+
+	if (!access("/usr/bin/chromium-headless-shell", X_OK))
+		browser = "/usr/bin/chromium-headless-shell";
+	else if (!access("/usr/bin/chromium", X_OK))
+		browser = "/usr/bin/chromium --headless";
+	if (!browser) {
+		test__skip(
+			"no chromium-headless-shell or chromium (scripts/setup.sh installs it)");
+		return;
+	}
+	fd = mkstemps(svg, 4); /* .svg: the browser goes by the name */
+	if (!ASSERT_GE(fd, 0, "mkstemp"))
+		return;
+	close(fd);
+	snprintf(comm, sizeof(comm), "pchr%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "%s/workloads/cpuburn --comm %s --seconds 1",
+		 env_output_dir(), comm);
+	if (profile_run(comm, "", cmd, &out))
+		goto cleanup;
+	if (!ASSERT_EQ(reader_run(NULL, "profile profile --svg %s", svg), 0,
+		       "--svg"))
+		goto cleanup;
+	/* stderr (sandbox and GPU chatter) apart from the DOM on stdout */
+	if (!ASSERT_EQ(run_cmd_sep(&dom, NULL,
+				   "timeout 60 %s --no-sandbox --disable-gpu "
+				   "--dump-dom file://%s",
+				   browser, svg),
+		       0, "chromium --dump-dom"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(dom, ">burn_hot<",
+			  "burn_hot rendered as a frame label");
+	ASSERT_HAS_SUBSTR(dom, "data-frames=\"", "the script ran to its end");
+	free(dom);
+	dom = NULL;
+	/* click-to-zoom, driven by the URL: burn_cold fills the width and
+	 * its sibling burn_hot is hidden */
+	if (ASSERT_EQ(run_cmd_sep(&dom, NULL,
+				  "timeout 60 %s --no-sandbox --disable-gpu "
+				  "--dump-dom 'file://%s#zoom=burn_cold'",
+				  browser, svg),
+		      0, "zoom")) {
+		const char *hot = strstr(dom, "<title>burn_hot ");
+		const char *g = hot;
+
+		while (g && g > dom && strncmp(g, "<g ", 3))
+			g--;
+		ASSERT_TRUE(g && hot && strstr(g, "display: none") &&
+				    strstr(g, "display: none") < hot,
+			    "burn_hot hidden when zoomed into burn_cold");
+		ASSERT_HAS_SUBSTR(dom, "width=\"1200\"",
+				  "zoomed frame spans the width");
+	}
+	free(dom);
+	dom = NULL;
+	if (ASSERT_EQ(run_cmd_sep(&dom, NULL,
+				  "timeout 60 %s --no-sandbox --disable-gpu "
+				  "--dump-dom 'file://%s#search=^burn_'",
+				  browser, svg),
+		      0, "search")) {
+		const char *m = strstr(dom, "Matched: ");
+
+		ASSERT_TRUE(m && atof(m + 9) >= 90.0,
+			    "search ^burn_ matches >= 90% of samples");
+	}
+cleanup:
+	free(out);
+	free(dom);
+	unlink(svg);
 	loader_run(NULL, "unload profile");
 }
 
@@ -426,10 +546,14 @@ void test_profile(void)
 	}
 	if (test__start_subtest("stripped_debuglink"))
 		check_stripped();
+	if (test__start_subtest("build_id_debug_dir"))
+		check_build_id_dir();
 	if (test__start_subtest("kernel_frames"))
 		check_kernel_frames();
 	if (test__start_subtest("svg_pprof_json"))
 		check_outputs();
+	if (test__start_subtest("svg_in_chromium"))
+		check_chromium();
 	if (test__start_subtest("drops"))
 		check_drops();
 	if (test__start_subtest("rate_99hz"))
