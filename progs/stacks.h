@@ -18,6 +18,7 @@
 #include <linux/bpf.h>
 #include <linux/types.h>
 #endif
+#include "pinsight.h"
 
 /* Frames kept per side; deeper stacks keep their innermost frames. */
 #define STACK_DEPTH 64
@@ -30,17 +31,18 @@
 #define STACK_F_KERNEL	 (1U << 1)
 #define STACK_F_BUILD_ID (1U << 2) /* user frames as build-id + offset */
 
+/* Stacks are data for `pinsight profile`/`show`, not metrics: __internal. */
 struct stack_trace {
-	__u32 user_nr; /* frames used in user[], innermost first */
-	__u32 kern_nr; /* frames used in kern[], innermost first */
-	__u32 flags; /* STACK_F_* it was captured with */
-	__u32 pad;
+	__u32 user_nr __internal; /* frames used in user[], innermost first */
+	__u32 kern_nr __internal; /* frames used in kern[], innermost first */
+	__u32 flags __internal; /* STACK_F_* it was captured with */
+	__u32 pad __internal;
 	/*
 	 * A second 64-bit hash of the frames, independent of the id: two
 	 * stacks are taken as equal when both hashes and the frame counts
 	 * agree (a false match needs a 128-bit collision).
 	 */
-	__u64 check;
+	__u64 check __internal;
 	struct bpf_stack_build_id user[STACK_DEPTH];
 	__u64 kern[STACK_DEPTH];
 };
@@ -53,9 +55,9 @@ struct stack_trace {
  * reused pid apart.
  */
 struct stack_proc {
-	__u64 start_time;
-	__u32 depth; /* components used */
-	__u32 pad;
+	__u64 start_time __internal;
+	__u32 depth __internal; /* components used */
+	__u32 pad __internal;
 	char comp[STACK_PATH_COMPS][STACK_COMP_LEN];
 };
 
