@@ -18,6 +18,7 @@
 #include "instance.h"
 #include "json_writer.h"
 #include "log.h"
+#include "probe.h"
 #include "tools.h"
 
 struct check {
@@ -45,40 +46,15 @@ static void read_line(const char *path, char *buf, size_t sz)
 	}
 }
 
-/* A two-instruction program of @type: does the verifier take it? */
-static int trial_load(enum bpf_prog_type type, enum bpf_attach_type eat,
-		      __u32 btf_id)
+static void check_btf_prog(struct check *c, enum bpf_prog_type type,
+			   enum bpf_attach_type eat, const char *target,
+			   int kind)
 {
-	const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 }, /* exit */
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = eat,
-		    .attach_btf_id = btf_id);
-	int fd;
+	int err = probe_btf_prog(type, eat, target, kind);
 
-	fd = bpf_prog_load(type, NULL, "GPL", insns, 2, &opts);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-static void probe_btf_prog(struct check *c, const struct btf *vmlinux,
-			   enum bpf_prog_type type, enum bpf_attach_type eat,
-			   const char *target, int kind)
-{
-	int id = vmlinux ? btf__find_by_name_kind(vmlinux, target, kind) : -1;
-	int err;
-
-	if (id < 0) {
-		snprintf(c->detail, sizeof(c->detail), "no BTF for %s", target);
-		return;
-	}
-	err = trial_load(type, eat, id);
 	c->ok = !err;
-	snprintf(c->detail, sizeof(c->detail), "%s", err ? strerror(-err) :
-		 "loads");
+	snprintf(c->detail, sizeof(c->detail), "%s", !err ? "loads" :
+		 err == -ENOENT ? "no BTF for the attach point" : strerror(-err));
 }
 
 static bool btf_has_enum_val(const struct btf *btf, const char *name)
@@ -132,12 +108,11 @@ static int run_checks(struct check *c)
 	add(c, &n, "raw_tp", PROG_TYPE(BPF_PROG_TYPE_RAW_TRACEPOINT),
 	    "prog type", "prog type refused");
 	c[n] = (struct check){ .name = "tp_btf" };
-	probe_btf_prog(&c[n++], vmlinux, BPF_PROG_TYPE_TRACING,
-		       BPF_TRACE_RAW_TP, "btf_trace_sched_switch",
-		       BTF_KIND_TYPEDEF);
+	check_btf_prog(&c[n++], BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP,
+		       "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	c[n] = (struct check){ .name = "fentry" };
-	probe_btf_prog(&c[n++], vmlinux, BPF_PROG_TYPE_TRACING,
-		       BPF_TRACE_FENTRY, "do_nanosleep", BTF_KIND_FUNC);
+	check_btf_prog(&c[n++], BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY,
+		       "do_nanosleep", BTF_KIND_FUNC);
 	add(c, &n, "kprobe", HAS("/sys/bus/event_source/devices/kprobe"),
 	    "kprobe PMU", "no kprobe PMU (CONFIG_KPROBES off)");
 	add(c, &n, "uprobe", HAS("/sys/bus/event_source/devices/uprobe"),
@@ -154,8 +129,11 @@ static int run_checks(struct check *c)
 	    "map type refused");
 	add(c, &n, "task_storage", MAP_TYPE(BPF_MAP_TYPE_TASK_STORAGE),
 	    "map type", "map type refused");
-	add(c, &n, "bpf_lsm", strstr(lsm, "bpf"), lsm,
+	add(c, &n, "lsm_list", strstr(lsm, "bpf"), lsm,
 	    lsm[0] ? lsm : "unknown (securityfs not mounted)");
+	c[n] = (struct check){ .name = "bpf_lsm" };
+	check_btf_prog(&c[n++], BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
+		       "bpf_lsm_bprm_check_security", BTF_KIND_FUNC);
 	btf__free(vmlinux);
 	return n;
 }

@@ -272,13 +272,26 @@ int tool_probe(const struct tool *t, const char **variant)
 {
 	struct load_ctx ctx = { .tool = t, .inst = t->name };
 	struct load_req req = { .tool = t, .inst = t->name };
-	int code, err;
+	int code, err, null, saved_stderr = dup(STDERR_FILENO);
+	bool saved_json = json_output;
 
+	/* Hooks explain their refusals on stderr; a probe only wants yes/no. */
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	json_output = false; /* p_err() would copy JSON errors to stdout */
 	probing = true;
 	libbpf_set_print(libbpf_silent_print);
 	err = open_and_load(&ctx, &req, &code);
 	libbpf_set_print(libbpf_quiet_print);
 	probing = false;
+	json_output = saved_json;
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+	}
 	*variant = ctx.variant;
 	bpf_object__close(ctx.obj);
 	return err;

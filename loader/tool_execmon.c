@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rodata.h"
 #include "target.h"
+#include "probe.h"
 #include "tools.h"
 
 #define LSM_LIST "/sys/kernel/security/lsm"
@@ -59,9 +60,9 @@ static int set_allow(struct load_ctx *ctx, const char *list)
 
 		if (len >= EXEC_PATH_LEN || n >= EXEC_ALLOW_MAX) {
 			p_err("%s: --allow: %s", ctx->inst,
-			      len >= EXEC_PATH_LEN ?
-				      "a path is longer than 127 bytes" :
-				      "more than 32 paths");
+			      len >= EXEC_PATH_LEN
+				      ? "a path is longer than 127 bytes"
+				      : "more than 32 paths");
 			return -E2BIG;
 		}
 		if (len)
@@ -95,37 +96,6 @@ static bool bpf_lsm_active(char *lsm, size_t sz)
 	       (strlen(lsm) > 4 && !strcmp(lsm + strlen(lsm) - 4, ",bpf"));
 }
 
-/*
- * Being listed is not enough: a kernel may refuse the BPF trampolines LSM
- * programs attach through (this lab's refuses them with EPERM, as it does
- * fentry). A two-instruction program on the hook --enforce uses tells.
- */
-static int bpf_lsm_loads(void)
-{
-	const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 }, /* exit */
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_LSM_MAC);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, fd;
-
-	if (!vmlinux)
-		return -ENOENT;
-	id = btf__find_by_name_kind(vmlinux, "bpf_lsm_bprm_check_security",
-				    BTF_KIND_FUNC);
-	btf__free(vmlinux);
-	if (id < 0)
-		return -ENOENT;
-	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_LSM, NULL, "GPL", insns, 2, &opts);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
 static int execmon_prepare(struct load_ctx *ctx)
 {
 	const char *cg = ctx_opt(ctx, "cgroup"), *allow = ctx_opt(ctx, "allow");
@@ -154,7 +124,9 @@ static int execmon_prepare(struct load_ctx *ctx)
 		      lsm[0] ? "," : "");
 		return -EOPNOTSUPP;
 	}
-	err = bpf_lsm_loads();
+	/* Listed is not loadable: this host lists bpf and refuses it. */
+	err = probe_btf_prog(BPF_PROG_TYPE_LSM, BPF_LSM_MAC,
+			     "bpf_lsm_bprm_check_security", BTF_KIND_FUNC);
 	if (err) {
 		p_err("%s: --enforce: BPF LSM is active (%s) but this kernel refuses BPF LSM programs: %s; load without --enforce",
 		      ctx->inst, lsm, strerror(-err));
@@ -194,33 +166,6 @@ struct seed_fds {
 	int targets, bins;
 };
 
-/*
- * Where /proc/<pid>/exe cannot be followed (the file is outside our root,
- * as in an initramfs), its first mapping names the same inode:
- * "start-end perms offset MAJ:MIN inode path", MAJ:MIN of the kernel's
- * sb->s_dev in hex.
- */
-static int exe_from_maps(pid_t tgid, struct bin_key *key)
-{
-	unsigned int maj, min;
-	unsigned long long ino;
-	char path[64];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", tgid);
-	f = fopen(path, "r");
-	if (f) {
-		n = fscanf(f, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino);
-		fclose(f);
-	}
-	if (n != 3 || !ino)
-		return -ENOENT;
-	key->dev = ((__u64)maj << 20) | min;
-	key->ino = ino;
-	return 0;
-}
-
 /* Watch the binary a running target executes, as exec does in BPF. */
 static int seed_binary(pid_t tgid, int fd)
 {
@@ -232,19 +177,12 @@ static int seed_binary(pid_t tgid, int fd)
 	char *name;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", tgid);
-	if (stat(path, &st)) {
-		if (exe_from_maps(tgid, &key))
-			return 0; /* a kernel thread, or gone */
-	} else {
-		/* the kernel's dev_t: MKDEV(major, minor) = major << 20 | minor */
-		key.dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
-		key.ino = st.st_ino;
-	}
-	/*
-	 * stat() follows the link even where readlink() cannot name the
-	 * file (outside our mount namespace): then the name is the comm,
-	 * which is the file name's first 15 bytes.
-	 */
+	if (stat(path, &st))
+		return 0; /* a kernel thread, or gone */
+	/* the kernel's dev_t: MKDEV(major, minor) = major << 20 | minor */
+	key.dev = ((__u64)major(st.st_dev) << 20) | minor(st.st_dev);
+	key.ino = st.st_ino;
+	/* no path where the file is out of our root: its comm is its name */
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n <= 0) {
 		FILE *f;
@@ -280,10 +218,8 @@ static int seed_one(pid_t tgid, void *data)
 static int execmon_attach(struct load_ctx *ctx)
 {
 	const char *cg = ctx_opt(ctx, "cgroup");
-	struct bpf_program *prog;
 	struct bpf_map *targets, *bins;
 	char tcomm[TASK_COMM_LEN];
-	struct bpf_link *link;
 	struct seed_fds fds;
 	const char *comm;
 	__u32 *tgid;
@@ -291,21 +227,9 @@ static int execmon_attach(struct load_ctx *ctx)
 	int err;
 
 	/* attach first, then seed: a fork in between is seen by BPF */
-	bpf_object__for_each_program(prog, ctx->obj) {
-		if (!bpf_program__autoload(prog))
-			continue;
-		link = bpf_program__attach(prog);
-		if (!link) {
-			err = -errno;
-			p_err("%s: cannot attach %s (%s): %s", ctx->inst,
-			      bpf_program__name(prog),
-			      bpf_program__section_name(prog), strerror(-err));
-			return err;
-		}
-		err = ctx_pin_link(ctx, link, bpf_program__name(prog));
-		if (err)
-			return err;
-	}
+	err = ctx_attach_programs(ctx);
+	if (err)
+		return err;
 	targets = bpf_object__find_map_by_name(ctx->obj, "targets");
 	bins = bpf_object__find_map_by_name(ctx->obj, "target_bins");
 	tgid = rodata_var(ctx->obj, "targ_tgid", &sz);
@@ -331,7 +255,8 @@ static int execmon_attach(struct load_ctx *ctx)
 
 const struct tool tool_execmon = {
 	.name = "execmon",
-	.summary = "exec/fork/exit of a target; alerts: unexpected exec, setuid, ptrace, binary write",
+	.summary =
+		"exec/fork/exit of a target; alerts: unexpected exec, setuid, ptrace, binary write",
 	.example = "--comm vector-studio --allow /bin/true",
 	.elf_bytes = execmon_bpf__elf_bytes,
 	.opts = execmon_opts,
