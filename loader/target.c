@@ -54,7 +54,8 @@ int target_cgroup(struct load_ctx *ctx, const char *path)
 	err = rodata_set(ctx->obj, "targ_cgid", val, why, sizeof(why));
 	snprintf(val, sizeof(val), "%u", level);
 	if (!err)
-		err = rodata_set(ctx->obj, "targ_cglevel", val, why, sizeof(why));
+		err = rodata_set(ctx->obj, "targ_cglevel", val, why,
+				 sizeof(why));
 	if (err)
 		p_err("%s: --cgroup: %s", ctx->inst, why);
 	return err;

@@ -24,7 +24,8 @@ static int runqlat_prepare(struct load_ctx *ctx)
 
 const struct tool tool_runqlat = {
 	.name = "runqlat",
-	.summary = "run-queue latency histogram; CPU migrations and on-CPU time per comm",
+	.summary =
+		"run-queue latency histogram; CPU migrations and on-CPU time per comm",
 	.example = "--per-comm",
 	.elf_bytes = runqlat_bpf__elf_bytes,
 	.opts = runqlat_opts,

@@ -100,7 +100,7 @@ struct sys_enter {
 };
 
 #define PTRACE_ATTACH 16
-#define PTRACE_SEIZE 0x4206
+#define PTRACE_SEIZE  0x4206
 
 static __always_inline bool any_filter(void)
 {
@@ -192,8 +192,7 @@ static __always_inline void check_creds(struct task_struct *p,
 	v->egid = now.egid;
 }
 
-static __always_inline void read_args(struct task_struct *p,
-				      struct exec_rec *r)
+static __always_inline void read_args(struct task_struct *p, struct exec_rec *r)
 {
 	unsigned long start = BPF_CORE_READ(p, mm, arg_start);
 	unsigned long end = BPF_CORE_READ(p, mm, arg_end);
@@ -250,7 +249,7 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
 	/* without a filter every process is a target, known or not */
 	was_target = v || !any_filter();
 	if (!v) {
-		/* not a target before: one from now on? (no alert: its start) */
+		/* not a target yet; one from now on? (its start: no alert) */
 		if (any_filter() && (targ_tgid || !task_wanted_task(p, true)))
 			return 0;
 		v = target_add(p);
@@ -322,9 +321,9 @@ int BPF_PROG(sched_process_exit, struct task_struct *p)
 }
 
 #define O_WRONLY 01
-#define O_RDWR 02
-#define O_TRUNC 01000
-#define ETXTBSY 26
+#define O_RDWR	 02
+#define O_TRUNC	 01000
+#define ETXTBSY	 26
 
 static __always_inline int open_enter(const char *path, __u64 flags)
 {
@@ -454,11 +453,11 @@ int sys_enter_truncate(struct sys_enter *ctx)
 	return open_enter((const char *)ctx->args[0], O_TRUNC);
 }
 
-#define OPEN_EXIT_TP(name, returns_fd)                                         \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
-	int sys_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
-	{                                                                      \
-		return open_exit(ctx->ret, returns_fd);                        \
+#define OPEN_EXIT_TP(name, returns_fd)                            \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                \
+	int sys_exit_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                         \
+		return open_exit(ctx->ret, returns_fd);           \
 	}
 
 OPEN_EXIT_TP(openat, true)
@@ -479,11 +478,11 @@ static __always_inline int on_setid(long ret, const char *via)
 	return 0;
 }
 
-#define SETID_TP(name)                                                         \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
-	int sys_exit_##name(struct trace_event_raw_sys_exit *ctx)              \
-	{                                                                      \
-		return on_setid(ctx->ret, #name);                              \
+#define SETID_TP(name)                                            \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                \
+	int sys_exit_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                         \
+		return on_setid(ctx->ret, #name);                 \
 	}
 
 SETID_TP(setuid)
@@ -508,9 +507,9 @@ int sys_enter_ptrace(struct sys_enter *ctx)
 	if (!a)
 		return 0;
 	a->value = pid;
-	__builtin_memcpy(a->what, req == PTRACE_ATTACH ? "PTRACE_ATTACH" :
-							 "PTRACE_SEIZE",
-			 14);
+	__builtin_memcpy(
+		a->what,
+		req == PTRACE_ATTACH ? "PTRACE_ATTACH" : "PTRACE_SEIZE", 14);
 	alert_submit(a);
 	return 0;
 }

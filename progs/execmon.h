@@ -5,8 +5,8 @@
 
 #include "pinsight.h"
 
-#define EXEC_PATH_LEN 128
-#define EXEC_ARGS_LEN 256
+#define EXEC_PATH_LEN  128
+#define EXEC_ARGS_LEN  256
 #define EXEC_ALLOW_MAX 32 /* paths in --allow */
 #define EXEC_ALLOW_LEN 1024 /* --allow as given, shown as config */
 
@@ -20,13 +20,14 @@ struct exec_key {
 	__u64 ts_ns; /* CLOCK_BOOTTIME */
 };
 
+/* Attributes, not measurements: __internal keeps them out of metrics. */
 struct exec_rec {
-	__u32 ppid __gauge;
-	__u32 uid __gauge;
-	__u32 gid __gauge;
-	__u32 euid __gauge;
-	__u32 argc __gauge; /* arguments in the first EXEC_ARGS_LEN bytes */
-	__u32 alerted __gauge; /* 1: not on the allowlist */
+	__u32 ppid __internal;
+	__u32 uid __internal;
+	__u32 gid __internal;
+	__u32 euid __internal;
+	__u32 argc __internal; /* arguments in the first EXEC_ARGS_LEN bytes */
+	__u32 alerted __internal; /* 1: not on the allowlist */
 	char comm[TASK_COMM_LEN]; /* after the exec */
 	char filename[EXEC_PATH_LEN]; /* as passed to execve */
 	char args[EXEC_ARGS_LEN]; /* argv joined by spaces, truncated */
@@ -38,10 +39,10 @@ struct target_key {
 };
 
 struct target_val {
-	__u32 uid __gauge;
-	__u32 euid __gauge;
-	__u32 gid __gauge;
-	__u32 egid __gauge;
+	__u32 uid __internal;
+	__u32 euid __internal;
+	__u32 gid __internal;
+	__u32 egid __internal;
 	__u64 execs __metric("ebpf_execmon_process_execs");
 };
 
@@ -63,6 +64,6 @@ struct bin_val {
 
 /* FNV-1a, 64 bit: how --allow paths reach BPF (see execmon.bpf.c). */
 #define EXEC_FNV_OFFSET 0xcbf29ce484222325ULL
-#define EXEC_FNV_PRIME 0x100000001b3ULL
+#define EXEC_FNV_PRIME	0x100000001b3ULL
 
 #endif /* __EXECMON_H */

@@ -89,7 +89,8 @@ static __noinline void io_alert(__u32 op, __u64 delta)
 	a->value = delta;
 	a->threshold = alert_latency_ns;
 	if (op < IO_OP_NR)
-		__builtin_memcpy(a->what, io_op_names[op], sizeof(io_op_names[0]));
+		__builtin_memcpy(a->what, io_op_names[op],
+				 sizeof(io_op_names[0]));
 	alert_submit(a);
 }
 

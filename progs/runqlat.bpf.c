@@ -33,10 +33,11 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool per_comm = false;
 const volatile bool per_cgroup = false;
 
+/* State, not metrics (raw__runq_start is pinned: __internal hides them). */
 struct runq_task {
-	__u64 enq_ts; /* when it became runnable; 0: not waiting */
-	__u64 on_ts; /* when it got the CPU; 0: unknown */
-	__u64 oncpu_ns; /* not yet added to runq_comm */
+	__u64 enq_ts __internal; /* when it became runnable; 0: not waiting */
+	__u64 on_ts __internal; /* when it got the CPU; 0: unknown */
+	__u64 oncpu_ns __internal; /* not yet added to runq_comm */
 };
 
 /*
@@ -45,7 +46,7 @@ struct runq_task {
  * switch. Readers see a task's time up to 10 ms late.
  */
 #define ONCPU_FLUSH_NS 10000000ULL
-#define TASK_DEAD 0x80
+#define TASK_DEAD      0x80
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -113,15 +114,16 @@ static __always_inline void comm_of(char *comm, struct task_struct *p,
  * @btf is a constant at every call site: each variant keeps only its own
  * branch (the raw one would not verify in a tp_btf program and vice versa).
  */
-static __always_inline struct runq_task *
-task_get(struct task_struct *p, bool create, const bool btf)
+static __always_inline struct runq_task *task_get(struct task_struct *p,
+						  bool create, const bool btf)
 {
 	struct runq_tid key;
 	struct runq_task *t;
 
 	if (btf)
-		return bpf_task_storage_get(&btf__runq_task, p, 0,
-					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+		return bpf_task_storage_get(
+			&btf__runq_task, p, 0,
+			create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	key.tid = BPF_CORE_READ(p, pid);
 	t = bpf_map_lookup_elem(&raw__runq_start, &key);
 	if (t || !create)
@@ -135,7 +137,7 @@ static __always_inline __u32 task_pid(struct task_struct *p, const bool btf)
 }
 
 static __always_inline struct runq_comm_val *comm_val(struct task_struct *p,
-							const bool btf)
+						      const bool btf)
 {
 	struct runq_comm_key key;
 

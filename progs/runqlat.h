@@ -22,7 +22,8 @@ struct runq_comm_key {
 
 struct runq_comm_val {
 	__u64 migrations; /* sched_migrate_task */
-	__u64 oncpu_ns; /* time on CPU, added per 10 ms a task gathers and at exit */
+	__u64 oncpu_ns; /* time on CPU, added per 10 ms a task gathers and at
+			   exit */
 };
 
 #endif /* __RUNQLAT_H */

@@ -49,18 +49,18 @@ static __always_inline bool task_in_cgroup(struct task_struct *p)
 	if (!cg || BPF_CORE_READ(cg, level) < (int)lvl)
 		return false;
 	if (bpf_core_field_exists(cg->ancestors)) {
-		bpf_probe_read_kernel(&anc, sizeof(anc),
-				      (void *)cg +
-					      bpf_core_field_offset(cg->ancestors) +
-					      lvl * sizeof(anc));
+		bpf_probe_read_kernel(
+			&anc, sizeof(anc),
+			(void *)cg + bpf_core_field_offset(cg->ancestors) +
+				lvl * sizeof(anc));
 		id = BPF_CORE_READ(anc, kn, id);
 	} else {
 		struct cgroup___old *old = (void *)cg;
 
-		bpf_probe_read_kernel(&id, sizeof(id),
-				      (void *)old +
-					      bpf_core_field_offset(old->ancestor_ids) +
-					      lvl * sizeof(id));
+		bpf_probe_read_kernel(
+			&id, sizeof(id),
+			(void *)old + bpf_core_field_offset(old->ancestor_ids) +
+				lvl * sizeof(id));
 	}
 	return id == targ_cgid;
 }

@@ -57,7 +57,8 @@ static pid_t target_start(enum action what, int *go)
 		read(p[0], &b, 1); /* until the test closes the pipe */
 		_exit(0);
 	case DO_EXEC_BIN:
-		execl(bin_path, "em-sleep", "30", NULL);
+		/* argv[0] "sleep": in a busybox initramfs, sleep is busybox */
+		execl(bin_path, "sleep", "30", NULL);
 		_exit(127);
 	}
 	_exit(1);
@@ -118,8 +119,7 @@ static void check_exec(const char *allow, int want)
 
 		key = next;
 		prev = &key;
-		if (key.pid != (__u32)pid ||
-		    bpf_map_lookup_elem(fd, &key, &r))
+		if (key.pid != (__u32)pid || bpf_map_lookup_elem(fd, &key, &r))
 			continue;
 		logged++;
 		ASSERT_STREQ(r.filename, "/bin/true", "logged filename");
@@ -150,7 +150,8 @@ static void check_descendant(void)
 		if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
 			ASSERT_STREQ(l.a[0].what, "/bin/true", "filename");
 			ASSERT_NEQ(l.a[0].tgid, pid, "by the child");
-			ASSERT_EQ(l.a[0].ppid, pid, "whose parent is the target");
+			ASSERT_EQ(l.a[0].ppid, pid,
+				  "whose parent is the target");
 		}
 	} else {
 		target_finish(pid, go);
@@ -179,7 +180,8 @@ static void check_setuid(void)
 			ASSERT_EQ(l.a[0].value, 65534, "new euid");
 			ASSERT_EQ(l.a[0].threshold, 0, "old euid");
 			ASSERT_EQ(l.a[0].uid, 65534, "uid after");
-			ASSERT_HAS_SUBSTR(l.a[0].what, "uid 0/0 -> 65534/65534", "what");
+			ASSERT_HAS_SUBSTR(l.a[0].what, "uid 0/0 -> 65534/65534",
+					  "what");
 		}
 	} else {
 		target_finish(pid, go);
@@ -198,7 +200,8 @@ static void check_ptrace(void)
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
 	if (ASSERT_EQ(load_for(pid, ""), 0, "load")) {
-		if (ASSERT_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL), "attach")) {
+		if (ASSERT_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL),
+			      "attach")) {
 			waitpid(pid, NULL, 0);
 			ptrace(PTRACE_DETACH, pid, NULL, NULL);
 		}
@@ -261,7 +264,8 @@ static void check_binary_write(bool seeded)
 	snprintf(other, sizeof(other), "%s/em-other", dir);
 	mkdir(dir, 0700);
 	if (!ASSERT_EQ(run_cmd(NULL, "cp /bin/sleep %s && cp /bin/sleep %s",
-			       bin_path, other), 0, "copy sleep") ||
+			       bin_path, other),
+		       0, "copy sleep") ||
 	    !ASSERT_OK(stat(bin_path, &st), "stat"))
 		goto cleanup;
 	pid = target_start(DO_EXEC_BIN, &go);
@@ -277,7 +281,8 @@ static void check_binary_write(bool seeded)
 		}
 	}
 	if (!ASSERT_EQ(loader_run(NULL, "execmon --pid %d --allow %s", pid,
-				  bin_path), 0, "load")) {
+				  bin_path),
+		       0, "load")) {
 		kill(pid, SIGKILL);
 		goto reap;
 	}
@@ -364,7 +369,8 @@ static void check_cgroup(void)
 	struct alert_list l = {};
 	FILE *f = fopen("/proc/mounts", "r");
 
-	while (f && fscanf(f, "%63s %255s %63s %*[^\n]", dev, root, type) == 3 &&
+	while (f &&
+	       fscanf(f, "%63s %255s %63s %*[^\n]", dev, root, type) == 3 &&
 	       strcmp(type, "cgroup2"))
 		root[0] = '\0';
 	if (f)
@@ -379,8 +385,11 @@ static void check_cgroup(void)
 	if (!ASSERT_EQ(loader_run(NULL, "execmon --cgroup %s", cg), 0, "load"))
 		goto cleanup;
 	run_cmd(NULL, "/bin/true"); /* outside: no alert */
-	ASSERT_EQ(run_cmd(NULL, "sh -c 'echo $$ > %s/cgroup.procs && /bin/true && echo $$ > %s/cgroup.procs'",
-			  cg, root), 0, "exec in the cgroup");
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"sh -c 'echo $$ > %s/cgroup.procs && /bin/true && echo $$ > %s/cgroup.procs'",
+			cg, root),
+		0, "exec in the cgroup");
 	if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
 		ASSERT_EQ(l.a[0].kind, ALERT_EXEC, "kind");
 		ASSERT_STREQ(l.a[0].what, "/bin/true", "what");
@@ -428,7 +437,8 @@ static void check_enforce(void)
 	pid = target_start(DO_EXEC, &go);
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
-	err = loader_run(&out, "execmon --pid %d --enforce --allow /bin/sh", pid);
+	err = loader_run(&out, "execmon --pid %d --enforce --allow /bin/sh",
+			 pid);
 	if (err == 7) {
 		ASSERT_HAS_SUBSTR(out, "--enforce", "says which option");
 		ASSERT_TRUE(strstr(out, "lsm=") || strstr(out, "refuses"),
@@ -437,8 +447,8 @@ static void check_enforce(void)
 			  "nothing pinned");
 		target_finish(pid, go);
 		test__skip("BPF LSM programs do not load here: %s",
-			   strstr(out, "refuses") ? "the kernel refuses them" :
-						    "BPF LSM not active");
+			   strstr(out, "refuses") ? "the kernel refuses them"
+						  : "BPF LSM not active");
 		goto cleanup;
 	}
 	if (!ASSERT_EQ(err, 0, "load --enforce")) {
@@ -447,7 +457,8 @@ static void check_enforce(void)
 	}
 	ASSERT_EQ(lsm_links(), before + 1, "LSM program attached");
 	ASSERT_EQ(target_finish(pid, go), 13, "exec denied (EPERM)");
-	if (ASSERT_EQ(alerts_drain("execmon", ALERT_EXEC, &l), 1, "one alert")) {
+	if (ASSERT_EQ(alerts_drain("execmon", ALERT_EXEC, &l), 1,
+		      "one alert")) {
 		ASSERT_STREQ(l.a[0].what, "/bin/true", "filename");
 		ASSERT_EQ(l.a[0].value, 1, "denied");
 	}
@@ -461,15 +472,15 @@ cleanup:
 /* The ids of the programs an instance's links hold. */
 static int instance_progs(const char *inst, __u32 *ids, int max)
 {
-	static const char *const names[] = { "sched_process_exec",
-					     "sched_process_fork",
-					     "sched_process_exit",
-					     "sys_exit_setuid",
-					     "sys_enter_ptrace" };
+	static const char *const names[] = {
+		"sched_process_exec", "sched_process_fork",
+		"sched_process_exit", "sys_exit_setuid", "sys_enter_ptrace"
+	};
 	char rel[64];
 	int i, n = 0;
 
-	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])) && n < max; i++) {
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])) && n < max;
+	     i++) {
 		struct bpf_link_info li = {};
 		__u32 len = sizeof(li);
 		int fd;
@@ -492,7 +503,8 @@ static void check_unload(void)
 	int lsm = lsm_links(), i, n, fd;
 	__u32 ids[8];
 
-	if (!ASSERT_EQ(loader_run(NULL, "execmon --comm execmon-none"), 0, "load"))
+	if (!ASSERT_EQ(loader_run(NULL, "execmon --comm execmon-none"), 0,
+		       "load"))
 		return;
 	n = instance_progs("execmon", ids, 8);
 	ASSERT_EQ(n, 5, "programs found by their links");

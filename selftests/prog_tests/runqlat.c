@@ -110,10 +110,12 @@ static void check_contention(const char *variant)
 	err = loader_run(NULL, "runqlat --per-comm --attach %s", variant);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
-	err = run_cmd(&out, "%s/workloads/spinners --comm %s --threads %ld --cpu-ms 100 "
-		      "--sleep-comm %s --sleepers %d --sleeps %d --hop-comm %s --hops %d",
-		      env_output_dir(), spin, 3 * ncpu, slp, sleepers, sleeps,
-		      hop, hops);
+	err = run_cmd(
+		&out,
+		"%s/workloads/spinners --comm %s --threads %ld --cpu-ms 100 "
+		"--sleep-comm %s --sleepers %d --sleeps %d --hop-comm %s --hops %d",
+		env_output_dir(), spin, 3 * ncpu, slp, sleepers, sleeps, hop,
+		hops);
 	if (!ASSERT_EQ(err, 0, "spinners"))
 		goto cleanup;
 	spin_ns = json_num(out, "spin_ns");
@@ -122,7 +124,8 @@ static void check_contention(const char *variant)
 	    !ASSERT_OK(read_rq(hop, 0, &h), "read hopper"))
 		goto cleanup;
 	printf("spinners: %llu samples, median slot %d, on-CPU %llu ns (own clock %lld)\n",
-	       s.samples, hist_median(&s.lat.latency_ns), s.comm.oncpu_ns, spin_ns);
+	       s.samples, hist_median(&s.lat.latency_ns), s.comm.oncpu_ns,
+	       spin_ns);
 	printf("sleepers: %llu samples, median slot %d; hopper: %llu migrations\n",
 	       z.samples, hist_median(&z.lat.latency_ns), h.comm.migrations);
 	/* each spinner queues at least once per slice it loses */
@@ -131,7 +134,8 @@ static void check_contention(const char *variant)
 	ASSERT_GE(hist_median(&s.lat.latency_ns), 17, "spinners wait for CPUs");
 	/* every wakeup of a sleeper is a sample */
 	ASSERT_GE(z.samples, (__u64)(sleepers * sleeps), "sleeper samples");
-	ASSERT_LT(hist_median(&z.lat.latency_ns), hist_median(&s.lat.latency_ns),
+	ASSERT_LT(hist_median(&z.lat.latency_ns),
+		  hist_median(&s.lat.latency_ns),
 		  "sleepers wait less than spinners");
 	/* on-CPU time as the threads' own CPU clocks say, within 5 % */
 	ASSERT_GE(s.comm.oncpu_ns, (__u64)(spin_ns * 0.95), "on-CPU >= 95 %");
@@ -181,20 +185,26 @@ static void check_cgroup(void)
 	    !ASSERT_OK(stat(cg, &st), "stat cgroup"))
 		return;
 	snprintf(spin, sizeof(spin), "rq-cg-%d", getpid() % 100000);
-	err = loader_run(NULL, "runqlat --cgroup %s --per-cgroup --per-comm", cg);
+	err = loader_run(NULL, "runqlat --cgroup %s --per-cgroup --per-comm",
+			 cg);
 	if (!ASSERT_EQ(err, 0, "load"))
 		goto cleanup;
 	/* the shell moves itself into the cgroup, then becomes spinners */
-	err = run_cmd(NULL, "sh -c 'echo $$ > %s/cgroup.procs && exec %s/workloads/spinners "
-		      "--comm %s --threads 4 --cpu-ms 50'", cg, env_output_dir(), spin);
+	err = run_cmd(
+		NULL,
+		"sh -c 'echo $$ > %s/cgroup.procs && exec %s/workloads/spinners "
+		"--comm %s --threads 4 --cpu-ms 50'",
+		cg, env_output_dir(), spin);
 	ASSERT_EQ(err, 0, "spinners in the cgroup");
 	/* our own load of other work outside the cgroup */
-	run_cmd(NULL, "%s/workloads/spinners --comm rq-out --threads 2 --cpu-ms 20",
+	run_cmd(NULL,
+		"%s/workloads/spinners --comm rq-out --threads 2 --cpu-ms 20",
 		env_output_dir());
 	if (ASSERT_OK(read_rq(spin, st.st_ino, &s), "read") &&
 	    ASSERT_OK(read_rq("", st.st_ino, &all), "read all")) {
 		ASSERT_GE(s.samples, 4, "samples in the cgroup");
-		ASSERT_GT(s.comm.oncpu_ns, 4 * 50000000ULL * 95 / 100, "on-CPU time");
+		ASSERT_GT(s.comm.oncpu_ns, 4 * 50000000ULL * 95 / 100,
+			  "on-CPU time");
 		ASSERT_EQ(all.other_cgroups, 0, "no task from another cgroup");
 	}
 	loader_run(NULL, "unload runqlat");
@@ -222,18 +232,24 @@ static void check_cost(void)
 	    !ASSERT_OK(bpf_obj_get_info_by_fd(link, &li, &len), "link info"))
 		goto cleanup;
 	prog = bpf_prog_get_fd_by_id(li.prog_id);
-	run_cmd(NULL, "%s/workloads/spinners --comm rq-cost --threads 4 --cpu-ms 50 "
-		"--sleepers 2 --sleeps 200", env_output_dir());
+	run_cmd(NULL,
+		"%s/workloads/spinners --comm rq-cost --threads 4 --cpu-ms 50 "
+		"--sleepers 2 --sleeps 200",
+		env_output_dir());
 	len = sizeof(info);
 	if (!ASSERT_GE(prog, 0, "prog fd") ||
 	    !ASSERT_OK(bpf_obj_get_info_by_fd(prog, &info, &len), "prog info"))
 		goto cleanup;
 	printf("sched_switch: %llu runs, %llu ns/run\n",
 	       (unsigned long long)info.run_cnt,
-	       info.run_cnt ? (unsigned long long)(info.run_time_ns / info.run_cnt) : 0);
+	       info.run_cnt
+		       ? (unsigned long long)(info.run_time_ns / info.run_cnt)
+		       : 0);
 	ASSERT_GT(info.run_cnt, 400, "runs counted");
-	/* the measured cost is ~0.3-0.5 us; a regression to a hash per task shows */
-	ASSERT_LT(info.run_time_ns / (info.run_cnt ?: 1), 2000, "ns per switch");
+	/* the measured cost is ~0.3-0.5 us; a regression to a hash per task
+	 * shows */
+	ASSERT_LT(info.run_time_ns / (info.run_cnt ?: 1), 2000,
+		  "ns per switch");
 cleanup:
 	if (stats >= 0)
 		close(stats);

@@ -113,15 +113,33 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': comm = optarg; break;
-		case 't': nthreads = atol(optarg); break;
-		case 'm': cpu_ms = atol(optarg); break;
-		case 'C': sleep_comm = optarg; break;
-		case 's': nsleepers = atol(optarg); break;
-		case 'l': sleeps = atol(optarg); break;
-		case 'H': hop_comm = optarg; break;
-		case 'h': hops = atol(optarg); break;
-		default: fputs(usage, stderr); return 2;
+		case 'c':
+			comm = optarg;
+			break;
+		case 't':
+			nthreads = atol(optarg);
+			break;
+		case 'm':
+			cpu_ms = atol(optarg);
+			break;
+		case 'C':
+			sleep_comm = optarg;
+			break;
+		case 's':
+			nsleepers = atol(optarg);
+			break;
+		case 'l':
+			sleeps = atol(optarg);
+			break;
+		case 'H':
+			hop_comm = optarg;
+			break;
+		case 'h':
+			hops = atol(optarg);
+			break;
+		default:
+			fputs(usage, stderr);
+			return 2;
 		}
 	}
 	if (!comm || nthreads < 0 || nsleepers < 0 || nthreads > 256 ||
