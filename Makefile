@@ -179,7 +179,8 @@ $(OUTPUT)/benchs/bench: $(BENCH_SRCS:selftests/benchs/%.c=$(OUTPUT)/benchs/%.o) 
 	$(Q)$(CC) $(CFLAGS) -rdynamic $^ $(PKG_LDLIBS) -pthread -o $@
 bench:
 	$(Q)scripts/setup.sh
-	$(Q)$(MAKE) all $(OUTPUT)/benchs/bench $(BENCH_BPF)
+	$(Q)$(MAKE) $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight workloads \
+		$(OUTPUT)/benchs/bench $(BENCH_BPF)
 	$(Q)selftests/benchs/bench.sh
 
 # The README's two commands. Both install what is missing first, in a
@@ -188,6 +189,15 @@ test:
 	$(Q)scripts/setup.sh
 	$(Q)$(MAKE) all fuzz
 	$(Q)$(OUTPUT)/test_progs $(TESTFLAGS)
+
+# The second configuration: all user space with ASan+UBSan (leaks are
+# errors) in .output-asan, and every selftest run against those binaries.
+ASAN_CC := $(CC) -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+.PHONY: asan-test
+asan-test:
+	$(Q)$(MAKE) OUTPUT=.output-asan CC="$(ASAN_CC)" all
+	$(Q)ASAN_OPTIONS=detect_leaks=1 .output-asan/test_progs $(TESTFLAGS)
 
 demo:
 	$(Q)scripts/setup.sh

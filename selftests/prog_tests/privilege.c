@@ -253,6 +253,48 @@ static void check_capabilities(void)
 	free(out);
 }
 
+/*
+ * Kernel addresses (profile's kernel stacks) reach a group reader only as
+ * zeros or symbol names: printing them would undo KASLR. Root sees them.
+ */
+static void check_no_kernel_addresses(void)
+{
+	static const char *const cmds[] = {
+		"show profile@ka", "-j show profile@ka", "profile profile@ka",
+		"profile profile@ka --folded",
+	};
+	static const char kaddr[] =
+		"grep -cE 'f{8}[0-9a-f]{8}|18446744[0-9]{12}'";
+	char *out = NULL;
+	size_t i;
+	int err;
+
+	err = loader_run(NULL, "profile --name ka --freq 199 --group %u",
+			 test_gid);
+	if (err == EXIT_NOENT) {
+		test__skip("no profile tool");
+		return;
+	}
+	if (!ASSERT_EQ(err, 0, "load profile --group"))
+		return;
+	/* Kernel samples: a second of syscalls. */
+	run_cmd(NULL, "timeout 1 sh -c 'while :; do cat /proc/self/stat; done' >/dev/null");
+	err = run_cmd(&out, "%s/pinsight show profile@ka | %s", env_output_dir(),
+		      kaddr);
+	ASSERT_EQ(err, 0, "root sees kernel addresses (the check works)");
+	free(out);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		out = NULL;
+		err = run_cmd(&out, "setpriv --reuid=%d --regid=%d --groups=%u %s/pinsight %s | %s",
+			      NOBODY, NOBODY, test_gid, env_output_dir(),
+			      cmds[i], kaddr);
+		ASSERT_NEQ(err, 0, cmds[i]); /* grep -c finds none: exit 1 */
+		ASSERT_HAS_SUBSTR(out, "0", "no kernel address");
+		free(out);
+	}
+	loader_run(NULL, "unload profile@ka");
+}
+
 void test_privilege(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -264,6 +306,8 @@ void test_privilege(void)
 		check_default_modes();
 	if (test__start_subtest("group_reader"))
 		check_group_reader();
+	if (test__start_subtest("no_kernel_addresses"))
+		check_no_kernel_addresses();
 	if (test__start_subtest("capabilities"))
 		check_capabilities();
 }
