@@ -24,6 +24,8 @@ Usage: selftests/vmtest.sh [OPTIONS] [KERNEL...] [-- TEST_PROGS_ARGS...]
   -o DIR             results (default .output/vmtest): DIR/<kernel>/console.log,
                      doctor.json, results.json, dmesg.txt, time
   -n                 do not run make (use what .output holds)
+  -S                 static pinsight-load and pinsight too (default: only
+                     test_progs; see vmtest/mkinitramfs.sh for why)
   TEST_PROGS_ARGS    passed to test_progs in the VM (-t, -a, -d, -v, --timeout;
                      no spaces inside an argument)
 Cache: \$VMTEST_CACHE (default ~/.cache/pinsight-vmtest).
@@ -40,13 +42,14 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$SRC/.output/vmtest
 CACHE=${VMTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinsight-vmtest}
 
-while getopts s:m:T:o:nh opt; do
+while getopts s:m:T:o:nSh opt; do
 	case $opt in
 	s) CPUS=$OPTARG ;;
 	m) MEM=$OPTARG ;;
 	T) TIMEOUT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	n) MAKE=0 ;;
+	S) export VMTEST_STATIC_TOOLS=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -73,21 +76,23 @@ resolve() {
 	esac
 }
 
-# Package -> extracted tree under the cache (vmlinuz + modules, depmod'ed).
+# Package -> extracted tree under the cache (vmlinuz + modules, depmod'ed),
+# under a lock: several engineers' runs share the cache.
 fetch() {
 	pkg=$1 root=$CACHE/$1
-	if [ ! -e "$root/.done" ]; then
-		mkdir -p "$CACHE/debs"
+	mkdir -p "$CACHE/debs"
+	(
+		flock 9
+		[ -e "$root/.done" ] && exit 0
 		log "$pkg: downloading"
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root \
-			"$pkg" >/dev/null)
+		cd "$CACHE/debs" && apt-get download -q \
+			-o APT::Sandbox::User=root "$pkg" > /dev/null
 		rm -rf "$root"
 		mkdir -p "$root"
 		dpkg-deb -x "$(ls -t "$CACHE"/debs/"${pkg}"_*.deb | head -n 1)" "$root"
-		kver=$(ls "$root/lib/modules")
-		depmod -b "$root" "$kver"
+		depmod -b "$root" "$(ls "$root/lib/modules")"
 		touch "$root/.done"
-	fi
+	) 9> "$CACHE/.lock"
 }
 
 # Pull "=== name" sections of the artefact channel into files.
@@ -102,6 +107,11 @@ split_artefacts() {
 report_features() {
 	noload=""
 	[ -s "$1/doctor.json" ] || { log "$kver: no doctor.json from the VM"; return 0; }
+	jq -e . "$1/doctor.json" > /dev/null 2>&1 || {
+		log "$kver: doctor.json is not valid JSON (see the file)"
+		noload="doctor.json invalid"
+		return 0
+	}
 	log "$kver: missing: $(jq -r '[.features | to_entries[] |
 		select(.value.ok | not) | "\(.key) (\(.value.detail))"] |
 		if length == 0 then "nothing" else join(", ") end' "$1/doctor.json")"
@@ -109,7 +119,8 @@ report_features() {
 		if .value.loads then (.value.attach // "loads")
 		else "FAIL(" + .value.error + ")" end] | join(" ")' "$1/doctor.json")"
 	noload=$(jq -r '[.tools | to_entries[] | select(.value.loads | not) |
-		.key] | join(",")' "$1/doctor.json")
+		.key] | if length > 0 then "cannot load " + join(",") else "" end' \
+		"$1/doctor.json")
 }
 
 run_kernel() {
@@ -127,7 +138,11 @@ run_kernel() {
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	"$SRC"/selftests/vmtest/mkinitramfs.sh "$SRC" "$root" "$kver" \
-		"$dir/initramfs.cpio" "$@"
+		"$dir/initramfs.cpio" "$@" || {
+		log "$kver: FAIL: no initramfs"
+		echo "$kver FAIL no initramfs" >> "$OUT/summary"
+		return 1
+	}
 
 	log "$kver: booting ($pkg, $CPUS CPUs, $MEM, TCG, limit ${TIMEOUT}s)"
 	start=$(date +%s)
@@ -157,7 +172,7 @@ run_kernel() {
 	fi
 	report_features "$dir"
 	log "$kver: ${summary:-no test summary}, exit $rc, ${secs}s"
-	echo "$kver $([ "$rc" = 0 ] && echo ok || echo FAIL) ${summary:-no summary} ${secs}s${noload:+ (doctor: $noload do not load)}" \
+	echo "$kver $([ "$rc" = 0 ] && echo ok || echo FAIL) ${summary:-no summary} ${secs}s${noload:+ (doctor: $noload)}" \
 		>> "$OUT/summary"
 	[ "$rc" = 0 ]
 }

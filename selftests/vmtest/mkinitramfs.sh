@@ -3,15 +3,15 @@
 #
 # mkinitramfs.sh SRC KROOT KVER OUT.cpio [TEST_PROGS ARGS...]
 #
-# Build the vmtest initramfs: busybox-static, the static test_progs,
-# pinsight-load and pinsight of SRC/.output/static, the other executables of
-# SRC/.output and its workloads (dynamic: uprobe tests want the shared
-# libraries, so those come along), the host
+# Build the vmtest initramfs: busybox-static, the static test_progs of
+# SRC/.output/static (and its pinsight-load and pinsight with
+# VMTEST_STATIC_TOOLS=1), the other executables of SRC/.output and its
+# workloads (dynamic, with their shared libraries), the host
 # commands of vmtest/commands with their libraries, libxdp's BPF objects, the
 # networking modules of vmtest/modules from the kernel tree KROOT (an
-# extracted Debian linux-image package) and selftests/DENYLIST*. The tree
+# extracted Debian linux-image package) and the source tree. /pinsight
 # mirrors the source tree: test_progs finds its binaries next to itself and
-# the denylists in ../selftests, as on the host.
+# the denylists, scripts and configs in .., as on the host.
 set -eu
 
 src=$1 kroot=$2 kver=$3 out=$4
@@ -57,6 +57,9 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\
 	> "$stage"/etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage"/etc/group
 touch "$stage"/etc/mtab
+# The libraries keep their host paths, so the host's cache is right for them
+# (dlopen() by name, e.g. of libstdc++ for demangling, looks there).
+cp /etc/ld.so.cache "$stage"/etc/
 
 # pinsight itself: whatever .output holds at its top (other binaries tests
 # may run, with their libraries), BPF objects and workloads as built, then
@@ -67,23 +70,32 @@ find "$src"/.output -maxdepth 1 -type f -perm -u+x | while read -r f; do
 done
 mkdir -p "$stage"/pinsight/.output/progs
 cp "$src"/.output/progs/*.bpf.o "$stage"/pinsight/.output/progs/ 2>/dev/null || true
-for b in test_progs pinsight-load pinsight; do
-	[ -x "$src/.output/static/$b" ] && ! is_dynamic "$src/.output/static/$b" ||
+# pinsight-load and pinsight stay dynamic unless VMTEST_STATIC_TOOLS=1: a
+# static loader finds no C library in its own /proc/self/maps (funclat and
+# memalloc "--binary libc") and its dlopen()ed demangler corrupts the heap,
+# failures of the static build rather than of the kernel under test.
+static_bins=test_progs
+[ "${VMTEST_STATIC_TOOLS:-0}" = 1 ] && static_bins="test_progs pinsight-load pinsight"
+for b in $static_bins; do
+	if [ ! -x "$src/.output/static/$b" ] || is_dynamic "$src/.output/static/$b"; then
 		die "$src/.output/static/$b: not a static binary (make static)"
+	fi
 	cp "$src/.output/static/$b" "$stage/pinsight/.output/$b"
 done
 cp -r "$src"/.output/workloads "$stage"/pinsight/.output/
 find "$src"/.output/workloads -type f | while read -r f; do
 	copy_libs "$f"
 done
-for f in "$src"/selftests/DENYLIST*; do
-	if [ -e "$f" ]; then cp "$f" "$stage"/pinsight/selftests/; fi
-done
+# The source tree (denylists, scripts/, example configs tests read), without
+# build outputs, .git and the 3 MB vmlinux.h.
+tar -C "$src" --exclude='./.*' --exclude=./vmlinux -cf - . |
+	tar -C "$stage"/pinsight -xf -
 
-# Host commands the tests run (bpftool, jq, ip, ...).
-grep -v '^#' "$here"/commands | while read -r cmd; do
+# Host commands the tests run (bpftool, jq, ip, ...): the system's, not a
+# per-user shim (pyenv), with their libraries and the extra trees listed.
+grep -v '^#' "$here"/commands | while read -r cmd extra; do
 	[ -n "$cmd" ] || continue
-	p=$(command -v "$cmd" || true)
+	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$cmd" || true)
 	[ -n "$p" ] || { echo "mkinitramfs: $cmd: not on this host, not copied" >&2; continue; }
 	p=$(readlink -f "$p")
 	mkdir -p "$stage$(dirname "$p")"
@@ -92,6 +104,11 @@ grep -v '^#' "$here"/commands | while read -r cmd; do
 	# First in the init's PATH, ahead of busybox's applets of the same
 	# name (its setpriv lacks --reuid, for one).
 	ln -sf "$p" "$stage/usr/local/bin/$cmd"
+	for d in $extra; do
+		[ -e "$d" ] || continue
+		tar -C / --exclude=__pycache__ --exclude=test --exclude=tests \
+			-cf - "${d#/}" | tar -C "$stage" -xf -
+	done
 done
 # libxdp loads its dispatcher from here at run time.
 for f in /usr/lib/x86_64-linux-gnu/bpf/*.o; do
@@ -121,4 +138,6 @@ done
 rm -f "$stage"/vmtest/deps
 
 printf '%s\n' "$@" > "$stage"/vmtest/args
+# mktemp made the stage 0700: "/" must let nobody through, as on a host.
+chmod 755 "$stage"
 (cd "$stage" && find . | cpio -o -H newc --quiet) > "$out"
