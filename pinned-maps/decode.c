@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "log.h"
 #include "pinmaps.h"
 
@@ -332,8 +333,10 @@ static int fmt_enum(const struct btf *btf, const struct pm_field *f, __u64 v,
 		if (ev == v && !match)
 			match = name;
 	}
-	if (!match)
-		return snprintf(buf, sz, "%llu", (unsigned long long)v);
+	if (!match) { /* not a named enumerator: the number */
+		snprintf(buf, sz, "%llu", (unsigned long long)v);
+		return 0;
+	}
 	/* cut back to a word boundary: IO_OP_P(READ/WRITE) -> IO_OP_ */
 	while (prefix && first[prefix - 1] != '_')
 		prefix--;
@@ -448,6 +451,9 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 			snprintf(buf + o, sz - o, "%02x", p[i]);
 		}
 		buf[o < sz ? o : sz - 1] = '\0';
+		return 0;
+	case PM_K_CGROUP:
+		pm_cgroup_name(pm_field_u64(f, data), buf, sz);
 		return 0;
 	case PM_K_HIST: {
 		const __u64 *s = pm_field_slots(f, data);

@@ -21,7 +21,7 @@ struct tags {
 	char prom[128];
 	char names[64];
 	char stack[64];
-	enum { FMT_NONE, FMT_IP, FMT_HEX } fmt;
+	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP } fmt;
 };
 
 struct walk {
@@ -93,6 +93,8 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			tg->fmt = FMT_IP;
 		else if (!strcmp(s, "fmt=hex"))
 			tg->fmt = FMT_HEX;
+		else if (!strcmp(s, "fmt=cgroup"))
+			tg->fmt = FMT_CGROUP;
 		else if (!strncmp(s, "names=", 6))
 			snprintf(tg->names, sizeof(tg->names), "%s", s + 6);
 		else if (!strncmp(s, "stack=", 6))
@@ -283,6 +285,8 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 			f->kind = PM_K_IP;
 		else if (tg->fmt == FMT_HEX || t->size > 8)
 			f->kind = PM_K_HEX;
+		else if (tg->fmt == FMT_CGROUP && t->size == 8)
+			f->kind = PM_K_CGROUP;
 		else
 			f->kind = PM_K_INT;
 	} else if (btf_is_any_enum(t)) {
@@ -374,6 +378,17 @@ static int check_bounds(const struct pm_map *m, const struct pm_schema *s,
 			end = ~0ULL;
 		if ((f->kind == PM_K_INT || f->kind == PM_K_ENUM) && f->size > 8)
 			end = ~0ULL;
+		/*
+		 * Histogram slots are read as __u64s in place, in rows laid
+		 * out every @size bytes: any compiler aligns them so; only a
+		 * crafted BTF does not (found by fuzz_decode).
+		 */
+		if (f->kind == PM_K_HIST &&
+		    (f->off % 8 || size % 8 || (f->sum_off >= 0 && f->sum_off % 8))) {
+			p_err("%s: BTF %s field %s (offset %u) is a histogram not aligned to 8 bytes",
+			      m->what, part, f->name, f->off);
+			return -EPROTO;
+		}
 		if (end > size || (int)f->size < 0) {
 			p_err("%s: BTF %s field %s (offset %u, %d bytes) does not fit the %u-byte %s",
 			      m->what, part, f->name, f->off, (int)f->size,

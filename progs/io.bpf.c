@@ -5,11 +5,12 @@
  * pwrite64, readv and writev.
  *
  * Two attach variants, chosen at load (pinsight-load io --attach):
- *   raw: raw_tp sys_enter/sys_exit. Fires on every syscall but costs ~70 ns
- *        where a syscalls:* tracepoint costs ~200 ns even when empty (it
- *        copies every argument into a perf record first), so for a service
- *        whose syscalls are mostly I/O this is the cheaper one.
- *   tp:  syscalls:sys_{enter,exit}_<op>. Fires only on the six calls.
+ *   tp:  syscalls:sys_{enter,exit}_<op>, the default. Fires only on the six
+ *        calls, though each costs ~200 ns even when empty (the tracepoint
+ *        copies every argument into a perf record first).
+ *   raw: raw_tp sys_enter/sys_exit. ~70 ns per event, but on every syscall
+ *        of every process: measured, it is cheaper only on a host whose
+ *        syscalls are nearly all I/O (selftests/benchs/RESULTS.md).
  *
  * The start time lives in task storage, not in a hash keyed by tid: no
  * insert/delete per call, and nothing to leak when a thread dies mid-call.

@@ -228,8 +228,8 @@ static void check_unload_baseline(void)
 		free(out);
 		out = NULL;
 		collect_ids("io", &ids);
-		ASSERT_EQ(ids.nlinks, 2, "links: sys_enter, sys_exit");
-		ASSERT_EQ(ids.nprogs, 2, "programs");
+		ASSERT_EQ(ids.nlinks, 12, "links: enter and exit of 6 calls");
+		ASSERT_EQ(ids.nprogs, 12, "programs");
 		ASSERT_GE(ids.nmaps, 3, "maps the programs use");
 		err = loader_run(NULL, "unload io");
 		ASSERT_EQ(err, 0, "unload");

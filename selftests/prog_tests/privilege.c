@@ -107,7 +107,7 @@ static void group_member_cannot_write(const char *inst)
 
 	snprintf(dir, sizeof(dir), "%s/%s", pin_root(), inst);
 	snprintf(map, sizeof(map), "%s/maps/io_comm", dir);
-	snprintf(link, sizeof(link), "%s/links/raw__sys_enter", dir);
+	snprintf(link, sizeof(link), "%s/links/tp__enter_read", dir);
 	pid = fork();
 	if (pid == 0) {
 		if (!ASSERT_OK(setgroups(1, &test_gid), "setgroups") ||

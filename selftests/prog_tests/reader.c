@@ -111,7 +111,7 @@ static void check_not_a_map(void)
 	if (!ASSERT_EQ(loader_run(NULL, "io"), 0, "load"))
 		return;
 	snprintf(map, sizeof(map), "%s/io/maps/io_comm", pin_root());
-	snprintf(link, sizeof(link), "%s/io/links/raw__sys_enter", pin_root());
+	snprintf(link, sizeof(link), "%s/io/links/tp__enter_read", pin_root());
 	fd = bpf_obj_get(link);
 	ASSERT_GE(fd, 0, "open link");
 	ASSERT_OK(unlink(map), "remove the map pin");
