@@ -139,7 +139,13 @@ static __noinline __u64 stack_note_proc(struct stack_scratch *s)
 	struct stack_proc *old;
 	__u64 start;
 
-	start = BPF_CORE_READ(task, group_leader, start_time);
+	/*
+	 * Identity of the process image, not just the process: exec keeps
+	 * the pid and start time but replaces the mm (a shell that execs a
+	 * program must not keep the shell's path for the program's stacks).
+	 */
+	start = BPF_CORE_READ(task, group_leader, start_time) ^
+		(__u64)(unsigned long)BPF_CORE_READ(task, mm);
 	old = bpf_map_lookup_elem(&stack_procs, &tgid);
 	if (old && old->start_time == start)
 		return start ^ ((__u64)tgid << 32);

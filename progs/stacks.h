@@ -51,8 +51,8 @@ struct stack_trace {
  * stack_procs: the executable of each process seen with a user stack, as
  * path components from the file up (comp[0] is the file name; an empty
  * one marks a mount point crossed, and adds nothing), so readers
- * can find a binary by path after the process exited. start_time tells a
- * reused pid apart.
+ * can find a binary by path after the process exited. start_time (mixed
+ * with the mm, which exec replaces) tells a reused pid or an exec apart.
  */
 struct stack_proc {
 	__u64 start_time __internal;
