@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prometheus text exposition (format 0.0.4) of every exported map. Series
- * are collected first and printed grouped by metric name, because two
- * instances (io, io@db) emit the same names and a family may have only
- * one HELP/TYPE block.
+ * Prometheus text exposition (format 0.0.4) of every exported map. Two
+ * instances (io, io@db) emit the same metric names and a family may have
+ * only one HELP/TYPE block, so nothing is printed while instances are
+ * added: each exported map is read once and kept as its merged rows (a
+ * source), and each of its metric fields becomes an entry naming its
+ * family. Printing sorts the entries (a few per map) by family and prints
+ * every family's series straight from its sources' rows. Memory is the
+ * decoded maps plus one label set per row, as bpftool's dump needs the
+ * map, not a string per series.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,18 +21,34 @@ enum ptype { PT_COUNTER, PT_GAUGE, PT_HISTOGRAM };
 
 static const char *const ptype_str[] = { "counter", "gauge", "histogram" };
 
-struct series {
-	char *family;
-	char *help;
-	char *text; /* the sample lines */
-	enum ptype type;
-	unsigned int seq; /* keeps instance and row order within a family */
+/* One exported map: its rows merged by label set, in label set order. */
+struct source {
+	char *labels; /* the label sets, each NUL-terminated */
+	size_t *loff; /* where row i's label set starts in labels */
+	void *values; /* nrows merged values */
+	__u32 nrows;
+	__u32 value_size;
 };
+
+/* One metric field of a source, a member of family @name. */
+struct entry {
+	char *name;
+	char *help;
+	char *le; /* histograms: nslots `le="..."` strings of LE_SZ bytes */
+	enum ptype type;
+	struct pm_field f;
+	size_t src; /* index in pm_prom.src */
+	size_t seq; /* keeps instance, map and field order within a family */
+};
+
+#define LE_SZ 48
 
 struct pm_prom {
 	bool per_pid;
-	struct series *s;
-	size_t n;
+	struct source *src;
+	size_t nsrc, src_cap;
+	struct entry *e;
+	size_t n, cap;
 };
 
 struct pm_prom *pm_prom_new(bool per_pid)
@@ -39,18 +60,32 @@ struct pm_prom *pm_prom_new(bool per_pid)
 	return p;
 }
 
+static void entry_free(struct entry *e)
+{
+	free(e->name);
+	free(e->help);
+	free(e->le);
+}
+
+static void source_free(struct source *s)
+{
+	free(s->labels);
+	free(s->loff);
+	free(s->values);
+}
+
 void pm_prom_free(struct pm_prom *p)
 {
 	size_t i;
 
 	if (!p)
 		return;
-	for (i = 0; i < p->n; i++) {
-		free(p->s[i].family);
-		free(p->s[i].help);
-		free(p->s[i].text);
-	}
-	free(p->s);
+	for (i = 0; i < p->n; i++)
+		entry_free(&p->e[i]);
+	for (i = 0; i < p->nsrc; i++)
+		source_free(&p->src[i]);
+	free(p->e);
+	free(p->src);
 	free(p);
 }
 
@@ -135,28 +170,32 @@ static void put_label_value(FILE *f, const char *s)
 	}
 }
 
-static void put_double(FILE *f, double v)
+static const char *fmt_double(char *buf, size_t sz, double v)
 {
 	if (isinf(v))
-		fputs(v > 0 ? "+Inf" : "-Inf", f);
+		snprintf(buf, sz, "%s", v > 0 ? "+Inf" : "-Inf");
 	else
-		fprintf(f, "%.15g", v);
+		snprintf(buf, sz, "%.15g", v);
+	return buf;
+}
+
+static void put_double(FILE *f, double v)
+{
+	char buf[40];
+
+	fputs(fmt_double(buf, sizeof(buf), v), f);
 }
 
 /* The label set of a row, without braces: service="dd",op="write". */
-static char *row_labels(const struct pm_prom *p, const struct pm_instance *in,
-			const struct pm_map *m, __u32 row)
+static void put_labels(FILE *s, const struct pm_prom *p,
+		       const struct pm_instance *in, const struct pm_map *m,
+		       __u32 row)
 {
 	const struct pm_field *f;
-	char *buf = NULL, v[256];
-	size_t sz = 0;
 	bool first = true;
-	FILE *s;
+	char v[256];
 	int i;
 
-	s = open_memstream(&buf, &sz);
-	if (!s)
-		return NULL;
 	/* a DATASEC's "key" is the array index 0, not a label */
 	for (i = 0; !m->datasec && i < m->key.cnt; i++) {
 		f = &m->key.fields[i];
@@ -173,170 +212,43 @@ static char *row_labels(const struct pm_prom *p, const struct pm_instance *in,
 		put_label_value(s, in->label);
 		putc('"', s);
 	}
-	fclose(s);
-	return buf;
-}
-
-static int add_series(struct pm_prom *p, const char *family, enum ptype type,
-		      const char *help, char *text)
-{
-	struct series *nv, *e;
-
-	nv = realloc(p->s, (p->n + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	p->s = nv;
-	e = &p->s[p->n];
-	e->family = strdup(family);
-	e->help = strdup(help);
-	e->text = text;
-	e->type = type;
-	e->seq = p->n;
-	if (!e->family || !e->help) {
-		free(e->family);
-		free(e->help);
-		return -ENOMEM;
-	}
-	p->n++;
-	return 0;
-}
-
-static void put_sample(FILE *s, const char *name, const char *suffix,
-		       const char *labels, const char *extra)
-{
-	bool any = labels[0] || extra;
-
-	fprintf(s, "%s%s", name, suffix);
-	if (any)
-		fprintf(s, "{%s%s%s}", labels, labels[0] && extra ? "," : "",
-			extra ? extra : "");
-	putc(' ', s);
-}
-
-/* Emit one merged row's metrics. */
-static int emit_row(struct pm_prom *p, const struct pm_instance *in,
-		    const struct pm_map *m, const char *labels,
-		    const void *value)
-{
-	char name[192], help[512], le[64];
-	const struct pm_field *f;
-	double scale;
-	char *text;
-	size_t sz;
-	FILE *s;
-	int i, err;
-	__u32 k;
-
-	for (i = 0; i < m->value.cnt; i++) {
-		enum ptype type;
-
-		f = &m->value.fields[i];
-		if (!pm_field_is_metric(f) || f->local)
-			continue;
-		err = pm_metric_name(in, m, f, name, sizeof(name));
-		if (err)
-			return err;
-		scale = pm_unit_scale(f->unit);
-		type = f->kind == PM_K_HIST ? PT_HISTOGRAM :
-		       f->gauge		    ? PT_GAUGE :
-					      PT_COUNTER;
-		/* counters end in _total, also when the name is a tag's */
-		if (type == PT_COUNTER &&
-		    (strlen(name) < 6 ||
-		     strcmp(name + strlen(name) - 6, "_total")))
-			strncat(name, "_total",
-				sizeof(name) - strlen(name) - 1);
-		snprintf(help, sizeof(help), "%s %s.%s%s", in->tool, m->name,
-			 f->name,
-			 f->unit == PM_UNIT_NS ? " (ns, exported in seconds)" :
-			 f->unit == PM_UNIT_US ? " (us, exported in seconds)" :
-						 "");
-		text = NULL;
-		s = open_memstream(&text, &sz);
-		if (!s)
-			return -ENOMEM;
-		if (type != PT_HISTOGRAM) {
-			put_sample(s, name, "", labels, NULL);
-			if (f->unit == PM_UNIT_NS || f->unit == PM_UNIT_US)
-				put_double(s, (double)pm_field_u64(f, value) *
-						      scale);
-			else
-				fprintf(s, f->is_signed ? "%lld\n" : "%llu\n",
-					(unsigned long long)pm_field_u64(
-						f, value));
-			if (f->unit == PM_UNIT_NS || f->unit == PM_UNIT_US)
-				putc('\n', s);
-		} else {
-			const __u64 *slots = pm_field_slots(f, value);
-			unsigned long long cum = 0;
-
-			for (k = 0; k < f->nslots; k++) {
-				FILE *ls;
-				char *lbuf = NULL;
-				size_t lsz;
-
-				cum += slots[k];
-				ls = open_memstream(&lbuf, &lsz);
-				if (!ls)
-					break;
-				fputs("le=\"", ls);
-				put_double(ls,
-					   pm_hist_le(k, f->nslots, f->unit));
-				putc('"', ls);
-				fclose(ls);
-				snprintf(le, sizeof(le), "%s", lbuf);
-				free(lbuf);
-				put_sample(s, name, "_bucket", labels, le);
-				fprintf(s, "%llu\n", cum);
-			}
-			put_sample(s, name, "_sum", labels, NULL);
-			put_double(s,
-				   (double)pm_field_hist_sum(f, value) * scale);
-			putc('\n', s);
-			put_sample(s, name, "_count", labels, NULL);
-			fprintf(s, "%llu\n", cum);
-		}
-		fclose(s);
-		err = add_series(p, name, type, help, text);
-		if (err) {
-			free(text);
-			return err;
-		}
-	}
-	return 0;
 }
 
 struct lrow {
-	char *labels;
+	size_t off; /* of the label set, in the map's label buffer */
 	__u32 row;
 };
 
-static int cmp_lrow(const void *a, const void *b)
+static int cmp_lrow(const void *a, const void *b, void *labels)
 {
 	const struct lrow *x = a, *y = b;
-	int c = strcmp(x->labels, y->labels);
+	int c = strcmp((const char *)labels + x->off,
+		       (const char *)labels + y->off);
 
 	return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
 /*
  * Rows whose labels are equal once pid/tgid/tid are dropped are summed:
- * one series per label set, as the exposition format requires.
+ * one series per label set, as the exposition format requires. The label
+ * sets go to one buffer, sorted, and each run of equal ones becomes one
+ * row of @src.
  */
-static int add_map(struct pm_prom *p, const struct pm_instance *in,
-		   struct pm_map *m)
+static int merge_rows(const struct pm_prom *p, const struct pm_instance *in,
+		      const struct pm_map *m, struct source *src)
 {
-	struct lrow *rows = NULL;
-	void *acc = NULL;
-	__u32 n = 0, r, i, j;
-	int err;
+	__u32 vsz = m->info.value_size, n = 0, g = 0, r, i, j;
+	struct lrow *rows;
+	char *buf = NULL, *acc;
+	size_t sz = 0;
+	FILE *s;
+	int err = 0;
 
-	err = pm_map_read(m);
-	if (err)
-		return err;
+	memset(src, 0, sizeof(*src));
+	src->value_size = vsz;
 	rows = calloc(m->nrows ? m->nrows : 1, sizeof(*rows));
-	acc = malloc(m->info.value_size);
-	if (!rows || !acc) {
+	s = open_memstream(&buf, &sz);
+	if (!rows || !s) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -344,29 +256,141 @@ static int add_map(struct pm_prom *p, const struct pm_instance *in,
 		if (m->is_array && !m->datasec && m->info.max_entries > 1 &&
 		    pm_value_is_zero(m, pm_row_value(m, r)))
 			continue;
-		rows[n].labels = row_labels(p, in, m, r);
-		if (!rows[n].labels) {
+		rows[n].off = ftello(s);
+		rows[n++].row = r;
+		put_labels(s, p, in, m, r);
+		putc('\0', s);
+	}
+	if (ferror(s))
+		err = -ENOMEM;
+	if (fclose(s) && !err)
+		err = -errno;
+	s = NULL;
+	if (err)
+		goto cleanup;
+	qsort_r(rows, n, sizeof(*rows), cmp_lrow, buf);
+	for (i = 0; i < n; i++)
+		g += !i || strcmp(buf + rows[i - 1].off, buf + rows[i].off);
+	src->loff = calloc(g ? g : 1, sizeof(*src->loff));
+	src->values = malloc(g ? (size_t)g * vsz : 1);
+	if (!src->loff || !src->values) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0, g = 0; i < n; i = j, g++) {
+		acc = (char *)src->values + (size_t)g * vsz;
+		memcpy(acc, pm_row_value(m, rows[i].row), vsz);
+		for (j = i + 1;
+		     j < n && !strcmp(buf + rows[i].off, buf + rows[j].off);
+		     j++)
+			pm_value_add(&m->value, acc,
+				     pm_row_value(m, rows[j].row));
+		src->loff[g] = rows[i].off;
+	}
+	src->nrows = g;
+	src->labels = buf;
+	buf = NULL;
+cleanup:
+	if (s)
+		fclose(s);
+	free(buf);
+	free(rows);
+	if (err)
+		source_free(src);
+	return err;
+}
+
+/* Family name, type, help and `le` strings of a metric field. */
+static int entry_init(struct entry *e, const struct pm_instance *in,
+		      const struct pm_map *m, const struct pm_field *f)
+{
+	char name[192], help[512], v[40];
+	__u32 k;
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	err = pm_metric_name(in, m, f, name, sizeof(name));
+	if (err)
+		return err;
+	e->type = f->kind == PM_K_HIST ? PT_HISTOGRAM :
+		  f->gauge		 ? PT_GAUGE :
+					   PT_COUNTER;
+	/* counters end in _total, also when the name is a tag's */
+	if (e->type == PT_COUNTER &&
+	    (strlen(name) < 6 || strcmp(name + strlen(name) - 6, "_total")))
+		strncat(name, "_total", sizeof(name) - strlen(name) - 1);
+	snprintf(help, sizeof(help), "%s %s.%s%s", in->tool, m->name, f->name,
+		 f->unit == PM_UNIT_NS ? " (ns, exported in seconds)" :
+		 f->unit == PM_UNIT_US ? " (us, exported in seconds)" :
+					 "");
+	e->f = *f;
+	e->f.names = NULL; /* the instance's, gone when it is closed */
+	e->name = strdup(name);
+	e->help = strdup(help);
+	if (e->type == PT_HISTOGRAM) {
+		e->le = calloc(f->nslots ? f->nslots : 1, LE_SZ);
+		for (k = 0; e->le && k < f->nslots; k++)
+			snprintf(e->le + (size_t)k * LE_SZ, LE_SZ, "le=\"%s\"",
+				 fmt_double(v, sizeof(v),
+					    pm_hist_le(k, f->nslots, f->unit)));
+	}
+	if (!e->name || !e->help || (e->type == PT_HISTOGRAM && !e->le)) {
+		entry_free(e);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_map(struct pm_prom *p, const struct pm_instance *in,
+		   struct pm_map *m)
+{
+	size_t n0 = p->n;
+	struct source *ns;
+	struct entry *ne;
+	int i, err;
+
+	err = pm_map_read(m);
+	if (err)
+		return err;
+	for (i = 0; i < m->value.cnt; i++) {
+		const struct pm_field *f = &m->value.fields[i];
+
+		if (!pm_field_is_metric(f) || f->local)
+			continue;
+		if (p->n == p->cap) {
+			ne = realloc(p->e, (p->cap * 2 + 8) * sizeof(*ne));
+			if (!ne) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			p->e = ne;
+			p->cap = p->cap * 2 + 8;
+		}
+		err = entry_init(&p->e[p->n], in, m, f);
+		if (err)
+			goto cleanup;
+		p->e[p->n].src = p->nsrc;
+		p->e[p->n].seq = p->n;
+		p->n++;
+	}
+	if (p->n == n0) /* no metrics: nothing to keep */
+		return 0;
+	if (p->nsrc == p->src_cap) {
+		ns = realloc(p->src, (p->src_cap * 2 + 4) * sizeof(*ns));
+		if (!ns) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
-		rows[n++].row = r;
+		p->src = ns;
+		p->src_cap = p->src_cap * 2 + 4;
 	}
-	qsort(rows, n, sizeof(*rows), cmp_lrow);
-	for (i = 0; i < n; i = j) {
-		memcpy(acc, pm_row_value(m, rows[i].row), m->info.value_size);
-		for (j = i + 1;
-		     j < n && !strcmp(rows[i].labels, rows[j].labels); j++)
-			pm_value_add(&m->value, acc,
-				     pm_row_value(m, rows[j].row));
-		err = emit_row(p, in, m, rows[i].labels, acc);
-		if (err)
-			goto cleanup;
-	}
+	err = merge_rows(p, in, m, &p->src[p->nsrc]);
+	if (!err)
+		p->nsrc++;
 cleanup:
-	for (i = 0; rows && i < n; i++)
-		free(rows[i].labels);
-	free(rows);
-	free(acc);
+	/* all of a map or none of it */
+	while (err && p->n > n0)
+		entry_free(&p->e[--p->n]);
 	return err;
 }
 
@@ -407,10 +431,10 @@ int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in)
 	return ret;
 }
 
-static int cmp_series(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b)
 {
-	const struct series *x = a, *y = b;
-	int c = strcmp(x->family, y->family);
+	const struct entry *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
@@ -427,28 +451,114 @@ static void put_help(FILE *f, const char *s)
 	}
 }
 
+static void put_sample(FILE *s, const char *name, const char *suffix,
+		       const char *labels, const char *extra)
+{
+	fputs(name, s);
+	fputs(suffix, s);
+	if (labels[0] || extra) {
+		putc('{', s);
+		fputs(labels, s);
+		if (labels[0] && extra)
+			putc(',', s);
+		if (extra)
+			fputs(extra, s);
+		putc('}', s);
+	}
+	putc(' ', s);
+}
+
+/* One series: a field of one merged row. */
+static void put_series(FILE *s, const struct entry *e, const char *labels,
+		       const void *value)
+{
+	const struct pm_field *f = &e->f;
+	double scale = pm_unit_scale(f->unit);
+	unsigned long long cum = 0;
+	const __u64 *slots;
+	__u32 k;
+
+	if (e->type != PT_HISTOGRAM) {
+		put_sample(s, e->name, "", labels, NULL);
+		if (f->unit == PM_UNIT_NS || f->unit == PM_UNIT_US) {
+			put_double(s, (double)pm_field_u64(f, value) * scale);
+			putc('\n', s);
+		} else {
+			fprintf(s, f->is_signed ? "%lld\n" : "%llu\n",
+				(unsigned long long)pm_field_u64(f, value));
+		}
+		return;
+	}
+	slots = pm_field_slots(f, value);
+	for (k = 0; k < f->nslots; k++) {
+		cum += slots[k];
+		put_sample(s, e->name, "_bucket", labels,
+			   e->le + (size_t)k * LE_SZ);
+		fprintf(s, "%llu\n", cum);
+	}
+	put_sample(s, e->name, "_sum", labels, NULL);
+	put_double(s, (double)pm_field_hist_sum(f, value) * scale);
+	putc('\n', s);
+	put_sample(s, e->name, "_count", labels, NULL);
+	fprintf(s, "%llu\n", cum);
+}
+
+/*
+ * The entries [i, end) of one family, in order: a source's entries are
+ * adjacent, and its series go row by row, a row's fields in field order.
+ * The first series gives the family its HELP and TYPE.
+ */
+static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
+{
+	const struct entry *head = NULL, *e;
+	const struct source *s;
+	const char *labels;
+	const void *value;
+	size_t j, k, x;
+	__u32 r;
+
+	for (j = i; j < end; j = k) {
+		s = &p->src[p->e[j].src];
+		for (k = j + 1; k < end && p->e[k].src == p->e[j].src; k++)
+			;
+		if (!s->nrows)
+			continue;
+		if (!head) {
+			head = &p->e[j];
+			fprintf(f, "# HELP %s ", head->name);
+			put_help(f, head->help);
+			fprintf(f, "\n# TYPE %s %s\n", head->name,
+				ptype_str[head->type]);
+		}
+		for (x = j; x < k; x++) {
+			e = &p->e[x];
+			if (e->type != head->type)
+				p_err("%s: a %s here but a %s elsewhere: %s dropped",
+				      e->name, ptype_str[e->type],
+				      ptype_str[head->type], e->help);
+		}
+		for (r = 0; r < s->nrows; r++) {
+			labels = s->labels + s->loff[r];
+			value = (const char *)s->values +
+				(size_t)r * s->value_size;
+			for (x = j; x < k; x++)
+				if (p->e[x].type == head->type)
+					put_series(f, &p->e[x], labels, value);
+		}
+	}
+}
+
 int pm_prom_print(struct pm_prom *p, FILE *f)
 {
-	const struct series *head = NULL, *e;
-	size_t i;
+	size_t i, end;
 
-	if (p->n) /* p->s is NULL then, and qsort's is nonnull */
-		qsort(p->s, p->n, sizeof(*p->s), cmp_series);
-	for (i = 0; i < p->n; i++) {
-		e = &p->s[i];
-		if (!head || strcmp(head->family, e->family)) {
-			head = e;
-			fprintf(f, "# HELP %s ", e->family);
-			put_help(f, e->help);
-			fprintf(f, "\n# TYPE %s %s\n", e->family,
-				ptype_str[e->type]);
-		} else if (e->type != head->type) {
-			p_err("%s: a %s here but a %s elsewhere: %s dropped",
-			      e->family, ptype_str[e->type],
-			      ptype_str[head->type], e->help);
-			continue;
-		}
-		fputs(e->text, f);
+	if (p->n) /* p->e is NULL then, and qsort's is nonnull */
+		qsort(p->e, p->n, sizeof(*p->e), cmp_entry);
+	for (i = 0; i < p->n; i = end) {
+		for (end = i + 1;
+		     end < p->n && !strcmp(p->e[i].name, p->e[end].name); end++)
+			;
+		put_family(f, p, i, end);
 	}
 	return fflush(f) ? -errno : 0;
 }
