@@ -43,6 +43,7 @@ enum pm_kind {
 	PM_K_HEX, /* pinsight:fmt=hex, pointers, and arrays we cannot name */
 	PM_K_HIST, /* struct hist: log2 slots and a sum */
 	PM_K_STRV, /* char[n][len]: the non-empty strings, comma-separated */
+	PM_K_CGROUP, /* pinsight:fmt=cgroup: __u64 cgroup v2 id, as a name */
 };
 
 /* One flattened field of a key or value (nested structs joined by '_'). */
@@ -202,7 +203,10 @@ void pm_json_btf_value(json_writer_t *jw, const struct btf *btf, __u32 type_id,
 struct pm_prom;
 
 struct pm_prom *pm_prom_new(bool per_pid);
-/* Add every exported map of an instance (reads them). */
+/*
+ * Add every exported map of an instance: reads each once and keeps its
+ * merged rows, so the instance may be closed before pm_prom_print().
+ */
 int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in);
 /* Print all families, each with one HELP/TYPE block. */
 int pm_prom_print(struct pm_prom *p, FILE *f);

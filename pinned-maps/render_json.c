@@ -303,6 +303,34 @@ void pm_json_btf_value(json_writer_t *jw, const struct btf *btf, __u32 type_id,
 	dump_value(jw, btf, type_id, data, sz > 0 ? sz : 0);
 }
 
+/*
+ * Key fields whose label is a name the raw key does not hold (a cgroup id
+ * as its unit or container id), as "labels": {"cgroup": "nginx.service"};
+ * nothing for other maps, so the entry stays bpftool's shape.
+ */
+static void dump_labels(json_writer_t *jw, const struct pm_map *m, __u32 row)
+{
+	const struct pm_field *f;
+	bool open = false;
+	char v[256];
+	int i;
+
+	for (i = 0; i < m->key.cnt; i++) {
+		f = &m->key.fields[i];
+		if (f->kind != PM_K_CGROUP)
+			continue;
+		if (!open) {
+			jsonw_name(jw, "labels");
+			jsonw_start_object(jw);
+			open = true;
+		}
+		pm_field_fmt(m->btf, f, pm_row_key(m, row), v, sizeof(v));
+		jsonw_string_field(jw, pm_label_name(f), v);
+	}
+	if (open)
+		jsonw_end_object(jw);
+}
+
 int pm_render_json(json_writer_t *jw, struct pm_map *m)
 {
 	char tbuf[32];
@@ -326,6 +354,7 @@ int pm_render_json(json_writer_t *jw, struct pm_map *m)
 			jsonw_name(jw, "key");
 			dump_value(jw, m->btf, m->key_type_id,
 				   pm_row_key(m, i), m->info.key_size);
+			dump_labels(jw, m, i);
 		}
 		jsonw_name(jw, "value");
 		dump_value(jw, m->btf, m->value_type_id, pm_row_value(m, i),

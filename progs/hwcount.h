@@ -19,7 +19,7 @@ enum hwcount_event {
 /* comm is empty with --by-cgroup, cgroup_id 0 without it. */
 struct hwcount_key {
 	char comm[TASK_COMM_LEN];
-	__u64 cgroup_id;
+	__u64 cgroup_id __label("cgroup") __fmt_cgroup;
 };
 
 /*

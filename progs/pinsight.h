@@ -53,6 +53,11 @@
 #define __internal __pinsight_tag("pinsight:internal")
 /* An IPv4 (__u32, network order) or IPv6 (__u8[16]) address field. */
 #define __fmt_ip __pinsight_tag("pinsight:fmt=ip")
+/*
+ * A __u64 cgroup v2 id: readers show the systemd unit or container id its
+ * cgroup path names (PIN-LAYOUT.md), so views work per container.
+ */
+#define __fmt_cgroup __pinsight_tag("pinsight:fmt=cgroup")
 
 struct hist {
 	__u64 slots[HIST_SLOTS];

@@ -8,7 +8,8 @@
 /* Keyed by what --per-comm/--per-cgroup ask for; the rest stays zero. */
 struct runq_key {
 	char comm[TASK_COMM_LEN];
-	__u64 cgroup; /* cgroup v2 id (the directory's inode number) */
+	/* cgroup v2 id (the directory's inode number) */
+	__u64 cgroup __fmt_cgroup;
 };
 
 struct runq_val {
