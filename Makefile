@@ -192,12 +192,18 @@ test:
 
 # The second configuration: all user space with ASan+UBSan (leaks are
 # errors) in .output-asan, and every selftest run against those binaries.
+# The workloads are the traced targets, not our code: built first and
+# plain, since ASan's own malloc and frames hide them from memalloc and
+# profile. CC in the tests' environment: the install test's `make install`
+# may relink .output-asan, and must do it with the sanitizers.
 ASAN_CC := $(CC) -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 .PHONY: asan-test
 asan-test:
+	$(Q)$(MAKE) OUTPUT=.output-asan workloads
 	$(Q)$(MAKE) OUTPUT=.output-asan CC="$(ASAN_CC)" all
-	$(Q)ASAN_OPTIONS=detect_leaks=1 .output-asan/test_progs $(TESTFLAGS)
+	$(Q)CC="$(ASAN_CC)" ASAN_OPTIONS=detect_leaks=1 \
+		.output-asan/test_progs $(TESTFLAGS)
 
 demo:
 	$(Q)scripts/setup.sh

@@ -337,7 +337,8 @@ static int open_maps(struct pm_instance *in)
 		in->maps = nv;
 		in->maps[in->map_cnt++] = m;
 	}
-	qsort(in->maps, in->map_cnt, sizeof(*in->maps), cmp_map);
+	if (in->map_cnt) /* in->maps is NULL when no map could be opened */
+		qsort(in->maps, in->map_cnt, sizeof(*in->maps), cmp_map);
 cleanup:
 	closedir(d);
 	return err;

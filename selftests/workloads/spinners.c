@@ -162,5 +162,7 @@ int main(int argc, char **argv)
 		pthread_join(t[i], NULL);
 	printf("{\"threads\":%ld,\"spin_ns\":%lld,\"sleepers\":%ld,\"sleeps\":%ld,\"hops\":%ld}\n",
 	       nthreads, spin_ns_total, nsleepers, sleeps, hops);
+	pthread_barrier_destroy(&start);
+	free(t);
 	return 0;
 }
