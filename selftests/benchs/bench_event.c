@@ -4,12 +4,17 @@
  *
  * For each repetition, each condition in turn (A B C A B C ...): set it up,
  * run the loop with BPF stats off (wall clock: ns per iteration, the fastest
- * of 25 chunks), then again
- * with them on (BPF_ENABLE_STATS: run_time_ns/run_cnt of the programs the
- * condition added), then tear it down. Stats are enabled through a file
- * descriptor rather than the sysctl so they go back off even if we die.
- * The first condition is the baseline: "added" is a condition's ns/op minus
- * the baseline's in the same repetition, so slow drift cancels.
+ * of 25 chunks), then again with them on (BPF_ENABLE_STATS: run_time_ns and
+ * run_cnt of the programs the condition added), then tear it down. Stats
+ * are enabled through a file descriptor rather than the sysctl so they go
+ * back off even if we die. The first condition is the baseline: "added" is
+ * a condition's ns/op minus the baseline's in the same repetition, so slow
+ * drift cancels.
+ *
+ * A condition's programs are found exactly, never by diffing the kernel's
+ * program list (other people load programs on this machine too): ours from
+ * the object, pinsight's from the links pinned under the pin root,
+ * bpftrace's from the program fds it holds (/proc/PID/fdinfo).
  */
 #include <dirent.h>
 #include <errno.h>
