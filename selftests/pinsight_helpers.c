@@ -107,6 +107,21 @@ int map_lookup_sum(int fd, const void *key, void *out, size_t value_size)
 	return err;
 }
 
+/* The "Example:" options of a tool's --help: they load on any host. */
+void tool_example(const char *tool, char *buf, size_t sz)
+{
+	char *out = NULL, *p;
+
+	buf[0] = '\0';
+	loader_run(&out, "%s --help", tool);
+	p = out ? strstr(out, "Example: pinsight-load ") : NULL;
+	if (p) {
+		p += strlen("Example: pinsight-load ") + strlen(tool);
+		snprintf(buf, sz, "%.*s", (int)strcspn(p, "\n"), p);
+	}
+	free(out);
+}
+
 int dir_count(const char *path)
 {
 	struct dirent *de;

@@ -32,6 +32,8 @@ int map_lookup_sum(int fd, const void *key, void *out, size_t value_size);
 
 /* Entries of a directory, dot files excepted; -errno if it cannot be read. */
 int dir_count(const char *path);
+/* The "Example:" options of TOOL --help into @buf: they load on any host. */
+void tool_example(const char *tool, char *buf, size_t sz);
 /* How many loader temporaries (_tmp-*) the pin root holds, or -errno. */
 int root_temporaries(void);
 

@@ -15,35 +15,6 @@
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
-/* The "Example:" options of a tool's --help: they load on any host. */
-static void tool_example(const char *tool, char *buf, size_t sz)
-{
-	char *out = NULL, *p;
-
-	buf[0] = '\0';
-	loader_run(&out, "%s --help", tool);
-	p = out ? strstr(out, "Example: pinsight-load ") : NULL;
-	if (p) {
-		p += strlen("Example: pinsight-load ") + strlen(tool);
-		snprintf(buf, sz, "%.*s", (int)strcspn(p, "\n"), p);
-	}
-	free(out);
-}
-
-static int count_entries(const char *path)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *d = opendir(path);
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /*
  * Link pins in @dir whose program is loaded: this test's own objects, not
  * kernel-wide counts that other BPF users on the host would disturb.
@@ -83,7 +54,7 @@ static int count_attached(const char *dir)
 /* Whatever the root holds: instances and temporaries alike. */
 static int root_entries(void)
 {
-	int n = count_entries(pin_root());
+	int n = dir_count(pin_root());
 
 	return n == -ENOENT ? 0 : n;
 }
@@ -343,7 +314,7 @@ static void check_foreign_pin(void)
 	ASSERT_HAS_SUBSTR(out, "someone-elses was not made by pinsight",
 			  "names the foreign pin");
 	ASSERT_OK(access(path, F_OK), "foreign pin left alone");
-	ASSERT_EQ(count_entries(pin_root()), 1, "instance left alone");
+	ASSERT_EQ(dir_count(pin_root()), 1, "instance left alone");
 	unlink(path);
 	ASSERT_EQ(loader_run(NULL, "unload io"), 0, "unload after");
 	free(out);

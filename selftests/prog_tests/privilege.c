@@ -183,21 +183,6 @@ static void check_group_reader(void)
 	ASSERT_EQ(loader_run(NULL, "unload io@grp"), 0, "unload");
 }
 
-/* The "Example:" options of a tool's --help: they load on any host. */
-static void tool_example(const char *tool, char *buf, size_t sz)
-{
-	char *out = NULL, *p;
-
-	buf[0] = '\0';
-	loader_run(&out, "%s --help", tool);
-	p = out ? strstr(out, "Example: pinsight-load ") : NULL;
-	if (p) {
-		p += strlen("Example: pinsight-load ") + strlen(tool);
-		snprintf(buf, sz, "%.*s", (int)strcspn(p, "\n"), p);
-	}
-	free(out);
-}
-
 /* The loader with only the capabilities README.md documents. */
 static void check_capabilities(void)
 {
