@@ -211,25 +211,29 @@ static void check_capabilities(void)
 	free(help);
 	ASSERT_GT(n, 0, "tools loaded with the documented capabilities");
 
-	/* io itself needs only CAP_BPF and CAP_PERFMON (tracing programs). */
-	err = run_cmd(NULL, "setpriv --bounding-set=-all,+bpf,+perfmon %s/pinsight-load io --name cap2",
+	/*
+	 * io's raw_tp variant needs only CAP_BPF and CAP_PERFMON. Its
+	 * tracepoint variant opens perf events, which Debian kernels
+	 * (perf_event_paranoid 3 by default) give only to CAP_SYS_ADMIN.
+	 */
+	err = run_cmd(NULL, "setpriv --bounding-set=-all,+bpf,+perfmon %s/pinsight-load io --name cap2 --attach raw",
 		      env_output_dir());
 	ASSERT_EQ(err, 0, "io with CAP_BPF and CAP_PERFMON");
 	loader_run(NULL, "unload io@cap2");
 	/* --group changes the pins' group: CAP_CHOWN as well. */
-	err = run_cmd(&out, "setpriv --bounding-set=-all,+bpf,+perfmon %s/pinsight-load io --name cap3 --group %u",
+	err = run_cmd(&out, "setpriv --bounding-set=-all,+bpf,+perfmon %s/pinsight-load io --name cap3 --attach raw --group %u",
 		      env_output_dir(), test_gid);
 	ASSERT_NEQ(err, 0, "--group without CAP_CHOWN fails");
 	ASSERT_HAS_SUBSTR(out, "cannot set pin ownership", "says why");
 	ASSERT_EQ(dir_count(pin_root()), 0, "and pins nothing");
 	free(out);
 	out = NULL;
-	err = run_cmd(NULL, "setpriv --bounding-set=-all,+bpf,+perfmon,+chown %s/pinsight-load io --name cap3 --group %u",
+	err = run_cmd(NULL, "setpriv --bounding-set=-all,+bpf,+perfmon,+chown %s/pinsight-load io --name cap3 --attach raw --group %u",
 		      env_output_dir(), test_gid);
 	ASSERT_EQ(err, 0, "--group with CAP_CHOWN");
 	loader_run(NULL, "unload io@cap3");
 	/* Too little: a clear permission error, nothing pinned. */
-	err = run_cmd(&out, "setpriv --bounding-set=-all,+bpf %s/pinsight-load io --name cap4",
+	err = run_cmd(&out, "setpriv --bounding-set=-all,+bpf %s/pinsight-load io --name cap4 --attach raw",
 		      env_output_dir());
 	ASSERT_EQ(err, EXIT_PERM, "CAP_BPF alone: permission error");
 	ASSERT_HAS_SUBSTR(out, "io@cap4: ", "names the instance");
