@@ -71,7 +71,13 @@ static int profile_run(const char *comm, const char *load_args, const char *cmd,
 	return err;
 }
 
-static void check_ratio(const char *bin, const char *what)
+/*
+ * Profile @bin and check its symbols resolved after it exited. With
+ * @share the 3:1 split must show within 5 points: a time bound (qemu TCG
+ * once gave 89 %), so only ratio_3_to_1 asserts it and DENYLIST.vmtest
+ * leaves that one out; the stripped copies only need hot above cold.
+ */
+static void check_ratio(const char *bin, const char *what, bool share_bound)
 {
 	unsigned long long hot, cold;
 	char comm[16], cmd[512], *out = NULL, *top = NULL;
@@ -88,8 +94,13 @@ static void check_ratio(const char *bin, const char *what)
 	if (!ASSERT_GE(hot + cold, 450, "enough samples"))
 		goto cleanup;
 	share = 100.0 * hot / (hot + cold);
-	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
-	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	if (share_bound) {
+		ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+		ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	} else {
+		ASSERT_GT(cold, 0, "burn_cold symbolized");
+		ASSERT_GT(share, 50.0, "burn_hot above burn_cold");
+	}
 	ASSERT_HAS_SUBSTR(out, comm, "comm as the root frame");
 
 	if (!ASSERT_EQ(reader_run(&top, "profile profile --top 2"), 0, "--top"))
@@ -124,7 +135,7 @@ static void check_stripped(void)
 	/* the stripped file really has no burn_hot symbol of its own */
 	ASSERT_NEQ(run_cmd(NULL, "nm %s 2>&1 | grep -q burn_hot", bin), 0,
 		   "stripped");
-	check_ratio(bin, "stripped");
+	check_ratio(bin, "stripped", false);
 cleanup:
 	run_cmd(NULL, "rm -rf %s", dir);
 	free(out);
@@ -164,7 +175,7 @@ static void check_build_id_dir(void)
 			    id, src, id, id + 2, src, bin),
 		    0, "debug file by build-id"))
 		goto unmount;
-	check_ratio(bin, "build-id debug dir");
+	check_ratio(bin, "build-id debug dir", false);
 unmount:
 	run_cmd(NULL, "umount /usr/lib/debug");
 cleanup:
@@ -555,7 +566,7 @@ void test_profile(void)
 		return;
 	if (test__start_subtest("ratio_3_to_1")) {
 		out_path(bin, sizeof(bin), "workloads/cpuburn");
-		check_ratio(bin, "cpuburn");
+		check_ratio(bin, "cpuburn", true);
 	}
 	if (test__start_subtest("stripped_debuglink"))
 		check_stripped();
