@@ -28,3 +28,29 @@ int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat,
 	close(fd);
 	return 0;
 }
+
+int probe_perf_noprealloc(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_NO_PREALLOC);
+	struct bpf_insn insns[] = {
+		/* r1 = map (ld_imm64 of a map fd: two instructions) */
+		{ .code = 0x18, .dst_reg = 1, .src_reg = BPF_PSEUDO_MAP_FD },
+		{ 0 },
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	int map_fd, fd, err = 0;
+
+	map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, 4, 4, 1, &mopts);
+	if (map_fd < 0)
+		return -errno;
+	insns[0].imm = map_fd;
+	fd = bpf_prog_load(BPF_PROG_TYPE_PERF_EVENT, NULL, "GPL", insns, 4,
+			   NULL);
+	if (fd < 0)
+		err = -errno;
+	else
+		close(fd);
+	close(map_fd);
+	return err;
+}

@@ -14,4 +14,11 @@
 int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat,
 		   const char *target, int kind);
 
+/*
+ * Does this kernel let perf_event programs use hash maps that allocate on
+ * update (BPF_F_NO_PREALLOC)? Since 6.1 (bpf_mem_alloc) it does; before,
+ * the verifier refused them for NMI safety. 0, or -errno.
+ */
+int probe_perf_noprealloc(void);
+
 #endif /* __LOADER_PROBE_H */

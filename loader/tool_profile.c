@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 #include "attach_perf.h"
 #include "log.h"
+#include "probe.h"
 #include "profile.skel.h"
 #include "rodata.h"
 #include "tools.h"
@@ -24,7 +25,7 @@ static const struct tool_opt profile_opts[] = {
 	{ "ip-stacks", NULL, "ip_stacks",
 	  "user frames as addresses, not build-ids (cheaper; unresolvable once the process exits)" },
 	{ "cgroup", "PATH", NULL, "only tasks in this cgroup v2 directory" },
-	{ "stacks", "N", NULL, "distinct stacks kept (default 4096)" },
+	{ "stacks", "N", NULL, "distinct stacks kept (default 16384; 4096 before 6.1)" },
 	{},
 };
 
@@ -48,6 +49,8 @@ static int profile_prepare(struct load_ctx *ctx)
 	char why[128], id[32];
 	struct statfs sf;
 	struct stat st;
+	bool prealloc;
+	__u32 flags;
 	long n;
 	int err;
 
@@ -58,7 +61,24 @@ static int profile_prepare(struct load_ctx *ctx)
 		      ctx->inst, strerror(-err));
 		return -EOPNOTSUPP;
 	}
-	n = opt_num(ctx, "stacks", 4096);
+	/*
+	 * Maps that allocate on insert hold a long run's distinct stacks on
+	 * a busy host for what it uses; where perf_event programs must
+	 * preallocate, keep the old, smaller default.
+	 */
+	prealloc = probe_perf_noprealloc() != 0;
+	if (prealloc) {
+		bpf_object__for_each_map(map, ctx->obj) {
+			flags = bpf_map__map_flags(map);
+			if (!(flags & BPF_F_NO_PREALLOC))
+				continue;
+			err = bpf_map__set_map_flags(map,
+						     flags & ~BPF_F_NO_PREALLOC);
+			if (err)
+				return err;
+		}
+	}
+	n = opt_num(ctx, "stacks", prealloc ? 4096 : 16384);
 	if (n < 0) {
 		p_err("%s: --stacks %s: expected 1..16M", ctx->inst,
 		      ctx_opt(ctx, "stacks"));

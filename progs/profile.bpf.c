@@ -26,7 +26,9 @@ const volatile bool ip_stacks = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	/* allocated on insert, as "stacks" (stacks.bpf.h says why) */
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct profile_key);
 	__type(value, struct profile_val);
 } profile_counts SEC(".maps");

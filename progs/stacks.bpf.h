@@ -11,6 +11,11 @@
  * With STACK_F_USER the process's executable is also noted once in
  * "stack_procs" (see stacks.h), so readers can resolve it after it exits.
  * Size "stacks" before load with bpf_map__set_max_entries() as needed.
+ * It allocates on insert (BPF_F_NO_PREALLOC): a host needs as many slots
+ * as it has distinct stacks, which a long run on a busy host makes large,
+ * while a preallocated 2.6 KB value per slot would charge all of them at
+ * load. Loaders clear the flag where the kernel refuses it (perf_event
+ * programs before 6.1; see probe_perf_noprealloc()).
  *
  * Why not bpf_get_stackid(): a STACK_TRACE map keeps one stack per hash
  * bucket, so two stacks that collide either replace each other
@@ -34,6 +39,7 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct stack_trace);
 } stacks SEC(".maps");
