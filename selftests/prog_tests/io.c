@@ -209,22 +209,28 @@ static void check_latency_alert(void)
 	int err, i;
 
 	snprintf(comm, sizeof(comm), "io-al-%d", getpid() % 10000);
-	err = loader_run(NULL, "io --comm %s --alert-latency 10ms", comm);
+	/*
+	 * Wide margins either side of the threshold: in a qemu TCG guest
+	 * on a busy host a vCPU can stall for >10 ms between the timer's
+	 * arming and the read (the read then returns at once), or inside
+	 * a fast read.
+	 */
+	err = loader_run(NULL, "io --comm %s --alert-latency 50ms", comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
 	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
 		      env_output_dir(), comm);
 	ASSERT_EQ(err, 0, "iogen fast");
 	ASSERT_EQ(alerts_drain("io", ALERT_LATENCY, &l), 0, "no alert for fast calls");
-	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5 --slow 2 --slow-ms 20",
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5 --slow 2 --slow-ms 150",
 		      env_output_dir(), comm);
 	ASSERT_EQ(err, 0, "iogen slow");
 	ASSERT_EQ(alerts_drain("io", ALERT_LATENCY, &l), 2, "two slow reads");
 	for (i = 0; i < l.n; i++) {
 		ASSERT_STREQ(l.a[i].what, "read", "what: the op");
 		ASSERT_STREQ(l.a[i].comm, comm, "comm");
-		ASSERT_GE(l.a[i].value, 20000000ULL, "value: latency >= 20 ms");
-		ASSERT_EQ(l.a[i].threshold, 10000000ULL, "threshold: 10 ms");
+		ASSERT_GT(l.a[i].value, 50000000ULL, "value: above 50 ms");
+		ASSERT_EQ(l.a[i].threshold, 50000000ULL, "threshold: 50 ms");
 	}
 	ASSERT_EQ(alerts_counted("io", ALERT_LATENCY), 2, "alert_counts");
 	free(l.a);
