@@ -14,6 +14,8 @@ static const char *const io_variants[] = { "tp", "raw", NULL };
 static const struct tool_opt io_opts[] = {
 	{ "alert-latency", "DURATION", "alert_latency_ns",
 	  "alert on calls slower than DURATION (e.g. 100ms; 0: off)" },
+	{ "per-pid", NULL, "per_pid",
+	  "also count per process in io_proc (one more map update per call)" },
 	{}
 };
 

@@ -17,7 +17,8 @@ enum io_op {
 
 /*
  * io_proc: per process (LRU: dead processes make room for new ones). Keyed
- * by tgid so a thread pool sums up; exported only with --per-pid.
+ * by tgid so a thread pool sums up; filled only when loaded with --per-pid,
+ * exported only by `pinsight metrics --per-pid`.
  */
 struct io_proc_key {
 	char comm[TASK_COMM_LEN];

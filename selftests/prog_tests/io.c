@@ -75,7 +75,8 @@ static void check_exact(const char *variant)
 	int op, err;
 
 	snprintf(comm, sizeof(comm), "io-%s-%d", variant, getpid() % 10000);
-	err = loader_run(NULL, "io --comm %s --attach %s", comm, variant);
+	err = loader_run(NULL, "io --comm %s --attach %s --per-pid", comm,
+			 variant);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
 	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count %ld --size %ld --fail %ld",
@@ -99,6 +100,26 @@ static void check_exact(const char *variant)
 			  "per-process errors");
 	}
 cleanup:
+	loader_run(NULL, "unload io");
+}
+
+/* Without --per-pid io_proc stays empty: its update is the cost saved. */
+static void check_per_pid_off(void)
+{
+	struct op_counts c;
+	char comm[16];
+	int err;
+
+	snprintf(comm, sizeof(comm), "io-np-%d", getpid() % 10000);
+	if (!ASSERT_EQ(loader_run(NULL, "io --comm %s", comm), 0, "load"))
+		return;
+	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 7",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "iogen");
+	if (ASSERT_OK(read_counts("io", comm, &c), "read_counts")) {
+		ASSERT_EQ(c.comm[IO_OP_READ].ops, 7, "io_comm counts");
+		ASSERT_EQ(c.tgids, 0, "io_proc empty");
+	}
 	loader_run(NULL, "unload io");
 }
 
@@ -163,7 +184,7 @@ static void check_pid_filter(void)
 	}
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
-	err = loader_run(NULL, "io --pid %d", pid);
+	err = loader_run(NULL, "io --pid %d --per-pid", pid);
 	ASSERT_EQ(err, 0, "load --pid");
 	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
 		      env_output_dir(), comm);
@@ -249,6 +270,8 @@ void test_io(void)
 		check_latency();
 	if (test__start_subtest("pid_filter"))
 		check_pid_filter();
+	if (test__start_subtest("per_pid_off"))
+		check_per_pid_off();
 	if (test__start_subtest("comm_filter"))
 		check_comm_filter();
 	if (test__start_subtest("latency_alert"))

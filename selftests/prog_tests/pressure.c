@@ -83,7 +83,7 @@ static void check_hash_full(void)
 	double shown;
 	int i, err;
 
-	err = loader_run(NULL, "io --name prs --max-entries io_comm=4");
+	err = loader_run(NULL, "io --name prs --per-pid --max-entries io_comm=4");
 	if (!ASSERT_EQ(err, 0, "load with io_comm=4"))
 		return;
 	drops0 = read_drops("io@prs");

@@ -12,7 +12,7 @@
 
 static int load_io_with_traffic(const char *comm)
 {
-	int err = loader_run(NULL, "io --comm %s", comm);
+	int err = loader_run(NULL, "io --comm %s --per-pid", comm);
 
 	if (err)
 		return err;
