@@ -74,8 +74,12 @@ while [ ! -s "$snap/port" ] && [ $i -lt 100 ]; do
 done
 [ -s "$snap/port" ] || { echo "soak: vector-studio: did not start" >&2; exit 2; }
 
-# Each tool at its default rates; a tool this kernel cannot run (exit 7,
-# e.g. hwcount with no PMU) is reported, not fatal.
+# Each tool at its default rates, on the service where it takes a filter,
+# as the service's owners run them; a tool this kernel cannot run (exit 7,
+# e.g. hwcount with no PMU) is reported, not fatal. profile too: host-wide,
+# on a machine that also builds, every short-lived compiler process keeps
+# stacks of its own (build-id stacks are hashed per process image), and
+# 16384 stacks filled in 5 minutes of a soak here.
 vs=$snap/vector-studio
 loaded=
 while read -r tool args; do
@@ -89,7 +93,7 @@ while read -r tool args; do
 	fi
 done <<EOF
 io --comm vector-studio
-profile
+profile --comm vector-studio
 memalloc --comm vector-studio
 funclat --binary $vs --func search_vectors,insert_vectors,build_index
 tcpconnlat
@@ -120,7 +124,9 @@ fams() { famlist "$1" | md5sum | cut -c1-8; }
 t0=$(date +%s)
 n=0
 while :; do
-	sleep "$ival"
+	# in the background: a TERM then ends the run at once, not after it
+	sleep "$ival" &
+	wait $!
 	n=$((n + 1))
 	t=$(($(date +%s) - t0))
 	s=$(date +%s%N)
