@@ -142,7 +142,10 @@ $(OUTPUT)/fuzz/gen_seeds: selftests/fuzz/gen_seeds.c $(LIB)
 
 # Static runner, loader and reader for selftests/vmtest.sh's initramfs, so the
 # VM needs no shared libraries (Debian ships every .a these link).
-STATIC_LDLIBS := $(shell pkg-config --static --libs $(PKG_LIBS) 2>/dev/null)
+# libstdc++.a for __cxa_demangle, which dynamic builds dlopen (elf_syms.c);
+# its reference there is weak, which pulls nothing from an archive alone
+STATIC_LDLIBS := $(shell pkg-config --static --libs $(PKG_LIBS) 2>/dev/null) \
+	-Wl,--undefined=__cxa_demangle -lstdc++
 STATIC_BINS := $(addprefix $(OUTPUT)/static/,pinsight-load pinsight test_progs)
 .PHONY: static
 static: $(STATIC_BINS)
@@ -187,7 +190,7 @@ bench:
 # sub-make so that tool paths are looked up after the install.
 test:
 	$(Q)scripts/setup.sh
-	$(Q)$(MAKE) all fuzz
+	$(Q)$(MAKE) all fuzz static
 	$(Q)$(OUTPUT)/test_progs $(TESTFLAGS)
 
 # The second configuration: all user space with ASan+UBSan (leaks are

@@ -13,6 +13,10 @@
 
 typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
 
+/* Linked in only by `make static` (libstdc++.a), where dlopen cannot be. */
+extern char *__cxa_demangle(const char *, char *, size_t *, int *)
+	__attribute__((weak));
+
 /*
  * libstdc++ is opened on first use rather than linked: the readers and
  * the loader are C, and only C++ targets need it (they have it mapped).
@@ -26,6 +30,10 @@ static cxa_demangle_fn demangler(void)
 	if (tried)
 		return fn;
 	tried = 1;
+	if (__cxa_demangle) {
+		fn = __cxa_demangle;
+		return fn;
+	}
 	h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
 	if (h)
 		fn = (cxa_demangle_fn)dlsym(h, "__cxa_demangle");
@@ -180,6 +188,30 @@ cleanup:
 	return n;
 }
 
+/*
+ * Where distributions keep the C library, for a static pinsight-load that
+ * has none mapped: Debian's multiarch directory first, then lib64 and lib.
+ */
+static const char *libc_std_path(char *buf, size_t sz)
+{
+	static const char *const dirs[] = {
+#if defined(__x86_64__)
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+#elif defined(__aarch64__)
+		"/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+#endif
+		"/lib64", "/usr/lib64", "/lib", "/usr/lib",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(buf, sz, "%s/libc.so.6", dirs[i]);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	return NULL;
+}
+
 const char *elf_libc_path(char *buf, size_t sz)
 {
 	char line[4096], *p;
@@ -188,7 +220,7 @@ const char *elf_libc_path(char *buf, size_t sz)
 
 	f = fopen("/proc/self/maps", "re");
 	if (!f)
-		return NULL;
+		return libc_std_path(buf, sz);
 	while (fgets(line, sizeof(line), f)) {
 		p = strchr(line, '/');
 		if (!p)
@@ -202,5 +234,6 @@ const char *elf_libc_path(char *buf, size_t sz)
 		}
 	}
 	fclose(f);
-	return ret;
+	/* the one we run on, else (static) the system's */
+	return ret ?: libc_std_path(buf, sz);
 }
