@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,10 +8,12 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pin_layout.h"
+#include "pinsight.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
@@ -107,6 +110,28 @@ int map_lookup_sum(int fd, const void *key, void *out, size_t value_size)
 	return err;
 }
 
+int pin_lookup_sum(const char *inst, const char *map_rel, const void *key,
+		   void *out, size_t value_size)
+{
+	int fd = pin_open(inst, map_rel), err;
+
+	if (fd < 0)
+		return fd;
+	err = map_lookup_sum(fd, key, out, value_size);
+	close(fd);
+	return err;
+}
+
+__u64 hist_samples(const struct hist *h)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < HIST_SLOTS; i++)
+		n += h->slots[i];
+	return n;
+}
+
 /* The "Example:" options of a tool's --help: they load on any host. */
 void tool_example(const char *tool, char *buf, size_t sz)
 {
@@ -134,6 +159,48 @@ int dir_count(const char *path)
 		n += de->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+pid_t spawn_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	return pid < 0 ? -errno : pid;
+}
+
+int loopback_tcp(int family, bool listening, int *port)
+{
+	struct sockaddr_storage ss = { .ss_family = family };
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	socklen_t len = family == AF_INET ? sizeof(*s4) : sizeof(*s6);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
+
+	if (fd < 0)
+		return -errno;
+	if (family == AF_INET)
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else
+		s6->sin6_addr = in6addr_loopback;
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    (listening && listen(fd, 64)) ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	*port = ntohs(family == AF_INET ? s4->sin_port : s6->sin6_port);
+	return fd;
 }
 
 int root_temporaries(void)

@@ -3,8 +3,12 @@
 #ifndef __PINSIGHT_HELPERS_H
 #define __PINSIGHT_HELPERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <linux/types.h>
+
+struct hist;
 
 /*
  * Move this test into a private mount namespace with a fresh, empty bpffs
@@ -29,6 +33,11 @@ int pin_open(const char *inst, const char *rel);
  * add the CPUs' values into @out (@value_size bytes). 0 or -errno.
  */
 int map_lookup_sum(int fd, const void *key, void *out, size_t value_size);
+/* map_lookup_sum() on the pinned map <root>/<inst>/@map_rel. 0 or -errno. */
+int pin_lookup_sum(const char *inst, const char *map_rel, const void *key,
+		   void *out, size_t value_size);
+/* How many values a log2 histogram holds: its slots summed. */
+__u64 hist_samples(const struct hist *h);
 
 /* Entries of a directory, dot files excepted; -errno if it cannot be read. */
 int dir_count(const char *path);
@@ -36,6 +45,18 @@ int dir_count(const char *path);
 void tool_example(const char *tool, char *buf, size_t sz);
 /* How many loader temporaries (_tmp-*) the pin root holds, or -errno. */
 int root_temporaries(void);
+
+/*
+ * Start `sh -c CMD` (printf-style) as a child, without waiting for it: its
+ * pid, for waitpid() and kill(), or -errno. Its output goes to the test's.
+ */
+pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A TCP socket (AF_INET or AF_INET6) bound to a free loopback port, which
+ * goes in *port; listening or not (connects to it are then refused while it
+ * stays open). Its fd (close-on-exec) or -errno.
+ */
+int loopback_tcp(int family, bool listening, int *port);
 
 struct bpf_ids {
 	int progs, maps, links;

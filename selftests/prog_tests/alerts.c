@@ -91,20 +91,14 @@ static double now_s(void)
 /* --follow prints alerts as they come and ends on SIGINT or --timeout. */
 static void check_follow(void)
 {
-	char cmd[512], file[64], *out = NULL;
+	char file[64], *out = NULL;
 	double t0;
 	int status, err;
 	pid_t pid;
 
 	snprintf(file, sizeof(file), "/tmp/pinsight-alerts-%d.out", getpid());
-	snprintf(cmd, sizeof(cmd),
-		 "exec %s/pinsight alerts --follow funclat@al > %s 2>&1",
-		 env_output_dir(), file);
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_sh("exec %s/pinsight alerts --follow funclat@al > %s 2>&1",
+		       env_output_dir(), file);
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
 	usleep(300000);

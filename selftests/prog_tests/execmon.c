@@ -88,6 +88,44 @@ static int load_for(pid_t pid, const char *extra)
 	return loader_run(NULL, "execmon --pid %d %s", pid, extra);
 }
 
+/*
+ * A target held before @what, with execmon loaded for it (options @extra).
+ * Returns its pid (release it with target_finish()), or -1 with no target
+ * left behind.
+ */
+static pid_t target_loaded(enum action what, const char *extra, int *go)
+{
+	pid_t pid = target_start(what, go);
+
+	if (!ASSERT_GT(pid, 0, "fork"))
+		return -1;
+	if (!ASSERT_EQ(load_for(pid, extra), 0, "load")) {
+		target_finish(pid, *go);
+		return -1;
+	}
+	return pid;
+}
+
+/*
+ * Drain execmon's alerts into @l: exactly one more must have come (@name),
+ * of @kind (0: any) about @what (NULL: anything). Returns it, or NULL.
+ */
+static const struct alert *one_alert(struct alert_list *l,
+				     enum alert_kind kind, const char *what,
+				     const char *name)
+{
+	const struct alert *a;
+
+	if (!ASSERT_EQ(alerts_drain("execmon", 0, l), 1, name))
+		return NULL;
+	a = &l->a[l->n - 1];
+	if (kind)
+		ASSERT_EQ(a->kind, kind, "kind");
+	if (what)
+		ASSERT_STREQ(a->what, what, "what");
+	return a;
+}
+
 /* exec of /bin/true by the target: one alert, and the exec is logged */
 static void check_exec(const char *allow, int want)
 {
@@ -96,13 +134,9 @@ static void check_exec(const char *allow, int want)
 	int go, fd, logged = 0;
 	pid_t pid;
 
-	pid = target_start(DO_EXEC, &go);
-	if (!ASSERT_GT(pid, 0, "fork"))
+	pid = target_loaded(DO_EXEC, allow, &go);
+	if (pid < 0)
 		return;
-	if (!ASSERT_EQ(load_for(pid, allow), 0, "load")) {
-		target_finish(pid, go);
-		return;
-	}
 	ASSERT_EQ(target_finish(pid, go), 0, "target exit");
 	ASSERT_EQ(alerts_drain("execmon", 0, &l), want, "alerts");
 	if (want && l.n == 1) {
@@ -139,22 +173,18 @@ static void check_exec(const char *allow, int want)
 static void check_descendant(void)
 {
 	struct alert_list l = {};
+	const struct alert *a;
 	pid_t pid;
 	int go;
 
-	pid = target_start(DO_FORK_EXEC, &go);
-	if (!ASSERT_GT(pid, 0, "fork"))
+	pid = target_loaded(DO_FORK_EXEC, "--allow /bin/sh", &go);
+	if (pid < 0)
 		return;
-	if (ASSERT_EQ(load_for(pid, "--allow /bin/sh"), 0, "load")) {
-		ASSERT_EQ(target_finish(pid, go), 0, "target exit");
-		if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
-			ASSERT_STREQ(l.a[0].what, "/bin/true", "filename");
-			ASSERT_NEQ(l.a[0].tgid, pid, "by the child");
-			ASSERT_EQ(l.a[0].ppid, pid,
-				  "whose parent is the target");
-		}
-	} else {
-		target_finish(pid, go);
+	ASSERT_EQ(target_finish(pid, go), 0, "target exit");
+	a = one_alert(&l, 0, "/bin/true", "one alert");
+	if (a) {
+		ASSERT_NEQ(a->tgid, pid, "by the child");
+		ASSERT_EQ(a->ppid, pid, "whose parent is the target");
 	}
 	free(l.a);
 	loader_run(NULL, "unload execmon");
@@ -163,6 +193,7 @@ static void check_descendant(void)
 static void check_setuid(void)
 {
 	struct alert_list l = {};
+	const struct alert *a;
 	pid_t pid;
 	int go;
 
@@ -170,21 +201,16 @@ static void check_setuid(void)
 		test__skip("setuid(65534) needs root");
 		return;
 	}
-	pid = target_start(DO_SETUID, &go);
-	if (!ASSERT_GT(pid, 0, "fork"))
+	pid = target_loaded(DO_SETUID, "", &go);
+	if (pid < 0)
 		return;
-	if (ASSERT_EQ(load_for(pid, ""), 0, "load")) {
-		ASSERT_EQ(target_finish(pid, go), 0, "setuid");
-		if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
-			ASSERT_EQ(l.a[0].kind, ALERT_SETUID, "kind");
-			ASSERT_EQ(l.a[0].value, 65534, "new euid");
-			ASSERT_EQ(l.a[0].threshold, 0, "old euid");
-			ASSERT_EQ(l.a[0].uid, 65534, "uid after");
-			ASSERT_HAS_SUBSTR(l.a[0].what, "uid 0/0 -> 65534/65534",
-					  "what");
-		}
-	} else {
-		target_finish(pid, go);
+	ASSERT_EQ(target_finish(pid, go), 0, "setuid");
+	a = one_alert(&l, ALERT_SETUID, NULL, "one alert");
+	if (a) {
+		ASSERT_EQ(a->value, 65534, "new euid");
+		ASSERT_EQ(a->threshold, 0, "old euid");
+		ASSERT_EQ(a->uid, 65534, "uid after");
+		ASSERT_HAS_SUBSTR(a->what, "uid 0/0 -> 65534/65534", "what");
 	}
 	free(l.a);
 	loader_run(NULL, "unload execmon");
@@ -193,24 +219,21 @@ static void check_setuid(void)
 static void check_ptrace(void)
 {
 	struct alert_list l = {};
+	const struct alert *a;
 	pid_t pid;
 	int go;
 
-	pid = target_start(DO_WAIT, &go);
-	if (!ASSERT_GT(pid, 0, "fork"))
+	pid = target_loaded(DO_WAIT, "", &go);
+	if (pid < 0)
 		return;
-	if (ASSERT_EQ(load_for(pid, ""), 0, "load")) {
-		if (ASSERT_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL),
-			      "attach")) {
-			waitpid(pid, NULL, 0);
-			ptrace(PTRACE_DETACH, pid, NULL, NULL);
-		}
-		if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
-			ASSERT_EQ(l.a[0].kind, ALERT_PTRACE, "kind");
-			ASSERT_EQ(l.a[0].value, pid, "traced pid");
-			ASSERT_EQ(l.a[0].tgid, getpid(), "tracer");
-			ASSERT_STREQ(l.a[0].what, "PTRACE_ATTACH", "what");
-		}
+	if (ASSERT_OK(ptrace(PTRACE_ATTACH, pid, NULL, NULL), "attach")) {
+		waitpid(pid, NULL, 0);
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	}
+	a = one_alert(&l, ALERT_PTRACE, "PTRACE_ATTACH", "one alert");
+	if (a) {
+		ASSERT_EQ(a->value, pid, "traced pid");
+		ASSERT_EQ(a->tgid, getpid(), "tracer");
 	}
 	close(go); /* the target's second read returns 0: it exits */
 	waitpid(pid, NULL, 0);
@@ -255,6 +278,7 @@ static void check_binary_write(bool seeded)
 {
 	char dir[64], other[300];
 	struct alert_list l = {};
+	const struct alert *a;
 	struct stat st;
 	int go = -1, fd, busy;
 	pid_t pid;
@@ -305,12 +329,11 @@ static void check_binary_write(bool seeded)
 	ASSERT_GE(fd, 0, "another file opens");
 	if (fd >= 0)
 		close(fd);
-	if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
-		ASSERT_EQ(l.a[0].kind, ALERT_BINARY_WRITE, "kind");
-		ASSERT_STREQ(l.a[0].what, bin_path, "path");
-		ASSERT_EQ(l.a[0].value, busy ? 0 : st.st_ino,
+	a = one_alert(&l, ALERT_BINARY_WRITE, bin_path, "one alert");
+	if (a) {
+		ASSERT_EQ(a->value, busy ? 0 : st.st_ino,
 			  "the inode, 0 if refused");
-		ASSERT_EQ(l.a[0].tgid, getpid(), "by us");
+		ASSERT_EQ(a->tgid, getpid(), "by us");
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -319,10 +342,9 @@ static void check_binary_write(bool seeded)
 	ASSERT_GE(fd, 0, "opens once the target is gone");
 	if (fd >= 0)
 		close(fd);
-	if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one more alert")) {
-		ASSERT_EQ(l.a[1].kind, ALERT_BINARY_WRITE, "kind");
-		ASSERT_EQ(l.a[1].value, st.st_ino, "the inode");
-	}
+	a = one_alert(&l, ALERT_BINARY_WRITE, NULL, "one more alert");
+	if (a)
+		ASSERT_EQ(a->value, st.st_ino, "the inode");
 	loader_run(NULL, "unload execmon");
 reap:
 	if (pid > 0)
@@ -352,10 +374,7 @@ static void check_comm(void)
 	run_cmd(NULL, "/bin/true"); /* not a target: no alert */
 	err = run_cmd(NULL, "%s -c '/bin/true; exit 3'", bin);
 	ASSERT_EQ(err, 3, "target ran");
-	if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
-		ASSERT_EQ(l.a[0].kind, ALERT_EXEC, "kind");
-		ASSERT_STREQ(l.a[0].what, "/bin/true", "what");
-	}
+	one_alert(&l, ALERT_EXEC, "/bin/true", "one alert");
 	loader_run(NULL, "unload execmon");
 cleanup:
 	free(l.a);
@@ -390,10 +409,7 @@ static void check_cgroup(void)
 			"sh -c 'echo $$ > %s/cgroup.procs && /bin/true && echo $$ > %s/cgroup.procs'",
 			cg, root),
 		0, "exec in the cgroup");
-	if (ASSERT_EQ(alerts_drain("execmon", 0, &l), 1, "one alert")) {
-		ASSERT_EQ(l.a[0].kind, ALERT_EXEC, "kind");
-		ASSERT_STREQ(l.a[0].what, "/bin/true", "what");
-	}
+	one_alert(&l, ALERT_EXEC, "/bin/true", "one alert");
 	loader_run(NULL, "unload execmon");
 cleanup:
 	free(l.a);

@@ -24,26 +24,10 @@ static int read_func(const char *inst, const char *comm, __u32 func,
 		     struct funclat_val *v)
 {
 	struct funclat_key key = { .func = func };
-	int fd, err;
 
 	memset(v, 0, sizeof(*v));
 	snprintf(key.comm, sizeof(key.comm), "%s", comm);
-	fd = pin_open(inst, "maps/funclat_stats");
-	if (fd < 0)
-		return fd;
-	err = map_lookup_sum(fd, &key, v, sizeof(*v));
-	close(fd);
-	return err;
-}
-
-static __u64 hist_total(const struct funclat_val *v)
-{
-	__u64 n = 0;
-	int i;
-
-	for (i = 0; i < HIST_SLOTS; i++)
-		n += v->latency_ns.slots[i];
-	return n;
+	return pin_lookup_sum(inst, "maps/funclat_stats", &key, v, sizeof(*v));
 }
 
 /* Two instances at once on one C++ method: demangled and mangled names. */
@@ -67,7 +51,7 @@ static void check_cpp_method(void)
 	ASSERT_EQ(run_cmd(NULL, "%s --iterations 437", bin), 0, "onnx-stub");
 	if (ASSERT_OK(read_func("funclat@onnx", "onnx-stub", 0, &v), "read")) {
 		ASSERT_EQ(v.calls, 437, "calls (demangled)");
-		ASSERT_EQ(hist_total(&v), 437, "histogram total");
+		ASSERT_EQ(hist_samples(&v.latency_ns), 437, "histogram total");
 	}
 	if (ASSERT_OK(read_func("funclat@onnxm", "onnx-stub", 0, &v), "read"))
 		ASSERT_EQ(v.calls, 437, "calls (mangled)");
@@ -238,21 +222,15 @@ cleanup:
 /* --pid: the same binary run by another process is not counted. */
 static void check_pid_filter(void)
 {
-	char comm[16], cmd[512];
 	struct funclat_val v;
 	int err, status;
+	char comm[16];
 	pid_t pid;
 
 	snprintf(comm, sizeof(comm), "fl-pid-%d", getpid() % 100000);
-	snprintf(
-		cmd, sizeof(cmd),
+	pid = spawn_sh(
 		"sleep 1; exec %s/workloads/allocgen --comm %s --sleep-us 0,0,0 >/dev/null",
 		env_output_dir(), comm);
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
 	err = loader_run(

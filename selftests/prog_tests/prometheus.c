@@ -102,18 +102,13 @@ static void check_textfile(void)
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
+/* A loopback port free now, for a server started next; or -errno. */
 static int free_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+	int port, fd = loopback_tcp(AF_INET, false, &port);
 
 	if (fd < 0)
-		return -errno;
-	if (!bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-	    !getsockname(fd, (struct sockaddr *)&a, &len))
-		port = ntohs(a.sin_port);
+		return fd;
 	close(fd);
 	return port;
 }

@@ -18,20 +18,10 @@ struct rq_counts {
 	int keys, other_cgroups;
 };
 
-static __u64 hist_total(const struct hist *h)
-{
-	__u64 n = 0;
-	int i;
-
-	for (i = 0; i < HIST_SLOTS; i++)
-		n += h->slots[i];
-	return n;
-}
-
 /* The smallest slot at or below which half of the samples lie. */
 static int hist_median(const struct hist *h)
 {
-	__u64 n = 0, total = hist_total(h);
+	__u64 n = 0, total = hist_samples(h);
 	int i;
 
 	for (i = 0; i < HIST_SLOTS; i++) {
@@ -73,7 +63,7 @@ static int read_rq(const char *comm, __u64 cgid, struct rq_counts *c)
 		c->lat.latency_ns.sum += v.latency_ns.sum;
 		c->keys++;
 	}
-	c->samples = hist_total(&c->lat.latency_ns);
+	c->samples = hist_samples(&c->lat.latency_ns);
 	snprintf(ck.comm, sizeof(ck.comm), "%s", comm);
 	if (comm[0])
 		map_lookup_sum(cfd, &ck, &c->comm, sizeof(c->comm));

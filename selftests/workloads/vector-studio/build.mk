@@ -19,15 +19,21 @@ VS_BINS := $(VS_OUT)/vector-studio $(VS_OUT)/vs-loadgen \
 
 WORKLOADS += $(VS_BINS)
 
-$(VS_OUT)/vector-studio: $(VS_SRC)/vector-studio.c | $(VS_OUT)
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(VS_CFLAGS) $(VS_LDFLAGS) -pthread $< -o $@
+# The server and its client share the protocol code in vs_proto.{c,h};
+# workload.h holds what all the workloads share.
+VS_PROTO := $(VS_SRC)/vs_proto.c $(VS_SRC)/vs_proto.h
 
-$(VS_OUT)/vs-loadgen: $(VS_SRC)/loadgen.c | $(VS_OUT)
+$(VS_OUT)/vector-studio: $(VS_SRC)/vector-studio.c $(VS_PROTO) \
+			 $(VS_SRC)/workload.h | $(VS_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(VS_CFLAGS) -pthread $< -o $@
+	$(Q)$(CC) $(VS_CFLAGS) $(VS_LDFLAGS) -pthread $(filter %.c,$^) -o $@
 
-$(VS_OUT)/onnx-stub: $(VS_SRC)/onnx_stub.cc | $(VS_OUT)
+$(VS_OUT)/vs-loadgen: $(VS_SRC)/loadgen.c $(VS_PROTO) $(VS_SRC)/workload.h \
+		      | $(VS_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(VS_CFLAGS) -pthread $(filter %.c,$^) -o $@
+
+$(VS_OUT)/onnx-stub: $(VS_SRC)/onnx_stub.cc $(VS_SRC)/workload.h | $(VS_OUT)
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(VS_CXXFLAGS) $(VS_LDFLAGS) $< -o $@
 
@@ -38,7 +44,7 @@ $(VS_OUT)/libcudastub.so: $(VS_SRC)/libcudastub.c $(VS_SRC)/cudastub.h | $(VS_OU
 # Linked (not dlopen'd) so the library is mapped before any uprobe attach;
 # $ORIGIN lets the pair run from wherever $(OUTPUT) is.
 $(VS_OUT)/cuda-stub: $(VS_SRC)/cuda_stub_main.c $(VS_SRC)/cudastub.h \
-		     $(VS_OUT)/libcudastub.so | $(VS_OUT)
+		     $(VS_SRC)/workload.h $(VS_OUT)/libcudastub.so | $(VS_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(VS_CFLAGS) $(VS_LDFLAGS) $< -o $@ -L$(VS_OUT) -lcudastub \
 		-Wl,-rpath,'$$ORIGIN'

@@ -3,11 +3,11 @@
  * cuda-stub: calls cudaLaunchKernel from libcudastub.so in a loop, so uprobes
  * on a shared-library symbol (found via rpath $ORIGIN) can be tested.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "cudastub.h"
+#include "workload.h"
 
 /* Stands in for the host-side kernel stub CUDA passes as 'func'. */
 static void saxpy_kernel(void)
@@ -26,42 +26,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "sleep-us", required_argument, NULL, 's' },
-		{ "elements", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	long iters = 1000, sleep_us = 0, calls = 0;
-	int c, n = 4096;
 	float alpha = 0.5f, *x, *y;
 	void *args[4];
+	int n = 4096;
 
-	while ((c = getopt_long(argc, argv, "n:s:e:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			iters = atol(optarg);
-			break;
-		case 's':
-			sleep_us = atol(optarg);
-			break;
-		case 'e':
-			n = atoi(optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (iters < 0 || sleep_us < 0 || sleep_us > 10000000 ||
-	    n < 1 || n > (1 << 24)) {
-		usage(stderr);
+	if (stub_parse_args(argc, argv, usage, &iters, &sleep_us, &n))
 		return 2;
-	}
 	x = calloc(n, sizeof(*x));
 	y = calloc(n, sizeof(*y));
 	if (!x || !y)

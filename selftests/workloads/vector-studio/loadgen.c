@@ -7,7 +7,6 @@
  * ~0.1% error above) so memory stays fixed however long the run is.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -20,8 +19,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-enum { OP_INSERT = 1, OP_SEARCH, OP_BUILD, OP_STATS, OP_QUIT };
+#include "vs_proto.h"
+#include "workload.h"
 
 #define MAX_CONNS	256
 #define MAX_DURATION	3600
@@ -56,15 +55,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static int hist_index(uint64_t us)
 {
 	int b;
@@ -87,23 +77,6 @@ static uint64_t hist_value(int idx)
 	b = 11 + (idx - HIST_EXACT) / (1 << HIST_SUB_BITS);
 	sub = (idx - HIST_EXACT) % (1 << HIST_SUB_BITS);
 	return (uint64_t)((1 << HIST_SUB_BITS) + sub) << (b - HIST_SUB_BITS);
-}
-
-static int io_full(int fd, void *buf, size_t len, int wr)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t r = wr ? write(fd, p, len) : read(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= r;
-	}
-	return 0;
 }
 
 static int dial(void)
@@ -141,7 +114,7 @@ static int call(int fd, uint32_t op, char *req, uint32_t len,
 
 	memcpy(req, &op, 4);
 	memcpy(req + 4, &len, 4);
-	if (io_full(fd, req, 8 + len, 1) || io_full(fd, hdr, 8, 0))
+	if (write_full(fd, req, 8 + len) || read_full(fd, hdr, 8))
 		return -1;
 	while (hdr[1]) {
 		uint32_t n = hdr[1] < resp_len ? hdr[1] : resp_len;
@@ -151,7 +124,7 @@ static int call(int fd, uint32_t op, char *req, uint32_t len,
 			dst = sink;
 			n = hdr[1] < sizeof(sink) ? hdr[1] : sizeof(sink);
 		}
-		if (io_full(fd, dst, n, 0))
+		if (read_full(fd, dst, n))
 			return -1;
 		hdr[1] -= n;
 		if (dst == resp) {
@@ -184,7 +157,7 @@ static void *run(void *arg)
 			break;
 		/* Same distribution as the server's preload: uniform [0,1). */
 		for (size_t i = 0; i < n * dim; i++)
-			v[i] = (splitmix64(&rng) >> 40) * (1.0f / (1 << 24));
+			v[i] = rand_unit(&rng);
 		memcpy(req + 8, search ? (uint32_t *)&opt.k : &n, 4);
 		len = 4 + n * dim * sizeof(float);
 
@@ -307,13 +280,10 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:f:c:d:n:m:k:b:s:Vqjh", lo, NULL)) != -1) {
+		if (!vs_common_opt(c, optarg, &opt.port, &opt.port_file,
+				   &opt.seed))
+			continue;
 		switch (c) {
-		case 'p':
-			opt.port = atoi(optarg);
-			break;
-		case 'f':
-			opt.port_file = optarg;
-			break;
 		case 'c':
 			opt.conns = atoi(optarg);
 			break;
@@ -332,9 +302,6 @@ static int parse_args(int argc, char **argv)
 		case 'b':
 			opt.batch = atoi(optarg);
 			break;
-		case 's':
-			opt.seed = strtoull(optarg, NULL, 0);
-			break;
 		case 'V':
 			opt.verify = 1;
 			break;
@@ -344,12 +311,8 @@ static int parse_args(int argc, char **argv)
 		case 'j':
 			opt.json = 1;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			return workload_usage(c, usage);
 		}
 	}
 	if (opt.port_file) {

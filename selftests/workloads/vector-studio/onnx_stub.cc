@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <getopt.h>
 #include <unistd.h>
 #include <vector>
+#include "workload.h"
 
 namespace onnx {
 
@@ -33,16 +33,6 @@ InferenceSession::InferenceSession(size_t in_dim, size_t out_dim)
 	for (size_t i = 0; i < b_.size(); i++)
 		b_[i] = 0.01f * i;
 }
-
-/*
- * noinline/noclone keep the exported symbol the one that actually runs,
- * otherwise the uprobe would never fire.  clang lacks (and warns on) noclone.
- */
-#if defined(__clang__)
-#define PROBE_TARGET __attribute__((noinline))
-#else
-#define PROBE_TARGET __attribute__((noinline, noclone))
-#endif
 
 /* One dense layer with ReLU. */
 PROBE_TARGET int
@@ -75,35 +65,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "iterations", required_argument, NULL, 'n' },
-		{ "sleep-us", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	long iters = 1000, sleep_us = 0, calls = 0;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "n:s:h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			iters = atol(optarg);
-			break;
-		case 's':
-			sleep_us = atol(optarg);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (iters < 0 || sleep_us < 0 || sleep_us > 10000000) {
-		usage(stderr);
+	if (stub_parse_args(argc, argv, usage, &iters, &sleep_us, NULL))
 		return 2;
-	}
 
 	onnx::InferenceSession sess(256, 64);
 	std::vector<float> in(256), out;

@@ -28,19 +28,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-/*
- * noclone as well as noinline: with -O2 GCC may otherwise call a private
- * .isra/.constprop copy, and a uprobe on the exported symbol would never fire.
- * clang has no noclone (and would warn), and does not clone exported functions.
- */
-#if defined(__clang__)
-#define PROBE_TARGET __attribute__((noinline))
-#else
-#define PROBE_TARGET __attribute__((noinline, noclone))
-#endif
-
-enum { OP_INSERT = 1, OP_SEARCH, OP_BUILD, OP_STATS, OP_QUIT };
+#include "vs_proto.h"
+#include "workload.h"
 
 #define MAX_PAYLOAD	(64u << 20)
 #define MAX_K		1024
@@ -86,20 +75,6 @@ static struct {
 
 static struct store store;
 static int epfd, stopfd;
-
-static uint64_t splitmix64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static float rand_unit(uint64_t *s)
-{
-	return (splitmix64(s) >> 40) * (1.0f / (1 << 24));
-}
 
 static inline float l2(const float *a, const float *b, int dim)
 {
@@ -374,40 +349,6 @@ out:
 	free(probe.h);
 	free(t.h);
 	return ret;
-}
-
-static int read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t r = read(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EPIPE;
-		p += r;
-		len -= r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t r = write(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		p += r;
-		len -= r;
-	}
-	return 0;
 }
 
 /* One response = one write(): header {status, len} then the payload. */
@@ -694,13 +635,10 @@ static int parse_args(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "p:f:t:d:P:l:n:i:s:h", lo, NULL)) != -1) {
+		if (!vs_common_opt(c, optarg, &opt.port, &opt.port_file,
+				   &opt.seed))
+			continue;
 		switch (c) {
-		case 'p':
-			opt.port = atoi(optarg);
-			break;
-		case 'f':
-			opt.port_file = optarg;
-			break;
 		case 't':
 			opt.threads = atoi(optarg);
 			break;
@@ -719,15 +657,8 @@ static int parse_args(int argc, char **argv)
 		case 'i':
 			opt.iters = atoi(optarg);
 			break;
-		case 's':
-			opt.seed = strtoull(optarg, NULL, 0);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
 		default:
-			usage(stderr);
-			return -1;
+			return workload_usage(c, usage);
 		}
 	}
 	if (optind < argc || opt.port < 0 || opt.port > 65535 ||
