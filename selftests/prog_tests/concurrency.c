@@ -19,30 +19,6 @@
 
 static char tag[16]; /* --comm of our loads: tells our BPF objects apart */
 
-/* Start a shell command with its output discarded; its pid or -errno. */
-static pid_t spawn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static pid_t spawn(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	pid_t pid;
-	int fd;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	pid = fork();
-	if (pid == 0) {
-		fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl("/bin/sh", "sh", "-c", cmd, NULL);
-		_exit(127);
-	}
-	return pid < 0 ? -errno : pid;
-}
-
 /* The exit code of @pid, or 128 + signal. */
 static int reap(pid_t pid)
 {
@@ -64,7 +40,7 @@ static void race(int n, int codes[8], const char *fmt, const char *arg)
 	memset(codes, 0, 8 * sizeof(int));
 	snprintf(cmd, sizeof(cmd), fmt, arg);
 	for (i = 0; i < n; i++)
-		pids[i] = spawn("exec %s/pinsight-load %s", env_output_dir(),
+		pids[i] = spawn_sh("exec %s/pinsight-load %s >/dev/null 2>&1", env_output_dir(),
 				cmd);
 	for (i = 0; i < n; i++) {
 		c = reap(pids[i]);
@@ -119,7 +95,7 @@ static void check_different_instances(void)
 	int i;
 
 	for (i = 0; i < NPAR; i++)
-		pids[i] = spawn("exec %s/pinsight-load io --name d%d --comm %s",
+		pids[i] = spawn_sh("exec %s/pinsight-load io --name d%d --comm %s >/dev/null 2>&1",
 				env_output_dir(), i, tag);
 	for (i = 0; i < NPAR; i++)
 		ASSERT_EQ(reap(pids[i]), 0, "each load succeeds");
@@ -130,7 +106,7 @@ static void check_different_instances(void)
 		ASSERT_EQ(dir_count(path), 12, "instance whole");
 	}
 	for (i = 0; i < NPAR; i++)
-		pids[i] = spawn("exec %s/pinsight-load unload io@d%d",
+		pids[i] = spawn_sh("exec %s/pinsight-load unload io@d%d >/dev/null 2>&1",
 				env_output_dir(), i);
 	for (i = 0; i < NPAR; i++)
 		ASSERT_EQ(reap(pids[i]), 0, "each unload succeeds");
@@ -149,9 +125,9 @@ static void check_mixed(void)
 	for (round = 0; round < 5; round++) {
 		for (i = 0; i < NPAR; i++)
 			pids[i] = i % 2 ?
-				spawn("exec %s/pinsight-load unload io@mix",
+				spawn_sh("exec %s/pinsight-load unload io@mix >/dev/null 2>&1",
 				      env_output_dir()) :
-				spawn("exec %s/pinsight-load io --name mix --comm %s --replace",
+				spawn_sh("exec %s/pinsight-load io --name mix --comm %s --replace >/dev/null 2>&1",
 				      env_output_dir(), tag);
 		for (i = 0; i < NPAR; i++) {
 			c = reap(pids[i]);
