@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* XDP (libxdp), tcx and netlink TC attach and detach; see attach_net.h. */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
@@ -14,11 +21,16 @@
 #include <bpf/libbpf.h>
 #include "attach_net.h"
 #include "log.h"
+#include "pin_layout.h"
 
 #define TC_HANDLE 1
 /* pinsight's TC priorities: above what `tc filter add` picks by default */
 #define TC_PRIO_FIRST 0xc000
 #define TC_PRIO_NR 256
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* include/uapi/asm-generic/socket.h, 5.14 */
+#endif
+#define NS_SELF "/proc/thread-self/ns/net"
 
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
@@ -42,8 +54,11 @@ static libbpf_print_fn_t quiet(void)
 	return old;
 }
 
-/* Whether program @prog_id uses map @map_id: how we know a program is ours. */
-static bool prog_uses_map(__u32 prog_id, __u32 map_id)
+/*
+ * Whether program @prog_id uses map @map_id (and is of @type, unless
+ * BPF_PROG_TYPE_UNSPEC): how we know a program is ours.
+ */
+static bool prog_is(__u32 prog_id, enum bpf_prog_type type, __u32 map_id)
 {
 	__u32 ids[64], len, i;
 	struct bpf_prog_info info;
@@ -57,11 +72,17 @@ static bool prog_uses_map(__u32 prog_id, __u32 map_id)
 	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
 	info.map_ids = (__u64)(unsigned long)ids;
 	len = sizeof(info);
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    (type == BPF_PROG_TYPE_UNSPEC || info.type == type))
 		for (i = 0; i < info.nr_map_ids && i < 64; i++)
 			found |= ids[i] == map_id;
 	close(fd);
 	return found;
+}
+
+static bool prog_uses_map(__u32 prog_id, __u32 map_id)
+{
+	return prog_is(prog_id, BPF_PROG_TYPE_UNSPEC, map_id);
 }
 
 /*
@@ -215,6 +236,79 @@ bool net_xdp_multiprog(int ifindex)
 	ret = !xdp_multiprog__is_legacy(mp);
 	xdp_multiprog__close(mp);
 	return ret;
+}
+
+static __u32 pinned_link_id(const char *pin)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info), id = 0;
+	int fd = bpf_obj_get(pin);
+
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		id = info.id;
+	close(fd);
+	return id;
+}
+
+/* Unpin @dir/<x>-link if it is link @id, and its <x>-prog: 1 if it was. */
+static int unpin_component(const char *dir, const char *name, __u32 id)
+{
+	size_t n = strlen(name);
+	char path[PATH_MAX];
+
+	if (n < 5 || strcmp(name + n - 5, "-link") ||
+	    path_fmt(path, sizeof(path), "%s/%s", dir, name) ||
+	    pinned_link_id(path) != id)
+		return 0;
+	if (unlink(path))
+		return -errno;
+	strcpy(path + strlen(path) - 5, "-prog");
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 1;
+}
+
+int net_xdp_unpin_orphan(const char *pin)
+{
+	const char *xdp_dir = getenv("LIBXDP_BPFFS") ?: "/sys/fs/bpf/xdp";
+	char dir[PATH_MAX];
+	struct dirent *de, *e;
+	int lock, ret, err = 0;
+	__u32 id = pinned_link_id(pin);
+	DIR *d = NULL, *sub;
+
+	if (!id)
+		return 0;
+	/* libxdp's lock: an flock on its directory (xdp_lock_acquire()) */
+	lock = open(xdp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (flock(lock, LOCK_EX) || !(d = opendir(xdp_dir))) {
+		err = -errno;
+		goto cleanup;
+	}
+	while (!err && (de = readdir(d))) {
+		if (strncmp(de->d_name, "dispatch-", strlen("dispatch-")) ||
+		    path_fmt(dir, sizeof(dir), "%s/%s", xdp_dir, de->d_name) ||
+		    !(sub = opendir(dir)))
+			continue;
+		ret = 0;
+		while (!ret && (e = readdir(sub)))
+			ret = unpin_component(dir, e->d_name, id);
+		closedir(sub);
+		/* the dispatcher's last component: its directory goes too */
+		if (ret > 0)
+			rmdir(dir);
+		err = ret < 0 ? ret : 0;
+	}
+cleanup:
+	if (d)
+		closedir(d);
+	close(lock);
+	return err;
 }
 
 int net_xdp_detach(int ifindex, __u32 map_id)
@@ -451,4 +545,157 @@ int net_tc_detach(int ifindex, __u32 prio, __u32 map_id, bool own_qdisc)
 	/* both hooks: bpf_tc_hook_destroy() removes the qdisc only so */
 	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 	return bpf_tc_hook_destroy(&hook);
+}
+
+int net_ns_current(struct net_ns *ns)
+{
+	socklen_t len = sizeof(ns->cookie);
+	struct stat st;
+	int fd;
+
+	if (stat(NS_SELF, &st))
+		return -errno;
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	/* a socket belongs to the namespace of the thread that made it */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* before 5.14, ENOPROTOOPT: the cookie stays unknown */
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &ns->cookie, &len))
+		ns->cookie = 0;
+	close(fd);
+	return 0;
+}
+
+bool net_ns_same(const struct net_ns *a, const struct net_ns *b)
+{
+	return a->dev == b->dev && a->ino == b->ino &&
+	       (!a->cookie || !b->cookie || a->cookie == b->cookie);
+}
+
+/* An fd for the namespace file @path if it is @ns's inode, else -1. */
+static int ns_open(const char *path, const struct net_ns *ns)
+{
+	struct stat st;
+	int fd;
+
+	/* stat() first: most files do not match, and open() costs more */
+	if (stat(path, &st) || st.st_dev != ns->dev || st.st_ino != ns->ino)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* the process may have exited since, and its pid been reused */
+	if (fstat(fd, &st) || st.st_dev != ns->dev || st.st_ino != ns->ino) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Where @ns lives on: a name `ip netns add` bind-mounted under /run/netns,
+ * or a process in it (a namespace held only by an fd is not found).
+ */
+static int ns_find(const struct net_ns *ns, char *where, size_t sz)
+{
+	char path[PATH_MAX], comm[32] = "?";
+	struct dirent *de;
+	int fd = -1;
+	FILE *f;
+	DIR *d;
+
+	d = opendir("/run/netns");
+	while (d && fd < 0 && (de = readdir(d))) {
+		if (de->d_name[0] == '.' ||
+		    path_fmt(path, sizeof(path), "/run/netns/%s", de->d_name))
+			continue;
+		fd = ns_open(path, ns);
+		if (fd >= 0)
+			snprintf(where, sz, "%s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	d = fd < 0 ? opendir("/proc") : NULL;
+	while (d && fd < 0 && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    path_fmt(path, sizeof(path), "/proc/%s/ns/net", de->d_name))
+			continue;
+		fd = ns_open(path, ns);
+		if (fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (f && fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		if (f)
+			fclose(f);
+		snprintf(where, sz, "of pid %s (%s)", de->d_name, comm);
+	}
+	if (d)
+		closedir(d);
+	return fd >= 0 ? fd : -ENOENT;
+}
+
+int net_ns_enter(const struct net_ns *ns, int *back, char *where, size_t sz)
+{
+	struct net_ns cur;
+	int fd, err;
+
+	*back = -1;
+	snprintf(where, sz, "net:[%llu]", (unsigned long long)ns->ino);
+	err = net_ns_current(&cur);
+	if (err)
+		return err;
+	/* the same inode with another cookie: ours died, this one took it */
+	if (cur.dev == ns->dev && cur.ino == ns->ino)
+		return net_ns_same(&cur, ns) ? 0 : -ENOENT;
+	fd = ns_find(ns, where, sz);
+	if (fd < 0)
+		return fd;
+	*back = open(NS_SELF, O_RDONLY | O_CLOEXEC);
+	if (*back < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = net_ns_current(&cur);
+	if (!err && !net_ns_same(&cur, ns)) {
+		snprintf(where, sz, "net:[%llu]", (unsigned long long)ns->ino);
+		err = -ENOENT;
+	}
+cleanup:
+	close(fd);
+	if (err && *back >= 0) {
+		/* a failed return leaves us elsewhere: that error wins */
+		err = net_ns_leave(*back) ?: err;
+		*back = -1;
+	}
+	return err;
+}
+
+int net_ns_leave(int back)
+{
+	int err = 0;
+
+	if (back < 0)
+		return 0;
+	if (setns(back, CLONE_NEWNET))
+		err = -errno;
+	close(back);
+	return err;
+}
+
+__u32 net_prog_alive(enum bpf_prog_type type, __u32 map_id)
+{
+	__u32 id = 0;
+
+	while (!bpf_prog_get_next_id(id, &id))
+		if (prog_is(id, type, map_id))
+			return id;
+	return 0;
 }

@@ -49,6 +49,14 @@ int net_xdp_detach(int ifindex, __u32 map_id);
 int net_xdp_pin_link(int ifindex, __u32 map_id, const char *pin);
 /* Whether XDP on @ifindex runs through libxdp's dispatcher. */
 bool net_xdp_multiprog(int ifindex);
+/*
+ * The device gone (with its namespace, say), its dispatcher went off it,
+ * but libxdp's own pins of the link @pin also holds (<bpffs>/xdp/
+ * dispatch-<ifindex>-<id>/<prog>-link and -prog) would keep our program,
+ * its maps and the dispatcher alive for good: remove them, under libxdp's
+ * lock. 0 also when there is no @pin (no dispatcher) or no such pins.
+ */
+int net_xdp_unpin_orphan(const char *pin);
 
 /* Whether the kernel has tcx (6.6+): a tcx query on @ifindex works. */
 bool net_tcx_supported(int ifindex);
@@ -69,5 +77,38 @@ int net_tc_attach(int prog_fd, int ifindex, __u32 prio);
  * @own_qdisc, the clsact qdisc, but only when no filter is left on it.
  */
 int net_tc_detach(int ifindex, __u32 prio, __u32 map_id, bool own_qdisc);
+
+/*
+ * A network namespace, so that unload finds the one a tool attached in:
+ * st_dev/st_ino of its nsfs inode (what `ip netns identify` compares) and
+ * its cookie (SO_NETNS_COOKIE, 5.14+; 0 where unknown). The kernel hands a
+ * dead namespace's inode number to the next one it makes; cookies are
+ * never reused, so they tell the two apart.
+ */
+struct net_ns {
+	__u64 dev;
+	__u64 ino;
+	__u64 cookie;
+};
+
+/* This thread's network namespace. */
+int net_ns_current(struct net_ns *ns);
+/* Whether @a and @b are one namespace; an unknown cookie matches any. */
+bool net_ns_same(const struct net_ns *a, const struct net_ns *b);
+/*
+ * Move this thread into @ns, looking for it under /run/netns, then among
+ * processes' /proc/<pid>/ns/net. *back gets what net_ns_leave() takes to
+ * return: -1 when @ns is the current namespace (nothing to undo). @where
+ * gets its name for messages ("blue", "of pid 42 (vs)", "net:[4026531840]").
+ * -ENOENT: not found, @where is its inode then.
+ */
+int net_ns_enter(const struct net_ns *ns, int *back, char *where, size_t sz);
+/* Back to the namespace net_ns_enter() left; closes @back. */
+int net_ns_leave(int back);
+/*
+ * The id of a live program of @type using map @map_id, 0 if none: whether
+ * something attached without a link is still held by an interface.
+ */
+__u32 net_prog_alive(enum bpf_prog_type type, __u32 map_id);
 
 #endif /* __LOADER_ATTACH_NET_H */

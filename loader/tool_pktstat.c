@@ -3,8 +3,10 @@
  * pktstat: the tool table entry. Ingress is XDP through libxdp, egress a
  * tcx link (pinned: links/pktstat_tc) or, on kernels without tcx, a
  * clsact filter. What unload must undo is decided before load and kept
- * in .rodata (ifindex, egress, tc_prio, tc_own_qdisc), which the detach
- * hook reads back from the instance's pins: the loader keeps no state.
+ * in .rodata (ifindex, its network namespace, egress, tc_prio,
+ * tc_own_qdisc), which the detach hook reads back from the instance's
+ * pins: the loader keeps no state. An ifindex means something only in
+ * its namespace, so unload detaches there, wherever it runs itself.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include "attach_net.h"
 #include "log.h"
 #include "pinmaps.h"
@@ -29,13 +32,23 @@ static struct {
 	__u32 old_map_id; /* --replace: the old instance's rodata, same device */
 } plan;
 
+/*
+ * How long a namespace that cannot be found may take to be torn down,
+ * which the kernel does after its last reference goes, asynchronously;
+ * only then are its interfaces and their XDP programs gone.
+ */
+#define NS_TEARDOWN_MS 3000
+
 /* What an instance's rodata says unload must undo. */
 struct pkt_cfg {
+	char dev[16];
 	int ifindex;
+	struct net_ns ns; /* all 0 from a loader that did not record it */
 	char egress[8];
 	__u32 tc_prio;
 	bool tc_own_qdisc;
 	__u32 map_id; /* of the rodata: its programs use it, so it names them */
+	const char *dir; /* the instance's */
 };
 
 static int set_var(struct load_ctx *ctx, const char *var, const char *fmt,
@@ -75,10 +88,18 @@ static const struct pm_field *field(const struct pm_map *m, const char *name)
 	return NULL;
 }
 
+/* A number an older loader's rodata may lack: 0 then. */
+static __u64 field_u64(const struct pm_map *m, const char *name, const void *v)
+{
+	const struct pm_field *f = field(m, name);
+
+	return f ? pm_field_u64(f, v) : 0;
+}
+
 /* Read <inst_dir>/maps/rodata; -ENOENT when there is none. */
 static int read_cfg(const char *inst_dir, struct pkt_cfg *c)
 {
-	const struct pm_field *fi, *fe, *fp, *fo;
+	const struct pm_field *fi, *fe, *fp, *fo, *fv;
 	char path[PATH_MAX];
 	struct pm_map *m = NULL;
 	const void *v;
@@ -99,7 +120,8 @@ static int read_cfg(const char *inst_dir, struct pkt_cfg *c)
 	fe = field(m, "egress");
 	fp = field(m, "tc_prio");
 	fo = field(m, "tc_own_qdisc");
-	if (!m->nrows || !fi || !fe || !fp || !fo) {
+	fv = field(m, "dev");
+	if (!m->nrows || !fi || !fe || !fp || !fo || !fv) {
 		err = -EBADMSG;
 		p_err("%s: not a pktstat rodata", path);
 		goto cleanup;
@@ -109,7 +131,12 @@ static int read_cfg(const char *inst_dir, struct pkt_cfg *c)
 	pm_field_fmt(m->btf, fe, v, c->egress, sizeof(c->egress));
 	c->tc_prio = pm_field_u64(fp, v);
 	c->tc_own_qdisc = pm_field_u64(fo, v);
+	pm_field_fmt(m->btf, fv, v, c->dev, sizeof(c->dev));
+	c->ns.dev = field_u64(m, "netns_dev", v);
+	c->ns.ino = field_u64(m, "netns_ino", v);
+	c->ns.cookie = field_u64(m, "netns_cookie", v);
 	c->map_id = m->info.id;
+	c->dir = inst_dir;
 cleanup:
 	pm_map_close(m);
 	return err;
@@ -123,6 +150,7 @@ static int pktstat_prepare(struct load_ctx *ctx)
 	bool clsact = false, old_own = false;
 	char why[128], path[PATH_MAX];
 	struct pkt_cfg old;
+	struct net_ns ns;
 	int err;
 
 	memset(&plan, 0, sizeof(plan));
@@ -153,16 +181,31 @@ static int pktstat_prepare(struct load_ctx *ctx)
 		p_err("%s: --dev %s: no such interface", ctx->inst, dev);
 		return -ENOENT;
 	}
+	err = net_ns_current(&ns);
+	if (err) {
+		p_err("%s: %s: cannot identify its network namespace: %s",
+		      ctx->inst, dev, strerror(-err));
+		return err;
+	}
 	err = set_var(ctx, "ifindex", "%lu", plan.ifindex);
+	if (!err)
+		err = set_var(ctx, "netns_dev", "%lu", ns.dev);
+	if (!err)
+		err = set_var(ctx, "netns_ino", "%lu", ns.ino);
+	if (!err)
+		err = set_var(ctx, "netns_cookie", "%lu", ns.cookie);
 	if (err)
 		return err;
 	/*
 	 * --replace (the loader refuses other loads over a live instance
 	 * before this): the old instance's XDP program is swapped out in
-	 * place, and its claim on a clsact qdisc it made passes to the new.
+	 * place, and its claim on a clsact qdisc it made passes to the new,
+	 * if both are on one device: the same ifindex in the same namespace
+	 * (an older loader's instance recorded none: it was in ours).
 	 */
 	if (!path_fmt(path, sizeof(path), "%s/%s", pin_root(), ctx->inst) &&
-	    !read_cfg(path, &old) && old.ifindex == plan.ifindex) {
+	    !read_cfg(path, &old) && old.ifindex == plan.ifindex &&
+	    (!old.ns.ino || net_ns_same(&old.ns, &ns))) {
 		plan.old_map_id = old.map_id;
 		old_own = !strcmp(old.egress, "tc") && old.tc_own_qdisc;
 	}
@@ -284,11 +327,121 @@ static int pktstat_attach(struct load_ctx *ctx)
 	return 0;
 }
 
-/* Undo the attachments without a link, as the instance's rodata records. */
+/* The instance's name from its directory, a loader's temporary or not. */
+static void inst_name(const char *inst_dir, char *buf, size_t sz)
+{
+	const char *base = strrchr(inst_dir, '/');
+	size_t n = strlen(PIN_TMP_PREFIX);
+	char *pid;
+
+	base = base ? base + 1 : inst_dir;
+	if (strncmp(base, PIN_TMP_PREFIX, n)) {
+		snprintf(buf, sz, "%s", base);
+		return;
+	}
+	snprintf(buf, sz, "%s", base + n); /* _tmp-<inst>-<pid> */
+	pid = strrchr(buf, '-');
+	if (pid)
+		*pid = '\0';
+}
+
+/*
+ * The device is gone: with it what was attached there, except, in libxdp's
+ * dispatcher mode, libxdp's pins of our program's link, which would keep
+ * it alive for good.
+ */
+static int detach_orphan(const char *inst, const struct pkt_cfg *c)
+{
+	char pin[PATH_MAX];
+	int err;
+
+	err = path_fmt(pin, sizeof(pin), "%s/links/pktstat_xdp", c->dir);
+	if (!err)
+		err = net_xdp_unpin_orphan(pin);
+	if (err)
+		p_err("%s: %s: cannot remove libxdp's pins of its XDP program: %s",
+		      inst, c->dev, strerror(-err));
+	return err;
+}
+
+/* Undo what is on the device in the current namespace (@ns names it). */
+static int detach_here(const char *inst, const struct pkt_cfg *c,
+		       const char *ns)
+{
+	bool own_qdisc = c->tc_own_qdisc;
+	char name[IF_NAMESIZE] = "";
+	int err, e;
+
+	if (!if_indextoname(c->ifindex, name)) {
+		if (errno == ENXIO || errno == ENODEV) {
+			p_info("%s: %s: ifindex %d is gone from netns %s, and what was attached to it: nothing to detach",
+			       inst, c->dev, c->ifindex, ns);
+			return detach_orphan(inst, c);
+		}
+		name[0] = '\0';
+	}
+	/*
+	 * Our programs are recognised by the map they use wherever they
+	 * are; a clsact qdisc is not: on another device that took the
+	 * ifindex, it is someone else's. (A renamed device keeps the
+	 * qdisc pktstat made: the lesser harm.)
+	 */
+	if (*name && strcmp(name, c->dev))
+		own_qdisc = false;
+	err = net_xdp_detach(c->ifindex, c->map_id);
+	if (err)
+		p_err("%s: %s: cannot detach XDP (ifindex %d, netns %s): %s",
+		      inst, c->dev, c->ifindex, ns, strerror(-err));
+	if (!strcmp(c->egress, "tc")) {
+		e = net_tc_detach(c->ifindex, c->tc_prio, c->map_id, own_qdisc);
+		if (e)
+			p_err("%s: %s: cannot remove the TC filter (ifindex %d, netns %s): %s",
+			      inst, c->dev, c->ifindex, ns, strerror(-e));
+		err = err ?: e;
+	}
+	return err;
+}
+
+/*
+ * The namespace is not found. If it was deleted, its interfaces went with
+ * it and our link-less programs with them, once the kernel has torn it
+ * down. One of them still alive after that means the namespace lives on
+ * where we did not look: held by an fd, or bind-mounted elsewhere.
+ */
+static int detach_gone(const char *inst, const struct pkt_cfg *c,
+		       const char *ns)
+{
+	bool tc = !strcmp(c->egress, "tc");
+	__u32 id = 0;
+	int i;
+
+	for (i = 0; i < NS_TEARDOWN_MS / 20; i++) {
+		id = net_prog_alive(BPF_PROG_TYPE_XDP, c->map_id);
+		if (!id && tc)
+			id = net_prog_alive(BPF_PROG_TYPE_SCHED_CLS, c->map_id);
+		if (!id)
+			break;
+		usleep(20000);
+	}
+	if (id) {
+		p_err("%s: %s: program %u is still attached in netns %s, which is neither under /run/netns nor any process's: detach it from inside that namespace",
+		      inst, c->dev, id, ns);
+		return -EBUSY;
+	}
+	p_info("%s: %s: netns %s no longer exists, nor its interfaces: nothing to detach",
+	       inst, c->dev, ns);
+	return detach_orphan(inst, c);
+}
+
+/*
+ * Undo the attachments without a link, as the instance's rodata records,
+ * in the namespace they were made in: the device is there, not here.
+ */
 static int pktstat_detach(const char *inst_dir)
 {
+	char inst[80], ns[96];
 	struct pkt_cfg c;
-	int err, e;
+	int err, e, back;
 
 	err = read_cfg(inst_dir, &c);
 	/* a load that failed before pinning maps attached nothing */
@@ -296,19 +449,27 @@ static int pktstat_detach(const char *inst_dir)
 		return 0;
 	if (err || !c.ifindex)
 		return err;
-	err = net_xdp_detach(c.ifindex, c.map_id);
-	if (err)
-		p_err("%s: cannot detach XDP from ifindex %d: %s", inst_dir,
-		      c.ifindex, strerror(-err));
-	if (!strcmp(c.egress, "tc")) {
-		e = net_tc_detach(c.ifindex, c.tc_prio, c.map_id,
-				  c.tc_own_qdisc);
-		if (e)
-			p_err("%s: cannot remove the TC filter from ifindex %d: %s",
-			      inst_dir, c.ifindex, strerror(-e));
-		err = err ?: e;
+	inst_name(inst_dir, inst, sizeof(inst));
+	/* an older loader recorded no namespace: it detached where it ran */
+	if (!c.ns.ino)
+		return detach_here(inst, &c, "of this process");
+	err = net_ns_enter(&c.ns, &back, ns, sizeof(ns));
+	if (err == -ENOENT)
+		return detach_gone(inst, &c, ns);
+	if (err) {
+		p_err("%s: %s: cannot enter netns %s to detach: %s", inst,
+		      c.dev, ns, strerror(-err));
+		return err;
 	}
-	return err;
+	if (back >= 0)
+		p_info("%s: %s: detaching in netns %s, where it was loaded",
+		       inst, c.dev, ns);
+	err = detach_here(inst, &c, ns);
+	e = net_ns_leave(back);
+	if (e)
+		p_err("%s: cannot return from netns %s: %s", inst, ns,
+		      strerror(-e));
+	return err ?: e;
 }
 
 static const struct tool_opt pktstat_opts[] = {

@@ -25,6 +25,10 @@ const volatile char xdp_mode[8] = {};
 const volatile char egress[8] = {};
 const volatile __u32 tc_prio = 0;
 const volatile bool tc_own_qdisc = false;
+/* The network namespace ifindex is in, where unload must detach */
+const volatile __u64 netns_dev = 0;
+const volatile __u64 netns_ino = 0;
+const volatile __u64 netns_cookie = 0;
 /* Ports from here up are folded into "ephemeral"; 0: never fold. */
 const volatile __u32 ephemeral_min = 32768;
 

@@ -169,8 +169,9 @@ wait "$lg_pid" 2>/dev/null
 lg_pid=
 
 # Unload, stop the server, and compare bpftool listings with the baseline.
-# In the namespace: pktstat's XDP (skb mode, no bpf_link here) is detached
-# from the lo of the namespace unload runs in, not the one it was loaded in.
+# In the namespace, as its operator would; pktstat's link-less XDP is
+# detached in the netns it was loaded in (kept in its rodata) wherever
+# unload runs, so the root namespace would do as well.
 inns "$L" unload --all >"$d/unload" 2>&1
 urc=$?
 kill "$vs_pid" 2>/dev/null

@@ -13,13 +13,22 @@
  *                restores ip link / tc / bpftool net output byte for byte;
  *   libxdp_*:    a second XDP program next to pktstat (needs the libxdp
  *                dispatcher, hence freplace: skipped where the kernel
- *                refuses it).
+ *                refuses it);
+ *   unload_*:    pktstat loaded on lo in another namespace (named by `ip
+ *                netns`, or only a process's), unloaded from this one:
+ *                that lo is left as it was, this one untouched; a
+ *                namespace deleted before unload (a new one taking its
+ *                inode number) leaves nothing behind, touches nothing;
+ *                one held only by an fd is said to be out of reach.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -804,6 +813,374 @@ cleanup:
 	peer_stop(&p);
 }
 
+/* ---- unload from another network namespace ---- */
+
+/*
+ * `ip netns` names live in /run/netns: a tmpfs of this test's own (its
+ * mount namespace is private) keeps ours from the host's list and the
+ * host's from our loader.
+ */
+static int private_netns_dir(void)
+{
+	static bool done;
+
+	if (done)
+		return 0;
+	/* a VM's initramfs may have no /run at all */
+	if ((mkdir("/run", 0755) && errno != EEXIST) ||
+	    (mkdir("/run/netns", 0755) && errno != EEXIST))
+		return -errno;
+	if (mount("tmpfs", "/run/netns", "tmpfs", 0, "mode=0755"))
+		return -errno;
+	done = true;
+	return 0;
+}
+
+/*
+ * What ip, tc and bpftool say about lo in the namespace @enter gets into
+ * ("" for this one): compared byte for byte. Tools by path, as a busybox
+ * nsenter would run its own ip.
+ */
+static char *lo_state(const char *enter)
+{
+	char *out = NULL;
+
+	run_cmd(&out, "ip=$(command -v ip) tc=$(command -v tc) "
+		      "bt=$(command -v bpftool); %1$s $ip -d link show lo; "
+		      "%1$s $tc qdisc show dev lo; "
+		      "%1$s $tc filter show dev lo ingress; "
+		      "%1$s $tc filter show dev lo egress; "
+		      "%1$s $bt net show dev lo", enter);
+	return out;
+}
+
+/*
+ * Ids of the live programs using the instance's rodata: what it attached;
+ * with @no_ext, not libxdp's extension (in dispatcher mode), which libxdp's
+ * pins keep alive whatever becomes of the device.
+ */
+static int inst_progs(__u32 *ids, int max, bool no_ext)
+{
+	struct bpf_map_info minfo = {};
+	__u32 len = sizeof(minfo), id = 0, maps[16];
+	struct bpf_prog_info info;
+	int fd, pfd, n = 0;
+	__u32 i;
+
+	fd = pin_open("pktstat", "maps/rodata");
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &minfo, &len)) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	while (n < max && !bpf_prog_get_next_id(id, &id)) {
+		pfd = bpf_prog_get_fd_by_id(id);
+		if (pfd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.nr_map_ids = 16;
+		info.map_ids = (__u64)(unsigned long)maps;
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(pfd, &info, &len) &&
+		    (!no_ext || info.type != BPF_PROG_TYPE_EXT))
+			for (i = 0; i < info.nr_map_ids && i < 16; i++)
+				if (maps[i] == minfo.id)
+					ids[n++] = id;
+		close(pfd);
+	}
+	return n;
+}
+
+/* Whether none of @ids is a live program, waiting up to 5 s for it. */
+static bool progs_gone(const __u32 *ids, int n)
+{
+	int i, tries, fd, left = n;
+
+	for (tries = 0; tries < 250 && left; tries++) {
+		for (left = 0, i = 0; i < n; i++) {
+			fd = bpf_prog_get_fd_by_id(ids[i]);
+			if (fd >= 0) {
+				close(fd);
+				left++;
+			}
+		}
+		if (left)
+			usleep(20000);
+	}
+	return !left;
+}
+
+/* `ip netns add @name`, lo up there: 0 or the command's exit status. */
+static int ns_add(const char *name)
+{
+	return run_cmd(NULL, "ip netns add %1$s && ip -n %1$s link set lo up",
+		       name);
+}
+
+/* pktstat on lo in the namespace @enter gets into: the loader's exit. */
+static int load_in(const char *enter, const char *opts)
+{
+	return run_cmd(NULL, "%s %s/pinsight-load pktstat --dev lo %s", enter,
+		       env_output_dir(), opts);
+}
+
+static __u64 ns_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * Make a namespace named @name under /run/netns, trying for inode number
+ * @ino: the kernel gives a new namespace the lowest free number, so a dead
+ * one's comes back once it is freed (which lags its teardown) and those
+ * below it are taken; namespaces are made (and held by fds) until one
+ * gets it, within a bound. 1: it did, 0: the last one made is named, or
+ * -errno.
+ */
+static int ns_add_reusing(const char *name, __u64 ino)
+{
+	const char *self_ns = "/proc/self/ns/net";
+	int self, fds[64], n, i, got = 0, err = 0;
+	char path[64], src[64];
+	struct stat st;
+
+	self = open(self_ns, O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	for (n = 0; n < 64 && !got; n++) {
+		fds[n] = -1;
+		if (!unshare(CLONE_NEWNET))
+			fds[n] = open(self_ns, O_RDONLY | O_CLOEXEC);
+		if (fds[n] < 0 || fstat(fds[n], &st)) {
+			err = -errno;
+			n++;
+			break;
+		}
+		got = st.st_ino == ino;
+		if (!got)
+			usleep(20000);
+	}
+	if (setns(self, CLONE_NEWNET))
+		err = -errno;
+	close(self);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if (!err && n && fds[n - 1] >= 0) {
+		/* what `ip netns add` does: bind-mount it on a file there */
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fds[n - 1]);
+		i = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+		if (i < 0 || close(i) || mount(src, path, NULL, MS_BIND, NULL))
+			err = -errno;
+	}
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return err ?: got;
+}
+
+/*
+ * Load on lo in netns @enter gets into (with @opts), unload from this
+ * one: the loader must find the other lo. This lo carries a clsact with
+ * no filter, which an unload detaching here would take for the one it
+ * made (the bug: lo is ifindex 1 in every namespace).
+ */
+static void check_other_lo(const char *enter, const char *opts,
+			   const char *ns_word)
+{
+	char *here0 = NULL, *there0 = NULL, *here = NULL, *there = NULL;
+	char *err = NULL;
+	__u32 ids[8];
+	int n;
+
+	if (!ASSERT_EQ(run_cmd(NULL, "tc qdisc add dev lo clsact"), 0,
+		       "bait: an empty clsact here"))
+		return;
+	here0 = lo_state("");
+	there0 = lo_state(enter);
+	if (!ASSERT_EQ(load_in(enter, opts), 0, "load in the other netns"))
+		goto cleanup;
+	there = lo_state(enter);
+	ASSERT_HAS_SUBSTR(there, "prog/xdp", "XDP on the other lo");
+	here = lo_state("");
+	ASSERT_STREQ(here, here0, "load left this lo alone");
+	n = inst_progs(ids, 8, false);
+	ASSERT_GE(n, 2, "programs attached: XDP and TC");
+	ASSERT_EQ(run_cmd_sep(NULL, &err, "%s/pinsight-load unload pktstat",
+			      env_output_dir()), 0, "unload from here");
+	ASSERT_HAS_SUBSTR(err, ns_word, "names the netns it detached in");
+	free(there);
+	there = lo_state(enter);
+	ASSERT_STREQ(there, there0, "other lo as before: no XDP, no TC");
+	free(here);
+	here = lo_state("");
+	ASSERT_STREQ(here, here0, "this lo untouched, its clsact kept");
+	ASSERT_TRUE(n < 0 || progs_gone(ids, n), "programs freed");
+cleanup:
+	run_cmd(NULL, "tc qdisc del dev lo clsact");
+	free(here0);
+	free(there0);
+	free(here);
+	free(there);
+	free(err);
+}
+
+static void check_unload_other_netns(void)
+{
+	char ns[32], enter[64];
+
+	snprintf(ns, sizeof(ns), "pks-%d", getpid());
+	snprintf(enter, sizeof(enter), "nsenter --net=/run/netns/%s", ns);
+	if (!ASSERT_OK(private_netns_dir(), "private /run/netns") ||
+	    !ASSERT_EQ(ns_add(ns), 0, "ip netns add"))
+		return;
+	/* netlink TC and single-program XDP: neither has a bpf_link */
+	check_other_lo(enter, "--egress tc --xdp-mode skb", ns);
+	run_cmd(NULL, "ip netns del %s", ns);
+}
+
+static void check_unload_netns_of_process(void)
+{
+	char enter[64], word[64];
+	struct peer p = {};
+
+	/* a namespace no name holds: found by the process in it */
+	if (!ASSERT_OK(peer_start(&p), "process in a new netns"))
+		return;
+	snprintf(enter, sizeof(enter), "nsenter -t %d -n", p.pid);
+	snprintf(word, sizeof(word), "of pid %d (netgen)", p.pid);
+	if (ASSERT_EQ(run_cmd(NULL, "%s $(command -v ip) link set lo up",
+			      enter), 0, "lo up there"))
+		check_other_lo(enter, "", word);
+	peer_stop(&p);
+}
+
+/*
+ * The namespace is deleted before unload: its lo, and what pktstat
+ * attached there, are gone with it. Unload must say so, remove the pins,
+ * and touch no other namespace, not even a new one that took the dead
+ * one's inode number (the kernel reuses the lowest free one).
+ */
+static void check_unload_deleted_netns(void)
+{
+	char ns[32], ns2[32], enter[64], enter2[64], path[64];
+	char *here0 = NULL, *new0 = NULL, *here = NULL, *new = NULL;
+	char *err = NULL;
+	__u32 ids[8], dev_ids[8];
+	__u64 ino, ino2;
+	int n, m, reused;
+
+	snprintf(ns, sizeof(ns), "pks-%d-dead", getpid());
+	snprintf(ns2, sizeof(ns2), "pks-%d-new", getpid());
+	snprintf(enter, sizeof(enter), "nsenter --net=/run/netns/%s", ns);
+	snprintf(enter2, sizeof(enter2), "nsenter --net=/run/netns/%s", ns2);
+	if (!ASSERT_OK(private_netns_dir(), "private /run/netns") ||
+	    !ASSERT_EQ(ns_add(ns), 0, "ip netns add"))
+		return;
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	ino = ns_ino(path);
+	if (!ASSERT_EQ(load_in(enter, "--egress tc"), 0, "load"))
+		goto cleanup;
+	n = inst_progs(ids, 8, false);
+	m = inst_progs(dev_ids, 8, true);
+	ASSERT_GE(n, 2, "programs attached: XDP and TC");
+	ASSERT_EQ(run_cmd(NULL, "ip netns del %s", ns), 0, "ip netns del");
+	/* teardown is asynchronous: what lo held goes when lo does */
+	ASSERT_TRUE(m < 0 || progs_gone(dev_ids, m), "lo's programs gone");
+	/*
+	 * Baits: an empty clsact on this lo, and on the lo of a new
+	 * namespace, which has the dead one's inode number if we can get it
+	 * (the loader must tell them apart by its cookie).
+	 */
+	reused = ns_add_reusing(ns2, ino);
+	if (!ASSERT_GE(reused, 0, "new netns") ||
+	    !ASSERT_EQ(run_cmd(NULL, "ip -n %1$s link set lo up && "
+				     "tc -n %1$s qdisc add dev lo clsact && "
+				     "tc qdisc add dev lo clsact", ns2), 0,
+		       "baits"))
+		goto cleanup;
+	snprintf(path, sizeof(path), "/run/netns/%s", ns2);
+	ino2 = ns_ino(path);
+	printf("deleted netns inode %llu, new one %llu: %s\n",
+	       (unsigned long long)ino, (unsigned long long)ino2,
+	       reused ? "reused, only the cookie tells them apart" :
+			"not reused (still held, or taken by another)");
+	here0 = lo_state("");
+	new0 = lo_state(enter2);
+	ASSERT_EQ(run_cmd_sep(NULL, &err, "%s/pinsight-load unload pktstat",
+			      env_output_dir()), 0, "unload: exit 0");
+	ASSERT_HAS_SUBSTR(err, "no longer exists", "says the netns is gone");
+	ASSERT_FALSE(err && strstr(err, "pinsight-load:"), "no error");
+	ASSERT_LT(pin_open("pktstat", "maps/rodata"), 0, "pins removed");
+	ASSERT_TRUE(n < 0 || progs_gone(ids, n), "no program left");
+	here = lo_state("");
+	ASSERT_STREQ(here, here0, "this lo untouched");
+	new = lo_state(enter2);
+	ASSERT_STREQ(new, new0, "the new netns's lo untouched");
+cleanup:
+	run_cmd(NULL, "tc qdisc del dev lo clsact 2>/dev/null; "
+		      "ip netns del %s 2>/dev/null; "
+		      "ip netns del %s 2>/dev/null", ns, ns2);
+	loader_run(NULL, "unload pktstat 2>/dev/null");
+	free(here0);
+	free(new0);
+	free(here);
+	free(new);
+	free(err);
+}
+
+/*
+ * A namespace held only by an fd (here, ours) is out of unload's reach:
+ * unload must not take it for dead, nor touch another, and must name the
+ * program left attached there.
+ */
+static void check_unload_netns_out_of_reach(void)
+{
+	char ns[32], path[64], enter[96];
+	char *here0 = NULL, *here = NULL, *there = NULL, *err = NULL;
+	int fd = -1, n = -1;
+	__u32 ids[8];
+
+	snprintf(ns, sizeof(ns), "pks-%d-fd", getpid());
+	if (!ASSERT_OK(private_netns_dir(), "private /run/netns") ||
+	    !ASSERT_EQ(ns_add(ns), 0, "ip netns add"))
+		return;
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(enter, sizeof(enter), "nsenter --net=%s", path);
+	if (!ASSERT_GE(fd, 0, "hold it by an fd") ||
+	    !ASSERT_EQ(load_in(enter, "--egress tc"), 0, "load") ||
+	    !ASSERT_EQ(run_cmd(NULL, "ip netns del %s && "
+				     "tc qdisc add dev lo clsact", ns), 0,
+		       "unname it; bait here"))
+		goto cleanup;
+	here0 = lo_state("");
+	n = inst_progs(ids, 8, false);
+	ASSERT_EQ(run_cmd_sep(NULL, &err, "%s/pinsight-load unload pktstat",
+			      env_output_dir()), 0, "unload");
+	ASSERT_HAS_SUBSTR(err, "is still attached in netns net:[", "says so");
+	ASSERT_FALSE(err && strstr(err, "no longer exists"), "not dead");
+	here = lo_state("");
+	ASSERT_STREQ(here, here0, "this lo untouched");
+	snprintf(enter, sizeof(enter), "nsenter --net=/proc/%d/fd/%d",
+		 getpid(), fd);
+	there = lo_state(enter);
+	ASSERT_HAS_SUBSTR(there, "prog/xdp", "its XDP left where it is");
+cleanup:
+	run_cmd(NULL, "tc qdisc del dev lo clsact 2>/dev/null; "
+		      "ip netns del %s 2>/dev/null", ns);
+	/* its last reference: the namespace goes, and pktstat with it */
+	if (fd >= 0)
+		close(fd);
+	ASSERT_TRUE(n <= 0 || progs_gone(ids, n), "gone with the netns");
+	free(here0);
+	free(here);
+	free(there);
+	free(err);
+}
+
 static void check_bad_dev(void)
 {
 	char *out = NULL;
@@ -841,6 +1218,14 @@ void test_pktstat(void)
 		check_libxdp_two();
 	if (test__start_subtest("bench_veth_pps"))
 		check_pps();
+	if (test__start_subtest("unload_other_netns"))
+		check_unload_other_netns();
+	if (test__start_subtest("unload_netns_of_process"))
+		check_unload_netns_of_process();
+	if (test__start_subtest("unload_deleted_netns"))
+		check_unload_deleted_netns();
+	if (test__start_subtest("unload_netns_out_of_reach"))
+		check_unload_netns_out_of_reach();
 	if (test__start_subtest("bad_options"))
 		check_bad_dev();
 }
