@@ -449,6 +449,9 @@ static void scan_search_path(struct symbolizer *s)
 	}
 }
 
+/* Defined by the linker in dynamic executables only. */
+extern char _DYNAMIC[] __attribute__((weak));
+
 /* debuginfod, opened at run time: only when DEBUGINFOD_URLS is set. */
 static char *debuginfod_fetch(const unsigned char *id, int len)
 {
@@ -464,6 +467,12 @@ static char *debuginfod_fetch(const unsigned char *id, int len)
 	int fd;
 
 	if (!getenv("DEBUGINFOD_URLS") || !*getenv("DEBUGINFOD_URLS"))
+		return NULL;
+	/*
+	 * A static build has no _DYNAMIC: dlopen there loads a second libc
+	 * and may corrupt the heap (as it did for libstdc++'s demangler).
+	 */
+	if (!_DYNAMIC)
 		return NULL;
 	if (!h)
 		h = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
