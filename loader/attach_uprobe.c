@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
 #include "attach_uprobe.h"
 #include "elf_syms.h"
 #include "log.h"
@@ -133,4 +135,102 @@ int uprobe_attach_pin(struct load_ctx *ctx, struct bpf_program *prog,
 	/* bpffs refuses dots in names: links/<prog>-<n> */
 	snprintf(name, sizeof(name), "%s-%u", bpf_program__name(prog), n);
 	return ctx_pin_link(ctx, link, name);
+}
+
+/*
+ * BPF_LINK_CREATE for uprobe_multi as the kernel lays it out (union
+ * bpf_attr, 6.6+): the installed uapi header (6.1) and libbpf 1.1 have
+ * no uprobe_multi, so it is spelled out here and the call made directly.
+ */
+struct uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags; /* BPF_F_UPROBE_MULTI_RETURN */
+	__u32 pid;
+	__u32 pad;
+};
+
+#define UPROBE_MULTI_RETURN 1U
+
+static int uprobe_multi_link(int prog_fd, const char *path,
+			     const __u64 *offsets, const __u64 *cookies,
+			     unsigned int cnt, bool retprobe, int pid)
+{
+	struct uprobe_multi_attr a = {
+		.prog_fd = prog_fd,
+		.attach_type = UPROBE_MULTI_ATTACH_TYPE,
+		.path = (unsigned long)path,
+		.offsets = (unsigned long)offsets,
+		.cookies = (unsigned long)cookies,
+		.cnt = cnt,
+		.multi_flags = retprobe ? UPROBE_MULTI_RETURN : 0,
+		.pid = pid,
+	};
+	int fd = syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * As libbpf (1.4+) probes it: with an invalid pid and an invalid path, a
+ * kernel with process-wide pid filtering fails on the pid (EINVAL) before
+ * looking at the path; one without uprobe_multi fails otherwise.
+ */
+bool uprobe_multi_supported(void)
+{
+	static int supported = -1;
+	const struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = UPROBE_MULTI_ATTACH_TYPE);
+	__u64 offset = 0;
+	int prog_fd, fd;
+
+	if (supported >= 0)
+		return supported;
+	supported = 0;
+	if (getenv("PINSIGHT_NO_UPROBE_MULTI"))
+		return false;
+	prog_fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2,
+				&opts);
+	if (prog_fd < 0)
+		return false;
+	fd = uprobe_multi_link(prog_fd, "/", &offset, NULL, 1, false, -1);
+	supported = fd == -EINVAL;
+	if (fd >= 0)
+		close(fd);
+	close(prog_fd);
+	p_debug("uprobe_multi links: %s", supported ? "yes" : "no");
+	return supported;
+}
+
+int uprobe_multi_attach_pin(struct load_ctx *ctx, struct bpf_program *prog,
+			    const char *path, const __u64 *offsets,
+			    const __u64 *cookies, unsigned int cnt,
+			    bool retprobe, const char *name)
+{
+	const __u32 *tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
+	int fd, err;
+
+	fd = uprobe_multi_link(bpf_program__fd(prog), path, offsets, cookies,
+			       cnt, retprobe, tgid ? (int)*tgid : 0);
+	if (fd < 0) {
+		p_err("%s: cannot attach %s to %u functions of %s: %s",
+		      ctx->inst, bpf_program__name(prog), cnt, path,
+		      strerror(-fd));
+		return fd;
+	}
+	err = ctx_pin_link_fd(ctx, fd, name);
+	/* A pinned link outlives this fd: closing it does not detach. */
+	close(fd);
+	return err;
 }

@@ -48,4 +48,26 @@ int uprobe_attach_pin(struct load_ctx *ctx, struct bpf_program *prog,
 		      const char *path, __u64 offset, bool retprobe,
 		      __u64 cookie, unsigned int n);
 
+/*
+ * Whether this kernel has uprobe_multi links with process-wide --pid
+ * filtering (6.9+; 6.6-6.8 filtered by thread). A program meant for them
+ * must be loaded with expected attach type UPROBE_MULTI_ATTACH_TYPE.
+ * PINSIGHT_NO_UPROBE_MULTI in the environment says no (tests use it to
+ * cover the per-function perf event uprobes of older kernels).
+ */
+bool uprobe_multi_supported(void);
+#define UPROBE_MULTI_ATTACH_TYPE 48 /* BPF_TRACE_UPROBE_MULTI */
+
+/*
+ * Attach @prog to the @cnt functions of @path at @offsets (BPF cookies
+ * @cookies, or NULL) with one uprobe_multi link, limited to .rodata
+ * targ_tgid if set, and pin it as links/@name. One syscall registers every
+ * uprobe, and without perf events: no wait for the tracing event_mutex,
+ * which other tracers on the host hold across RCU grace periods.
+ */
+int uprobe_multi_attach_pin(struct load_ctx *ctx, struct bpf_program *prog,
+			    const char *path, const __u64 *offsets,
+			    const __u64 *cookies, unsigned int cnt,
+			    bool retprobe, const char *name);
+
 #endif /* __LOADER_ATTACH_UPROBE_H */

@@ -24,6 +24,7 @@
 #include "mounts.h"
 #include "pin_layout.h"
 #include "rodata.h"
+#include "variant.h"
 
 #define PBTF_MAGIC 0x46544250 /* "PBTF", see PIN-LAYOUT.md */
 
@@ -55,20 +56,27 @@ const char *ctx_opt(const struct load_ctx *ctx, const char *name)
 	return NULL;
 }
 
-int ctx_pin_link(struct load_ctx *ctx, struct bpf_link *link,
-		 const char *name)
+int ctx_pin_link_fd(struct load_ctx *ctx, int fd, const char *name)
 {
 	char path[PATH_MAX];
 	int err;
 
 	err = path_fmt(path, sizeof(path), "%s/links/%s", ctx->dir, name);
 	if (!err)
-		err = bpf_link__pin(link, path);
+		err = bpf_obj_pin(fd, path);
 	if (err)
 		p_err("%s: cannot pin link %s: %s", ctx->inst, name,
 		      strerror(-err));
 	else
 		ctx->nr_links++;
+	return err;
+}
+
+int ctx_pin_link(struct load_ctx *ctx, struct bpf_link *link,
+		 const char *name)
+{
+	int err = ctx_pin_link_fd(ctx, bpf_link__fd(link), name);
+
 	/* A pinned link outlives this fd: closing it does not detach. */
 	bpf_link__destroy(link);
 	return err;
@@ -255,6 +263,12 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 			return 0;
 		p_debug("%s: variant %s does not load: %s", ctx->inst,
 			ctx->variant ?: "-", strerror(-err));
+		if (req->variant && variant_unsupported(ctx)) {
+			*exit_code = EXIT_UNSUPP;
+			bpf_object__close(ctx->obj);
+			ctx->obj = NULL;
+			return -EOPNOTSUPP;
+		}
 		bpf_object__close(ctx->obj);
 		ctx->obj = NULL;
 	} while (v && *v && *++v);
@@ -527,15 +541,22 @@ static int make_dirs(const char *dir)
 	return 0;
 }
 
-/* Remove an instance tree, undoing link-less attachments first. */
-static int remove_tree(const char *inst, const char *dir)
+/* Undo an instance's link-less attachments (see struct tool's detach). */
+static int detach_tree(const char *inst, const char *dir)
 {
 	const struct tool *t;
 	char tool[65];
 
 	if (!inst_tool(inst, tool, sizeof(tool)) && (t = tool_find(tool)) &&
 	    t->detach)
-		t->detach(dir);
+		return t->detach(dir);
+	return 0;
+}
+
+/* Remove an instance tree, detaching first, as far as either goes. */
+static int remove_tree(const char *inst, const char *dir)
+{
+	detach_tree(inst, dir);
 	return rm_tree(dir);
 }
 
@@ -671,15 +692,23 @@ int instance_load(const struct load_req *req, int *exit_code)
 	err = pin_maps(&ctx);
 	if (!err)
 		err = pin_btf(&ctx);
-	if (!err)
+	if (!err) {
 		err = attach_all(&ctx);
+		/* an attach point this kernel lacks: exit 7, not "not found" */
+		if (err && req->variant && variant_unsupported(&ctx))
+			err = -EOPNOTSUPP;
+	}
 	if (!err && req->group) {
 		err = grant_group(ctx.dir, gid);
 		if (!err)
 			err = open_root_to_group(gid);
-		if (err)
+		if (err) {
 			p_err("%s: --group %s: cannot set pin ownership: %s",
 			      req->inst, req->group, strerror(-err));
+			/* chown/chmod refused: a privilege (CAP_CHOWN) */
+			*exit_code = exit_code_for(err);
+			goto cleanup;
+		}
 	}
 	if (err) {
 		*exit_code = err == -EOPNOTSUPP ? EXIT_UNSUPP :
@@ -790,7 +819,22 @@ static int unload_locked(const char *inst, int *exit_code)
 		p_err("%s: cannot remove %s: %s", inst, path, strerror(errno));
 		return err;
 	}
-	err = remove_tree(inst, tmp);
+	/*
+	 * What could not be detached stays reachable through the pins: put
+	 * the instance back whole, for an unload run where it can detach
+	 * (the hook said where), instead of leaving it attached and nameless.
+	 */
+	err = detach_tree(inst, tmp);
+	if (err) {
+		if (rename(tmp, path))
+			p_err("%s: cannot restore %s: %s", inst, path,
+			      strerror(errno));
+		else
+			p_err("%s: left in place: not all of it could be detached",
+			      inst);
+		return err;
+	}
+	err = rm_tree(tmp);
 	if (err)
 		p_err("%s: removing %s: %s", inst, tmp, strerror(-err));
 	else

@@ -24,8 +24,10 @@ static const struct tool_opt memalloc_opts[] = {
 	  "period over which growth is measured (default 60s)" },
 	{ "no-stacks", NULL, "no_stacks",
 	  "no allocation stacks (no leak candidates; cheaper)" },
+	{ "stack-bytes", "BYTES", "stack_bytes",
+	  "sample stacks, one per BYTES allocated on average (default 512K; 0: every allocation's)" },
 	{ "stack-every", "N", "stack_every",
-	  "stacks of one allocation in N, at random (default 1: all)" },
+	  "sample stacks of one allocation in N instead (1: every allocation's)" },
 	{},
 };
 
@@ -49,6 +51,7 @@ static struct {
 	char lib[PATH_MAX];
 	__u64 offset[NR_FUNCS];
 	bool found[NR_FUNCS];
+	bool multi; /* one uprobe_multi link per program */
 } ma;
 
 /* The C library a process runs with, as this mount namespace reaches it. */
@@ -112,6 +115,24 @@ static int memalloc_prepare(struct load_ctx *ctx)
 				break;
 		ma.found[i] = j == i;
 	}
+	/*
+	 * uprobe_multi where the kernel has it: a uprobe perf event each
+	 * waited for the tracing event_mutex, and often for an RCU grace
+	 * period, which made most of the load time on a busy host.
+	 */
+	ma.multi = uprobe_multi_supported();
+	if (ma.multi) {
+		struct bpf_program *p;
+		const char *sec;
+
+		bpf_object__for_each_program(p, ctx->obj) {
+			sec = bpf_program__section_name(p);
+			if (!strncmp(sec, "uprobe", 6) ||
+			    !strncmp(sec, "uretprobe", 9))
+				bpf_program__set_expected_attach_type(
+					p, UPROBE_MULTI_ATTACH_TYPE);
+		}
+	}
 	return 0;
 }
 
@@ -125,6 +146,51 @@ static struct bpf_program *prog(struct load_ctx *ctx, const char *name)
 	return p;
 }
 
+/*
+ * One uprobe_multi link per program, over every function it probes,
+ * pinned as links/<prog>; the cookie is the function's index in funcs[].
+ */
+static int attach_multi(struct load_ctx *ctx, struct bpf_program *ret)
+{
+	__u64 offs[NR_FUNCS], cookies[NR_FUNCS];
+	struct bpf_program *p;
+	unsigned int i, j, n;
+	int err;
+
+	for (i = 0; i < NR_FUNCS; i++) {
+		if (!ma.found[i])
+			continue;
+		for (j = 0; j < i; j++) /* a program seen before: done */
+			if (ma.found[j] &&
+			    !strcmp(funcs[j].entry, funcs[i].entry))
+				break;
+		if (j < i)
+			continue;
+		for (n = 0, j = i; j < NR_FUNCS; j++) {
+			if (!ma.found[j] ||
+			    strcmp(funcs[j].entry, funcs[i].entry))
+				continue;
+			offs[n] = ma.offset[j];
+			cookies[n++] = j;
+		}
+		p = prog(ctx, funcs[i].entry);
+		if (!p)
+			return -ENOENT;
+		err = uprobe_multi_attach_pin(ctx, p, ma.lib, offs, cookies, n,
+					      false, funcs[i].entry);
+		if (err)
+			return err;
+	}
+	for (n = 0, i = 0; i < NR_FUNCS; i++) {
+		if (!ma.found[i] || !funcs[i].ret)
+			continue;
+		offs[n] = ma.offset[i];
+		cookies[n++] = i;
+	}
+	return uprobe_multi_attach_pin(ctx, ret, ma.lib, offs, cookies, n, true,
+				       "alloc_return");
+}
+
 static int memalloc_attach(struct load_ctx *ctx)
 {
 	static const char *const tps[] = { "enter_mmap", "exit_mmap",
@@ -136,7 +202,7 @@ static int memalloc_attach(struct load_ctx *ctx)
 
 	if (!ret)
 		return -ENOENT;
-	for (i = 0; i < NR_FUNCS; i++) {
+	for (i = 0; !ma.multi && i < NR_FUNCS; i++) {
 		if (!ma.found[i])
 			continue;
 		entry = prog(ctx, funcs[i].entry);
@@ -147,6 +213,11 @@ static int memalloc_attach(struct load_ctx *ctx)
 		if (!err && funcs[i].ret)
 			err = uprobe_attach_pin(ctx, ret, ma.lib, ma.offset[i],
 						true, 0, i);
+		if (err)
+			return err;
+	}
+	if (ma.multi) {
+		err = attach_multi(ctx, ret);
 		if (err)
 			return err;
 	}

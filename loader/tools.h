@@ -69,6 +69,8 @@ const char *ctx_opt(const struct load_ctx *ctx, const char *name);
 /* Pin @link as links/<name> in the instance and drop our reference. */
 int ctx_pin_link(struct load_ctx *ctx, struct bpf_link *link,
 		 const char *name);
+/* The same for a link the caller made by fd (and still has to close). */
+int ctx_pin_link_fd(struct load_ctx *ctx, int fd, const char *name);
 /*
  * Attach every loaded program by its section name and pin its link: what
  * the loader does without an attach hook, for hooks that do more after.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading rows out of maps and fields out of rows. Hash maps are read with
- * batch lookups (one syscall per batch, not two per entry), arrays by index.
+ * Fields out of rows: per-CPU sums, counting entries, and formatting each
+ * field for tables and labels (map_read.c reads the rows).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,14 +14,6 @@
 #include "cgroup.h"
 #include "log.h"
 #include "pinmaps.h"
-
-/* Per-CPU values come as one round_up(value_size, 8) slot per CPU. */
-static size_t raw_value_size(const struct pm_map *m, int ncpu)
-{
-	if (!m->percpu)
-		return m->info.value_size;
-	return (size_t)((m->info.value_size + 7) & ~7U) * ncpu;
-}
 
 static void add_int(void *dst, const void *src, __u32 size)
 {
@@ -91,155 +83,6 @@ bool pm_value_is_zero(const struct pm_map *m, const void *value)
 		if (p[i])
 			return false;
 	return true;
-}
-
-/* Fold one raw (possibly per-CPU) value into row @row of m->values. */
-static void store_value(struct pm_map *m, __u32 row, const void *raw, int ncpu)
-{
-	size_t stride = (m->info.value_size + 7) & ~7U;
-	void *dst = (char *)m->values + (size_t)row * m->info.value_size;
-	int cpu;
-
-	memcpy(dst, raw, m->info.value_size);
-	if (!m->percpu)
-		return;
-	for (cpu = 1; cpu < ncpu; cpu++)
-		pm_value_add(&m->value, dst, (const char *)raw + cpu * stride);
-}
-
-static int read_array(struct pm_map *m, void *raw, int ncpu)
-{
-	__u32 i;
-
-	for (i = 0; i < m->info.max_entries; i++) {
-		if (bpf_map_lookup_elem(m->fd, &i, raw)) {
-			p_err("%s: lookup of index %u: %s", m->what, i,
-			      strerror(errno));
-			return -errno;
-		}
-		memcpy((char *)m->keys + (size_t)i * m->info.key_size, &i,
-		       m->info.key_size);
-		store_value(m, i, raw, ncpu);
-		m->nrows++;
-	}
-	return 0;
-}
-
-/*
- * Batch lookup: -EINVAL/-EOPNOTSUPP mean the kernel or map type has no
- * batch ops (kernels before 5.6, some map kinds); the caller falls back.
- */
-static int read_hash_batch(struct pm_map *m, void *raw, int ncpu)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t rsz = raw_value_size(m, ncpu);
-	__u64 in_tok = 0, out_tok = 0;
-	__u32 total = 0, count, i;
-	int err;
-
-	do {
-		count = m->info.max_entries - total;
-		err = bpf_map_lookup_batch(
-			m->fd, total ? &in_tok : NULL, &out_tok,
-			(char *)m->keys + (size_t)total * m->info.key_size,
-			(char *)raw + total * rsz, &count, &opts);
-		if (err && errno != ENOENT && !total)
-			return -errno;
-		if (err && errno != ENOENT) {
-			/* entries added since we started may not fit: keep
-			 * what was read, a scrape is a snapshot anyway
-			 */
-			p_debug("%s: batch lookup stopped: %s", m->what,
-				strerror(errno));
-			err = -ENOENT;
-		}
-		total += count;
-		in_tok = out_tok;
-	} while (!err && total < m->info.max_entries);
-	for (i = 0; i < total; i++)
-		store_value(m, i, (char *)raw + i * rsz, ncpu);
-	m->nrows = total;
-	return 0;
-}
-
-static int read_hash_iter(struct pm_map *m, void *raw, int ncpu)
-{
-	__u32 ksz = m->info.key_size, n = 0;
-	void *prev = NULL, *key;
-
-	while (n < m->info.max_entries) {
-		key = (char *)m->keys + (size_t)n * ksz;
-		if (bpf_map_get_next_key(m->fd, prev, key)) {
-			if (errno == ENOENT)
-				break;
-			p_err("%s: next key: %s", m->what, strerror(errno));
-			return -errno;
-		}
-		prev = key;
-		if (bpf_map_lookup_elem(m->fd, key, raw)) {
-			if (errno == ENOENT)
-				continue; /* deleted meanwhile */
-			p_err("%s: lookup: %s", m->what, strerror(errno));
-			return -errno;
-		}
-		store_value(m, n++, raw, ncpu);
-	}
-	m->nrows = n;
-	return 0;
-}
-
-int pm_map_read(struct pm_map *m)
-{
-	int ncpu = 1, err;
-	void *raw = NULL;
-	__u32 n;
-
-	if (!m->decodable) {
-		char buf[32];
-		const char *type =
-			pm_map_type_str(m->info.type, buf, sizeof(buf));
-
-		if (!m->value_type_id) {
-			/* the contract: every map carries its BTF */
-			p_err("%s: %s map without BTF, cannot decode", m->what,
-			      type);
-			return -EPROTO;
-		}
-		p_err("%s: cannot decode a %s map", m->what, type);
-		return -EOPNOTSUPP;
-	}
-	if (m->percpu) {
-		ncpu = libbpf_num_possible_cpus();
-		if (ncpu < 0)
-			return ncpu;
-	}
-	free(m->keys);
-	free(m->values);
-	m->nrows = 0;
-	n = m->info.max_entries ? m->info.max_entries : 1;
-	m->keys = calloc(n, m->info.key_size ? m->info.key_size : 1);
-	m->values = calloc(n, m->info.value_size);
-	/* the hash readers need room for every raw value at once */
-	raw = calloc(m->is_array ? 1 : n, raw_value_size(m, ncpu));
-	if (!m->keys || !m->values || !raw) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	if (m->is_array) {
-		err = read_array(m, raw, ncpu);
-		goto cleanup;
-	}
-	err = read_hash_batch(m, raw, ncpu);
-	if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUP) {
-		p_debug("%s: no batch lookup (%s), iterating", m->what,
-			strerror(-err));
-		err = read_hash_iter(m, raw, ncpu);
-	} else if (err) {
-		p_err("%s: batch lookup: %s", m->what, strerror(-err));
-	}
-cleanup:
-	free(raw);
-	return err;
 }
 
 int pm_map_count(const struct pm_map *m)
@@ -425,6 +268,12 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		}
 		return 0;
 	case PM_K_IP:
+		/*
+		 * Keys that hold both families keep IPv4 as ::ffff:a.b.c.d;
+		 * people (and label matchers) know it as a.b.c.d.
+		 */
+		if (f->size == 16 && IN6_IS_ADDR_V4MAPPED((const void *)p))
+			return inet_ntop(AF_INET, p + 12, buf, sz) ? 0 : -errno;
 		if (!inet_ntop(f->size == 4 ? AF_INET : AF_INET6, p, buf, sz))
 			return -errno;
 		return 0;

@@ -64,6 +64,16 @@ struct link_info {
 				} event;
 			};
 		} perf_event;
+		struct {
+			__u64 path;
+			__u64 offsets;
+			__u64 ref_ctr_offsets;
+			__u64 cookies;
+			__u32 path_size;
+			__u32 count;
+			__u32 flags; /* 1: return probes */
+			__u32 pid;
+		} uprobe_multi; /* 6.10+ */
 		__u8 pad[96];
 	};
 } __attribute__((aligned(8)));
@@ -76,7 +86,12 @@ enum {
 	PE_TRACEPOINT,
 	PE_EVENT
 };
-enum { LINK_PERF_EVENT = 7, LINK_TCX = 11, LINK_NETKIT = 13 };
+enum {
+	LINK_PERF_EVENT = 7,
+	LINK_TCX = 11,
+	LINK_UPROBE_MULTI = 12,
+	LINK_NETKIT = 13
+};
 
 struct prog_row {
 	char pin[NAME_MAX + 1];
@@ -150,6 +165,12 @@ static void attach_point(const struct link_info *li, char *name,
 			snprintf(r->attach, sz, "perf event");
 		}
 		break;
+	case LINK_UPROBE_MULTI: /* "uprobe_multi PATH [functions]" */
+		snprintf(r->attach, sz, "%s %s [%u]",
+			 li->uprobe_multi.flags & 1 ? "uretprobe_multi" :
+						      "uprobe_multi",
+			 name, li->uprobe_multi.count);
+		break;
 	default:
 		r->attach[0] = '\0';
 	}
@@ -188,6 +209,9 @@ static int read_link(const char *path, struct prog_row *r)
 		/* same offset for the tracepoint, kprobe and uprobe names */
 		li.perf_event.tracepoint.tp_name = (unsigned long)name;
 		li.perf_event.tracepoint.name_len = sizeof(name);
+	} else if (type == LINK_UPROBE_MULTI) {
+		li.uprobe_multi.path = (unsigned long)name;
+		li.uprobe_multi.path_size = sizeof(name);
 	}
 	len = sizeof(li);
 	if (bpf_obj_get_info_by_fd(fd, &li, &len)) {

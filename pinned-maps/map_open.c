@@ -367,8 +367,35 @@ static void link_names(struct pm_instance *in, struct pm_map *cfg,
 }
 
 /*
+ * pinsight:if=VAR:BIT: a field the instance was configured not to fill
+ * (say, a counter not asked for) is left out rather than shown as 0. A
+ * VAR that rodata does not have keeps the field.
+ */
+static void drop_disabled(struct pm_instance *in, struct pm_map *cfg,
+			  struct pm_schema *s)
+{
+	const struct pm_field *v;
+	int i, j, n = 0;
+
+	for (i = 0; i < s->cnt; i++) {
+		const struct pm_field *f = &s->fields[i];
+		bool keep = true;
+
+		for (j = 0; f->if_var[0] && j < cfg->value.cnt; j++) {
+			v = &cfg->value.fields[j];
+			if (v->kind == PM_K_INT && !strcmp(v->name, f->if_var))
+				keep = (pm_field_u64(v, in->rodata) >> f->if_bit) & 1;
+		}
+		if (keep)
+			s->fields[n++] = *f;
+	}
+	s->cnt = n;
+}
+
+/*
  * Fields tagged pinsight:names=VAR show rodata's VAR[value]: read rodata
- * once and point them into a copy. Without it they stay numbers.
+ * once and point them into a copy. Without it they stay numbers (and
+ * pinsight:if= fields stay in).
  */
 static int resolve_names(struct pm_instance *in)
 {
@@ -389,6 +416,7 @@ static int resolve_names(struct pm_instance *in)
 			continue;
 		link_names(in, cfg, &in->maps[i]->key);
 		link_names(in, cfg, &in->maps[i]->value);
+		drop_disabled(in, cfg, &in->maps[i]->value);
 	}
 	return 0;
 }

@@ -5,7 +5,9 @@
  *   pm_instance_open()   opens <root>/<instance>: every maps/<map> read-only,
  *                        its BTF (the instance's btf pin, else the kernel's
  *                        by id), checked against the map's sizes;
- *   pm_map_read()        reads every entry, per-CPU values summed;
+ *   pm_map_scan()        reads every entry a bounded batch at a time,
+ *                        per-CPU values summed, and hands each batch on;
+ *   pm_map_read()        keeps every entry (for renderers that sort);
  *   struct pm_field      one label (key) or metric (value) as the BTF walk
  *                        found it, with pm_field_*() to read it from a row;
  *   pm_render_*()        table, JSON (bpftool's "formatted" shape), and
@@ -65,6 +67,12 @@ struct pm_field {
 	 */
 	char names_var[64];
 	char stack_map[64]; /* pinsight:stack=MAP: a stack id, frames in MAP */
+	/*
+	 * pinsight:if=VAR:BIT: the field exists only when bit BIT of the
+	 * rodata integer VAR is set; pm_instance_open() drops it otherwise.
+	 */
+	char if_var[64];
+	int if_bit;
 	const char *names;
 	__u32 names_len, names_cnt;
 	__u32 off; /* bytes into the key or value */
@@ -95,7 +103,7 @@ struct pm_map {
 	bool is_array;
 	__u32 key_type_id, value_type_id; /* 0 when the map has none */
 	struct pm_schema key, value;
-	/* after pm_map_read(): nrows keys and (summed) values */
+	/* after pm_map_read(): nrows keys and (summed) values, else NULL */
 	__u32 nrows;
 	void *keys;
 	void *values;
@@ -134,22 +142,50 @@ void pm_map_close(struct pm_map *m);
 /* bpf_map_info's type as libbpf spells it ("percpu_hash"), or "type N". */
 const char *pm_map_type_str(__u32 type, char *buf, size_t sz);
 
-/* ---- decode.c ---- */
+/* ---- map_read.c ---- */
 
-/* Read every entry into m->keys/m->values (per-CPU values summed). */
+/*
+ * One batch of @n rows: keys of key_size bytes and values of value_size
+ * bytes back to back, per-CPU values summed. Return 0 to go on, > 0 to
+ * stop (pm_map_scan() then returns 0), or -errno to fail with.
+ */
+typedef int (*pm_rows_fn)(void *ctx, const struct pm_map *m, const void *keys,
+			  const void *values, __u32 n);
+/*
+ * Every entry in the map's order (bpftool's), a batch at a time, each
+ * handed to @fn before the next is read: memory is one batch, whatever the
+ * map's size. Rows that pm_map_read() holds are scanned as one batch.
+ */
+int pm_map_scan(struct pm_map *m, pm_rows_fn fn, void *ctx);
+/* Read and keep every entry in m->keys/m->values (per-CPU values summed). */
 int pm_map_read(struct pm_map *m);
-/* Count entries in use without reading values (hash kinds), or -errno. */
-int pm_map_count(const struct pm_map *m);
+
+static inline const void *pm_key_at(const struct pm_map *m, const void *keys,
+				    __u32 i)
+{
+	return (const char *)keys + (size_t)i * m->info.key_size;
+}
+
+static inline const void *pm_value_at(const struct pm_map *m,
+				      const void *values, __u32 i)
+{
+	return (const char *)values + (size_t)i * m->info.value_size;
+}
 
 static inline const void *pm_row_key(const struct pm_map *m, __u32 i)
 {
-	return (const char *)m->keys + (size_t)i * m->info.key_size;
+	return pm_key_at(m, m->keys, i);
 }
 
 static inline const void *pm_row_value(const struct pm_map *m, __u32 i)
 {
-	return (const char *)m->values + (size_t)i * m->info.value_size;
+	return pm_value_at(m, m->values, i);
 }
+
+/* ---- decode.c ---- */
+
+/* Count entries in use without reading values (hash kinds), or -errno. */
+int pm_map_count(const struct pm_map *m);
 
 /* Whether a value is all zero bytes (unused array slots are skipped). */
 bool pm_value_is_zero(const struct pm_map *m, const void *value);
@@ -191,7 +227,8 @@ void pm_print_log2_hist(FILE *f, const __u64 *slots, unsigned int nslots,
 /* One map as a table (rows) or as name = value lines (DATASEC). */
 int pm_render_table(FILE *f, const struct pm_instance *in, struct pm_map *m);
 /* {"map":..,"type":..,"entries":[{"key":..,"value":..}]} like bpftool's
- * "formatted" objects, with per-CPU values summed into "value".
+ * "formatted" objects, with per-CPU values summed into "value". Streams:
+ * each batch is printed as it is read (pm_map_scan()).
  */
 int pm_render_json(json_writer_t *jw, struct pm_map *m);
 /* A typed value as bpftool's btf_dumper prints it. */
@@ -204,8 +241,9 @@ struct pm_prom;
 
 struct pm_prom *pm_prom_new(bool per_pid);
 /*
- * Add every exported map of an instance: reads each once and keeps its
- * merged rows, so the instance may be closed before pm_prom_print().
+ * Add every exported map of an instance: reads each once, a batch at a
+ * time, summing its rows into their series (one per label set), and keeps
+ * the series, so the instance may be closed before pm_prom_print().
  */
 int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in);
 /* Print all families, each with one HELP/TYPE block. */

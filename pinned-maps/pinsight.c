@@ -176,13 +176,14 @@ static int show_one(const struct pm_instance *in, struct pm_map *m,
 {
 	int err;
 
+	if (jw) /* streams the map: memory is a batch, not the map */
+		return pm_render_json(jw, m);
+	/* a table is sorted: it needs every row */
 	if (m->decodable) {
 		err = pm_map_read(m);
 		if (err)
 			return err;
 	}
-	if (jw)
-		return pm_render_json(jw, m);
 	return pm_render_table(stdout, in, m);
 }
 

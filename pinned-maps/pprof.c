@@ -7,6 +7,7 @@
 #include <zlib.h>
 #include "pprof.h"
 #include "pprof.pb-c.h"
+#include "strtab.h"
 
 typedef Perftools__Profiles__Profile Profile;
 typedef Perftools__Profiles__Sample Sample;
@@ -15,78 +16,6 @@ typedef Perftools__Profiles__Function Function;
 typedef Perftools__Profiles__Line Line;
 typedef Perftools__Profiles__Label Label;
 typedef Perftools__Profiles__ValueType ValueType;
-
-/* The string table, with a hash index: pprof refers to strings by index. */
-struct strtab {
-	char **s;
-	size_t n, cap;
-	size_t *idx; /* open addressing: index + 1, 0 free */
-	size_t idx_cap;
-};
-
-static size_t str_hash(const char *s)
-{
-	size_t h = 5381;
-
-	while (*s)
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
-static int strtab_grow(struct strtab *t)
-{
-	size_t cap = t->idx_cap ? t->idx_cap * 2 : 1024, i, j;
-	size_t *idx = calloc(cap, sizeof(*idx));
-
-	if (!idx)
-		return -ENOMEM;
-	for (i = 0; i < t->n; i++) {
-		for (j = str_hash(t->s[i]) & (cap - 1); idx[j];
-		     j = (j + 1) & (cap - 1))
-			;
-		idx[j] = i + 1;
-	}
-	free(t->idx);
-	t->idx = idx;
-	t->idx_cap = cap;
-	return 0;
-}
-
-/* The index of @s, added when new; -1 on ENOMEM. */
-static long strtab_add(struct strtab *t, const char *s)
-{
-	size_t j;
-	char **n;
-
-	if ((t->n + 1) * 2 > t->idx_cap && strtab_grow(t))
-		return -1;
-	for (j = str_hash(s) & (t->idx_cap - 1); t->idx[j];
-	     j = (j + 1) & (t->idx_cap - 1))
-		if (!strcmp(t->s[t->idx[j] - 1], s))
-			return t->idx[j] - 1;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 256;
-		n = realloc(t->s, t->cap * sizeof(*n));
-		if (!n)
-			return -1;
-		t->s = n;
-	}
-	t->s[t->n] = strdup(s);
-	if (!t->s[t->n])
-		return -1;
-	t->idx[j] = ++t->n;
-	return t->n - 1;
-}
-
-static void strtab_free(struct strtab *t)
-{
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->idx);
-}
 
 static int gzip_write(FILE *f, const void *buf, size_t len)
 {
@@ -126,6 +55,7 @@ int pprof_write(FILE *f, const struct prof_data *d)
 	ValueType pt = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
 	ValueType *stp[2] = { &st[0], &st[1] };
 	struct strtab t = {};
+	char **strs = NULL;
 	Function *funcs = NULL, **funcp = NULL;
 	Location *locs = NULL, **locp = NULL;
 	Line *lines = NULL, **linep = NULL;
@@ -251,11 +181,12 @@ int pprof_write(FILE *f, const struct prof_data *d)
 		if (err)
 			goto cleanup;
 	}
-	p.string_table = t.s;
+	strs = strtab_array(&t);
+	p.string_table = strs;
 	p.n_string_table = t.n;
 	len = perftools__profiles__profile__get_packed_size(&p);
 	buf = malloc(len ? len : 1);
-	if (!buf) {
+	if (!strs || !buf) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -275,6 +206,7 @@ cleanup:
 	free(labels);
 	free(labelp);
 	free(values);
+	free(strs);
 	strtab_free(&t);
 	return err;
 }

@@ -308,7 +308,8 @@ void pm_json_btf_value(json_writer_t *jw, const struct btf *btf, __u32 type_id,
  * as its unit or container id), as "labels": {"cgroup": "nginx.service"};
  * nothing for other maps, so the entry stays bpftool's shape.
  */
-static void dump_labels(json_writer_t *jw, const struct pm_map *m, __u32 row)
+static void dump_labels(json_writer_t *jw, const struct pm_map *m,
+			const void *key)
 {
 	const struct pm_field *f;
 	bool open = false;
@@ -324,44 +325,77 @@ static void dump_labels(json_writer_t *jw, const struct pm_map *m, __u32 row)
 			jsonw_start_object(jw);
 			open = true;
 		}
-		pm_field_fmt(m->btf, f, pm_row_key(m, row), v, sizeof(v));
+		pm_field_fmt(m->btf, f, key, v, sizeof(v));
 		jsonw_string_field(jw, pm_label_name(f), v);
 	}
 	if (open)
 		jsonw_end_object(jw);
 }
 
-int pm_render_json(json_writer_t *jw, struct pm_map *m)
+static void json_map_head(json_writer_t *jw, const struct pm_map *m)
 {
 	char tbuf[32];
-	__u32 i;
 
 	jsonw_start_object(jw);
 	jsonw_string_field(jw, "map", m->name);
 	jsonw_string_field(jw, "type",
 			   pm_map_type_str(m->info.type, tbuf, sizeof(tbuf)));
-	if (!m->decodable) {
-		/* no rows to show: say so rather than print an empty list */
-		jsonw_bool_field(jw, "decoded", false);
-		jsonw_end_object(jw);
-		return 0;
+}
+
+struct json_scan {
+	json_writer_t *jw;
+	bool open; /* the map's object and its entries array are started */
+};
+
+static int json_rows(void *ctx, const struct pm_map *m, const void *keys,
+		     const void *values, __u32 n)
+{
+	struct json_scan *js = ctx;
+	json_writer_t *jw = js->jw;
+	__u32 i;
+
+	/* begun by the first batch: an unreadable map prints nothing */
+	if (!js->open) {
+		json_map_head(jw, m);
+		jsonw_name(jw, "entries");
+		jsonw_start_array(jw);
+		js->open = true;
 	}
-	jsonw_name(jw, "entries");
-	jsonw_start_array(jw);
-	for (i = 0; i < m->nrows; i++) {
+	for (i = 0; i < n; i++) {
 		jsonw_start_object(jw);
 		if (m->key_type_id) {
 			jsonw_name(jw, "key");
 			dump_value(jw, m->btf, m->key_type_id,
-				   pm_row_key(m, i), m->info.key_size);
-			dump_labels(jw, m, i);
+				   pm_key_at(m, keys, i), m->info.key_size);
+			dump_labels(jw, m, pm_key_at(m, keys, i));
 		}
 		jsonw_name(jw, "value");
-		dump_value(jw, m->btf, m->value_type_id, pm_row_value(m, i),
-			   m->info.value_size);
+		dump_value(jw, m->btf, m->value_type_id,
+			   pm_value_at(m, values, i), m->info.value_size);
 		jsonw_end_object(jw);
 	}
+	return 0;
+}
+
+int pm_render_json(json_writer_t *jw, struct pm_map *m)
+{
+	struct json_scan js = { .jw = jw };
+	int err;
+
+	if (!m->decodable) {
+		/* no rows to show: say so rather than print an empty list */
+		json_map_head(jw, m);
+		jsonw_bool_field(jw, "decoded", false);
+		jsonw_end_object(jw);
+		return 0;
+	}
+	err = pm_map_scan(m, json_rows, &js);
+	if (err && !js.open)
+		return err;
+	if (!js.open) /* no entries */
+		json_rows(&js, m, NULL, NULL, 0);
+	/* a read that failed midway still leaves valid JSON */
 	jsonw_end_array(jw);
 	jsonw_end_object(jw);
-	return 0;
+	return err;
 }

@@ -3,12 +3,13 @@
  * Prometheus text exposition (format 0.0.4) of every exported map. Two
  * instances (io, io@db) emit the same metric names and a family may have
  * only one HELP/TYPE block, so nothing is printed while instances are
- * added: each exported map is read once and kept as its merged rows (a
- * source), and each of its metric fields becomes an entry naming its
- * family. Printing sorts the entries (a few per map) by family and prints
- * every family's series straight from its sources' rows. Memory is the
- * decoded maps plus one label set per row, as bpftool's dump needs the
- * map, not a string per series.
+ * added: each exported map is read once, a batch at a time, and each row is
+ * summed into its series as it arrives (a source: one label set and one
+ * merged value per series), and each of the map's metric fields becomes an
+ * entry naming its family. Printing sorts the entries (a few per map) by
+ * family and prints every family's series straight from its sources.
+ * Memory is the series, not the map's raw (per-CPU) rows: a series'
+ * samples go to several families, which print apart, sorted by label set.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,17 +17,19 @@
 #include <string.h>
 #include "log.h"
 #include "pinmaps.h"
+#include "strtab.h"
 
 enum ptype { PT_COUNTER, PT_GAUGE, PT_HISTOGRAM };
 
 static const char *const ptype_str[] = { "counter", "gauge", "histogram" };
 
-/* One exported map: its rows merged by label set, in label set order. */
+/* One exported map: its rows merged by label set. */
 struct source {
-	char *labels; /* the label sets, each NUL-terminated */
-	size_t *loff; /* where row i's label set starts in labels */
-	void *values; /* nrows merged values */
-	__u32 nrows;
+	struct strtab labels; /* a series' label set, in the order found */
+	void *values; /* a merged value per series, in the same order */
+	size_t cap; /* values' room, in series */
+	__u32 *order; /* the series by label set: the order they print in */
+	__u32 nrows; /* series */
 	__u32 value_size;
 };
 
@@ -69,9 +72,9 @@ static void entry_free(struct entry *e)
 
 static void source_free(struct source *s)
 {
-	free(s->labels);
-	free(s->loff);
+	strtab_free(&s->labels);
 	free(s->values);
+	free(s->order);
 }
 
 void pm_prom_free(struct pm_prom *p)
@@ -189,7 +192,7 @@ static void put_double(FILE *f, double v)
 /* The label set of a row, without braces: service="dd",op="write". */
 static void put_labels(FILE *s, const struct pm_prom *p,
 		       const struct pm_instance *in, const struct pm_map *m,
-		       __u32 row)
+		       const void *key)
 {
 	const struct pm_field *f;
 	bool first = true;
@@ -201,7 +204,7 @@ static void put_labels(FILE *s, const struct pm_prom *p,
 		f = &m->key.fields[i];
 		if (f->per_pid && !p->per_pid)
 			continue;
-		pm_field_fmt(m->btf, f, pm_row_key(m, row), v, sizeof(v));
+		pm_field_fmt(m->btf, f, key, v, sizeof(v));
 		fprintf(s, "%s%s=\"", first ? "" : ",", pm_label_name(f));
 		put_label_value(s, v);
 		putc('"', s);
@@ -214,87 +217,99 @@ static void put_labels(FILE *s, const struct pm_prom *p,
 	}
 }
 
-struct lrow {
-	size_t off; /* of the label set, in the map's label buffer */
-	__u32 row;
+struct merge {
+	const struct pm_prom *p;
+	const struct pm_instance *in;
+	struct source *src;
+	FILE *s; /* one label set, written over for each row */
+	char *buf;
+	size_t sz;
 };
 
-static int cmp_lrow(const void *a, const void *b, void *labels)
+static int cmp_series(const void *a, const void *b, void *labels)
 {
-	const struct lrow *x = a, *y = b;
-	int c = strcmp((const char *)labels + x->off,
-		       (const char *)labels + y->off);
-
-	return c ? c : (x->row > y->row) - (x->row < y->row);
+	return strcmp(strtab_str(labels, *(const __u32 *)a),
+		      strtab_str(labels, *(const __u32 *)b));
 }
 
 /*
  * Rows whose labels are equal once pid/tgid/tid are dropped are summed:
- * one series per label set, as the exposition format requires. The label
- * sets go to one buffer, sorted, and each run of equal ones becomes one
- * row of @src.
+ * one series per label set, as the exposition format requires. A row's
+ * label set finds its series (a new one for the first row of a set), and
+ * fields that are not summed keep that first row's value.
  */
-static int merge_rows(const struct pm_prom *p, const struct pm_instance *in,
-		      const struct pm_map *m, struct source *src)
+static int merge_rows(void *ctx, const struct pm_map *m, const void *keys,
+		      const void *values, __u32 n)
 {
-	__u32 vsz = m->info.value_size, n = 0, g = 0, r, i, j;
-	struct lrow *rows;
-	char *buf = NULL, *acc;
-	size_t sz = 0;
-	FILE *s;
-	int err = 0;
+	struct merge *mg = ctx;
+	struct source *src = mg->src;
+	size_t vsz = m->info.value_size, n0, cap;
+	const void *v;
+	void *nv;
+	long k;
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		v = pm_value_at(m, values, i);
+		if (m->is_array && !m->datasec && m->info.max_entries > 1 &&
+		    pm_value_is_zero(m, v))
+			continue;
+		rewind(mg->s);
+		put_labels(mg->s, mg->p, mg->in, m, pm_key_at(m, keys, i));
+		putc('\0', mg->s);
+		if (fflush(mg->s) || ferror(mg->s))
+			return -ENOMEM;
+		n0 = src->labels.n;
+		k = strtab_add(&src->labels, mg->buf);
+		if (k < 0)
+			return -ENOMEM;
+		if ((size_t)k < n0) {
+			pm_value_add(&m->value, (char *)src->values + k * vsz,
+				     v);
+			continue;
+		}
+		if ((size_t)k == src->cap) {
+			cap = src->cap * 2 + 64;
+			nv = realloc(src->values, cap * vsz);
+			if (!nv)
+				return -ENOMEM;
+			src->values = nv;
+			src->cap = cap;
+		}
+		memcpy((char *)src->values + k * vsz, v, vsz);
+	}
+	return 0;
+}
+
+/* Read @m into @src, series sorted by label set. */
+static int read_source(const struct pm_prom *p, const struct pm_instance *in,
+		       struct pm_map *m, struct source *src)
+{
+	struct merge mg = { .p = p, .in = in, .src = src };
+	__u32 i;
+	int err;
 
 	memset(src, 0, sizeof(*src));
-	src->value_size = vsz;
-	rows = calloc(m->nrows ? m->nrows : 1, sizeof(*rows));
-	s = open_memstream(&buf, &sz);
-	if (!rows || !s) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (r = 0; r < m->nrows; r++) {
-		if (m->is_array && !m->datasec && m->info.max_entries > 1 &&
-		    pm_value_is_zero(m, pm_row_value(m, r)))
-			continue;
-		rows[n].off = ftello(s);
-		rows[n++].row = r;
-		put_labels(s, p, in, m, r);
-		putc('\0', s);
-	}
-	if (ferror(s))
-		err = -ENOMEM;
-	if (fclose(s) && !err)
-		err = -errno;
-	s = NULL;
+	src->value_size = m->info.value_size;
+	mg.s = open_memstream(&mg.buf, &mg.sz);
+	if (!mg.s)
+		return -ENOMEM;
+	err = pm_map_scan(m, merge_rows, &mg);
+	fclose(mg.s);
+	free(mg.buf);
 	if (err)
 		goto cleanup;
-	qsort_r(rows, n, sizeof(*rows), cmp_lrow, buf);
-	for (i = 0; i < n; i++)
-		g += !i || strcmp(buf + rows[i - 1].off, buf + rows[i].off);
-	src->loff = calloc(g ? g : 1, sizeof(*src->loff));
-	src->values = malloc(g ? (size_t)g * vsz : 1);
-	if (!src->loff || !src->values) {
+	src->nrows = src->labels.n;
+	src->order = calloc(src->nrows ? src->nrows : 1, sizeof(*src->order));
+	if (!src->order) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	for (i = 0, g = 0; i < n; i = j, g++) {
-		acc = (char *)src->values + (size_t)g * vsz;
-		memcpy(acc, pm_row_value(m, rows[i].row), vsz);
-		for (j = i + 1;
-		     j < n && !strcmp(buf + rows[i].off, buf + rows[j].off);
-		     j++)
-			pm_value_add(&m->value, acc,
-				     pm_row_value(m, rows[j].row));
-		src->loff[g] = rows[i].off;
-	}
-	src->nrows = g;
-	src->labels = buf;
-	buf = NULL;
+	for (i = 0; i < src->nrows; i++)
+		src->order[i] = i;
+	qsort_r(src->order, src->nrows, sizeof(*src->order), cmp_series,
+		&src->labels);
 cleanup:
-	if (s)
-		fclose(s);
-	free(buf);
-	free(rows);
 	if (err)
 		source_free(src);
 	return err;
@@ -341,17 +356,22 @@ static int entry_init(struct entry *e, const struct pm_instance *in,
 	return 0;
 }
 
+/* A pm_map_scan() handler that stops at the first batch. */
+static int first_batch(void *ctx, const struct pm_map *m, const void *keys,
+		       const void *values, __u32 n)
+{
+	(void)ctx, (void)m, (void)keys, (void)values, (void)n;
+	return 1;
+}
+
 static int add_map(struct pm_prom *p, const struct pm_instance *in,
 		   struct pm_map *m)
 {
 	size_t n0 = p->n;
 	struct source *ns;
 	struct entry *ne;
-	int i, err;
+	int i, err = 0;
 
-	err = pm_map_read(m);
-	if (err)
-		return err;
 	for (i = 0; i < m->value.cnt; i++) {
 		const struct pm_field *f = &m->value.fields[i];
 
@@ -361,20 +381,26 @@ static int add_map(struct pm_prom *p, const struct pm_instance *in,
 			ne = realloc(p->e, (p->cap * 2 + 8) * sizeof(*ne));
 			if (!ne) {
 				err = -ENOMEM;
-				goto cleanup;
+				break;
 			}
 			p->e = ne;
 			p->cap = p->cap * 2 + 8;
 		}
 		err = entry_init(&p->e[p->n], in, m, f);
 		if (err)
-			goto cleanup;
+			break;
 		p->e[p->n].src = p->nsrc;
 		p->e[p->n].seq = p->n;
 		p->n++;
 	}
-	if (p->n == n0) /* no metrics: nothing to keep */
-		return 0;
+	/*
+	 * No metrics (or no names for them): nothing to keep, but a map that
+	 * cannot be read is reported as that, first.
+	 */
+	if (err || p->n == n0) {
+		err = pm_map_scan(m, first_batch, NULL) ?: err;
+		goto cleanup;
+	}
 	if (p->nsrc == p->src_cap) {
 		ns = realloc(p->src, (p->src_cap * 2 + 4) * sizeof(*ns));
 		if (!ns) {
@@ -384,7 +410,7 @@ static int add_map(struct pm_prom *p, const struct pm_instance *in,
 		p->src = ns;
 		p->src_cap = p->src_cap * 2 + 4;
 	}
-	err = merge_rows(p, in, m, &p->src[p->nsrc]);
+	err = read_source(p, in, m, &p->src[p->nsrc]);
 	if (!err)
 		p->nsrc++;
 cleanup:
@@ -538,9 +564,9 @@ static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 				      ptype_str[head->type], e->help);
 		}
 		for (r = 0; r < s->nrows; r++) {
-			labels = s->labels + s->loff[r];
+			labels = strtab_str(&s->labels, s->order[r]);
 			value = (const char *)s->values +
-				(size_t)r * s->value_size;
+				(size_t)s->order[r] * s->value_size;
 			for (x = j; x < k; x++)
 				if (p->e[x].type == head->type)
 					put_series(f, &p->e[x], labels, value);

@@ -21,6 +21,8 @@ struct tags {
 	char prom[128];
 	char names[64];
 	char stack[64];
+	char if_var[64];
+	int if_bit;
 	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP } fmt;
 };
 
@@ -65,6 +67,25 @@ void pm_btf_type_desc(const struct btf *btf, __u32 id, char *buf, size_t sz)
 		snprintf(buf, sz, "%s (type %u)", kind ? kind : "type", id);
 }
 
+/* "VAR:BIT" of pinsight:if= (BIT 0..63); a malformed one is ignored. */
+static void read_if(const char *s, struct tags *tg)
+{
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long bit;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(tg->if_var))
+		goto bad;
+	bit = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || bit < 0 || bit > 63)
+		goto bad;
+	snprintf(tg->if_var, sizeof(tg->if_var), "%.*s", (int)(colon - s), s);
+	tg->if_bit = bit;
+	return;
+bad:
+	p_debug("BTF: malformed tag pinsight:if=%s ignored", s);
+}
+
 /* Decl tags on member @comp of type @owner (-1: on the type or var itself). */
 static void read_tags(const struct btf *btf, __u32 owner, int comp,
 		      struct tags *tg)
@@ -101,6 +122,8 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			snprintf(tg->stack, sizeof(tg->stack), "%s", s + 6);
 		else if (!strcmp(s, "internal"))
 			tg->internal = true;
+		else if (!strncmp(s, "if=", 3))
+			read_if(s + 3, tg);
 		else
 			p_debug("BTF: unknown tag pinsight:%s ignored", s);
 	}
@@ -315,6 +338,8 @@ common:
 	f->internal = tg->internal;
 	snprintf(f->names_var, sizeof(f->names_var), "%s", tg->names);
 	snprintf(f->stack_map, sizeof(f->stack_map), "%s", tg->stack);
+	snprintf(f->if_var, sizeof(f->if_var), "%s", tg->if_var);
+	f->if_bit = tg->if_bit;
 	if (f->stack_map[0] && f->kind == PM_K_INT)
 		f->kind = PM_K_HEX; /* ids are hashes: hex reads better */
 	snprintf(f->prom, sizeof(f->prom), "%s", tg->prom);

@@ -25,17 +25,24 @@ struct hwcount_key {
 /*
  * Each counter overflows every sample_period events and the program adds
  * the period to the task it interrupted, so counts are exact to within
- * one period per CPU. Events not asked for stay 0: the config's
- * `events` mask says which are counted.
+ * one period per CPU. The config's `events` mask says which are counted;
+ * readers leave the others out (__if_bit: bit i is enum hwcount_event i).
  */
 struct hwcount_val {
-	__u64 cycles;
-	__u64 instructions;
-	__u64 cache_misses;
-	__u64 branch_misses;
-	__u64 cpu_ns;
-	__u64 page_faults;
-	__u64 context_switches;
+	__u64 cycles __if_bit("events", 0);
+	__u64 instructions __if_bit("events", 1);
+	__u64 cache_misses __if_bit("events", 2);
+	__u64 branch_misses __if_bit("events", 3);
+	__u64 cpu_ns __if_bit("events", 4);
+	__u64 page_faults __if_bit("events", 5);
+	__u64 context_switches __if_bit("events", 6);
 };
+
+/* The tags above spell the bits out: keep them in step with the enum. */
+_Static_assert(HWC_CYCLES == 0 && HWC_INSTRUCTIONS == 1 &&
+		       HWC_CACHE_MISSES == 2 && HWC_BRANCH_MISSES == 3 &&
+		       HWC_CPU_CLOCK == 4 && HWC_PAGE_FAULTS == 5 &&
+		       HWC_CONTEXT_SWITCHES == 6,
+	       "hwcount_val's __if_bit tags follow enum hwcount_event");
 
 #endif /* __HWCOUNT_H */

@@ -10,7 +10,9 @@
  *
  * The allocator calls itself (glibc's realloc(NULL, n) calls malloc,
  * aligned_alloc may call malloc, realloc(p, 0) calls free): only the
- * outermost call of a thread is counted, so each allocation counts once.
+ * outermost allocating call of a thread is counted, so each allocation
+ * counts once; a free counts wherever it happens, since it removes the
+ * block from allocs and nothing can free it twice.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,11 +32,20 @@ const volatile __u64 growth_threshold = 1ULL << 30;
 const volatile __u64 growth_window_ns = 60ULL * 1000000000;
 const volatile bool no_stacks = false; /* --no-stacks */
 /*
- * --stack-every N: capture the stack of one allocation in N, at random
- * (a stack costs about as much as the rest of the accounting); the
- * others count everywhere but in memalloc_stacks. 0 and 1: all.
+ * Which allocations get their stack captured: a user stack walk costs
+ * about twice the rest of the accounting, so by default a sample does,
+ * while every count and byte total stays exact (memalloc_stacks alone is
+ * sampled). --stack-bytes B: an allocation of s bytes is captured with
+ * probability min(1, s/B), so every allocation of B bytes or more is, and
+ * it stands for max(s, B) bytes and max(1, B/s) allocations in
+ * memalloc_stacks: unbiased estimates of each stack's outstanding bytes
+ * (the heap-profile sampling of tcmalloc, jemalloc and Go, by Bernoulli
+ * trial rather than by interval, so no state is kept). 0: every one.
+ * --stack-every N instead: one allocation in N at random, standing for N
+ * (1: every one).
  */
-const volatile __u32 stack_every = 1;
+const volatile __u32 stack_bytes = 512 * 1024;
+const volatile __u32 stack_every = 0;
 
 /* What an allocator call's entry leaves for its return. */
 struct memalloc_call {
@@ -42,6 +53,7 @@ struct memalloc_call {
 	__u64 old; /* realloc's pointer */
 	__u64 memptr; /* posix_memalign's void ** */
 	__u64 mmap_len; /* between sys_enter_mmap and sys_exit_mmap */
+	__u64 stack_id; /* exit_mmap's, see there */
 	__u32 fn;
 	__u32 depth; /* allocator calls in progress: 1 = outermost */
 };
@@ -97,14 +109,22 @@ static __always_inline struct memalloc_call *call_state(bool create)
 /*
  * Growth over the last window, checked on allocations only (frees cannot
  * make memory grow). The CPU that moves window_start_ns on computes it.
+ * The clock is read at most once per jiffy and command: reading it on
+ * every allocation cost ~60 ns (7 % of the accounting) on this VM, and a
+ * window now ends at most a jiffy late.
  */
 static __always_inline void growth_check(struct memalloc_comm_val *v,
 					 __s64 outstanding, const char *comm)
 {
-	__u64 now = bpf_ktime_get_ns(), start = v->window_start_ns, ms, rate;
+	__u64 now, start, ms, rate, j = bpf_jiffies64();
 	__s64 prev, delta;
 	struct alert *a;
 
+	if (v->checked_jiffies == j)
+		return;
+	v->checked_jiffies = j;
+	now = bpf_ktime_get_ns();
+	start = v->window_start_ns;
 	if (start && now - start < growth_window_ns)
 		return;
 	if (__sync_val_compare_and_swap(&v->window_start_ns, start, now) !=
@@ -149,34 +169,75 @@ static __always_inline void thread_add(__u64 id, const char *comm, bool alloc,
 	}
 }
 
-static __always_inline void stack_add(__u32 tgid, __u64 stack_id, __s64 size,
-				      __s64 n)
+/* Whether to capture the stack of an allocation of @size bytes. */
+static __always_inline bool stack_wanted(__u64 size)
+{
+	if (no_stacks)
+		return false;
+	if (stack_every)
+		return stack_every == 1 ||
+		       !(bpf_get_prandom_u32() % stack_every);
+	if (!stack_bytes || size >= stack_bytes)
+		return true;
+	return bpf_get_prandom_u32() % stack_bytes < size;
+}
+
+/*
+ * Add (@sign 1) or take back (-1) what a captured allocation of @size
+ * bytes stands for: the same on both sides, so a stack whose allocations
+ * are all freed is back at zero.
+ */
+static __always_inline void stack_add(__u32 tgid, __u64 stack_id, __u64 size,
+				      __s64 sign)
 {
 	struct memalloc_stack_key sk = { .tgid = tgid, .stack_id = stack_id };
 	struct memalloc_stack_val *sv;
+	__u64 bytes = size, n = 1;
 
 	if (!stack_id)
 		return;
+	if (stack_every > 1) {
+		bytes = size * stack_every;
+		n = stack_every;
+	} else if (!stack_every && size < stack_bytes) {
+		/* captured with probability size/stack_bytes (size > 0) */
+		bytes = stack_bytes;
+		n = size ? (stack_bytes + size / 2) / size : 1;
+	}
 	sv = lookup_or_init(&memalloc_stacks, &sk, &zero_stack);
 	if (!sv)
 		return;
-	__sync_fetch_and_add(&sv->outstanding_bytes, size);
-	__sync_fetch_and_add(&sv->outstanding_allocs, n);
+	__sync_fetch_and_add(&sv->outstanding_bytes, sign * (__s64)bytes);
+	__sync_fetch_and_add(&sv->outstanding_allocs, sign * (__s64)n);
 }
 
-static __always_inline void record(void *ctx, __u64 ptr, __u64 size,
-				   __u32 flags)
+/*
+ * The uretprobe's stack capture as a global function: the verifier checks
+ * a global function once, on its own, where the inlined capture was
+ * checked again on each path alloc_return takes to it (realloc,
+ * posix_memalign, the others): ~20 ms more CPU per load here, and
+ * 0.3-1.4 s of wall time on a busy 2-CPU VM (15-90 ms now). exit_mmap
+ * keeps it inline: before 6.7 a tracepoint program cannot pass its
+ * context to a global function.
+ */
+__noinline __u64 memalloc_ustack(bpf_user_pt_regs_t *ctx)
+{
+	return stack_capture(ctx, STACK_F_USER);
+}
+
+/* @stack_id: the allocation's stack, or 0 */
+static __always_inline void record(__u64 ptr, __u64 size, __u32 flags,
+				   __u64 stack_id)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct memalloc_addr key = { .tgid = id >> 32, .addr = ptr };
-	struct memalloc_rec rec = { .size = size, .flags = flags };
+	struct memalloc_rec rec = { .size = size,
+				    .stack_id = stack_id,
+				    .flags = flags };
 	struct memalloc_comm_val *cv;
 	__s64 out;
 
 	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
-	if (!no_stacks &&
-	    (stack_every <= 1 || !(bpf_get_prandom_u32() % stack_every)))
-		rec.stack_id = stack_capture(ctx, STACK_F_USER);
 	/* not stored, not counted: a free could not take it back */
 	if (bpf_map_update_elem(&allocs, &key, &rec, BPF_ANY)) {
 		count_drop();
@@ -221,7 +282,7 @@ static __always_inline void forget(__u64 ptr, bool munmap)
 		bpf_get_current_comm(comm, sizeof(comm));
 		thread_add(id, comm, false, rec.size);
 	}
-	stack_add(key.tgid, rec.stack_id, -rec.size, -1);
+	stack_add(key.tgid, rec.stack_id, rec.size, -1);
 }
 
 static __always_inline int enter(__u32 fn, __u64 size, __u64 old, __u64 memptr)
@@ -298,22 +359,22 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 		break;
 	}
 	if (ptr)
-		record(ctx, ptr, c->size, 0);
+		record(ptr, c->size, 0,
+		       stack_wanted(c->size) ? memalloc_ustack(ctx) : 0);
 	return 0;
 }
 
+/*
+ * Frees inside the allocator's own calls (realloc(p, 0) calling free(p))
+ * are counted here too, with no per-thread state to look up: the pointer
+ * is gone from allocs afterwards, so the outer call's forget() finds
+ * nothing and each block is still freed once.
+ */
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
-	struct memalloc_call *c;
-
-	if (!ptr)
-		return 0;
-	/* a free inside realloc() etc. is that call's business */
-	c = call_state(false);
-	if (c && c->depth)
-		return 0;
-	forget(ptr, false);
+	if (ptr)
+		forget(ptr, false);
 	return 0;
 }
 
@@ -336,20 +397,36 @@ SEC("tracepoint/syscalls/sys_exit_mmap")
 int exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct memalloc_call *c = call_state(false);
-	__u64 len;
+	__u64 len, stack_id;
+	long ret = ctx->ret;
 
 	if (!c || !c->mmap_len)
 		return 0;
 	len = c->mmap_len;
 	c->mmap_len = 0;
-	if ((unsigned long)ctx->ret < -4095UL)
-		record(ctx, ctx->ret, len, REC_MMAP);
+	if ((unsigned long)ret >= -4095UL)
+		return 0;
+	/*
+	 * Through memory: read back, the id is one unknown value for the
+	 * verifier whichever of the capture's many exits it came from, so it
+	 * checks record() once rather than once per exit.
+	 */
+	c->stack_id = stack_wanted(len) ? stack_capture(ctx, STACK_F_USER) : 0;
+	stack_id = c->stack_id;
+	record(ret, len, REC_MMAP, stack_id);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
+	/*
+	 * Every process's munmap comes here: with --pid, others have no
+	 * entries in allocs (keyed by tgid), so skip the lookup. With --comm
+	 * a thread of another name may unmap the target's mapping: look.
+	 */
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return 0;
 	forget(ctx->args[0], true);
 	return 0;
 }

@@ -39,6 +39,7 @@ struct memalloc_comm_val {
 	__s64 growth_bytes_per_hour __gauge;
 	__u64 window_start_ns __internal;
 	__s64 window_start_bytes __internal;
+	__u64 checked_jiffies __internal; /* when growth was last looked at */
 };
 
 /* memalloc_thread: per thread (LRU); exported only with --per-pid. */

@@ -49,6 +49,12 @@
  * stacks symbolized, for the process in the key's tgid field.
  */
 #define __stack(map) __pinsight_tag("pinsight:stack=" map)
+/*
+ * A value field filled only when bit @bit of the .rodata integer @var is
+ * set (e.g. hwcount's events mask): readers leave it out otherwise, so
+ * what was not asked for does not show as 0. @bit is a literal number.
+ */
+#define __if_bit(var, bit) __pinsight_tag("pinsight:if=" var ":" #bit)
 /* Program state kept in a map value: shown by `show`, never exported. */
 #define __internal __pinsight_tag("pinsight:internal")
 /* An IPv4 (__u32, network order) or IPv6 (__u8[16]) address field. */

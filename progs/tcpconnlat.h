@@ -18,7 +18,8 @@ enum tcpconnlat_result {
 
 /*
  * tcpconnlat_dest: per command, destination and outcome. IPv4 addresses
- * are kept IPv4-mapped (::ffff:a.b.c.d) so one key serves both families.
+ * are kept IPv4-mapped (::ffff:a.b.c.d) so one key serves both families;
+ * readers show them as a.b.c.d (PIN-LAYOUT.md, pinsight:fmt=ip).
  */
 struct tcpconnlat_key {
 	char comm[TASK_COMM_LEN];

@@ -5,6 +5,7 @@
  * burner's CPU time to within a period per CPU; with a PMU, hardware
  * counters count.
  */
+#include <ctype.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "hwcount.h"
@@ -88,12 +89,69 @@ static void check_software(void)
 		ASSERT_HAS_SUBSTR(out, "events = 112", "events mask");
 	free(out);
 	out = NULL;
-	if (ASSERT_EQ(reader_run(&out, "metrics hwcount"), 0, "metrics"))
+	if (ASSERT_EQ(reader_run(&out, "metrics hwcount"), 0, "metrics")) {
 		ASSERT_HAS_SUBSTR(out,
 				  "ebpf_hwcount_cpu_seconds_total{service=\"",
 				  "cpu seconds exported");
+		ASSERT_HAS_SUBSTR(out, "ebpf_hwcount_page_faults_total{",
+				  "page faults exported");
+		/* not asked for: absent, not 0 */
+		ASSERT_FALSE(out && strstr(out, "ebpf_hwcount_cycles"),
+			     "no cycles series");
+	}
 cleanup:
 	free(out);
+	loader_run(NULL, "unload hwcount");
+}
+
+/* What hwcount --events cpu-clock does not count. */
+static const char *const unasked[] = {
+	"cycles",      "instructions", "cache_misses", "branch_misses",
+	"page_faults", "context_switches",
+};
+
+/*
+ * `pinsight ARGS` shows @has and none of the unasked fields, each named
+ * as @fmt (upper case for table headers) makes it.
+ */
+static void shows_only(const char *args, const char *has, const char *fmt,
+		       bool upper)
+{
+	char what[64], *out = NULL, *c;
+	size_t i;
+
+	if (!ASSERT_EQ(reader_run(&out, "%s", args), 0, args))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(out, has, has);
+	for (i = 0; i < sizeof(unasked) / sizeof(unasked[0]); i++) {
+		snprintf(what, sizeof(what), fmt, unasked[i]);
+		for (c = what; upper && *c; c++)
+			*c = toupper(*c);
+		ASSERT_FALSE(out && strstr(out, what), what);
+	}
+cleanup:
+	free(out);
+}
+
+/*
+ * Only what --events asked for shows: in the table and the metrics the
+ * other counters are absent rather than 0 (`show -j` is the raw typed
+ * value, as bpftool prints it, and keeps them).
+ */
+static void check_only_requested(void)
+{
+	char comm[16];
+	int err;
+
+	snprintf(comm, sizeof(comm), "hwreq%d", getpid() % 100000);
+	err = loader_run(NULL, "hwcount --events cpu-clock --comm %s", comm);
+	if (!ASSERT_EQ(err, 0, "load cpu-clock only"))
+		return;
+	run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 0.3",
+		env_output_dir(), comm);
+	shows_only("metrics hwcount", "ebpf_hwcount_cpu_seconds_total{",
+		   "ebpf_hwcount_%s", false);
+	shows_only("show hwcount hwcount", "CPU_NS", "%s", true);
 	loader_run(NULL, "unload hwcount");
 }
 
@@ -129,6 +187,8 @@ void test_hwcount(void)
 		check_no_pmu();
 	if (test__start_subtest("software_events"))
 		check_software();
+	if (test__start_subtest("only_requested"))
+		check_only_requested();
 	if (test__start_subtest("hardware_events"))
 		check_hardware();
 }

@@ -30,35 +30,72 @@ static int read_comm(const char *inst, const char *comm,
 	return err;
 }
 
+/*
+ * Sum the values (all 64-bit fields) of the rows of pinned map @map whose
+ * key starts with the @prefix_sz bytes at @prefix into @sum (@val_sz
+ * bytes); how many rows that was in *rows.
+ */
+static int sum_rows(const char *inst, const char *map, const void *prefix,
+		    size_t prefix_sz, void *sum, size_t val_sz, int *rows)
+{
+	char key[64], next[64], path[64];
+	__u64 v[8], *s = sum;
+	void *prev = NULL;
+	int fd, err = 0;
+	size_t i;
+
+	memset(sum, 0, val_sz);
+	*rows = 0;
+	if (val_sz > sizeof(v))
+		return -E2BIG;
+	snprintf(path, sizeof(path), "maps/%s", map);
+	fd = pin_open(inst, path);
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		if (memcmp(key, prefix, prefix_sz))
+			continue;
+		err = map_lookup_sum(fd, key, v, val_sz);
+		if (err)
+			break;
+		for (i = 0; i < val_sz / 8; i++)
+			s[i] += v[i];
+		(*rows)++;
+	}
+	close(fd);
+	return err;
+}
+
 /* memalloc_thread summed over @comm's threads; their number in *nthreads. */
 static int read_threads(const char *inst, const char *comm,
 			struct memalloc_thread_val *sum, int *nthreads)
 {
-	struct memalloc_thread_key key, next, *prev = NULL;
-	struct memalloc_thread_val v;
-	int fd, err = 0;
+	struct memalloc_thread_key k = {};
 
-	memset(sum, 0, sizeof(*sum));
-	*nthreads = 0;
-	fd = pin_open(inst, "maps/memalloc_thread");
-	if (fd < 0)
-		return fd;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (strncmp(key.comm, comm, sizeof(key.comm)))
-			continue;
-		err = map_lookup_sum(fd, &key, &v, sizeof(v));
-		if (err)
-			break;
-		sum->allocs += v.allocs;
-		sum->frees += v.frees;
-		sum->allocated_bytes += v.allocated_bytes;
-		sum->freed_bytes += v.freed_bytes;
-		(*nthreads)++;
-	}
-	close(fd);
-	return err;
+	snprintf(k.comm, sizeof(k.comm), "%s", comm);
+	return sum_rows(inst, "memalloc_thread", k.comm, sizeof(k.comm), sum,
+			sizeof(*sum), nthreads);
+}
+
+/* memalloc_stacks summed over process @tgid's stacks. */
+static int read_stacks(const char *inst, __u32 tgid,
+		       struct memalloc_stack_val *sum)
+{
+	struct memalloc_stack_key k = { .tgid = tgid };
+	int n;
+
+	return sum_rows(inst, "memalloc_stacks", &k.tgid, sizeof(k.tgid), sum,
+			sizeof(*sum), &n);
+}
+
+/* The pid in allocgen's closing "allocgen: pid N, ..." line, or 0. */
+static int allocgen_pid(const char *out)
+{
+	const char *p = out ? strstr(out, "allocgen: pid ") : NULL;
+
+	return p ? atoi(p + strlen("allocgen: pid ")) : 0;
 }
 
 /*
@@ -67,7 +104,7 @@ static int read_threads(const char *inst, const char *comm,
  * freed; 3 leaked malloc(1000); 2 anonymous mmap(B)/munmap. A realloc
  * counts as the free of the old block and a new allocation.
  */
-static void check_exact(void)
+static void check_exact(bool perf_uprobes)
 {
 	const long allocs = 10 + 5 + 3 * 2 + 2 + 4 + 3;
 	const long frees = 10 + 5 + 3 * 2 + 2 + 4;
@@ -83,6 +120,11 @@ static void check_exact(void)
 	err = loader_run(NULL, "memalloc --comm %s", comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
+	if (perf_uprobes) {
+		snprintf(line, sizeof(line), "%s/memalloc/links/malloc_enter-0",
+			 pin_root());
+		ASSERT_OK(access(line, F_OK), "a perf event link per function");
+	}
 	err = run_cmd(
 		NULL,
 		"%s/workloads/allocgen --comm %s --size 200 --count 10 --calloc 5 --realloc 3 --aligned 2 --memalign 4 --leak 3 --leak-size 1000 --mmap 2",
@@ -129,7 +171,9 @@ static void check_leak_stack(void)
 	FILE *f;
 
 	snprintf(comm, sizeof(comm), "ma-lk-%d", getpid() % 100000);
-	err = loader_run(NULL, "memalloc --name lk --comm %s", comm);
+	/* every stack, so the stack's bytes are exact (see stack_sampling) */
+	err = loader_run(NULL, "memalloc --name lk --comm %s --stack-bytes 0",
+			 comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
 	snprintf(
@@ -165,6 +209,83 @@ static void check_leak_stack(void)
 cleanup:
 	free(out);
 	loader_run(NULL, "unload memalloc@lk");
+}
+
+/*
+ * Load memalloc@sp with @opts, run allocgen under @comm (@count blocks
+ * freed, @leaks blocks of @leak_size kept), read the totals and the
+ * process's stacks, unload. Whether all of that worked.
+ */
+static bool sampled_leaks(const char *comm, const char *opts, int count,
+			  int leaks, int leak_size, struct memalloc_comm_val *c,
+			  struct memalloc_stack_val *st)
+{
+	char *out = NULL;
+	bool ok = false;
+	int err, pid;
+
+	err = loader_run(NULL, "memalloc --name sp --comm %s %s", comm, opts);
+	if (!ASSERT_EQ(err, 0, opts))
+		return false;
+	err = run_cmd(
+		&out,
+		"%s/workloads/allocgen --comm %s --count %d --leak %d --leak-size %d",
+		env_output_dir(), comm, count, leaks, leak_size);
+	pid = allocgen_pid(out);
+	if (ASSERT_EQ(err, 0, "allocgen") && ASSERT_GT(pid, 0, "its pid") &&
+	    ASSERT_OK(read_comm("memalloc@sp", comm, c), "read comm") &&
+	    ASSERT_OK(read_stacks("memalloc@sp", pid, st), "read stacks"))
+		ok = true;
+	free(out);
+	loader_run(NULL, "unload memalloc@sp");
+	return ok;
+}
+
+/*
+ * Sampled stacks (the default, --stack-bytes 512K): totals stay exact, an
+ * allocation of at least the sampling size is always captured and counted
+ * as itself, and smaller ones are estimated without bias. Sampling by
+ * count (--stack-every N) counts each capture N times.
+ */
+static void check_sampling(void)
+{
+	struct memalloc_stack_val st;
+	struct memalloc_comm_val c;
+	char comm[16];
+
+	snprintf(comm, sizeof(comm), "ma-sp-%d", getpid() % 100000);
+	/* 200 small blocks, freed (rarely captured); 3 x 1 MB kept */
+	if (sampled_leaks(comm, "", 200, 3, 1000000, &c, &st)) {
+		ASSERT_EQ(c.allocs, 203, "allocs: exact");
+		ASSERT_EQ(c.frees, 200, "frees: exact");
+		ASSERT_EQ(c.outstanding_bytes, 3000000, "outstanding: exact");
+		ASSERT_EQ(st.outstanding_bytes, 3000000,
+			  "big blocks: captured");
+		ASSERT_EQ(st.outstanding_allocs, 3, "as themselves");
+	}
+	/*
+	 * 400 x 1 KiB kept, one in 4 captured as 4 KiB and 4 allocations:
+	 * about 100 captures (binomial, sd 8.7); 60..140 is 4.6 sd either
+	 * way. The same with --stack-every 4 (each capture counts 4 x 1 KiB).
+	 */
+	if (sampled_leaks(comm, "--stack-bytes 4096", 10, 400, 1024, &c, &st)) {
+		ASSERT_EQ(c.outstanding_bytes, 400 * 1024,
+			  "outstanding: exact");
+		ASSERT_EQ(st.outstanding_bytes % 4096, 0, "4 KiB per capture");
+		ASSERT_EQ(st.outstanding_allocs, st.outstanding_bytes / 1024,
+			  "4 allocations per capture");
+		ASSERT_GE(st.outstanding_bytes, 60 * 4096, "estimate, low");
+		ASSERT_LE(st.outstanding_bytes, 140 * 4096, "estimate, high");
+	}
+	if (sampled_leaks(comm, "--stack-every 4", 10, 400, 1024, &c, &st)) {
+		ASSERT_EQ(c.outstanding_bytes, 400 * 1024,
+			  "outstanding: exact");
+		ASSERT_EQ(st.outstanding_allocs % 4, 0, "4 per capture");
+		ASSERT_EQ(st.outstanding_bytes, st.outstanding_allocs * 1024,
+			  "each counted as itself");
+		ASSERT_GE(st.outstanding_allocs, 60 * 4, "estimate, low");
+		ASSERT_LE(st.outstanding_allocs, 140 * 4, "estimate, high");
+	}
 }
 
 /* 4 MB kept over ~1 s is ~14 GB/h: above a 100 MB/h threshold. */
@@ -290,9 +411,17 @@ void test_memalloc(void)
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
 		return;
 	if (test__start_subtest("exact_counts"))
-		check_exact();
+		check_exact(false);
+	if (test__start_subtest("exact_counts_perf_uprobes")) {
+		/* the attach of kernels without uprobe_multi links (< 6.9) */
+		setenv("PINSIGHT_NO_UPROBE_MULTI", "1", 1);
+		check_exact(true);
+		unsetenv("PINSIGHT_NO_UPROBE_MULTI");
+	}
 	if (test__start_subtest("leak_stack"))
 		check_leak_stack();
+	if (test__start_subtest("stack_sampling"))
+		check_sampling();
 	if (test__start_subtest("growth_alert"))
 		check_growth();
 	if (test__start_subtest("static_binary"))

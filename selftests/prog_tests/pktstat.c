@@ -36,6 +36,7 @@
 #include <xdp/libxdp.h>
 #include "pktstat.h"
 #include "pktstat.skel.h"
+#include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
@@ -1159,15 +1160,24 @@ static void check_unload_netns_out_of_reach(void)
 	here0 = lo_state("");
 	n = inst_progs(ids, 8, false);
 	ASSERT_EQ(run_cmd_sep(NULL, &err, "%s/pinsight-load unload pktstat",
-			      env_output_dir()), 0, "unload");
+			      env_output_dir()), 1, "unload fails");
 	ASSERT_HAS_SUBSTR(err, "is still attached in netns net:[", "says so");
+	ASSERT_HAS_SUBSTR(err, "pktstat: left in place", "and keeps it");
 	ASSERT_FALSE(err && strstr(err, "no longer exists"), "not dead");
+	ASSERT_EQ(dir_count(pin_root()), 1, "the instance whole, no temporary");
 	here = lo_state("");
 	ASSERT_STREQ(here, here0, "this lo untouched");
 	snprintf(enter, sizeof(enter), "nsenter --net=/proc/%d/fd/%d",
 		 getpid(), fd);
 	there = lo_state(enter);
 	ASSERT_HAS_SUBSTR(there, "prog/xdp", "its XDP left where it is");
+	/* where it said: from inside that namespace, unload detaches */
+	ASSERT_EQ(run_cmd(NULL, "%s %s/pinsight-load unload pktstat", enter,
+			  env_output_dir()), 0, "unload from inside");
+	free(there);
+	there = lo_state(enter);
+	ASSERT_FALSE(there && strstr(there, "prog/xdp"), "XDP gone there");
+	ASSERT_EQ(dir_count(pin_root()), 0, "pins gone");
 cleanup:
 	run_cmd(NULL, "tc qdisc del dev lo clsact 2>/dev/null; "
 		      "ip netns del %s 2>/dev/null", ns);

@@ -183,6 +183,35 @@ static void check_group_reader(void)
 	ASSERT_EQ(loader_run(NULL, "unload io@grp"), 0, "unload");
 }
 
+/*
+ * A --group that names no group is refused before anything loads: exit 3
+ * (not found, as for an unknown binary or instance), nothing pinned, no
+ * program left behind.
+ */
+static void check_unknown_group(void)
+{
+	char comm[16], group[32], *out = NULL;
+	struct bpf_ids ids;
+	int err;
+
+	snprintf(comm, sizeof(comm), "nogrp%d", getpid() % 100000);
+	snprintf(group, sizeof(group), "pinsight-nogroup-%d", getpid());
+	if (!ASSERT_NULL(getgrnam(group), "the group does not exist"))
+		return;
+	err = loader_run(&out, "io --name nogroup --comm %s --group %s", comm,
+			 group);
+	ASSERT_EQ(err, EXIT_NOENT, "exit 3");
+	ASSERT_HAS_SUBSTR(out, "io@nogroup: --group ", "names the instance");
+	ASSERT_HAS_SUBSTR(out, "no such group", "says why");
+	/* the pin root itself may not exist yet: -ENOENT */
+	err = dir_count(pin_root());
+	ASSERT_TRUE(err == 0 || err == -ENOENT, "nothing pinned");
+	ASSERT_EQ(root_temporaries(), 0, "no temporary left");
+	bpf_ids_tagged(comm, &ids);
+	ASSERT_EQ(ids.progs, 0, "no program loaded");
+	free(out);
+}
+
 /* The loader with only the capabilities README.md documents. */
 static void check_capabilities(void)
 {
@@ -223,8 +252,10 @@ static void check_capabilities(void)
 	/* --group changes the pins' group: CAP_CHOWN as well. */
 	err = run_cmd(&out, "setpriv --bounding-set=-all,+bpf,+perfmon %s/pinsight-load io --name cap3 --attach raw --group %u",
 		      env_output_dir(), test_gid);
-	ASSERT_NEQ(err, 0, "--group without CAP_CHOWN fails");
-	ASSERT_HAS_SUBSTR(out, "cannot set pin ownership", "says why");
+	ASSERT_EQ(err, EXIT_PERM, "--group without CAP_CHOWN: permission error");
+	ASSERT_HAS_SUBSTR(out, "io@cap3: --group ", "names the instance and option");
+	ASSERT_HAS_SUBSTR(out, "cannot set pin ownership: Operation not permitted",
+			  "says why");
 	ASSERT_EQ(dir_count(pin_root()), 0, "and pins nothing");
 	free(out);
 	out = NULL;
@@ -297,6 +328,8 @@ void test_privilege(void)
 		check_group_reader();
 	if (test__start_subtest("no_kernel_addresses"))
 		check_no_kernel_addresses();
+	if (test__start_subtest("unknown_group"))
+		check_unknown_group();
 	if (test__start_subtest("capabilities"))
 		check_capabilities();
 }
