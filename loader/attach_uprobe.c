@@ -179,9 +179,11 @@ static int uprobe_multi_link(int prog_fd, const char *path,
 }
 
 /*
- * As libbpf (1.4+) probes it: with an invalid pid and an invalid path, a
- * kernel with process-wide pid filtering fails on the pid (EINVAL) before
- * looking at the path; one without uprobe_multi fails otherwise.
+ * As libbpf (1.4+) probes it, in two steps. A directory as the path: a
+ * kernel with uprobe_multi says EBADF (not a regular file); one without
+ * says EINVAL, as 6.1 does for an attach type it does not know. Then with
+ * an invalid pid too: a kernel with process-wide pid filtering (the fix
+ * memalloc's --pid needs) fails on the pid (EINVAL) before the path.
  */
 bool uprobe_multi_supported(void)
 {
@@ -204,8 +206,12 @@ bool uprobe_multi_supported(void)
 				&opts);
 	if (prog_fd < 0)
 		return false;
-	fd = uprobe_multi_link(prog_fd, "/", &offset, NULL, 1, false, -1);
-	supported = fd == -EINVAL;
+	fd = uprobe_multi_link(prog_fd, "/", &offset, NULL, 1, false, 0);
+	if (fd == -EBADF) {
+		fd = uprobe_multi_link(prog_fd, "/", &offset, NULL, 1, false,
+				       -1);
+		supported = fd == -EINVAL;
+	}
 	if (fd >= 0)
 		close(fd);
 	close(prog_fd);
