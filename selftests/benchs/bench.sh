@@ -159,7 +159,16 @@ start_server() {
 	die "vector-studio did not start: $(cat "$RES/vs.err")"
 }
 
-# One cell: a loadgen run; prints its JSON plus the server's CPU%.
+# The server's events as the loaded tools counted them (0 when a tool is
+# not loaded): vs_events FIELD MAP INSTANCE, summed over vector-studio's keys.
+vs_events() {
+	"$R" -j show "$3" "$2" 2>/dev/null | jq --arg f "$1" \
+		'[.[].entries[] | select(.key.comm == "vector-studio") | .value[$f]] | add // 0' 2>/dev/null || echo 0
+}
+
+# One cell: a loadgen run; prints its JSON plus the server's CPU% and its
+# events as io and profile counted them (their instances are fresh per
+# cell, and the server is idle between cells), for the accounted cost.
 vs_cell() {
 	local c0 c1 t0 t1 out
 	c0=$(proc_cpu_ns "$SERVER_PID")
@@ -168,7 +177,10 @@ vs_cell() {
 	t1=$(now_us)
 	c1=$(proc_cpu_ns "$SERVER_PID")
 	jq -c --argjson ns $((c1 - c0)) --argjson us $((t1 - t0)) \
-		'. + { cpu_pct: ($ns / 10 / $us), cpu_ns_per_req: ($ns / .requests) }' <<<"$out"
+		--argjson io "$(vs_events ops io_comm io)" \
+		--argjson samples "$(vs_events samples profile_comm profile)" \
+		'. + { cpu_pct: ($ns / 10 / $us), cpu_ns_per_req: ($ns / .requests),
+		       io_ops_per_req: ($io / .requests), samples_per_req: ($samples / .requests) }' <<<"$out"
 }
 
 section_overhead() {
@@ -281,6 +293,7 @@ section_events() {
 			bare_uprobe=progs:e_uprobe@"$LIBC":malloc \
 			empty=progs:e_uprobe@"$LIBC":malloc,e_uretprobe@"$LIBC":malloc,e_uprobe@"$LIBC":free+"${skip:-0}" \
 			"memalloc=$(pl memalloc --pid @PID@)" "memalloc_no_stacks=$(pl memalloc --pid @PID@ --no-stacks)" \
+			"memalloc_all_stacks=$(pl memalloc --pid @PID@ --stack-bytes 0)" \
 			"bpftrace=bpftrace:-p @PID@ uprobe:$LIBC:malloc /comm == \"$COMM\"/ { @sz[tid] = arg0; }
 uretprobe:$LIBC:malloc /@sz[tid]/ { @allocs[tid, comm] = count(); @bytes[tid, comm] = sum(@sz[tid]);
 @live[retval] = @sz[tid]; delete(@sz[tid]); }
@@ -406,10 +419,30 @@ time_rss() {
 	echo "$((t1 - t0)) $rss"
 }
 
+# both readers' show -j and metrics of io@k$2 under root $1, byte for byte
+rd_base_same() {
+	local c
+	for c in "show -j io@k$2 io_comm" metrics; do
+		# shellcheck disable=SC2086 # $c is the arguments
+		if cmp -s <(PINSIGHT_PIN_ROOT=$1 "$R" $c) <(PINSIGHT_PIN_ROOT=$1 "$RD_BASE" $c); then
+			log "readers: $c: same output as RD_BASE ($2 keys)"
+		else
+			log "readers: $c: output differs from RD_BASE's ($2 keys)"
+		fi
+	done
+}
+
+# RD_BASE=path/to/pinsight: a second reader (an older build, say) measured
+# in the same rounds as "metrics-base" and "show-base", its output checked
+# byte for byte against this tree's; in results.json, not in RESULTS.md.
 section_readers() {
-	local n r cmd tr root out info=io_comm
+	local n r cmd tr root out info=io_comm cmds="metrics show bpftool"
 	: >"$RES/readers.jsonl"
 	has_tool io || return 0
+	if [ -n "${RD_BASE:-}" ]; then
+		[ -x "$RD_BASE" ] || die "RD_BASE=$RD_BASE: not an executable"
+		cmds="metrics metrics-base show show-base bpftool"
+	fi
 	for n in $RD_KEYS; do
 		root=$ROOT-r$n
 		mkdir -p "$root"
@@ -419,16 +452,19 @@ section_readers() {
 		# the readers must see every key (bpftool's dump is what is timed)
 		out=$(PINSIGHT_PIN_ROOT=$root "$R" show -j io@k$n io_comm | jq '.[0].entries | length' 2>/dev/null)
 		[ "$out" = "$n" ] || log "readers: pinsight show -j io@k$n saw $out entries, not $n"
+		[ -z "${RD_BASE:-}" ] || rd_base_same "$root" "$n"
 		info=$(bpftool map show pinned "$root/io@k$n/maps/io_comm" -j |
 			jq -r '"io_comm (\(.type), \(.bytes_key)-byte keys, \(.bytes_value)-byte values)"')
 	done
 	for r in $(seq "$RD_REPS"); do
 		for n in $RD_KEYS; do
 			root=$ROOT-r$n
-			for cmd in metrics show bpftool; do
+			for cmd in $cmds; do
 				case $cmd in
 				metrics) tr=$(PINSIGHT_PIN_ROOT=$root time_rss "$R" metrics) ;;
+				metrics-base) tr=$(PINSIGHT_PIN_ROOT=$root time_rss "$RD_BASE" metrics) ;;
 				show) tr=$(PINSIGHT_PIN_ROOT=$root time_rss "$R" show -j io@k$n io_comm) ;;
+				show-base) tr=$(PINSIGHT_PIN_ROOT=$root time_rss "$RD_BASE" show -j io@k$n io_comm) ;;
 				bpftool) tr=$(time_rss bpftool map dump -j pinned "$root/io@k$n/maps/io_comm") ;;
 				esac
 				[ -n "$tr" ] || continue

@@ -35,7 +35,16 @@ def ratios($runs; $i; f): [$runs[] | select(.cond == 0) as $b |
 	($runs[] | select(.cond == $i and .rep == $b.rep) |
 		if (f) == null or ($b | f) == null or ($b | f) == 0 then empty else (f) / ($b | f) end)];
 
-def overhead1: . as $o | $o.runs as $runs |
+# §2's figures for the accounted cost: a condition's median added wall
+# clock per loop iteration, and its programs' BPF run time per run
+def ev_cond($evs; $e; $c): first(($evs // [])[] | select(.name == $e) | .conds[] |
+	select(.name == $c and .ok)) // null;
+def ev_added($evs; $e; $c): ev_cond($evs; $e; $c) | if . == null then null else .added_ns_median end;
+def ev_run($evs; $e; $c): ev_cond($evs; $e; $c) |
+	if . == null or ([.progs[].run_cnt] | add // 0) == 0 then null
+	else ([.progs[].run_time_ns] | add) / ([.progs[].run_cnt] | add) end;
+
+def overhead1($ev): . as $o | $o.runs as $runs |
 	([$runs[] | select(.cond == 0) | cpu_per_req] | median) as $req |
 	"\n### \(if $o.config == "heavy" then "Requests near the guide's (2.8 ms)" else "Light requests (the stand-in's defaults)" end): " +
 	"vector-studio `\($o.server_args)`, \($req | fmt(0)) µs of server CPU per request unmonitored\n\n" +
@@ -66,10 +75,23 @@ def overhead1: . as $o | $o.runs as $runs |
 		"(per repetition \([$q[] | (1 - .) * 100] | spread(1)) %): \($loss | verdict(0.3)). " +
 		"Server CPU per request with profile+io: ×\($cq | spread(3)) " +
 		"(\((($cq | median) - 1) * 100 | fmt(1)) % more CPU per request, the cost the QPS of a " +
-		"CPU-bound service would lose; the QPS spread is the neighbours', not pinsight's).\n") end)
+		"CPU-bound service would lose; the QPS spread is the neighbours', not pinsight's).\n") end) +
+	# The wall-clock cost per event of §2 (same run) times the server's
+	# own events per request, as the tools counted them: noise-free where
+	# the timed ratio above is not.
+	([$runs[] | select(.cond == 1 and .io_ops_per_req != null)] as $r1 |
+	 ev_added($ev; "io"; "io_tp") as $io_ns | ev_run($ev; "profile"; "profile") as $smp_ns |
+	 if ($r1 | length) == 0 or $req == null or $io_ns == null or $smp_ns == null then "" else
+		([$r1[].io_ops_per_req] | median) as $ops | ([$r1[].samples_per_req] | median) as $smp |
+		(($ops * $io_ns + $smp * $smp_ns) / 1000) as $acc | ($acc / $req * 100) as $pct |
+		"\nAccounted: per request the server made \($ops | fmt(2)) reads and writes that io traced, at " +
+		"\($io_ns | fmt(0)) ns each (§2, io --attach tp, wall clock), and profile took \($smp | fmt(3)) samples " +
+		"of it, at \($smp_ns | fmt(0)) ns each (§2, BPF run time; perf's sampling interrupt itself is not " +
+		"in it): \($acc | fmt(2)) µs, **\($pct | fmt(2)) %** of the unmonitored \($req | fmt(0)) µs, " +
+		"\($pct | verdict(0.3)) against the 0.3 % goal.\n" end)
 	;
 
-def overhead: .overhead | if . == null then "" else
+def overhead: .events as $ev | .overhead | if . == null then "" else
 	(if type == "array" then . else [.] end) as $cfgs |
 	"\n## 1. Overhead on vector-studio\n\n" +
 	"vector-studio (2 worker threads, pinned to the last CPU) driven by vs-loadgen " +
@@ -79,7 +101,7 @@ def overhead: .overhead | if . == null then "" else
 	"includes the BPF programs run in its syscalls and uprobes. Ratios are to no monitoring in " +
 	"the same repetition. The machine is shared: QPS moves by tens of % between runs with what " +
 	"the neighbours do, so CPU per request is the figure to read.\n" +
-	([$cfgs[] | overhead1] | join(""))
+	([$cfgs[] | overhead1($ev)] | join(""))
 	end;
 
 # ---- 2. per-event cost -----------------------------------------------------
