@@ -11,6 +11,9 @@
 #               machine shared with builds and VMs they then lose less of
 #               their CPU to neighbours; BPF costs are charged to them anyway
 #   SECTIONS="overhead events startup readers profile"   a subset
+#   BENCH_TOOLS="memalloc io"  only these tools (default: every tool built)
+#   BENCH_OUT=DIR  write results.json and the report there, not RESULTS.md
+#               (for trying a change; RESULTS.md is for full runs)
 #
 # Tools are whatever `pinsight-load --help` lists; a tool that is not built
 # or does not load here is skipped with the reason. Everything runs under a
@@ -31,8 +34,9 @@ B=$O/benchs/bench
 L=$O/pinsight-load
 R=$O/pinsight
 W=$O/workloads
-RES=$O/benchs/results
+RES=${BENCH_OUT:-$O/benchs/results}
 MD=selftests/benchs/RESULTS.md
+[ -n "${BENCH_OUT:-}" ] && MD=$BENCH_OUT/RESULTS.md
 COMM=pinsight-bench # the loops' comm, what tools filter on here
 NICE="nice -n ${BENCH_NICE:--10}"
 # vector-studio on the last CPU, vs-loadgen on the first: left to the
@@ -80,6 +84,12 @@ mkdir -p "$ROOT"
 LIBC=$(ldd "$B" | awk '/libc\.so/ { print $3 }')
 BENCH_BIN=$(readlink -f "$B")
 mapfile -t TOOLS < <("$L" --help | awk '/^Tools:/ { f = 1; next } f && NF == 0 { exit } f { print $1 }')
+if [ -n "${BENCH_TOOLS:-}" ]; then
+	for t in $BENCH_TOOLS; do
+		printf '%s\n' "${TOOLS[@]}" | grep -qx "$t" || die "BENCH_TOOLS: no tool '$t'"
+	done
+	read -ra TOOLS <<<"$BENCH_TOOLS"
+fi
 log "tools: ${TOOLS[*]}"
 has_tool() { local t; for t in "${TOOLS[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 tool_example() { "$L" "$1" --help 2>/dev/null | sed -n "s/^Example: pinsight-load $1 //p"; }
