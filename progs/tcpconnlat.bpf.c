@@ -120,12 +120,19 @@ static __always_inline void connect_end(struct sock *sk, int newstate)
 	bpf_map_delete_elem(&tcpconnlat_pending, &pk);
 }
 
-static __always_inline int state_change(struct sock *sk, int newstate)
+/*
+ * Only a socket leaving SYN_SENT (or SYN_RECV, which a simultaneous open
+ * passes through) can end an attempt: the other ESTABLISHED and CLOSE
+ * changes, four of a connect's ten, skip the pending lookup.
+ */
+static __always_inline int state_change(struct sock *sk, int oldstate,
+					int newstate)
 {
 	if (newstate == TCP_SYN_SENT)
 		connect_start(sk);
 	/* SYN_RECV (simultaneous open) keeps the attempt pending */
-	else if (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE)
+	else if ((newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE) &&
+		 (oldstate == TCP_SYN_SENT || oldstate == TCP_SYN_RECV))
 		connect_end(sk, newstate);
 	return 0;
 }
@@ -136,7 +143,7 @@ int BPF_PROG(btf__inet_sock_set_state, struct sock *sk, int oldstate,
 {
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
-	return state_change(sk, newstate);
+	return state_change(sk, oldstate, newstate);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
@@ -144,18 +151,23 @@ int tp__inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
 	if (ctx->protocol != IPPROTO_TCP)
 		return 0;
-	return state_change((struct sock *)ctx->skaddr, ctx->newstate);
+	return state_change((struct sock *)ctx->skaddr, ctx->oldstate,
+			    ctx->newstate);
 }
 
-/* tcp_set_state() is TCP's only state setter and calls the tracepoint. */
+/*
+ * tcp_set_state() is TCP's only state setter and calls the tracepoint; on
+ * entry the socket still holds the old state.
+ */
 SEC("fentry/tcp_set_state")
 int BPF_PROG(fentry__tcp_set_state, struct sock *sk, int state)
 {
-	return state_change(sk, state);
+	return state_change(sk, sk->__sk_common.skc_state, state);
 }
 
 SEC("kprobe/tcp_set_state")
 int BPF_KPROBE(kprobe__tcp_set_state, struct sock *sk, int state)
 {
-	return state_change(sk, state);
+	return state_change(sk, BPF_CORE_READ(sk, __sk_common.skc_state),
+			    state);
 }
