@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cgroup.h"
+#include "grow.h"
 #include "log.h"
 
 /* Far beyond a Kubernetes node's cgroups; bounds a walk's time. */
@@ -59,8 +60,7 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The cgroup2 mount: /sys/fs/cgroup, or .../unified on a hybrid host. */
-static int cgroup2_root(char *buf, size_t sz)
+int pm_cgroup2_root(char *buf, size_t sz)
 {
 	char dir[PATH_MAX], type[64];
 	int err = -ENOENT;
@@ -80,17 +80,8 @@ static int cgroup2_root(char *buf, size_t sz)
 
 static int add_ent(__u64 id, const char *rel)
 {
-	struct cg_ent *nv;
-	size_t cap;
-
-	if (cache.n == cache.cap) {
-		cap = cache.cap ? cache.cap * 2 : 256;
-		nv = realloc(cache.e, cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		cache.e = nv;
-		cache.cap = cap;
-	}
+	if (pm_grow(&cache.e, &cache.cap, cache.n + 1, sizeof(*cache.e), 256))
+		return -ENOMEM;
 	cache.e[cache.n].id = id;
 	cache.e[cache.n].path = strdup(*rel ? rel : "/");
 	if (!cache.e[cache.n].path)
@@ -162,7 +153,7 @@ static void walk(void)
 	cache.n = 0;
 	cache.walked_ns = now_ns();
 	if (!cache.root[0]) {
-		err = cgroup2_root(cache.root, sizeof(cache.root));
+		err = pm_cgroup2_root(cache.root, sizeof(cache.root));
 		if (err) {
 			p_debug("cgroup: no cgroup2 mount: ids stay numbers");
 			return;
@@ -265,7 +256,7 @@ static int by_handle(__u64 id, char **path)
 	if (!memo.tried) {
 		memo.tried = true;
 		memo.mount_fd = -1;
-		if (!cgroup2_root(cache.root, sizeof(cache.root))) {
+		if (!pm_cgroup2_root(cache.root, sizeof(cache.root))) {
 			cache.root_len = strlen(cache.root);
 			memo.mount_fd = open(
 				cache.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -294,20 +285,13 @@ static int by_handle(__u64 id, char **path)
 
 static int memo_add(__u64 id, char *path)
 {
-	struct cg_ent *nv;
-	size_t i, cap;
+	size_t i;
 
-	if (memo.n == memo.cap) {
-		cap = memo.cap ? memo.cap * 2 : 64;
-		nv = realloc(memo.e, cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		memo.e = nv;
-		memo.cap = cap;
-	}
+	if (pm_grow(&memo.e, &memo.cap, memo.n + 1, sizeof(*memo.e), 64))
+		return -ENOMEM;
 	for (i = memo.n; i && memo.e[i - 1].id > id; i--)
 		;
-	memmove(&memo.e[i + 1], &memo.e[i], (memo.n - i) * sizeof(*nv));
+	memmove(&memo.e[i + 1], &memo.e[i], (memo.n - i) * sizeof(*memo.e));
 	memo.e[i] = (struct cg_ent){ .id = id, .path = path };
 	memo.n++;
 	return 0;

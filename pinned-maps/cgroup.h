@@ -16,5 +16,10 @@
 void pm_cgroup_name(__u64 id, char *buf, size_t sz);
 /* Only the naming rule, for a path under the cgroup2 mount ("/a/b"). */
 void pm_cgroup_path_name(const char *path, char *buf, size_t sz);
+/*
+ * The cgroup2 mount point (/sys/fs/cgroup, or .../unified on a hybrid
+ * host) into @buf: 0, or -ENOENT when none is mounted.
+ */
+int pm_cgroup2_root(char *buf, size_t sz);
 
 #endif /* __PM_CGROUP_H */

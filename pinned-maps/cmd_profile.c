@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include "cmd.h"
 #include "flamegraph.h"
+#include "grow.h"
 #include "log.h"
 #include "pinmaps.h"
 #include "pprof.h"
@@ -177,15 +178,8 @@ static struct fn_stat *fn_get(struct fn_stat **tab, size_t *n, size_t *cap,
 	for (i = 0; i < *n; i++)
 		if (!strcmp((*tab)[i].name, f->name))
 			return &(*tab)[i];
-	if (*n == *cap) {
-		struct fn_stat *t;
-
-		*cap = *cap ? *cap * 2 : 256;
-		t = realloc(*tab, *cap * sizeof(*t));
-		if (!t)
-			return NULL;
-		*tab = t;
-	}
+	if (pm_grow(tab, cap, *n + 1, sizeof(**tab), 256))
+		return NULL;
 	(*tab)[*n] = (struct fn_stat){ f->name, f->module, 0, 0 };
 	return &(*tab)[(*n)++];
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "grow.h"
 #include "strtab.h"
 
 static size_t str_hash(const char *s)
@@ -36,27 +37,9 @@ static int strtab_grow(struct strtab *t)
 /* Room for @n more bytes of strings and one more offset. */
 static int strtab_room(struct strtab *t, size_t n)
 {
-	size_t cap;
-	void *p;
-
-	if (t->n == t->cap) {
-		cap = t->cap ? t->cap * 2 : 256;
-		p = realloc(t->off, cap * sizeof(*t->off));
-		if (!p)
-			return -ENOMEM;
-		t->off = p;
-		t->cap = cap;
-	}
-	if (t->len + n > t->buf_cap) {
-		cap = t->buf_cap ? t->buf_cap * 2 : 4096;
-		while (cap < t->len + n)
-			cap *= 2;
-		p = realloc(t->buf, cap);
-		if (!p)
-			return -ENOMEM;
-		t->buf = p;
-		t->buf_cap = cap;
-	}
+	if (pm_grow(&t->off, &t->cap, t->n + 1, sizeof(*t->off), 256) ||
+	    pm_grow(&t->buf, &t->buf_cap, t->len + n, 1, 4096))
+		return -ENOMEM;
 	return 0;
 }
 

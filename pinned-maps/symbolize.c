@@ -20,6 +20,7 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include "elf_syms.h"
+#include "grow.h"
 #include "pinmaps.h"
 #include "symbolize.h"
 
@@ -67,7 +68,7 @@ struct symbolizer {
 
 static const char *intern(struct symbolizer *s, const char *str)
 {
-	char **n, *dup;
+	char *dup;
 	size_t i;
 
 	if (!str)
@@ -77,13 +78,9 @@ static const char *intern(struct symbolizer *s, const char *str)
 	for (i = s->nstrs > 64 ? s->nstrs - 64 : 0; i < s->nstrs; i++)
 		if (!strcmp(s->strs[i], str))
 			return s->strs[i];
-	if (s->nstrs == s->strs_cap) {
-		s->strs_cap = s->strs_cap ? s->strs_cap * 2 : 256;
-		n = realloc(s->strs, s->strs_cap * sizeof(*n));
-		if (!n)
-			return "[nomem]";
-		s->strs = n;
-	}
+	if (pm_grow(&s->strs, &s->strs_cap, s->nstrs + 1, sizeof(*s->strs),
+		    256))
+		return "[nomem]";
 	dup = strdup(str);
 	if (!dup)
 		return "[nomem]";
@@ -193,7 +190,6 @@ static int ksyms_load(struct symbolizer *s)
 	char line[512], name[256], mod[128], type;
 	unsigned long long addr;
 	size_t cap = 0;
-	struct ksym *n;
 	FILE *f;
 	int k;
 
@@ -208,13 +204,9 @@ static int ksyms_load(struct symbolizer *s)
 		if (k < 3 || !addr ||
 		    (tolower(type) != 't' && tolower(type) != 'w'))
 			continue;
-		if (s->nksyms == cap) {
-			cap = cap ? cap * 2 : 65536;
-			n = realloc(s->ksyms, cap * sizeof(*n));
-			if (!n)
-				break;
-			s->ksyms = n;
-		}
+		if (pm_grow(&s->ksyms, &cap, s->nksyms + 1, sizeof(*s->ksyms),
+			    65536))
+			break;
 		if (mod[0]) {
 			char m[132];
 
@@ -232,17 +224,9 @@ static int ksyms_load(struct symbolizer *s)
 	for (size_t i = 0; i < s->nksyms; i++) {
 		const char *nm = s->ksyms[i].name;
 
-		if (s->nstrs == s->strs_cap) {
-			char **ns;
-
-			s->strs_cap = s->strs_cap ? s->strs_cap * 2 : 256;
-			while (s->strs_cap < s->nstrs + s->nksyms - i)
-				s->strs_cap *= 2;
-			ns = realloc(s->strs, s->strs_cap * sizeof(*ns));
-			if (!ns)
-				return -ENOMEM;
-			s->strs = ns;
-		}
+		if (pm_grow(&s->strs, &s->strs_cap, s->nstrs + s->nksyms - i,
+			    sizeof(*s->strs), 256))
+			return -ENOMEM;
 		s->strs[s->nstrs++] = (char *)nm;
 	}
 	/* kallsyms shows zeros without CAP_SYSLOG: all were skipped */

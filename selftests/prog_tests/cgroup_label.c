@@ -23,20 +23,7 @@ static char cg_root[256];
  */
 static int cgroup2_root(void)
 {
-	char dir[256], type[64];
-	int err = -ENOENT;
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%*s %255s %63s %*[^\n]", dir, type) == 2)
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(cg_root, sizeof(cg_root), "%s", dir);
-			err = 0;
-			break;
-		}
-	fclose(f);
-	if (!err)
+	if (!pm_cgroup2_root(cg_root, sizeof(cg_root)))
 		return 0;
 	snprintf(cg_root, sizeof(cg_root), "/tmp/pinsight-cg2-%d", getpid());
 	if (mkdir(cg_root, 0755) && errno != EEXIST)
