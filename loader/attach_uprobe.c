@@ -159,13 +159,13 @@ struct uprobe_multi_attr {
 
 #define UPROBE_MULTI_RETURN 1U
 
-static int uprobe_multi_link(int prog_fd, const char *path,
+static int uprobe_multi_link(int prog_fd, __u32 attach_type, const char *path,
 			     const __u64 *offsets, const __u64 *cookies,
 			     unsigned int cnt, bool retprobe, int pid)
 {
 	struct uprobe_multi_attr a = {
 		.prog_fd = prog_fd,
-		.attach_type = UPROBE_MULTI_ATTACH_TYPE,
+		.attach_type = attach_type,
 		.path = (unsigned long)path,
 		.offsets = (unsigned long)offsets,
 		.cookies = (unsigned long)cookies,
@@ -206,10 +206,11 @@ bool uprobe_multi_supported(void)
 				&opts);
 	if (prog_fd < 0)
 		return false;
-	fd = uprobe_multi_link(prog_fd, "/", &offset, NULL, 1, false, 0);
+	fd = uprobe_multi_link(prog_fd, UPROBE_MULTI_ATTACH_TYPE, "/", &offset,
+			       NULL, 1, false, 0);
 	if (fd == -EBADF) {
-		fd = uprobe_multi_link(prog_fd, "/", &offset, NULL, 1, false,
-				       -1);
+		fd = uprobe_multi_link(prog_fd, UPROBE_MULTI_ATTACH_TYPE, "/",
+				       &offset, NULL, 1, false, -1);
 		supported = fd == -EINVAL;
 	}
 	if (fd >= 0)
@@ -227,8 +228,10 @@ int uprobe_multi_attach_pin(struct load_ctx *ctx, struct bpf_program *prog,
 	const __u32 *tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
 	int fd, err;
 
-	fd = uprobe_multi_link(bpf_program__fd(prog), path, offsets, cookies,
-			       cnt, retprobe, tgid ? (int)*tgid : 0);
+	/* the program's own type: uprobe_multi, or a uprobe session */
+	fd = uprobe_multi_link(
+		bpf_program__fd(prog), bpf_program__expected_attach_type(prog),
+		path, offsets, cookies, cnt, retprobe, tgid ? (int)*tgid : 0);
 	if (fd < 0) {
 		p_err("%s: cannot attach %s to %u functions of %s: %s",
 		      ctx->inst, bpf_program__name(prog), cnt, path,

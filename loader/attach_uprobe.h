@@ -63,7 +63,9 @@ bool uprobe_multi_supported(void);
  * @cookies, or NULL) with one uprobe_multi link, limited to .rodata
  * targ_tgid if set, and pin it as links/@name. One syscall registers every
  * uprobe, and without perf events: no wait for the tracing event_mutex,
- * which other tracers on the host hold across RCU grace periods.
+ * which other tracers on the host hold across RCU grace periods. The link
+ * is of @prog's expected attach type: UPROBE_MULTI_ATTACH_TYPE, or
+ * UPROBE_SESSION_ATTACH_TYPE (probe.h; @retprobe false) for a session.
  */
 int uprobe_multi_attach_pin(struct load_ctx *ctx, struct bpf_program *prog,
 			    const char *path, const __u64 *offsets,

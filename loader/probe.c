@@ -54,3 +54,31 @@ int probe_perf_noprealloc(void)
 	close(map_fd);
 	return err;
 }
+
+int probe_uprobe_session(void)
+{
+	struct bpf_insn insns[] = {
+		/* call bpf_session_is_return (a kfunc of vmlinux by BTF id) */
+		{ .code = 0x85, .src_reg = BPF_PSEUDO_KFUNC_CALL },
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = UPROBE_SESSION_ATTACH_TYPE);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id, fd;
+
+	if (!vmlinux)
+		return -ENOENT;
+	id = btf__find_by_name_kind(vmlinux, "bpf_session_is_return",
+				    BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	if (id < 0)
+		return -ENOENT;
+	insns[0].imm = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 3, &opts);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}

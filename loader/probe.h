@@ -21,4 +21,13 @@ int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat,
  */
 int probe_perf_noprealloc(void);
 
+/*
+ * Does this kernel have uprobe sessions (6.13+): a kprobe-type program of
+ * expected attach type UPROBE_SESSION_ATTACH_TYPE that calls the
+ * bpf_session_is_return() kfunc? The verifier allows the kfunc only there
+ * (6.10-6.12 only for kprobe sessions; 6.1 has none). 0, or -errno.
+ */
+int probe_uprobe_session(void);
+#define UPROBE_SESSION_ATTACH_TYPE 57 /* BPF_TRACE_UPROBE_SESSION */
+
 #endif /* __LOADER_PROBE_H */

@@ -19,7 +19,7 @@ static void usage(FILE *f)
 		"Usage: bench loop KIND N [COMM]\n"
 		"       bench event [-r REPS] [-n ITERS] [-c COMM] [-l KIND] [-O BPF_OBJ] COND...\n"
 		"       bench fill INSTANCE MAP NEW_INSTANCE KEYS\n"
-		"KIND: read malloc func connect switch cpu exec getppid\n"
+		"KIND: read malloc func func5 connect switch cpu exec getppid\n"
 		"COND: NAME=none | NAME=progs:PROG[@BINARY:FUNC[+N]],... |\n"
 		"      NAME=sh:SETUP%%%%TEARDOWN | NAME=bpftrace:[-p PID ]SCRIPT\n"
 		"      (@PID@ in a SPEC is replaced by the pid of the loop)\n");

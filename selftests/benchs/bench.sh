@@ -316,6 +316,19 @@ uprobe:$LIBC:free /comm == \"$COMM\"/ { @frees[tid, comm] = count(); delete(@liv
 			"bpftrace=bpftrace:-p @PID@ uprobe:$BENCH_BIN:bench_uprobe_target { @start[tid] = nsecs; }
 uretprobe:$BENCH_BIN:bench_uprobe_target /@start[tid]/ { @calls = count();
 @lat = hist(nsecs - @start[tid]); delete(@start[tid]); }"
+		# the attach of kernels before 6.9; sleep: perf uprobes detach
+		# asynchronously, and a trap left behind would slow the next
+		run_event funclat-perf func 50000 none=none \
+			"funclat_perf_pair=sh:PINSIGHT_NO_UPROBE_MULTI=1 $L funclat --binary $BENCH_BIN --func bench_uprobe_target --pid @PID@%%$L unload --all; sleep 1" \
+			"funclat=$(pl funclat --binary "$BENCH_BIN" --func bench_uprobe_target --pid @PID@)"
+		# x86 uprobe optimization: on a 5-byte nop the entry is a call
+		# into a trampoline, not a trap (kernels with sys_uprobe)
+		run_event funclat-nop5 func5 50000 none=none \
+			empty=progs:e_uprobe@"$BENCH_BIN":bench_uprobe_target_nop5,e_uretprobe@"$BENCH_BIN":bench_uprobe_target_nop5 \
+			"funclat=$(pl funclat --binary "$BENCH_BIN" --func bench_uprobe_target_nop5 --pid @PID@)" \
+			"bpftrace=bpftrace:-p @PID@ uprobe:$BENCH_BIN:bench_uprobe_target_nop5 { @start[tid] = nsecs; }
+uretprobe:$BENCH_BIN:bench_uprobe_target_nop5 /@start[tid]/ { @calls = count();
+@lat = hist(nsecs - @start[tid]); delete(@start[tid]); }"
 	fi
 	if has_tool tcpconnlat; then
 		run_event tcpconnlat connect 10000 none=none \

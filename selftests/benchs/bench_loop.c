@@ -16,10 +16,11 @@
 #include "log.h"
 
 enum loop_kind { L_READ, L_MALLOC, L_FUNC, L_CONNECT, L_SWITCH, L_CPU, L_EXEC,
-		 L_GETPPID };
+		 L_GETPPID, L_FUNC5 };
 
-static const char *const kinds[] = { "read", "malloc", "func", "connect",
-				     "switch", "cpu", "exec", "getppid" };
+static const char *const kinds[] = { "read",	"malloc",  "func",
+				     "connect", "switch",  "cpu",
+				     "exec",	"getppid", "func5" };
 
 struct loop {
 	enum loop_kind kind;
@@ -55,6 +56,32 @@ __attribute__((noinline, used)) int bench_uprobe_target(int x)
 	asm volatile("" : "+r"(x) : : "memory");
 	return x + 1;
 }
+#endif
+
+/*
+ * The same, opening with the 5-byte nop that -fpatchable-function-entry
+ * or -pg -mnop-mcount put at function entry: on x86 kernels with uprobe
+ * optimization (sys_uprobe in kallsyms; this 6.18 host has it) a uprobe
+ * there becomes a call into a trampoline after its first hit, no int3
+ * trap. Only the entry: the return still goes through the uretprobe
+ * trampoline. Other architectures: the plain target again.
+ */
+int bench_uprobe_target_nop5(int x);
+#if defined(__x86_64__)
+asm(".text\n"
+    ".globl bench_uprobe_target_nop5\n"
+    ".type bench_uprobe_target_nop5, @function\n"
+    "bench_uprobe_target_nop5:\n"
+    "	.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n" /* nopl 0x0(%rax,%rax,1) */
+    "	push %rbp\n"
+    "	mov %rsp, %rbp\n"
+    "	lea 1(%rdi), %eax\n"
+    "	pop %rbp\n"
+    "	ret\n"
+    ".size bench_uprobe_target_nop5, .-bench_uprobe_target_nop5\n");
+#else
+int bench_uprobe_target_nop5(int x)
+	__attribute__((alias("bench_uprobe_target")));
 #endif
 
 static void *pong_thread(void *arg)
@@ -181,6 +208,9 @@ static int loop_once(struct loop *l, long i)
 		return 0;
 	case L_FUNC:
 		bench_uprobe_target(i);
+		return 0;
+	case L_FUNC5:
+		bench_uprobe_target_nop5(i);
 		return 0;
 	case L_CONNECT:
 		return connect_once(l);

@@ -4,7 +4,8 @@
  * stubs' --iterations, the load generator's request counts, allocgen's
  * sleeps of known length), and calls, histogram slots and breaches must
  * match. Bad targets fail with exit 3, naming what is missing, and pin
- * nothing.
+ * nothing. Both attach paths are covered: the session program where the
+ * kernel has it, the uprobe/uretprobe pair (perf_uprobe_pair).
  */
 #include <bpf/bpf.h>
 #include <signal.h>
@@ -309,6 +310,17 @@ void test_funclat(void)
 		check_vector_studio();
 	if (test__start_subtest("pid_filter"))
 		check_pid_filter();
+	if (test__start_subtest("perf_uprobe_pair")) {
+		/*
+		 * Where the kernel has uprobe sessions (6.13+) the above ran
+		 * funclat_session; kernels without uprobe_multi (< 6.9) get
+		 * the entry/return pair on perf uprobes.
+		 */
+		setenv("PINSIGHT_NO_UPROBE_MULTI", "1", 1);
+		check_threshold();
+		check_pid_filter();
+		unsetenv("PINSIGHT_NO_UPROBE_MULTI");
+	}
 	if (test__start_subtest("missing_targets"))
 		check_errors();
 }
