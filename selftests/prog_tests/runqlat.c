@@ -85,7 +85,8 @@ static long long json_num(const char *out, const char *field)
 	return p ? atoll(p + strlen(pat)) : -1;
 }
 
-static void check_contention(const char *variant)
+/* @opts: how to load it (the attach variant, the clock) */
+static void check_contention(const char *opts)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	const int sleepers = 2, sleeps = 100, hops = 40;
@@ -97,7 +98,7 @@ static void check_contention(const char *variant)
 	snprintf(spin, sizeof(spin), "rq-spin-%d", getpid() % 100000);
 	snprintf(slp, sizeof(slp), "rq-slp-%d", getpid() % 100000);
 	snprintf(hop, sizeof(hop), "rq-hop-%d", getpid() % 100000);
-	err = loader_run(NULL, "runqlat --per-comm --attach %s", variant);
+	err = loader_run(NULL, "runqlat --per-comm %s", opts);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
 	err = run_cmd(
@@ -260,9 +261,12 @@ void test_runqlat(void)
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
 		return;
 	if (test__start_subtest("contention_tp_btf"))
-		check_contention("btf");
+		check_contention("--attach btf");
 	if (test__start_subtest("contention_raw_tp"))
-		check_contention("raw");
+		check_contention("--attach raw");
+	/* the fallback for kernels without sched_info, forced */
+	if (test__start_subtest("contention_timestamps"))
+		check_contention("--attach btf --timestamps");
 	if (test__start_subtest("cgroup_filter"))
 		check_cgroup();
 	if (test__start_subtest("cost_per_switch"))
