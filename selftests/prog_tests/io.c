@@ -4,7 +4,9 @@
  * of our choosing, and every counter and histogram total must match.
  */
 #include <bpf/bpf.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include "alert_read.h"
 #include "io.h"
@@ -222,6 +224,67 @@ static void check_comm_filter(void)
 	loader_run(NULL, "unload io");
 }
 
+/*
+ * A task that renames itself counts under each name in turn, keyed
+ * exactly as readers spell it: io reads comm from the task, and a shorter
+ * new name can leave the old one's tail after its NUL where
+ * __set_task_comm() does not pad (6.1 and later do). io@rn-pid follows
+ * the child by --pid (both names), io@rn-comm by --comm (the short name).
+ */
+static void check_rename(void)
+{
+	char lng[32], shrt[16], go;
+	struct op_counts c;
+	int sync[2], i, fd, status;
+	pid_t pid;
+
+	snprintf(shrt, sizeof(shrt), "io-rn-%d", getpid() % 10000);
+	snprintf(lng, sizeof(lng), "%s-xxxxxxxxxx", shrt);
+	if (!ASSERT_OK(pipe(sync), "pipe"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		close(sync[1]);
+		fd = open("/dev/zero", O_RDONLY);
+		prctl(PR_SET_NAME, lng);
+		if (fd < 0 || read(sync[0], &go, 1) != 1)
+			_exit(1);
+		for (i = 0; i < 3; i++)
+			if (read(fd, &go, 1) != 1)
+				_exit(1);
+		prctl(PR_SET_NAME, shrt);
+		for (i = 0; i < 5; i++)
+			if (read(fd, &go, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	close(sync[0]);
+	if (!ASSERT_GT(pid, 0, "fork")) {
+		close(sync[1]);
+		return;
+	}
+	ASSERT_EQ(loader_run(NULL, "io --name rn-pid --pid %d", pid), 0,
+		  "load --pid");
+	ASSERT_EQ(loader_run(NULL, "io --name rn-comm --comm %s", shrt), 0,
+		  "load --comm");
+	ASSERT_EQ(write(sync[1], "g", 1), 1, "start the child");
+	close(sync[1]);
+	waitpid(pid, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "child");
+	lng[15] = '\0'; /* the kernel keeps 15 characters */
+	if (ASSERT_OK(read_counts("io@rn-pid", lng, &c), "read_counts long"))
+		ASSERT_EQ(c.comm[IO_OP_READ].ops, 3,
+			  "reads under the long name");
+	if (ASSERT_OK(read_counts("io@rn-pid", shrt, &c), "read_counts short"))
+		ASSERT_EQ(c.comm[IO_OP_READ].ops, 5,
+			  "reads under the short name");
+	if (ASSERT_OK(read_counts("io@rn-comm", shrt, &c), "read_counts comm"))
+		ASSERT_EQ(c.comm[IO_OP_READ].ops, 5,
+			  "--comm: the short name's reads");
+	loader_run(NULL, "unload io@rn-pid");
+	loader_run(NULL, "unload io@rn-comm");
+}
+
 /* --alert-latency 10ms: two 20 ms timerfd reads alert, 30 fast calls do not. */
 static void check_latency_alert(void)
 {
@@ -274,6 +337,8 @@ void test_io(void)
 		check_per_pid_off();
 	if (test__start_subtest("comm_filter"))
 		check_comm_filter();
+	if (test__start_subtest("comm_rename"))
+		check_rename();
 	if (test__start_subtest("latency_alert"))
 		check_latency_alert();
 }
