@@ -96,6 +96,28 @@ static bool bpf_lsm_active(char *lsm, size_t sz)
 	       (strlen(lsm) > 4 && !strcmp(lsm + strlen(lsm) - 4, ",bpf"));
 }
 
+/*
+ * Without a filter every process is a target: targets grows from its
+ * filtered size (see execmon.h) unless --max-entries set it otherwise
+ * (an explicit EXEC_TARGETS_FILTERED is the one value it cannot tell).
+ */
+static int size_targets(struct load_ctx *ctx)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(ctx->obj, "targets");
+	const char *comm;
+	__u32 *tgid;
+	size_t sz;
+
+	tgid = rodata_var(ctx->obj, "targ_tgid", &sz);
+	comm = rodata_var(ctx->obj, "targ_comm", &sz);
+	if (!map || !tgid || !comm)
+		return -ENOENT;
+	if (*tgid || comm[0] || ctx_opt(ctx, "cgroup") ||
+	    bpf_map__max_entries(map) != EXEC_TARGETS_FILTERED)
+		return 0;
+	return bpf_map__set_max_entries(map, EXEC_TARGETS_ALL);
+}
+
 static int execmon_prepare(struct load_ctx *ctx)
 {
 	const char *cg = ctx_opt(ctx, "cgroup"), *allow = ctx_opt(ctx, "allow");
@@ -113,6 +135,9 @@ static int execmon_prepare(struct load_ctx *ctx)
 		if (err)
 			return err;
 	}
+	err = size_targets(ctx);
+	if (err)
+		return err;
 	enforce = bpf_object__find_program_by_name(ctx->obj, "enforce_exec");
 	if (!enforce)
 		return -ENOENT;

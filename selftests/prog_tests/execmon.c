@@ -9,7 +9,9 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/openat2.h>
 #include <bpf/bpf.h>
 #include "alert_read.h"
 #include "pin_layout.h"
@@ -266,6 +268,67 @@ static bool runs(pid_t pid, const char *comm)
 	return false;
 }
 
+enum write_way { W_OPEN, W_OPENAT2, W_TRUNCATE, W_CREAT };
+
+/*
+ * Try to write @st's file @path the way @way does: each of these syscalls
+ * has a program of its own, which reads the path and flags from that
+ * syscall's own registers. Returns the value the alert must carry (0:
+ * refused as busy; the inode: opened for writing), -1 for no alert (a
+ * truncate that succeeded: no fd to look at), -2 if the kernel lacks the
+ * syscall. W_TRUNCATE keeps the size, so only W_CREAT changes the file.
+ */
+static long try_write(const char *path, const struct stat *st,
+		      enum write_way way)
+{
+	struct open_how how = { .flags = O_WRONLY };
+	long ret;
+
+	switch (way) {
+	case W_OPEN:
+		ret = syscall(SYS_open, path, O_WRONLY);
+		break;
+	case W_OPENAT2:
+		ret = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+		break;
+	case W_TRUNCATE:
+		ret = syscall(SYS_truncate, path, st->st_size);
+		return ret ? (errno == ETXTBSY ? 0 : -2) : -1;
+	default:
+		ret = syscall(SYS_creat, path, 0755);
+		break;
+	}
+	if (ret < 0)
+		return errno == ETXTBSY ? 0 : -2;
+	close(ret);
+	return st->st_ino;
+}
+
+/* @way alerts as try_write() says (@running: the target runs @path) */
+static void check_write_way(const char *path, const struct stat *st,
+			    enum write_way way, bool running,
+			    struct alert_list *l)
+{
+	static const char *const names[] = { "open", "openat2", "truncate",
+					     "creat" };
+	long want = try_write(path, st, way);
+	const struct alert *a;
+
+	if (want == -2) {
+		ASSERT_TRUE(way == W_OPENAT2 && errno == ENOSYS, names[way]);
+		return;
+	}
+	if (!running)
+		ASSERT_NEQ(want, 0, "not busy once the target is gone");
+	if (want == -1) {
+		ASSERT_EQ(alerts_drain("execmon", 0, l), 0, names[way]);
+		return;
+	}
+	a = one_alert(l, ALERT_BINARY_WRITE, path, names[way]);
+	if (a)
+		ASSERT_EQ(a->value, want, "the inode, 0 if refused");
+}
+
 /*
  * Writes to the binary a target runs: an open for writing while it runs
  * alerts, whether it is refused (ETXTBSY: value 0) or, where the kernel
@@ -335,6 +398,9 @@ static void check_binary_write(bool seeded)
 			  "the inode, 0 if refused");
 		ASSERT_EQ(a->tgid, getpid(), "by us");
 	}
+	check_write_way(bin_path, &st, W_OPEN, true, &l);
+	check_write_way(bin_path, &st, W_OPENAT2, true, &l);
+	check_write_way(bin_path, &st, W_TRUNCATE, true, &l);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	pid = 0;
@@ -345,6 +411,7 @@ static void check_binary_write(bool seeded)
 	a = one_alert(&l, ALERT_BINARY_WRITE, NULL, "one more alert");
 	if (a)
 		ASSERT_EQ(a->value, st.st_ino, "the inode");
+	check_write_way(bin_path, &st, W_CREAT, false, &l); /* truncates it */
 	loader_run(NULL, "unload execmon");
 reap:
 	if (pid > 0)
