@@ -63,7 +63,7 @@ int BPF_KPROBE(funclat_entry)
 	struct funclat_start *s;
 	__u32 d;
 
-	if (!task_wanted(bpf_get_current_pid_tgid()))
+	if (!task_wanted_btf(bpf_get_current_task_btf()))
 		return 0;
 	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -97,18 +97,10 @@ static __always_inline void breach(__u32 func, __u64 delta)
 /* One timed call of function @func by the current task. */
 static __always_inline void record(__u32 func, __u64 delta)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct funclat_key key = {};
 	struct funclat_val *v;
 
-	/*
-	 * The comm read in place, two loads, where bpf_get_current_comm()
-	 * costs ~12 ns a call here: the kernel keeps comm NUL-padded
-	 * (strscpy_pad), so the key is the same. The last byte is the NUL a
-	 * longer comm (someday) would not have.
-	 */
-	__builtin_memcpy(key.comm, task->comm, sizeof(key.comm));
-	key.comm[sizeof(key.comm) - 1] = '\0';
+	current_comm(key.comm);
 	key.func = func;
 	v = lookup_or_init(&funclat_stats, &key, &zero_val);
 	if (!v)
@@ -166,7 +158,7 @@ int BPF_KPROBE(funclat_session)
 	__u64 *ts = bpf_session_cookie(), now;
 
 	if (!bpf_session_is_return()) {
-		if (!task_wanted(bpf_get_current_pid_tgid()))
+		if (!task_wanted_btf(bpf_get_current_task_btf()))
 			return 1;
 		*ts = bpf_ktime_get_ns();
 		return 0;

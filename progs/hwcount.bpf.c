@@ -43,7 +43,7 @@ static __always_inline int count(struct bpf_perf_event_data *ctx,
 	if (by_cgroup)
 		key.cgroup_id = bpf_get_current_cgroup_id();
 	else
-		bpf_get_current_comm(key.comm, sizeof(key.comm));
+		current_comm(key.comm);
 	v = lookup_or_init(&hwcount, &key, &zero_val);
 	if (!v)
 		return 0;

@@ -19,7 +19,7 @@
  * empty program's): enter ~55 (bpf_ktime_get_ns alone ~25), exit ~75
  * (bpf_ktime_get_ns ~25, the io_comm lookup ~13). The two clock reads are
  * the floor; everything else reads the task directly (tgid, comm) rather
- * than through helpers: see task_comm().
+ * than through helpers: see task_comm() in filter.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -73,64 +73,12 @@ struct {
 static const struct io_proc_val zero_proc ZERO_SEC;
 static const struct io_comm_val zero_comm ZERO_SEC;
 
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "io.bpf.c: task_comm() reads comm as little-endian words"
-#endif
-
-/* Mask of the bytes before the first NUL in @w (little-endian), ~0 if none. */
-static __always_inline __u64 bytes_before_nul(__u64 w)
-{
-	/* The lowest 0x80 left is exact: borrows only run upwards. */
-	__u64 t = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
-
-	return ((t & -t) >> 7) - 1;
-}
-
-/*
- * @p's comm into @w exactly as bpf_get_current_comm() would give it (at
- * most 15 characters, NUL-padded: a key that readers and other maps
- * agree on), but read as two words from the task: no helper call and no
- * loop (with the pid_tgid call gone too, about -18 ns per enter under
- * --comm and -12 per exit, by bpf stats on the 6.18 VM). The padding is
- * done here, not trusted: kernels before strscpy_pad() in __set_task_comm()
- * leave a longer old name's tail after the NUL when a task renames itself
- * (prctl(PR_SET_NAME), /proc/<pid>/comm). Nothing is cached, so a rename
- * or an exec counts under the new comm from the next call on.
- */
-static __always_inline void task_comm(const struct task_struct *p, __u64 w[2])
-{
-	const __u64 *src = (const __u64 *)p->comm;
-	__u64 lo = src[0], hi = src[1], m = bytes_before_nul(lo);
-
-	w[0] = lo & m;
-	w[1] = ~m ? 0 : hi & bytes_before_nul(hi) & 0x00ffffffffffffffULL;
-}
-
-/*
- * filter.bpf.h's task_wanted() with the task's own fields: no pid_tgid or
- * comm helper call, and --comm as two word compares. targ_comm is read a
- * word at a time: it is NUL-padded (rodata starts zeroed) and unaligned
- * loads are fine on x86 and arm64, the architectures this file builds for.
- */
-static __always_inline bool io_task_wanted(const struct task_struct *p)
-{
-	const volatile __u64 *targ = (const volatile __u64 *)targ_comm;
-	__u64 comm[2];
-
-	if (targ_tgid && p->tgid != (int)targ_tgid)
-		return false;
-	if (!targ_comm[0])
-		return true;
-	task_comm(p, comm);
-	return comm[0] == targ[0] && comm[1] == targ[1];
-}
-
 static __always_inline int io_enter(enum io_op op)
 {
 	struct task_struct *p = bpf_get_current_task_btf();
 	struct io_start *start;
 
-	if (!io_task_wanted(p))
+	if (!task_wanted_btf(p))
 		return 0;
 	start = bpf_task_storage_get(&io_start, p, 0,
 				     BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -237,7 +237,7 @@ static __always_inline void record(__u64 ptr, __u64 size, __u32 flags,
 	struct memalloc_comm_val *cv;
 	__s64 out;
 
-	bpf_get_current_comm(rec.comm, sizeof(rec.comm));
+	current_comm(rec.comm);
 	/* not stored, not counted: a free could not take it back */
 	if (bpf_map_update_elem(&allocs, &key, &rec, BPF_ANY)) {
 		count_drop();
@@ -279,7 +279,7 @@ static __always_inline void forget(__u64 ptr, bool munmap)
 		__sync_fetch_and_add(&cv->outstanding_bytes, -rec.size);
 	}
 	if (!munmap) {
-		bpf_get_current_comm(comm, sizeof(comm));
+		current_comm(comm);
 		thread_add(id, comm, false, rec.size);
 	}
 	stack_add(key.tgid, rec.stack_id, rec.size, -1);
@@ -289,7 +289,7 @@ static __always_inline int enter(__u32 fn, __u64 size, __u64 old, __u64 memptr)
 {
 	struct memalloc_call *c;
 
-	if (!task_wanted(bpf_get_current_pid_tgid()))
+	if (!task_wanted_btf(bpf_get_current_task_btf()))
 		return 0;
 	c = call_state(true);
 	if (!c) {
@@ -385,7 +385,7 @@ int enter_mmap(struct trace_event_raw_sys_enter *ctx)
 	struct memalloc_call *c;
 
 	if (!(ctx->args[3] & MAP_ANONYMOUS_) ||
-	    !task_wanted(bpf_get_current_pid_tgid()))
+	    !task_wanted_btf(bpf_get_current_task_btf()))
 		return 0;
 	c = call_state(true);
 	if (c && !c->depth)

@@ -20,19 +20,6 @@ struct cgroup___old {
 	__u64 ancestor_ids[];
 } __attribute__((preserve_access_index));
 
-static __always_inline bool targ_comm_eq(const char *comm)
-{
-	int i;
-
-	for (i = 0; i < TASK_COMM_LEN; i++) {
-		if (comm[i] != targ_comm[i])
-			return false;
-		if (!comm[i])
-			break;
-	}
-	return true;
-}
-
 static __always_inline __u64 task_cgroup_id(struct task_struct *p)
 {
 	return BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
@@ -74,23 +61,19 @@ static __always_inline bool task_in_cgroup(struct task_struct *p)
 static __always_inline bool task_wanted_task(struct task_struct *p,
 					     const bool btf)
 {
-	int i;
+	__u64 comm[2];
 
 	if (targ_tgid &&
 	    (btf ? p->tgid : BPF_CORE_READ(p, tgid)) != (int)targ_tgid)
 		return false;
 	if (targ_comm[0] && btf) {
-		for (i = 0; i < TASK_COMM_LEN; i++) {
-			if (p->comm[i] != targ_comm[i])
-				return false;
-			if (!targ_comm[i])
-				break;
-		}
+		task_comm(p, comm);
+		if (!comm_is_target(comm))
+			return false;
 	} else if (targ_comm[0]) {
-		char comm[TASK_COMM_LEN];
-
 		BPF_CORE_READ_INTO(&comm, p, comm);
-		if (!targ_comm_eq(comm))
+		comm_words(comm[0], comm[1], comm);
+		if (!comm_is_target(comm))
 			return false;
 	}
 	if (targ_cgid && !task_in_cgroup(p))

@@ -79,7 +79,7 @@ static __always_inline void connect_start(struct sock *sk)
 	}
 	p.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	p.tgid = id >> 32;
-	bpf_get_current_comm(p.comm, sizeof(p.comm));
+	current_comm(p.comm);
 	p.start_ns = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&tcpconnlat_pending, &pk, &p, BPF_ANY))
 		count_drop();
