@@ -91,6 +91,19 @@ static int profile_prepare(struct load_ctx *ctx)
 		      strerror(-err));
 		return err;
 	}
+	/*
+	 * Build-id stacks remember per process where its binaries are mapped
+	 * (progs/stacks.bpf.h): one entry per process sampled lately.
+	 */
+	if (!ctx_opt(ctx, "ip-stacks")) {
+		map = bpf_object__find_map_by_name(ctx->obj, "stack_vmas");
+		err = map ? bpf_map__set_max_entries(map, 1024) : -ENOENT;
+		if (err) {
+			p_err("%s: cannot size the stack_vmas map: %s",
+			      ctx->inst, strerror(-err));
+			return err;
+		}
+	}
 	if (cg) {
 		/* On cgroup v2 a cgroup's id is its directory's inode. */
 		if (stat(cg, &st) || !S_ISDIR(st.st_mode) || statfs(cg, &sf) ||

@@ -61,6 +61,10 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	if (!ip_stacks)
 		flags |= STACK_F_BUILD_ID;
+	/* Kernel addresses are the upper half on x86-64 and arm64. */
+	in_kernel = (long)PT_REGS_IP(&ctx->regs) < 0;
+	if (!in_kernel)
+		flags |= STACK_F_USER_MODE; /* no kernel stack to walk */
 
 	key.tgid = id >> 32;
 	key.pid = (__u32)id;
@@ -70,8 +74,6 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	if (v)
 		__sync_fetch_and_add(&v->samples, 1);
 
-	/* Kernel addresses are the upper half on x86-64 and arm64. */
-	in_kernel = (long)PT_REGS_IP(&ctx->regs) < 0;
 	cv = lookup_or_init(&profile_comm, key.comm, &zero_comm);
 	if (cv) {
 		cv->samples++;

@@ -24,6 +24,22 @@
  * different frames (told apart by a second, independent 64-bit hash) is a
  * collision, resolved by probing the next ids, and only a full map (or
  * STACK_PROBES collisions in a row) loses a stack, and never silently.
+ *
+ * Cost (perf_event samples, 6.18 VM): a known stack costs the two walks,
+ * the hash and a few map lookups (~1 us); a new build-id stack costs
+ * ~10-15 us more, as the kernel's build-id walk takes mmap_lock and, from
+ * IRQ context, releases it through irq_work (a self-IPI). New stacks keep
+ * coming in steady state (a new IP in a frame-pointer-less loop, a new
+ * kernel stack under the same user stack, each new process), so
+ * "stack_vmas" remembers, per process, the file mappings whose build-ids
+ * that walk already gave (build-id, load bias, the range of IPs seen in
+ * the mapping): a new stack whose user IPs all fall in those ranges is
+ * built without the helper. A range holds only IPs the kernel resolved to
+ * the same mapping, so every IP between them is in it too, and any
+ * mmap/munmap in the process (mm->mm_lock_seq moves) forgets them all;
+ * kernels without mm_lock_seq (< 6.4) always ask the kernel.
+ * STACK_F_USER_MODE says the event came from user mode, where the kernel
+ * stack is empty: the walk for it is skipped.
  */
 #ifndef __STACKS_BPF_H
 #define __STACKS_BPF_H
@@ -34,7 +50,12 @@
 #include "maps.bpf.h"
 
 #define STACK_PROBES	 4
-#define STACK_USER_WORDS (STACK_DEPTH * sizeof(struct bpf_stack_build_id) / 8)
+/* file mappings remembered per process (see "stack_vmas") */
+#define STACK_VMAS	 8 /* a power of 2 */
+/* BPF_BUILD_ID_SIZE, a uapi #define that vmlinux.h lacks */
+#define STACK_BUILD_ID_SIZE 20
+/* stack_capture() only, never stored: the event came from user mode */
+#define STACK_F_USER_MODE (1U << 31)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -51,11 +72,43 @@ struct {
 	__type(value, struct stack_proc);
 } stack_procs SEC(".maps");
 
+/*
+ * One file mapping of a process, as a build-id walk resolved it: every IP
+ * in [lo, hi] has this build-id and file offset ip - bias. tag hashes the
+ * rest, so a slot two CPUs wrote at once (no locks in perf_event
+ * programs) never matches and is just a miss.
+ */
+struct stack_vma {
+	__u64 lo __internal;
+	__u64 hi __internal;
+	__u64 bias __internal;
+	__u64 tag __internal;
+	unsigned char build_id[STACK_BUILD_ID_SIZE];
+	__u32 pad __internal;
+};
+
+struct stack_vmas {
+	__u64 proc_key __internal; /* stack_note_proc()'s: exec starts over */
+	__u32 seq __internal; /* mm->mm_lock_seq the slots are valid for */
+	__u32 nr __internal; /* slots used */
+	struct stack_vma vma[STACK_VMAS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	/* unused without STACK_F_BUILD_ID: such tools size it (profile) */
+	__uint(max_entries, 1);
+	__type(key, __u32); /* tgid */
+	__type(value, struct stack_vmas);
+} stack_vmas SEC(".maps");
+
 /* The BPF stack is 512 bytes: build stacks and paths per CPU here. */
 struct stack_scratch {
 	struct stack_trace st;
 	struct stack_proc proc;
 	__u64 ips[STACK_DEPTH];
+	struct stack_vmas vmas; /* a new "stack_vmas" entry */
+	__u64 mm_seq __internal; /* stack_mm_seq() for the stack filled */
 };
 
 struct {
@@ -163,20 +216,209 @@ static __noinline __u64 stack_note_proc(struct stack_scratch *s)
 	return start ^ ((__u64)tgid << 32);
 }
 
+/*
+ * The current process's mm->mm_lock_seq, or ~0 where there is none (< 6.4,
+ * or no CONFIG_PER_VMA_LOCK: "stack_vmas" stays unused). It moves with
+ * every mmap_lock write section: an int bumped at its end (6.4-6.13), a
+ * seqcount bumped at both ends (6.14+); its first 4 bytes either way.
+ * Read before the build-id walk, which takes mmap_lock for reading and so
+ * never runs inside a write section.
+ */
+static __always_inline __u64 stack_mm_seq(void)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 seq;
+
+	if (!mm || !bpf_core_field_exists(mm->mm_lock_seq) ||
+	    bpf_probe_read_kernel(
+		    &seq, sizeof(seq),
+		    (void *)mm + bpf_core_field_offset(mm->mm_lock_seq)))
+		return ~0ULL;
+	return seq;
+}
+
+/* A slot's tag: its fields, under one process image and mm_lock_seq. */
+static __always_inline __u64 stack_vma_tag(__u64 lo, __u64 hi, __u64 bias,
+					   const __u64 *bid, __u64 seq,
+					   __u64 proc_key)
+{
+	/* only h2 is used: both go into it */
+	struct stack_hash h = { 0, (seq << 32) ^ proc_key };
+	__u64 w[6] = { lo, hi, bias, bid[0], bid[1], bid[2] };
+
+	stack_hash_words(&h, w, 6, 6);
+	return h.h2 ?: 1;
+}
+
+/*
+ * The slot of @c whose range holds @ip or, with @ip 0, the slot for the
+ * mapping at @bias of @f's build-id; -1 when none. Global functions are
+ * verified once, not once per frame of the caller's loop.
+ */
+__noinline int stack_vma_slot(const struct stack_vmas *c, __u64 ip,
+			      const struct bpf_stack_build_id *f, __u64 bias)
+{
+	const struct stack_vma *v;
+	__u32 j, nr;
+
+	if (!c || !f)
+		return -1;
+	nr = c->nr;
+	for (j = 0; j < STACK_VMAS; j++) {
+		if (j >= nr)
+			break;
+		v = &c->vma[j];
+		if (ip && ip >= v->lo && ip <= v->hi)
+			return j;
+		if (!ip && v->bias == bias &&
+		    !__builtin_memcmp(v->build_id, f->build_id,
+				      STACK_BUILD_ID_SIZE))
+			return j;
+	}
+	return -1;
+}
+
+/* Frame @f for @ip from the slots of @c: 1, or 0 when none holds it. */
+__noinline int stack_vma_fill_frame(const struct stack_vmas *c,
+				    struct bpf_stack_build_id *f, __u64 ip,
+				    __u64 seq, __u64 proc_key)
+{
+	const struct stack_vma *v;
+	__u64 lo, hi, bias, tag;
+	__u64 bid[3];
+	int j;
+
+	j = ip ? stack_vma_slot(c, ip, f, 0) : -1;
+	if (j < 0 || !c || !f)
+		return 0;
+	v = &c->vma[j & (STACK_VMAS - 1)]; /* the verifier's bound */
+	lo = v->lo;
+	hi = v->hi;
+	bias = v->bias;
+	tag = v->tag;
+	bid[2] = 0;
+	__builtin_memcpy(bid, v->build_id, STACK_BUILD_ID_SIZE);
+	if (ip < lo || ip > hi ||
+	    tag != stack_vma_tag(lo, hi, bias, bid, seq, proc_key))
+		return 0;
+	f->status = BPF_STACK_BUILD_ID_VALID;
+	__builtin_memcpy(f->build_id, bid, STACK_BUILD_ID_SIZE);
+	f->offset = ip - bias;
+	return 1;
+}
+
+/* Remember that frame @f, at @ip, is in the mapping it names. */
+__noinline int stack_vma_learn_frame(struct stack_vmas *c,
+				     const struct bpf_stack_build_id *f,
+				     __u64 ip, __u64 seq, __u64 proc_key)
+{
+	__u64 lo, hi, bias, bid[3];
+	struct stack_vma *v;
+	__u32 nr;
+	int j;
+
+	if (!c || !f || f->status != BPF_STACK_BUILD_ID_VALID)
+		return 0;
+	bias = ip - f->offset;
+	bid[2] = 0;
+	__builtin_memcpy(bid, f->build_id, STACK_BUILD_ID_SIZE);
+	nr = c->nr;
+	lo = hi = ip;
+	j = stack_vma_slot(c, 0, f, bias);
+	if (j >= 0) {
+		v = &c->vma[j & (STACK_VMAS - 1)];
+		lo = v->lo;
+		hi = v->hi;
+		if (v->tag == stack_vma_tag(lo, hi, bias, bid, seq, proc_key)) {
+			lo = lo < ip ? lo : ip;
+			hi = hi > ip ? hi : ip;
+		} else {
+			lo = hi = ip; /* torn: start it over */
+		}
+	} else {
+		/* a new slot; past STACK_VMAS the oldest goes */
+		j = nr;
+		c->nr = nr + 1;
+	}
+	v = &c->vma[j & (STACK_VMAS - 1)];
+	v->lo = lo;
+	v->hi = hi;
+	v->bias = bias;
+	__builtin_memcpy(v->build_id, bid, STACK_BUILD_ID_SIZE);
+	v->tag = stack_vma_tag(lo, hi, bias, bid, seq, proc_key);
+	return 1;
+}
+
+/*
+ * With @learn false: build-id frames for all of s->ips from the process's
+ * remembered mappings, or false when one IP is in none of them. With
+ * @learn true: remember the mappings a build-id walk just resolved them in.
+ */
+static __noinline bool stack_vmas_use(struct stack_scratch *s, __u64 proc_key,
+				      bool learn)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct stack_trace *st = &s->st;
+	struct stack_vmas *c;
+	__u32 i;
+
+	if (s->mm_seq == ~0ULL)
+		return false;
+	c = bpf_map_lookup_elem(&stack_vmas, &tgid);
+	if (!c && learn) {
+		s->vmas.proc_key = proc_key;
+		s->vmas.seq = s->mm_seq;
+		s->vmas.nr = 0;
+		/* LRU: makes room by evicting; a failure only costs speed */
+		bpf_map_update_elem(&stack_vmas, &tgid, &s->vmas, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&stack_vmas, &tgid);
+	}
+	if (!c)
+		return false;
+	if (c->proc_key != proc_key || c->seq != s->mm_seq) {
+		if (!learn)
+			return false;
+		/* old slots stay, but their tags are for the old seq/key */
+		c->nr = 0;
+		c->proc_key = proc_key;
+		c->seq = s->mm_seq;
+	}
+	for (i = 0; i < STACK_DEPTH; i++) {
+		if (i >= st->user_nr)
+			break;
+		if (learn)
+			stack_vma_learn_frame(c, &st->user[i], s->ips[i],
+					      s->mm_seq, proc_key);
+		else if (!stack_vma_fill_frame(c, &st->user[i], s->ips[i],
+					       s->mm_seq, proc_key))
+			return false;
+	}
+	return true;
+}
+
 /* The user frames to store, in the one format readers know (stacks.h). */
-static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s)
+static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
+					    __u64 proc_key)
 {
 	struct stack_trace *st = &s->st;
 	__u32 i;
 	long n;
 
+	if (!st->user_nr)
+		return;
 	if (st->flags & STACK_F_BUILD_ID) {
+		s->mm_seq = stack_mm_seq();
+		if (stack_vmas_use(s, proc_key, false))
+			return;
 		/* the same walk as the IPs', now with build-ids: the same
 		 * frames, unless the stack changed under us (then use IPs) */
 		n = bpf_get_stack(ctx, st->user, sizeof(st->user),
 				  BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
-		if (n == st->user_nr * sizeof(st->user[0]))
+		if (n == st->user_nr * sizeof(st->user[0])) {
+			stack_vmas_use(s, proc_key, true);
 			return;
+		}
 	}
 	for (i = 0; i < STACK_DEPTH; i++) {
 		if (i >= st->user_nr)
@@ -213,7 +455,7 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 		old = bpf_map_lookup_elem(&stacks, &id);
 		if (!old) {
 			if (!filled) {
-				stack_fill_user(ctx, s);
+				stack_fill_user(ctx, s, proc_key);
 				filled = true;
 			}
 			err = bpf_map_update_elem(&stacks, &id, st,
@@ -243,9 +485,9 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 	s = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!s)
 		return 0;
-	s->st.flags = flags;
+	s->st.flags = flags & ~STACK_F_USER_MODE;
 	s->st.user_nr = s->st.kern_nr = 0;
-	if (flags & STACK_F_KERNEL) {
+	if ((flags & (STACK_F_KERNEL | STACK_F_USER_MODE)) == STACK_F_KERNEL) {
 		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
 		s->st.kern_nr = n > 0 ? n / 8 : 0;
 	}

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <zlib.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pin_layout.h"
 #include "pinsight_helpers.h"
@@ -72,6 +73,45 @@ static int profile_run(const char *comm, const char *load_args, const char *cmd,
 }
 
 /*
+ * Where the kernel has mm->mm_lock_seq (6.4+), a new stack of a process
+ * whose mappings a build-id walk already resolved is built from
+ * "stack_vmas" (progs/stacks.bpf.h), so the symbols that check_ratio()
+ * finds after exit went through it: the workload's entry must be there.
+ */
+static void check_vmas_kept(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_member *m;
+	const struct btf_type *t;
+	__u32 key, next, *prev = NULL;
+	int id, i, fd, n = 0;
+	bool seq = false;
+
+	id = -1;
+	if (vmlinux)
+		id = btf__find_by_name_kind(vmlinux, "mm_struct",
+					    BTF_KIND_STRUCT);
+	t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	for (i = 0, m = t ? btf_members(t) : NULL; m && i < btf_vlen(t);
+	     i++, m++)
+		seq |= !strcmp(btf__name_by_offset(vmlinux, m->name_off),
+			       "mm_lock_seq");
+	btf__free(vmlinux);
+	if (!seq)
+		return; /* not used on this kernel */
+	fd = pin_open("profile", "maps/stack_vmas");
+	if (!ASSERT_GE(fd, 0, "open stack_vmas"))
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n++;
+	}
+	close(fd);
+	ASSERT_GT(n, 0, "stack_vmas remembers the workload's mappings");
+}
+
+/*
  * Profile @bin and check its symbols resolved after it exited. With
  * @share the 3:1 split must show within 5 points: a time bound (qemu TCG
  * once gave 89 %), so only ratio_3_to_1 asserts it and DENYLIST.vmtest
@@ -87,6 +127,7 @@ static void check_ratio(const char *bin, const char *what, bool share_bound)
 	snprintf(cmd, sizeof(cmd), "%s --comm %s --seconds 6", bin, comm);
 	if (profile_run(comm, "", cmd, &out))
 		goto cleanup;
+	check_vmas_kept();
 	hot = folded_leaf(out, "burn_hot");
 	cold = folded_leaf(out, "burn_cold");
 	printf("%s: burn_hot %llu, burn_cold %llu samples\n", what, hot, cold);
