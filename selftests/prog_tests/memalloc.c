@@ -156,6 +156,8 @@ static void check_exact(bool perf_uprobes)
 		 "ebpf_memalloc_allocs_total{service=\"%s\"} %ld\n", comm,
 		 allocs);
 	ASSERT_HAS_SUBSTR(out, line, "allocs counter");
+	/* a count that went missing was a full map, or not a map at all */
+	ASSERT_HAS_SUBSTR(out, "ebpf_memalloc_drops_total 0\n", "no drops");
 cleanup:
 	free(out);
 	loader_run(NULL, "unload memalloc");
