@@ -68,7 +68,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 
 	key.tgid = id >> 32;
 	key.pid = (__u32)id;
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	current_comm(key.comm);
 	key.stack_id = stack_capture(ctx, flags);
 	v = lookup_or_init(&profile_counts, &key, &zero_val);
 	if (v)

@@ -193,8 +193,8 @@ static __always_inline void stack_exe_path(struct stack_proc *p)
 /* Note the process's executable once; returns a key unique to it. */
 static __noinline __u64 stack_note_proc(struct stack_scratch *s)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
 	struct stack_proc *old;
 	__u64 start;
 
@@ -202,8 +202,11 @@ static __noinline __u64 stack_note_proc(struct stack_scratch *s)
 	 * Identity of the process image, not just the process: exec keeps
 	 * the pid and start time but replaces the mm (a shell that execs a
 	 * program must not keep the shell's path for the program's stacks).
+	 * The start time by plain loads, not helper calls (this runs on every
+	 * sample); the mm pointer read as a number, which the verifier allows
+	 * only through a helper.
 	 */
-	start = BPF_CORE_READ(task, group_leader, start_time) ^
+	start = task->group_leader->start_time ^
 		(__u64)(unsigned long)BPF_CORE_READ(task, mm);
 	old = bpf_map_lookup_elem(&stack_procs, &tgid);
 	if (old && old->start_time == start)
