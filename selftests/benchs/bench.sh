@@ -352,10 +352,15 @@ tracepoint:sched:sched_switch { $t = @q[args->next_pid]; if ($t) { @lat = hist(n
 tracepoint:sched:sched_process_fork { @fork[comm] = count(); } tracepoint:sched:sched_process_exit { @exit[comm] = count(); }'
 	fi
 	if has_tool profile; then
-		# per sample, from bpf stats; the wall clock shows 99 Hz is noise
-		run_event profile cpu 3000000 none=none empty=progs:e_perf "profile=$(pl profile)" \
-			"profile_ip_stacks=$(pl profile --ip-stacks)" \
-			'bpftrace=bpftrace:profile:hz:99 { @[kstack, ustack, pid, comm] = count(); }'
+		# per sample, from bpf stats; the wall clock shows 99 Hz is noise.
+		# Both sample only the loop: other processes' samples on a shared
+		# host are mostly new stacks (a new build-id stack costs the
+		# kernel's build-id walk), which would make this a measure of
+		# the neighbours
+		run_event profile cpu 3000000 none=none empty=progs:e_perf walk=progs:w_perf \
+			"profile=$(pl profile --pid @PID@)" \
+			"profile_ip_stacks=$(pl profile --ip-stacks --pid @PID@)" \
+			'bpftrace=bpftrace:profile:hz:99 /pid == @PID@/ { @[kstack, ustack, pid, comm] = count(); }'
 	fi
 	jq -s '.' "$RES"/ev-*.json >"$RES/events.json" 2>/dev/null || echo '[]' >"$RES/events.json"
 	local t

@@ -133,6 +133,7 @@ def runratio($ev; $a; $b): ((cond($ev; $a)) // {} | perrun) as $x |
 # what the empty programs on the tool's hooks cost against $b: at or above
 # a goal's limit, no program on those hooks can meet it
 def floorratio($ev; $g): if $g.floor == null then null
+	elif $g.per_run then runratio($ev; $g.floor; $g.b)
 	elif $g.bpf then bpfratio($ev; $g.floor; $g.b) else medratio($ev; $g.floor; $g.b) end;
 
 def goals: [
@@ -160,7 +161,7 @@ def goals: [
 	{ ev: "runqlat", a: "counter_btf", b: "empty_btf", max: 1.5, what: "plain counter vs empty, tp_btf sched_switch" },
 	{ ev: "runqlat", a: "runqlat", b: "bpftrace", max: 0.5, floor: "empty_btf", what: "runqlat vs bpftrace" },
 	{ ev: "execmon", a: "execmon", b: "bpftrace", max: 0.5, what: "execmon vs bpftrace (per exec, BPF run time)", bpf: true, floor: "empty" },
-	{ ev: "profile", a: "profile", b: "bpftrace", max: 0.5, what: "profile vs bpftrace (per sample, BPF run time)", bpf: true, per_run: true, floor: "empty" }
+	{ ev: "profile", a: "profile", b: "bpftrace", max: 0.5, what: "profile vs bpftrace (per sample, BPF run time)", bpf: true, per_run: true, floor: "walk" }
 ];
 
 def evtable: . as $ev |
@@ -209,7 +210,9 @@ def events: .events as $evs | if $evs == null then "" else
 		(if ($g.bpf | not) and $mr == null and $br != null then
 			" (on BPF run time: the wall clock did not resolve it)" else "" end) +
 		(if $fr != null and $fr >= $g.max then
-			" (the empty programs on the same hooks alone: \($fr | fmt(2))×)" else "" end) +
+			" (\(if $g.floor == "walk" then "the user stack walk alone"
+			    else "the empty programs on the same hooks alone" end): \($fr | fmt(2))×)"
+		 else "" end) +
 		" |" end end] | join("\n")) + "\n" +
 	((first($evs[] | select(.name == "io")) // null) as $io |
 	 (first($evs[] | select(.name == "io-other")) // null) as $oth |
