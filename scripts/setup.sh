@@ -5,7 +5,7 @@
 # for what is missing.
 set -eu
 
-PKGS="clang-19 llvm-19 clang llvm libbpf-dev bpftool libxdp-dev xdp-tools
+PKGS="clang-19 llvm-19 libclang-rt-19-dev clang llvm libbpf-dev bpftool libxdp-dev xdp-tools
 libelf-dev libdw-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler pkg-config
 make gcc g++ iproute2 prometheus
 jq util-linux bpftrace time busybox-static qemu-system-x86 cpio kmod
