@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "pprof.pb-c.h"
@@ -556,19 +557,9 @@ cleanup:
 /* --cgroup: only tasks in that cgroup v2 directory are sampled. */
 static void check_cgroup(void)
 {
-	char root[256] = "", cg[512], dev[256], mnt[256], type[64], line[1024];
-	char in[16], out_comm[16], *out = NULL;
-	FILE *f = fopen("/proc/mounts", "r");
+	char root[256], cg[512], in[16], out_comm[16], *out = NULL;
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%255s %255s %63s", dev, mnt, type) == 3 &&
-		    !strcmp(type, "cgroup2")) {
-			snprintf(root, sizeof(root), "%s", mnt);
-			break;
-		}
-	if (f)
-		fclose(f);
-	if (!root[0]) {
+	if (pm_cgroup2_root(root, sizeof(root))) {
 		test__skip("no cgroup2 mount");
 		return;
 	}

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "cgroup.h"
 #include "pinsight_helpers.h"
 #include "runqlat.h"
 #include "test_progs.h"
@@ -140,25 +141,6 @@ cleanup:
 	loader_run(NULL, "unload runqlat");
 }
 
-/* The cgroup2 mount point (a hybrid setup has it under .../unified). */
-static int cgroup2_root(char *buf, size_t sz)
-{
-	char dev[64], dir[256], type[64];
-	int found = -ENOENT;
-	FILE *f = fopen("/proc/mounts", "r");
-
-	if (!f)
-		return -errno;
-	while (fscanf(f, "%63s %255s %63s %*[^\n]", dev, dir, type) == 3)
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, sz, "%s", dir);
-			found = 0;
-			break;
-		}
-	fclose(f);
-	return found;
-}
-
 /* --cgroup PATH --per-cgroup: only tasks in the cgroup, keyed by its id. */
 static void check_cgroup(void)
 {
@@ -167,7 +149,7 @@ static void check_cgroup(void)
 	struct stat st;
 	int err;
 
-	if (cgroup2_root(root, sizeof(root))) {
+	if (pm_cgroup2_root(root, sizeof(root))) {
 		test__skip("no cgroup2 mount");
 		return;
 	}
