@@ -171,7 +171,7 @@ def goals: [
 	{ ev: "tcpconnlat", a: "counter_tp", b: "empty_tp", max: 1.5, what: "plain counter vs empty, sock/inet_sock_set_state" },
 	{ ev: "tcpconnlat", a: "tcpconnlat", b: "bpftrace", max: 0.5, floor: "empty_btf", what: "tcpconnlat vs bpftrace" },
 	{ ev: "runqlat", a: "counter_btf", b: "empty_btf", max: 1.5, what: "plain counter vs empty, tp_btf sched_switch" },
-	{ ev: "runqlat", a: "runqlat", b: "bpftrace", max: 0.5, floor: "empty_btf", what: "runqlat vs bpftrace" },
+	{ ev: "runqlat", a: "runqlat", b: "bpftrace", max: 0.5, what: "runqlat vs bpftrace" },
 	{ ev: "execmon", a: "execmon", b: "bpftrace", max: 0.5, what: "execmon vs bpftrace (per exec, BPF run time)", bpf: true, floor: "empty" },
 	{ ev: "profile", a: "profile", b: "bpftrace", max: 0.5, what: "profile vs bpftrace (per sample, BPF run time)", bpf: true, per_run: true, floor: "walk" }
 ];
