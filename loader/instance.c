@@ -186,11 +186,6 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 		if (err)
 			return err;
 	}
-	for (i = 0; i < req->nr_max_entries; i++) {
-		err = set_max_entries(ctx, req->max_entries[i], exit_code);
-		if (err)
-			return err;
-	}
 	for (i = 0, o = ctx->tool->opts; o && o->name; i++, o++) {
 		if (!o->var || !req->vals[i])
 			continue;
@@ -209,6 +204,13 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 						      exit_code_for(err);
 			return err;
 		}
+	}
+	/* after the hook: sizes it picks (--stacks, execmon's targets) are
+	 * defaults that an explicit --max-entries overrides */
+	for (i = 0; i < req->nr_max_entries; i++) {
+		err = set_max_entries(ctx, req->max_entries[i], exit_code);
+		if (err)
+			return err;
 	}
 	return 0;
 }

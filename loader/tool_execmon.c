@@ -97,23 +97,19 @@ static bool bpf_lsm_active(char *lsm, size_t sz)
 }
 
 /*
- * Without a filter every process is a target: targets grows from its
- * filtered size (see execmon.h) unless --max-entries set it otherwise
- * (an explicit EXEC_TARGETS_FILTERED is the one value it cannot tell).
+ * Without a filter every process is a target: targets is sized for a
+ * whole host rather than for a filtered few (execmon.h); --max-entries,
+ * applied after this, still sets it.
  */
 static int size_targets(struct load_ctx *ctx)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(ctx->obj, "targets");
-	const char *comm;
-	__u32 *tgid;
-	size_t sz;
+	const __u32 *tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
+	const char *comm = rodata_var(ctx->obj, "targ_comm", NULL);
 
-	tgid = rodata_var(ctx->obj, "targ_tgid", &sz);
-	comm = rodata_var(ctx->obj, "targ_comm", &sz);
 	if (!map || !tgid || !comm)
 		return -ENOENT;
-	if (*tgid || comm[0] || ctx_opt(ctx, "cgroup") ||
-	    bpf_map__max_entries(map) != EXEC_TARGETS_FILTERED)
+	if (*tgid || comm[0] || ctx_opt(ctx, "cgroup"))
 		return 0;
 	return bpf_map__set_max_entries(map, EXEC_TARGETS_ALL);
 }

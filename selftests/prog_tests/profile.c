@@ -450,6 +450,14 @@ static void check_drops(void)
 		goto cleanup;
 	ASSERT_GT(drops_of("profile"), 0, "drops counted with 2 stack slots");
 	ASSERT_HAS_SUBSTR(out, "[lost stack]", "lost stacks still counted");
+	loader_run(NULL, "unload profile");
+	free(out);
+	out = NULL;
+
+	/* an explicit --max-entries wins over the size the tool picks */
+	if (profile_run(comm, "--max-entries stacks=2", cmd, &out))
+		goto cleanup;
+	ASSERT_GT(drops_of("profile"), 0, "--max-entries stacks=2 applied");
 cleanup:
 	free(out);
 	loader_run(NULL, "unload profile");
