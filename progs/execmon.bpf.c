@@ -123,13 +123,22 @@ static __always_inline void creds_of(struct task_struct *p,
 	v->egid = c->egid.val;
 }
 
-static __always_inline struct target_val *target_add(struct task_struct *p)
+/*
+ * Make @p a target, with its credentials as they are now: 0, -EEXIST when
+ * it is one already (another CPU, or the loader's seed, was first), or a
+ * full map (then counted).
+ */
+static __always_inline long target_add(struct task_struct *p)
 {
 	struct target_key key = { .tgid = p->tgid };
 	struct target_val v = {};
+	long err;
 
 	creds_of(p, &v);
-	return lookup_or_init(&targets, &key, &v);
+	err = bpf_map_update_elem(&targets, &key, &v, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */)
+		count_drop();
+	return err;
 }
 
 static __always_inline __u64 path_hash(const char *s, int len)
@@ -264,7 +273,8 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
 		/* not a target yet; one from now on? (its start: no alert) */
 		if (any_filter() && (targ_tgid || !task_wanted_task(p, true)))
 			return 0;
-		v = target_add(p);
+		target_add(p);
+		v = target_of(tgid);
 		if (!v)
 			return 0;
 	} else {
@@ -314,23 +324,18 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_process_fork, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	struct target_key key = { .tgid = child->tgid };
-	struct target_val v = {};
 	long err;
 
 	/* threads share their process's entry */
-	if (child->pid != key.tgid)
+	if (child->pid != child->tgid)
 		return 0;
 	if (any_filter() && !target_of(parent->tgid) &&
 	    !(targ_cgid && task_wanted_task(child, true)))
 		return 0;
 	/* a new process: insert, no lookup before or after */
-	creds_of(child, &v);
-	err = bpf_map_update_elem(&targets, &key, &v, BPF_NOEXIST);
+	err = target_add(child);
 	if (!err || err == -17 /* EEXIST: the loader's seed won */)
 		__sync_fetch_and_add(&forks, 1);
-	else
-		count_drop();
 	return 0;
 }
 

@@ -45,7 +45,6 @@ struct exec_rec {
  */
 #define EXEC_TARGETS_FILTERED 2048
 #define EXEC_TARGETS_ALL      8192
-/* targets: the processes watched, with the credentials last seen. */
 struct target_key {
 	__u32 tgid;
 };
