@@ -4,6 +4,31 @@
 #include <bpf/btf.h>
 #include "probe.h"
 
+/* @name's type id in the kernel's BTF, or -ENOENT. */
+static int vmlinux_id(const char *name, int kind)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id;
+
+	if (!vmlinux)
+		return -ENOENT;
+	id = btf__find_by_name_kind(vmlinux, name, kind);
+	btf__free(vmlinux);
+	return id < 0 ? -ENOENT : id;
+}
+
+/* Whether the kernel takes @insns: 0, or -errno. */
+static int try_load(enum bpf_prog_type type, const struct bpf_insn *insns,
+		    size_t n, const struct bpf_prog_load_opts *opts)
+{
+	int fd = bpf_prog_load(type, NULL, "GPL", insns, n, opts);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat,
 		   const char *target, int kind)
 {
@@ -12,21 +37,12 @@ int probe_btf_prog(enum bpf_prog_type type, enum bpf_attach_type eat,
 		{ .code = 0x95 }, /* exit */
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = eat);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, fd;
+	int id = vmlinux_id(target, kind);
 
-	if (!vmlinux)
-		return -ENOENT;
-	id = btf__find_by_name_kind(vmlinux, target, kind);
-	btf__free(vmlinux);
 	if (id < 0)
-		return -ENOENT;
+		return id;
 	opts.attach_btf_id = id;
-	fd = bpf_prog_load(type, NULL, "GPL", insns, 2, &opts);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	return try_load(type, insns, 2, &opts);
 }
 
 int probe_perf_noprealloc(void)
@@ -39,18 +55,13 @@ int probe_perf_noprealloc(void)
 		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
 		{ .code = 0x95 }, /* exit */
 	};
-	int map_fd, fd, err = 0;
+	int map_fd, err;
 
 	map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, 4, 4, 1, &mopts);
 	if (map_fd < 0)
 		return -errno;
 	insns[0].imm = map_fd;
-	fd = bpf_prog_load(BPF_PROG_TYPE_PERF_EVENT, NULL, "GPL", insns, 4,
-			   NULL);
-	if (fd < 0)
-		err = -errno;
-	else
-		close(fd);
+	err = try_load(BPF_PROG_TYPE_PERF_EVENT, insns, 4, NULL);
 	close(map_fd);
 	return err;
 }
@@ -65,20 +76,10 @@ int probe_uprobe_session(void)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = UPROBE_SESSION_ATTACH_TYPE);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	int id, fd;
+	int id = vmlinux_id("bpf_session_is_return", BTF_KIND_FUNC);
 
-	if (!vmlinux)
-		return -ENOENT;
-	id = btf__find_by_name_kind(vmlinux, "bpf_session_is_return",
-				    BTF_KIND_FUNC);
-	btf__free(vmlinux);
 	if (id < 0)
-		return -ENOENT;
+		return id;
 	insns[0].imm = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 3, &opts);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	return try_load(BPF_PROG_TYPE_KPROBE, insns, 3, &opts);
 }
