@@ -73,8 +73,11 @@ static __always_inline bool comm_is_target(const __u64 w[2])
 	return w[0] == targ[0] && w[1] == targ[1];
 }
 
-/* Whether @p, a trusted task pointer, is a target (--pid, --comm). */
-static __always_inline bool task_wanted_btf(const struct task_struct *p)
+/*
+ * Whether @p is a target (--pid, --comm): a trusted task pointer, most
+ * often bpf_get_current_task_btf().
+ */
+static __always_inline bool task_wanted(const struct task_struct *p)
 {
 	__u64 comm[2];
 
@@ -83,19 +86,6 @@ static __always_inline bool task_wanted_btf(const struct task_struct *p)
 	if (!targ_comm[0])
 		return true;
 	task_comm(p, comm);
-	return comm_is_target(comm);
-}
-
-/* Whether the current task is a target; @id is bpf_get_current_pid_tgid(). */
-static __always_inline bool task_wanted(__u64 id)
-{
-	__u64 comm[2];
-
-	if (targ_tgid && (__u32)(id >> 32) != targ_tgid)
-		return false;
-	if (!targ_comm[0])
-		return true;
-	task_comm(bpf_get_current_task_btf(), comm);
 	return comm_is_target(comm);
 }
 

@@ -63,7 +63,7 @@ int BPF_KPROBE(funclat_entry)
 	struct funclat_start *s;
 	__u32 d;
 
-	if (!task_wanted_btf(bpf_get_current_task_btf()))
+	if (!task_wanted(bpf_get_current_task_btf()))
 		return 0;
 	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -158,7 +158,7 @@ int BPF_KPROBE(funclat_session)
 	__u64 *ts = bpf_session_cookie(), now;
 
 	if (!bpf_session_is_return()) {
-		if (!task_wanted_btf(bpf_get_current_task_btf()))
+		if (!task_wanted(bpf_get_current_task_btf()))
 			return 1;
 		*ts = bpf_ktime_get_ns();
 		return 0;

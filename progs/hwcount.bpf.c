@@ -33,12 +33,11 @@ static const struct hwcount_val zero_val ZERO_SEC;
 static __always_inline int count(struct bpf_perf_event_data *ctx,
 				 enum hwcount_event ev)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct hwcount_key key = {};
 	struct hwcount_val *v;
 	__u64 n = ctx->sample_period;
 
-	if (!task_wanted(id))
+	if (!task_wanted(bpf_get_current_task_btf()))
 		return 0;
 	if (by_cgroup)
 		key.cgroup_id = bpf_get_current_cgroup_id();

@@ -78,7 +78,7 @@ static __always_inline int io_enter(enum io_op op)
 	struct task_struct *p = bpf_get_current_task_btf();
 	struct io_start *start;
 
-	if (!task_wanted_btf(p))
+	if (!task_wanted(p))
 		return 0;
 	start = bpf_task_storage_get(&io_start, p, 0,
 				     BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -289,7 +289,7 @@ static __always_inline int enter(__u32 fn, __u64 size, __u64 old, __u64 memptr)
 {
 	struct memalloc_call *c;
 
-	if (!task_wanted_btf(bpf_get_current_task_btf()))
+	if (!task_wanted(bpf_get_current_task_btf()))
 		return 0;
 	c = call_state(true);
 	if (!c) {
@@ -385,7 +385,7 @@ int enter_mmap(struct trace_event_raw_sys_enter *ctx)
 	struct memalloc_call *c;
 
 	if (!(ctx->args[3] & MAP_ANONYMOUS_) ||
-	    !task_wanted_btf(bpf_get_current_task_btf()))
+	    !task_wanted(bpf_get_current_task_btf()))
 		return 0;
 	c = call_state(true);
 	if (c && !c->depth)

@@ -57,7 +57,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	if (targ_cgroup && bpf_get_current_cgroup_id() != targ_cgroup)
 		return 0;
-	if (!task_wanted(id))
+	if (!task_wanted(bpf_get_current_task_btf()))
 		return 0;
 	if (!ip_stacks)
 		flags |= STACK_F_BUILD_ID;

@@ -63,7 +63,7 @@ static __always_inline void connect_start(struct sock *sk)
 	__u16 family;
 	__be32 daddr;
 
-	if (!task_wanted(id))
+	if (!task_wanted(bpf_get_current_task_btf()))
 		return;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (family == AF_INET) {
