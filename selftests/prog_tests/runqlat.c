@@ -20,17 +20,23 @@ struct rq_counts {
 };
 
 /* The smallest slot at or below which half of the samples lie. */
-static int hist_median(const struct hist *h)
+/* The slot holding the @pct-th percentile of @h's samples; -1: none. */
+static int hist_pct(const struct hist *h, int pct)
 {
 	__u64 n = 0, total = hist_samples(h);
 	int i;
 
 	for (i = 0; i < HIST_SLOTS; i++) {
 		n += h->slots[i];
-		if (total && 2 * n >= total)
+		if (total && 100 * n >= pct * total)
 			return i;
 	}
 	return -1;
+}
+
+static int hist_median(const struct hist *h)
+{
+	return hist_pct(h, 50);
 }
 
 /* Sum runq_latency over keys with @comm ("" = any), runq_comm for @comm. */
@@ -115,15 +121,21 @@ static void check_contention(const char *opts)
 	    !ASSERT_OK(read_rq(slp, 0, &z), "read sleepers") ||
 	    !ASSERT_OK(read_rq(hop, 0, &h), "read hopper"))
 		goto cleanup;
-	printf("spinners: %llu samples, median slot %d, on-CPU %llu ns (own clock %lld)\n",
-	       s.samples, hist_median(&s.lat.latency_ns), s.comm.oncpu_ns,
-	       spin_ns);
+	printf("spinners: %llu samples, median slot %d, p75 slot %d, on-CPU %llu ns (own clock %lld)\n",
+	       s.samples, hist_median(&s.lat.latency_ns),
+	       hist_pct(&s.lat.latency_ns, 75), s.comm.oncpu_ns, spin_ns);
 	printf("sleepers: %llu samples, median slot %d; hopper: %llu migrations\n",
 	       z.samples, hist_median(&z.lat.latency_ns), h.comm.migrations);
 	/* each spinner queues at least once per slice it loses */
 	ASSERT_GE(s.samples, (__u64)(3 * ncpu), "spinner samples");
-	/* queued behind two others' slices: at least 131 us (slot 17) */
-	ASSERT_GE(hist_median(&s.lat.latency_ns), 17, "spinners wait for CPUs");
+	/*
+	 * Queued behind two others' slices: at least 131 us (slot 17). Not
+	 * every wait: a sleeper's wakeup preempts a spinner for a few us,
+	 * 200 of ~500 spinner waits, which puts the median on either side
+	 * of that; the 3rd quartile is a slice or more.
+	 */
+	ASSERT_GE(hist_pct(&s.lat.latency_ns, 75), 17,
+		  "spinners wait for CPUs");
 	/* every wakeup of a sleeper is a sample */
 	ASSERT_GE(z.samples, (__u64)(sleepers * sleeps), "sleeper samples");
 	ASSERT_LT(hist_median(&z.lat.latency_ns),
