@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include "debuginfo.h"
 #include "elf_syms.h"
 #include "grow.h"
 #include "pinmaps.h"
@@ -495,9 +496,8 @@ static struct sym_obj *obj_by_build_id(struct symbolizer *s,
 	}
 	for (i = 0; i < BUILD_ID_MAX; i++)
 		sprintf(hex + 2 * i, "%02x", id[i]);
-	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug",
-		 hex, hex + 2);
-	if (!access(path, R_OK) && !sym_add_file(s, path) &&
+	if (!debuginfo_build_id_path(id, BUILD_ID_MAX, path, sizeof(path)) &&
+	    !access(path, R_OK) && !sym_add_file(s, path) &&
 	    (o = obj_find_id(s, id)))
 		return o;
 	p = debuginfod_fetch(id, BUILD_ID_MAX);
