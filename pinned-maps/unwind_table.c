@@ -339,21 +339,211 @@ static int cmp_seg(const void *a, const void *b)
 	return (x->start > y->start) - (x->start < y->start);
 }
 
+/* The FDEs of a section: [start, end), end ~0 when only the start is known */
+struct fdes {
+	struct fde_range {
+		__u64 start, end;
+	} * v;
+	size_t n, cap;
+};
+
+static int add_fde(struct fdes *f, __u64 start, __u64 end)
+{
+	int err = pm_grow(&f->v, &f->cap, f->n + 1, sizeof(*f->v), 256);
+
+	if (err)
+		return err;
+	f->v[f->n].start = start;
+	f->v[f->n].end = end;
+	f->n++;
+	return 0;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct fde_range *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* The rows of every FDE in @f, each up to where the next one starts. */
+static int walk_fdes(struct ctx *c, Dwarf_CFI *cfi, struct fdes *f,
+		     struct segs *out)
+{
+	size_t i;
+	int err;
+
+	qsort(f->v, f->n, sizeof(*f->v), cmp_range);
+	for (i = 0; i < f->n; i++) {
+		__u64 limit = f->v[i].end;
+
+		if (i + 1 < f->n && f->v[i + 1].start < limit)
+			limit = f->v[i + 1].start;
+		c->img->nr_fde++;
+		err = walk_fde(c, cfi, out, f->v[i].start, limit);
+		if (err)
+			return err;
+	}
+	qsort(out->v, out->n, sizeof(*out->v), cmp_seg);
+	return 0;
+}
+
 /*
- * .eh_frame through .eh_frame_hdr: version 1, the encodings of
- * eh_frame_ptr, fde_count and the table, then (initial_location, fde)
- * pairs sorted by location. ld writes the table as datarel|sdata4,
- * relative to the header itself.
+ * .eh_frame_hdr: version 1, the encodings of eh_frame_ptr, fde_count and
+ * the table, then (initial_location, fde) pairs sorted by location. ld
+ * writes the table as datarel|sdata4, relative to the header itself.
+ * -ENOTSUP: another layout, for scan_fdes().
  */
+static int hdr_fdes(const Elf_Data *hd, __u64 hdr_addr, struct fdes *f)
+{
+	const unsigned char *p = hd->d_buf;
+	__u64 count, i, pos = 4;
+	int sz, err;
+
+	if (hd->d_size < 4 || p[0] != 1 ||
+	    p[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
+		return -ENOTSUP;
+	sz = p[1] == DW_EH_PE_omit ? 0 : enc_size(p[1]);
+	if (p[1] != DW_EH_PE_omit && !sz)
+		return -ENOTSUP;
+	pos += sz;
+	sz = enc_size(p[2]);
+	if (!sz || (p[2] & 0x70) || pos + sz > hd->d_size)
+		return -ENOTSUP;
+	count = get_le(p + pos, sz);
+	pos += sz;
+	if (count > (hd->d_size - pos) / 8)
+		return -ENOTSUP;
+	for (i = 0, p += pos; i < count; i++, p += 8) {
+		err = add_fde(f, hdr_addr + (__s32)get_le(p, 4), ~0ULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * How an .eh_frame CIE's FDEs encode their initial location: its 'R'
+ * augmentation, after what 'L' and 'P' put before it. -1: not known.
+ */
+static int cie_fde_enc(const Dwarf_CIE *cie)
+{
+	const unsigned char *p = cie->augmentation_data;
+	const unsigned char *end = p + cie->augmentation_data_size;
+	const char *a = cie->augmentation;
+	int sz;
+
+	if (a[0] != 'z')
+		return a[0] ? -1 : DW_EH_PE_absptr;
+	for (a++; *a && p < end; a++) {
+		switch (*a) {
+		case 'R':
+			return *p;
+		case 'L':
+			p++;
+			break;
+		case 'P':
+			/* the personality routine's pointer, aligned: rare */
+			sz = enc_size(*p);
+			if (!sz || (*p & 0x70) == DW_EH_PE_aligned)
+				return -1;
+			p += 1 + sz;
+			break;
+		case 'S':
+		case 'B':
+			break;
+		default:
+			return -1;
+		}
+	}
+	return DW_EH_PE_absptr;
+}
+
+/*
+ * An FDE's initial location: .debug_frame's is an address; .eh_frame's
+ * is encoded as its CIE says, absolute or relative to the field.
+ */
+static int fde_start(const Dwarf_FDE *fde, int enc, __u64 field_addr,
+		     __u64 *start, __u64 *range)
+{
+	int sz = enc_size(enc);
+
+	if (!sz || fde->end - fde->start < 2 * sz)
+		return -ENOTSUP;
+	*start = get_le(fde->start, sz);
+	*range = get_le(fde->start + sz, sz);
+	if ((enc & 0x08) && sz < 8) /* signed */
+		*start = (__s64)(*start << (64 - 8 * sz)) >> (64 - 8 * sz);
+	switch (enc & 0x70) {
+	case DW_EH_PE_absptr:
+		return 0;
+	case DW_EH_PE_pcrel:
+		*start += field_addr;
+		return 0;
+	}
+	return -ENOTSUP;
+}
+
+/*
+ * Every FDE of a CFI section by dwarf_next_cfi(): what .debug_frame
+ * needs, and .eh_frame without a header we can read. An FDE whose
+ * location we cannot decode is skipped: its range stays a gap.
+ */
+static int scan_fdes(Elf *elf, const Elf_Data *d, __u64 addr, bool eh,
+		     struct fdes *f)
+{
+	const unsigned char *ident =
+		(const unsigned char *)elf_getident(elf, NULL);
+	Dwarf_Off off = 0, next, cie_off = -1, cie_next;
+	Dwarf_CFI_Entry entry, cie;
+	int enc = DW_EH_PE_absptr, err, ret;
+	__u64 start, range;
+
+	if (!ident)
+		return -ENOEXEC;
+	for (;; off = next) {
+		ret = dwarf_next_cfi(ident, (Elf_Data *)d, eh, off, &next,
+				     &entry);
+		if (ret > 0)
+			break;
+		if (ret < 0) {
+			/* an entry it could size can be skipped */
+			if (next == (Dwarf_Off)-1 || next <= off)
+				break;
+			continue;
+		}
+		if (dwarf_cfi_cie_p(&entry))
+			continue;
+		if (eh && entry.fde.CIE_pointer != cie_off) {
+			cie_off = entry.fde.CIE_pointer;
+			enc = -1;
+			if (!dwarf_next_cfi(ident, (Elf_Data *)d, eh, cie_off,
+					    &cie_next, &cie) &&
+			    dwarf_cfi_cie_p(&cie))
+				enc = cie_fde_enc(&cie.cie);
+		}
+		if (enc < 0 ||
+		    fde_start(&entry.fde, enc,
+			      addr + (entry.fde.start -
+				      (const unsigned char *)d->d_buf),
+			      &start, &range))
+			continue;
+		err = add_fde(f, start, start + range);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* .eh_frame's FDEs, from .eh_frame_hdr when it can be read. */
 static int compile_eh_frame(struct ctx *c, Elf *elf)
 {
-	const unsigned char *p;
-	GElf_Shdr sh, hsh;
+	struct fdes f = {};
 	Dwarf_CFI *cfi = NULL;
+	GElf_Shdr sh, hsh;
 	Elf_Data *d, *hd;
 	Elf_Scn *scn, *hscn;
-	__u64 count, i, pos;
-	int err = 0, sz;
+	int err;
 
 	scn = find_scn(elf, ".eh_frame", &sh);
 	if (!scn)
@@ -365,121 +555,49 @@ static int compile_eh_frame(struct ctx *c, Elf *elf)
 
 	hscn = find_scn(elf, ".eh_frame_hdr", &hsh);
 	hd = hscn ? elf_getdata(hscn, NULL) : NULL;
-	if (!hd || !hd->d_buf || hd->d_size < 4)
-		return -ENOTSUP;
-	p = hd->d_buf;
-	if (p[0] != 1 || p[3] != (DW_EH_PE_datarel | DW_EH_PE_sdata4))
-		return -ENOTSUP;
-	pos = 4;
-	sz = p[1] == DW_EH_PE_omit ? 0 : enc_size(p[1]);
-	if (p[1] != DW_EH_PE_omit && !sz)
-		return -ENOTSUP;
-	pos += sz;
-	sz = enc_size(p[2]);
-	if (!sz || (p[2] & 0x70) || pos + sz > hd->d_size)
-		return -ENOTSUP;
-	count = get_le(p + pos, sz);
-	pos += sz;
-	if (count > (hd->d_size - pos) / 8)
-		return -ENOEXEC;
-
-	cfi = dwarf_getcfi_elf(elf);
-	if (!cfi)
-		return -ENOEXEC;
-	/* each entry: sdata4 initial location, sdata4 FDE, header-relative */
-	p += pos;
-	for (i = 0; i < count; i++) {
-		__u64 start = hsh.sh_addr + (__s32)get_le(p + 8 * i, 4);
-		__u64 limit = ~0ULL;
-
-		if (i + 1 < count)
-			limit = hsh.sh_addr + (__s32)get_le(p + 8 * i + 8, 4);
-		c->img->nr_fde++;
-		err = walk_fde(c, cfi, &c->eh, start, limit);
-		if (err)
-			goto cleanup;
+	err = hd && hd->d_buf ? hdr_fdes(hd, hsh.sh_addr, &f) : -ENOTSUP;
+	if (err == -ENOTSUP) {
+		f.n = 0;
+		err = scan_fdes(elf, d, sh.sh_addr, true, &f);
 	}
-	qsort(c->eh.v, c->eh.n, sizeof(*c->eh.v), cmp_seg);
+	if (err || !f.n)
+		goto cleanup;
+	cfi = dwarf_getcfi_elf(elf);
+	if (!cfi) {
+		err = -ENOEXEC;
+		goto cleanup;
+	}
+	err = walk_fdes(c, cfi, &f, &c->eh);
 cleanup:
 	dwarf_cfi_end(cfi);
+	free(f.v);
 	return err;
 }
 
-struct fde_range {
-	__u64 start, end;
-};
-
-static int cmp_range(const void *a, const void *b)
-{
-	const struct fde_range *x = a, *y = b;
-
-	return (x->start > y->start) - (x->start < y->start);
-}
-
-/*
- * .debug_frame of @delf (the image or its debug file): its FDEs' initial
- * locations are plain addresses, so dwarf_next_cfi enumerates them.
- */
+/* .debug_frame of @delf: the image or its debug file. */
 static int compile_debug_frame(struct ctx *c, Elf *delf)
 {
-	struct fde_range *r = NULL;
-	size_t nr = 0, cap = 0, i;
-	Dwarf_Off off = 0, next;
-	Dwarf_CFI_Entry entry;
-	const char *ident;
+	struct fdes f = {};
 	Dwarf *dw = NULL;
 	Dwarf_CFI *cfi;
 	GElf_Shdr sh;
 	Elf_Data *d;
 	Elf_Scn *scn;
-	int err = 0, ret;
+	int err = 0;
 
 	/* dwarf_begin_elf() decompresses the section: read it after */
 	dw = dwarf_begin_elf(delf, DWARF_C_READ, NULL);
 	cfi = dw ? dwarf_getcfi(dw) : NULL;
 	scn = find_scn(delf, ".debug_frame", &sh);
 	d = scn ? elf_getdata(scn, NULL) : NULL;
-	ident = elf_getident(delf, NULL);
-	if (!cfi || !d || !d->d_buf || !ident)
+	if (!cfi || !d || !d->d_buf)
 		goto cleanup;
 	c->hash = fnv(c->hash, d->d_buf, d->d_size);
-
-	for (;;) {
-		ret = dwarf_next_cfi((const unsigned char *)ident, d, false,
-				     off, &next, &entry);
-		if (ret > 0)
-			break;
-		if (ret < 0) {
-			/* a bad entry it could size can be skipped */
-			if (next == (Dwarf_Off)-1 || next <= off)
-				break;
-			off = next;
-			continue;
-		}
-		off = next;
-		if (dwarf_cfi_cie_p(&entry) ||
-		    entry.fde.end - entry.fde.start < 16)
-			continue;
-		err = pm_grow(&r, &cap, nr + 1, sizeof(*r), 256);
-		if (err)
-			goto cleanup;
-		r[nr].start = get_le(entry.fde.start, 8);
-		r[nr].end = r[nr].start + get_le(entry.fde.start + 8, 8);
-		nr++;
-	}
-	qsort(r, nr, sizeof(*r), cmp_range);
-	for (i = 0; i < nr; i++) {
-		__u64 limit = r[i].end;
-
-		if (i + 1 < nr && r[i + 1].start < limit)
-			limit = r[i + 1].start;
-		c->img->nr_fde++;
-		err = walk_fde(c, cfi, &c->dbg, r[i].start, limit);
-		if (err)
-			goto cleanup;
-	}
+	err = scan_fdes(delf, d, 0, false, &f);
+	if (!err)
+		err = walk_fdes(c, cfi, &f, &c->dbg);
 cleanup:
-	free(r);
+	free(f.v);
 	dwarf_end(dw);
 	return err;
 }
@@ -632,7 +750,7 @@ static int compile(int fd, const char *path, struct unw_image *img)
 	GElf_Phdr ph;
 	size_t i, n;
 	ssize_t len;
-	int err, eh_err;
+	int err;
 	Elf *elf;
 
 	memset(img, 0, sizeof(*img));
@@ -667,12 +785,9 @@ static int compile(int fd, const char *path, struct unw_image *img)
 		memcpy(img->build_id, id, img->build_id_size);
 	}
 
-	eh_err = compile_eh_frame(&c, elf);
-	/* an .eh_frame_hdr we cannot read: .debug_frame may still do */
-	if (eh_err && eh_err != -ENOTSUP) {
-		err = eh_err;
+	err = compile_eh_frame(&c, elf);
+	if (err)
 		goto cleanup;
-	}
 	n = c.eh.n;
 	err = debug_frame(&c, elf, path);
 	if (err)
@@ -682,7 +797,7 @@ static int compile(int fd, const char *path, struct unw_image *img)
 		goto cleanup;
 	have_dbg = c.eh.n > n;
 	if (!c.eh.n) {
-		err = eh_err ?: -ENODATA;
+		err = -ENODATA;
 		goto cleanup;
 	}
 	err = emit_rows(&c);

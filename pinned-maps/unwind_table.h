@@ -29,10 +29,9 @@ struct unw_image {
 
 /*
  * Compile the table of the ELF file at @path. Returns 0, -ENOENT (no such
- * file), -ENOEXEC (not an ELF file), -ENOTSUP (not x86-64, or an
- * .eh_frame_hdr encoding we do not read), -ENODATA (no CFI for any
- * executable byte), or -errno. @img is zeroed first, and left zeroed on
- * error.
+ * file), -ENOEXEC (not an ELF file), -ENOTSUP (not x86-64), -ENODATA (no
+ * CFI for any executable byte), or -errno. @img is zeroed first, and left
+ * zeroed on error.
  */
 int unw_image_compile(const char *path, struct unw_image *img);
 /*
