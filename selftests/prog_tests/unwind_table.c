@@ -451,6 +451,38 @@ static void test_eh_frame(const char *dir)
 	unw_image_free(&img);
 }
 
+/*
+ * Without .eh_frame_hdr the FDEs come from walking .eh_frame itself; the
+ * header sits after .text, so the rows must be the very same.
+ */
+static void test_no_eh_frame_hdr(const char *dir)
+{
+	struct unw_image a = {}, b = {};
+	struct readelf_stats st;
+	char path[4096], *out = NULL;
+
+	if (!build(dir, "eh", "-O2 -fomit-frame-pointer", path, sizeof(path)) ||
+	    !ASSERT_OK(unw_image_compile(path, &a), "compile eh") ||
+	    !build(dir, "nohdr",
+		   "-O2 -fomit-frame-pointer -Wl,--no-eh-frame-hdr", path,
+		   sizeof(path)))
+		goto cleanup;
+	run_cmd(&out, "readelf -SW %s", path);
+	ASSERT_NULL(strstr(out ?: "", ".eh_frame_hdr"), "no .eh_frame_hdr");
+	if (!ASSERT_OK(unw_image_compile(path, &b), "compile nohdr"))
+		goto cleanup;
+	ASSERT_EQ(b.nr_fde, a.nr_fde, "same FDEs");
+	if (ASSERT_EQ(b.nr, a.nr, "same rows"))
+		ASSERT_OK(memcmp(a.rows, b.rows, a.nr * sizeof(*a.rows)),
+			  "same rows");
+	check_against_readelf(path, &b, &st);
+	ASSERT_GT(st.rows, 20, "readelf rows checked");
+cleanup:
+	unw_image_free(&a);
+	unw_image_free(&b);
+	free(out);
+}
+
 /* cfi_prog's own functions have FDEs in .debug_frame only. */
 static void check_debug_frame(const char *path, const char *name)
 {
@@ -545,6 +577,8 @@ void test_unwind_table(void)
 		test_libstdcxx();
 	if (test__start_subtest("eh_frame_vs_readelf"))
 		test_eh_frame(dir);
+	if (test__start_subtest("no_eh_frame_hdr"))
+		test_no_eh_frame_hdr(dir);
 	if (test__start_subtest("debug_frame"))
 		test_debug_frame(dir);
 	if (test__start_subtest("bad_input"))
