@@ -48,6 +48,7 @@
 #include <bpf/bpf_core_read.h>
 #include "stacks.h"
 #include "maps.bpf.h"
+#include "unwind.bpf.h"
 
 #define STACK_PROBES	 4
 /* file mappings remembered per process (see "stack_vmas") */
@@ -109,6 +110,9 @@ struct stack_scratch {
 	__u64 ips[STACK_DEPTH];
 	struct stack_vmas vmas; /* a new "stack_vmas" entry */
 	__u64 mm_seq __internal; /* stack_mm_seq() for the stack filled */
+	__u32 user_filled __internal; /* st.user[] is written (the walker) */
+	__u32 pad __internal;
+	struct unw_walk uw;
 };
 
 struct {
@@ -144,7 +148,8 @@ static __always_inline bool stack_eq(const struct stack_trace *a,
 				     const struct stack_trace *b)
 {
 	return a->check == b->check && a->user_nr == b->user_nr &&
-	       a->kern_nr == b->kern_nr && a->flags == b->flags;
+	       a->kern_nr == b->kern_nr && a->flags == b->flags &&
+	       a->user_end == b->user_end;
 }
 
 /*
@@ -408,7 +413,7 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 	__u32 i;
 	long n;
 
-	if (!st->user_nr)
+	if (!st->user_nr || s->user_filled)
 		return;
 	if (st->flags & STACK_F_BUILD_ID) {
 		s->mm_seq = stack_mm_seq();
@@ -450,7 +455,7 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 	int i;
 
 	stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
-	h.h1 ^= st->user_nr;
+	h.h1 ^= st->user_nr | (__u64)st->user_end << 32;
 	stack_hash_words(&h, st->kern, st->kern_nr, STACK_DEPTH);
 	st->check = h.h2 ^ ((__u64)st->kern_nr << 32 | st->user_nr);
 	for (i = 0; i < STACK_PROBES; i++) {
@@ -478,6 +483,54 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 	return 0;
 }
 
+/*
+ * The user stack by unwind tables (unwind.bpf.h), from the task's saved
+ * user registers: those the sample interrupted when it came from user
+ * mode, those of the last entry into the kernel otherwise. Build-id
+ * frames where the image's file is known (@bid), else plain IPs.
+ */
+static __always_inline void stack_unwind_user(struct stack_scratch *s,
+					      bool bid)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct stack_trace *st = &s->st;
+	struct unw_walk *w = &s->uw;
+	struct pt_regs *regs;
+	__u32 i, n = 0;
+	int r = UNW_NEXT;
+
+	if (!task->mm)
+		return; /* a kernel thread */
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	w->ip = BPF_CORE_READ(regs, ip);
+	w->sp = BPF_CORE_READ(regs, sp);
+	w->bp = BPF_CORE_READ(regs, bp);
+	w->end = UNW_END_OK;
+	w->fp = w->signal = 0;
+	w->m.lo = w->m.hi = 0;
+	for (i = 0; i < STACK_DEPTH; i++) {
+		r = unw_step(w, i);
+		if (r == UNW_STOP_BAD && i)
+			break;
+		s->ips[i] = w->fr_ip;
+		if (bid && w->fr.status == BPF_STACK_BUILD_ID_VALID) {
+			st->user[i] = w->fr;
+		} else {
+			st->user[i].status = BPF_STACK_BUILD_ID_IP;
+			st->user[i].ip = s->ips[i];
+		}
+		n = i + 1;
+		if (r != UNW_NEXT)
+			break;
+	}
+	if (r == UNW_NEXT)
+		w->end = UNW_END_DEPTH;
+	st->user_nr = n;
+	st->user_end = w->end;
+	s->user_filled = 1;
+	unw_count(w->end);
+}
+
 static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 {
 	struct stack_scratch *s;
@@ -490,14 +543,19 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 		return 0;
 	s->st.flags = flags & ~STACK_F_USER_MODE;
 	s->st.user_nr = s->st.kern_nr = 0;
+	s->st.user_end = UNW_END_OK;
+	s->user_filled = 0;
 	if ((flags & (STACK_F_KERNEL | STACK_F_USER_MODE)) == STACK_F_KERNEL) {
 		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
 		s->st.kern_nr = n > 0 ? n / 8 : 0;
 	}
-	if (flags & STACK_F_USER) {
+	if ((flags & STACK_F_USER) && !stack_fp_only) {
+		stack_unwind_user(s, flags & STACK_F_BUILD_ID);
+	} else if (flags & STACK_F_USER) {
 		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips),
 				  BPF_F_USER_STACK);
 		s->st.user_nr = n > 0 ? n / 8 : 0;
+		s->st.user_end = UNW_END_FP;
 	}
 	if (s->st.user_nr) {
 		proc_key = stack_note_proc(s);

@@ -36,7 +36,7 @@ struct stack_trace {
 	__u32 user_nr __internal; /* frames used in user[], innermost first */
 	__u32 kern_nr __internal; /* frames used in kern[], innermost first */
 	__u32 flags __internal; /* STACK_F_* it was captured with */
-	__u32 pad __internal;
+	__u32 user_end __internal; /* enum unw_end: how the user walk ended */
 	/*
 	 * A second 64-bit hash of the frames, independent of the id: two
 	 * stacks are taken as equal when both hashes and the frame counts

@@ -76,7 +76,26 @@ struct unw_file_val {
 	__u32 build_id_size __internal; /* 0: none, table_id hashes the content */
 };
 
+/*
+ * unwind_rows holds rows packed to 8 bytes (an array map rounds values
+ * up to 8): the loader packs each struct unw_row as this. UNW_CFA_SIGNAL
+ * rows take the x86-64 rt_sigframe offsets, which the compiler checks.
+ */
+struct unw_krow {
+	__u32 off;
+	__u8 rules; /* enum unw_cfa_rule | enum unw_rbp_rule << 4 */
+	__s8 rbp_off8; /* rbp_off / 8 */
+	__s16 cfa_off;
+};
+
+#define UNW_SIG_RSP 160 /* offsetof(struct ucontext, uc_mcontext.sp) */
+#define UNW_SIG_RBP 120
+#define UNW_SIG_RIP 168
+
+#define UNW_NAME_LEN 48
+
 struct unw_table {
+	char name[UNW_NAME_LEN] __internal; /* the file it was compiled from */
 	__u32 first __internal; /* index of the first row in unwind_rows */
 	__u32 nr __internal; /* rows */
 	__u64 text_bytes __internal; /* executable bytes the rows cover */
@@ -99,6 +118,14 @@ enum unw_end {
 	UNW_END_ERROR = 3, /* [unwind error]: no rule, bad read, no mapping */
 	UNW_END_DEPTH = 4, /* [truncated]: STACK_DEPTH frames kept */
 	UNW_END_NR,
+};
+
+/* unwind_stats: user stacks walked by tables, by how they ended */
+struct unw_stats {
+	__u64 complete; /* to the outermost frame */
+	__u64 no_table; /* an image without a table: by frame pointers */
+	__u64 error; /* a frame with no rule, or a read that failed */
+	__u64 truncated; /* deeper than STACK_DEPTH */
 };
 
 #endif /* __UNWIND_H */
