@@ -24,6 +24,7 @@
 #include "mounts.h"
 #include "pin_layout.h"
 #include "rodata.h"
+#include "unwind.h"
 #include "variant.h"
 
 #define PBTF_MAGIC 0x46544250 /* "PBTF", see PIN-LAYOUT.md */
@@ -204,6 +205,11 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 						      exit_code_for(err);
 			return err;
 		}
+	}
+	err = unwind_prepare(ctx);
+	if (err) {
+		*exit_code = err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
+		return err;
 	}
 	/* after the hook: sizes it picks (--stacks, execmon's targets) are
 	 * defaults that an explicit --max-entries overrides */
@@ -684,6 +690,8 @@ int instance_load(const struct load_req *req, int *exit_code)
 	err = open_and_load(&ctx, req, exit_code);
 	if (err)
 		goto cleanup;
+	/* tables before the first sample: a failure only costs stacks */
+	unwind_fill(&ctx, req->pid ? atoi(req->pid) : 0, req->comm);
 	*exit_code = EXIT_FAIL;
 	err = make_dirs(ctx.dir);
 	if (err) {

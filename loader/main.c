@@ -10,6 +10,7 @@
 #include <string.h>
 #include "config.h"
 #include "doctor.h"
+#include "unwind.h"
 #include "instance.h"
 #include "log.h"
 #include "pin_layout.h"
@@ -31,6 +32,7 @@ static void usage(FILE *f)
 		"       pinsight-load unload INSTANCE... | --all\n"
 		"       pinsight-load --config FILE [check|unload]   (see pinsight-load(8))\n"
 		"       pinsight-load [-j|-p] doctor\n"
+		"       pinsight-load [-j] refresh   (unwind tables for images met since load)\n"
 		"       pinsight-load TOOL --help\n\n"
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
 		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n\n"
@@ -218,6 +220,8 @@ int main(int argc, char **argv)
 		return cmd_doctor(pretty);
 	if (!strcmp(argv[0], "unload"))
 		return cmd_unload(argc, argv);
+	if (!strcmp(argv[0], "refresh"))
+		return exit_code_for(unwind_refresh());
 	if (!strcmp(argv[0], "help")) {
 		usage(stdout);
 		return EXIT_OK;

@@ -14,6 +14,7 @@
 #include "memalloc.skel.h"
 #include "rodata.h"
 #include "tools.h"
+#include "unwind.h"
 
 static const struct tool_opt memalloc_opts[] = {
 	{ "lib", "PATH", NULL,
@@ -28,6 +29,7 @@ static const struct tool_opt memalloc_opts[] = {
 	  "sample stacks, one per BYTES allocated on average (default 512K; 0: every allocation's)" },
 	{ "stack-every", "N", "stack_every",
 	  "sample stacks of one allocation in N instead (1: every allocation's)" },
+	UNWIND_TOOL_OPTS,
 	{},
 };
 

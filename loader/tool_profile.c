@@ -16,6 +16,7 @@
 #include "profile.skel.h"
 #include "rodata.h"
 #include "tools.h"
+#include "unwind.h"
 
 static const struct tool_opt profile_opts[] = {
 	{ "freq", "HZ", "sample_freq",
@@ -26,6 +27,7 @@ static const struct tool_opt profile_opts[] = {
 	  "user frames as addresses, not build-ids (cheaper; unresolvable once the process exits)" },
 	{ "cgroup", "PATH", NULL, "only tasks in this cgroup v2 directory" },
 	{ "stacks", "N", NULL, "distinct stacks kept (default 16384; 4096 before 6.1)" },
+	UNWIND_TOOL_OPTS,
 	{},
 };
 
