@@ -24,6 +24,7 @@
 #include "grow.h"
 #include "pinmaps.h"
 #include "symbolize.h"
+#include "unwind.h"
 
 #define BUILD_ID_MAX 20
 
@@ -704,6 +705,13 @@ const char *sym_proc_path(const struct stack_proc *p, char *buf, size_t sz)
 	return len ? buf : NULL;
 }
 
+/* Pseudo-frames for how a user stack ended (enum unw_end, unwind.h). */
+static const char *const unwind_end[UNW_END_NR] = {
+	[UNW_END_NO_TABLE] = "[no unwind table]",
+	[UNW_END_ERROR] = "[unwind error]",
+	[UNW_END_DEPTH] = "[truncated]",
+};
+
 int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 	      struct sym_frame *out, int max)
 {
@@ -711,6 +719,13 @@ int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 	__u32 un = st->user_nr < STACK_DEPTH ? st->user_nr : STACK_DEPTH;
 	__u32 kn = st->kern_nr < STACK_DEPTH ? st->kern_nr : STACK_DEPTH;
 
+	/* a user stack that could not be finished says why, at its root */
+	if (un && st->user_end < sizeof(unwind_end) / sizeof(unwind_end[0]) &&
+	    unwind_end[st->user_end] && n < max) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].name = unwind_end[st->user_end];
+		out[n++].module = "[unwind]";
+	}
 	for (i = un - 1; i >= 0 && n < max; i--)
 		sym_user_frame(s, tgid, &st->user[i], &out[n++]);
 	for (i = kn - 1; i >= 0 && n < max; i--)
