@@ -34,6 +34,8 @@ TEST_SRCS := $(wildcard selftests/*.c) $(wildcard selftests/prog_tests/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OUTPUT)/%.o)
 WORKLOADS := $(patsubst selftests/workloads/%.c,$(OUTPUT)/workloads/%,\
 	$(wildcard selftests/workloads/*.c))
+WORKLOADS += $(OUTPUT)/workloads/cpuburn-nofp $(OUTPUT)/workloads/allocgen-nofp \
+	$(OUTPUT)/workloads/sortburn
 
 ifeq ($(V),1)
 Q =
@@ -161,6 +163,14 @@ $(STATIC_BINS):
 $(OUTPUT)/workloads/%: selftests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -fno-omit-frame-pointer -pthread $< -o $@
+
+# Built like packaged binaries, without frame pointers: the unwind tests'.
+$(OUTPUT)/workloads/%-nofp: selftests/workloads/%.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fomit-frame-pointer -pthread $< -o $@
+$(OUTPUT)/workloads/sortburn: selftests/workloads/sortburn.cc | $(OUTPUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) -O2 -g -fomit-frame-pointer -Wall -Wextra -Werror $< -o $@
 
 # Benchmarks (`make bench`, never part of `make test`): the helper and the
 # bench-only floor programs from selftests/benchs/bench*.

@@ -17,7 +17,11 @@ VS_LDFLAGS := -rdynamic
 VS_BINS := $(VS_OUT)/vector-studio $(VS_OUT)/vs-loadgen \
 	   $(VS_OUT)/onnx-stub $(VS_OUT)/libcudastub.so $(VS_OUT)/cuda-stub
 
-WORKLOADS += $(VS_BINS)
+# The server and the C++ stub again as distributions build them: without
+# frame pointers (the unwind tests).
+VS_NOFP := $(VS_OUT)/vector-studio-nofp $(VS_OUT)/onnx-stub-nofp
+
+WORKLOADS += $(VS_BINS) $(VS_NOFP)
 
 # The server and its client share the protocol code in vs_proto.{c,h};
 # workload.h holds what all the workloads share.
@@ -27,6 +31,16 @@ $(VS_OUT)/vector-studio: $(VS_SRC)/vector-studio.c $(VS_PROTO) \
 			 $(VS_SRC)/workload.h | $(VS_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(VS_CFLAGS) $(VS_LDFLAGS) -pthread $(filter %.c,$^) -o $@
+
+$(VS_OUT)/vector-studio-nofp: $(VS_SRC)/vector-studio.c $(VS_PROTO) \
+			      $(VS_SRC)/workload.h | $(VS_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(VS_CFLAGS) -fomit-frame-pointer $(VS_LDFLAGS) -pthread \
+		$(filter %.c,$^) -o $@
+
+$(VS_OUT)/onnx-stub-nofp: $(VS_SRC)/onnx_stub.cc $(VS_SRC)/workload.h | $(VS_OUT)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(VS_CXXFLAGS) -fomit-frame-pointer $(VS_LDFLAGS) $< -o $@
 
 $(VS_OUT)/vs-loadgen: $(VS_SRC)/loadgen.c $(VS_PROTO) $(VS_SRC)/workload.h \
 		      | $(VS_OUT)

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * unwind: user stacks of binaries built without frame pointers, walked in
+ * BPF from the tables the loader compiles (progs/unwind.bpf.h). The
+ * workloads are started before the load, so their images have tables:
+ * - cpuburn-nofp: the 3:1 burners reach main, also stripped with a
+ *   debuglink;
+ * - sortburn: comparators called from inside libc's qsort and an inlined
+ *   std::sort show their callers up to main;
+ * - a process started after the load gets frame-pointer stacks ending in
+ *   [no unwind table], and complete ones after `pinsight-load refresh`;
+ *   the tables are one set shared by every instance, and go with the
+ *   last of them;
+ * - memalloc's leak stacks through a frame-pointer-less binary.
+ */
+#include <signal.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include "pinsight_helpers.h"
+#include "test_progs.h"
+
+/* Counts of folded lines (total, with @need in them, with @need after @pre). */
+struct folded_share {
+	unsigned long long all, with, above;
+};
+
+static struct folded_share folded_count(const char *out, const char *need,
+					const char *pre)
+{
+	struct folded_share r = {};
+	const char *line, *eol, *sp, *n, *p;
+	unsigned long long c;
+	char buf[8192];
+	size_t len;
+
+	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		len = eol ? (size_t)(eol - line) : strlen(line);
+		if (len >= sizeof(buf))
+			continue;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		sp = strrchr(buf, ' ');
+		if (!sp)
+			continue;
+		c = strtoull(sp + 1, NULL, 10);
+		r.all += c;
+		n = need ? strstr(buf, need) : buf;
+		if (!n)
+			continue;
+		r.with += c;
+		p = pre ? strstr(buf, pre) : NULL;
+		if (p && p < n)
+			r.above += c;
+	}
+	return r;
+}
+
+/* Start @cmd (a workload that burns for a while), load, wait, read. */
+static int profile_started(const char *comm, const char *cmd, char **out)
+{
+	pid_t pid;
+	int err, st;
+
+	pid = spawn_sh("%s", cmd);
+	if (!ASSERT_GT(pid, 0, "spawn"))
+		return -1;
+	usleep(100000); /* mapped: exec'd and linked */
+	err = loader_run(NULL, "profile --comm %s", comm);
+	if (!ASSERT_EQ(err, 0, "load profile")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	waitpid(pid, &st, 0);
+	ASSERT_EQ(st, 0, "workload exit");
+	err = reader_run(out, "profile profile --folded");
+	ASSERT_EQ(err, 0, "pinsight profile --folded");
+	return err;
+}
+
+/* The burners of cpuburn-nofp at @bin: complete stacks, and 3:1. */
+static void check_burners(const char *bin, bool share_bound)
+{
+	struct folded_share hot, cold;
+	char comm[16], cmd[512], *out = NULL;
+	double share;
+
+	snprintf(comm, sizeof(comm), "unwb%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "%s --comm %s --seconds 4", bin, comm);
+	if (profile_started(comm, cmd, &out))
+		goto cleanup;
+	hot = folded_count(out, ";burn_hot", ";main;");
+	cold = folded_count(out, ";burn_cold", ";main;");
+	printf("burn_hot %llu (%llu under main), burn_cold %llu (%llu)\n",
+	       hot.with, hot.above, cold.with, cold.above);
+	if (!ASSERT_GE(hot.with + cold.with, 200, "enough samples"))
+		goto cleanup;
+	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
+		  99.0, ">= 99% of the burners' samples reach main");
+	ASSERT_FALSE(strstr(out, "[unwind error]"), "no unwind error");
+	share = 100.0 * hot.with / (hot.with + cold.with);
+	if (share_bound) {
+		ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+		ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	} else {
+		ASSERT_GT(share, 50.0, "burn_hot above burn_cold");
+	}
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+static void test_fp_less(void)
+{
+	char bin[512];
+
+	out_path(bin, sizeof(bin), "workloads/cpuburn-nofp");
+	/* the build really has no frame pointers in the burners */
+	ASSERT_NEQ(run_cmd(NULL,
+			   "objdump -d --no-show-raw-insn %s | "
+			   "grep -A3 '<burn_hot>:' | grep -q 'push.*%%rbp'",
+			   bin),
+		   0, "burn_hot sets up no frame pointer");
+	check_burners(bin, true);
+}
+
+static void test_stripped(void)
+{
+	char dir[] = "/tmp/pinsight-unw-XXXXXX", bin[128], src[512];
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(bin, sizeof(bin), "%s/cpuburn-nofp", dir);
+	out_path(src, sizeof(src), "workloads/cpuburn-nofp");
+	if (ASSERT_EQ(
+		    run_cmd(NULL,
+			    "objcopy --only-keep-debug %s %s.debug && "
+			    "objcopy --strip-all --add-gnu-debuglink=%s.debug %s %s",
+			    src, bin, bin, src, bin),
+		    0, "strip"))
+		check_burners(bin, false);
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+/* Hot comparators inside libc's qsort and std::sort, callers above. */
+static void test_sort(void)
+{
+	struct folded_share q, s;
+	char comm[16], cmd[512], *out = NULL;
+
+	snprintf(comm, sizeof(comm), "unws%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd), "%s/workloads/sortburn --comm %s --seconds 4",
+		 env_output_dir(), comm);
+	if (profile_started(comm, cmd, &out))
+		goto cleanup;
+	q = folded_count(out, ";qsort_cmp", ";main;qsort");
+	s = folded_count(out, "SortLess::operator()", ";main;run_stdsort;");
+	printf("qsort_cmp %llu (%llu under main;qsort), SortLess %llu (%llu under main;run_stdsort)\n",
+	       q.with, q.above, s.with, s.above);
+	if (!ASSERT_GE(q.with, 50, "qsort_cmp sampled") ||
+	    !ASSERT_GE(s.with, 50, "SortLess sampled"))
+		goto cleanup;
+	ASSERT_GE(100.0 * q.above / q.with, 99.0,
+		  "qsort_cmp: main -> qsort -> ... -> qsort_cmp");
+	ASSERT_GE(100.0 * s.above / s.with, 99.0,
+		  "SortLess: main -> run_stdsort -> std::sort frames");
+	ASSERT_HAS_SUBSTR(out, "std::__introsort_loop", "std::sort's frames");
+	ASSERT_HAS_SUBSTR(out, "msort_with_tmp", "libc's frames between");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+static __u32 pin_map_id(const char *inst, const char *rel)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pin_open(inst, rel);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/*
+ * A process exec'd after the load: frame pointers and the pseudo-frame,
+ * then complete stacks after a refresh; one set of tables for every
+ * instance, freed with the last.
+ */
+static void test_refresh(void)
+{
+	struct folded_share a, b;
+	char comm[16], *out = NULL, *out2 = NULL;
+	int fd = -1, i, st = -1;
+	pid_t pid;
+	__u32 id;
+
+	snprintf(comm, sizeof(comm), "unwr%d", getpid() % 100000);
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0,
+		       "load profile"))
+		return;
+	if (!ASSERT_EQ(loader_run(NULL, "profile --name two --comm %s", comm),
+		       0, "load profile@two"))
+		goto cleanup;
+	id = pin_map_id("profile", "maps/unwind_rows");
+	ASSERT_GT(id, 0, "unwind_rows pinned");
+	ASSERT_EQ(pin_map_id("profile@two", "maps/unwind_rows"), id,
+		  "one unwind_rows for both instances");
+	ASSERT_EQ(pin_map_id("profile@two", "maps/unwind_tables"),
+		  pin_map_id("profile", "maps/unwind_tables"),
+		  "one unwind_tables for both instances");
+
+	/* one process: 1.5 s before the refresh, the rest after it */
+	pid = spawn_sh("%s/workloads/cpuburn-nofp --comm %s --seconds 4",
+		       env_output_dir(), comm);
+	if (!ASSERT_GT(pid, 0, "spawn"))
+		goto cleanup;
+	usleep(1500000);
+	if (!ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
+		       "--folded") ||
+	    !ASSERT_EQ(loader_run(&out2, "refresh"), 0, "refresh"))
+		goto cleanup;
+	a = folded_count(out, ";burn_", "[no unwind table];");
+	printf("before the refresh: %llu burner samples, %llu after [no unwind table]\n",
+	       a.with, a.above);
+	ASSERT_GE(a.with, 20, "samples before the refresh");
+	ASSERT_GE(100.0 * a.above / (a.with ?: 1), 99.0,
+		  "before the refresh: [no unwind table] at the root");
+	ASSERT_HAS_SUBSTR(out2, "refresh: ", "refresh says what it did");
+	ASSERT_FALSE(out2 && strstr(out2, "refresh: 0 images"),
+		     "refresh added the images");
+	waitpid(pid, &st, 0);
+	ASSERT_EQ(st, 0, "workload exit");
+	free(out);
+	out = NULL;
+	if (!ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
+		       "--folded"))
+		goto cleanup;
+	b = folded_count(out, ";burn_", ";main;");
+	printf("in all: %llu burner samples, %llu through main\n", b.with,
+	       b.above);
+	ASSERT_GE(b.above, 100, "complete stacks after the refresh");
+	/* the earlier samples' IPs no longer resolve: the process is gone */
+	ASSERT_GE(folded_count(out, "[no unwind table]", NULL).with, a.above,
+		  "the samples before it still end in [no unwind table]");
+	ASSERT_FALSE(strstr(out, "[unwind error]"), "no unwind error");
+
+	loader_run(NULL, "unload profile profile@two");
+	/* programs, and so their maps, are freed after an RCU grace period */
+	for (i = 0; i < 100; i++) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			break;
+		close(fd);
+		usleep(20000);
+	}
+	ASSERT_LT(fd, 0, "tables freed with the last instance");
+cleanup:
+	free(out);
+	free(out2);
+	loader_run(NULL, "unload profile profile@two");
+}
+
+/*
+ * memalloc's leak stacks through a binary without frame pointers: growth
+ * kept under main -> leak_here -> malloc, while the process lives (its
+ * stacks are addresses, resolved through the live process).
+ */
+static void test_memalloc(void)
+{
+	char comm[16], cmd[512], *out = NULL, *p;
+	pid_t pid = 0;
+	FILE *f;
+
+	snprintf(comm, sizeof(comm), "unwm%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/workloads/allocgen-nofp --comm %s --grow 2097152 --grow-ms 3000 --hold-ms 20000",
+		 env_output_dir(), comm);
+	f = popen(cmd, "r");
+	if (!ASSERT_OK_PTR(f, "allocgen"))
+		return;
+	usleep(200000);
+	if (!ASSERT_EQ(loader_run(NULL,
+				  "memalloc --name unw --comm %s --stack-bytes 0",
+				  comm),
+		       0, "load memalloc"))
+		goto cleanup;
+	/* "allocgen: pid N, leaked K allocations": grown, now holding */
+	ASSERT_OK_PTR(fgets(cmd, sizeof(cmd), f), "allocgen output");
+	p = strstr(cmd, "pid ");
+	pid = p ? atoi(p + 4) : 0;
+	ASSERT_GT(pid, 0, "allocgen pid");
+	ASSERT_EQ(reader_run(&out, "show memalloc@unw memalloc_stacks"), 0,
+		  "show memalloc_stacks");
+	p = out ? strstr(out, "memalloc_stacks.stack_id") : NULL;
+	ASSERT_OK_PTR(p, "a stack printed");
+	ASSERT_HAS_SUBSTR(p, "leak_here\n    main\n", "leak_here under main");
+	ASSERT_FALSE(strstr(out, "[unwind error]"), "no unwind error");
+	ASSERT_FALSE(strstr(out, "[no unwind table]"), "tables for all");
+cleanup:
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	pclose(f);
+	free(out);
+	loader_run(NULL, "unload memalloc@unw");
+}
+
+void test_unwind(void)
+{
+	if (test__start_subtest("fp_less"))
+		test_fp_less();
+	if (test__start_subtest("stripped"))
+		test_stripped();
+	if (test__start_subtest("sort_in_libs"))
+		test_sort();
+	if (test__start_subtest("refresh_shared"))
+		test_refresh();
+	if (test__start_subtest("memalloc_leak"))
+		test_memalloc();
+}
