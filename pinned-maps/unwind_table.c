@@ -6,8 +6,9 @@
  * unw_row. Rules BPF cannot follow become UNW_CFA_NONE rows, never guesses.
  *
  * .eh_frame FDEs come from .eh_frame_hdr's sorted table (what the runtime
- * unwinder searches, so it is what counts); .debug_frame FDEs, from the file
- * or its separate debug file, fill only the ranges .eh_frame leaves open.
+ * unwinder searches, so it is what counts), or from .eh_frame itself when
+ * there is no header we can read; .debug_frame FDEs, from the file or its
+ * separate debug file, fill only the ranges .eh_frame leaves open.
  * Rows are built in the image's vaddrs and keyed by file offset at the end.
  */
 #include <errno.h>
