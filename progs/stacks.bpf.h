@@ -112,6 +112,7 @@ struct stack_scratch {
 	__u64 mm_seq __internal; /* stack_mm_seq() for the stack filled */
 	__u32 user_filled __internal; /* st.user[] is written (the walker) */
 	__u32 pad __internal;
+	__u64 kips[STACK_DEPTH]; /* the kernel's frame-pointer walk */
 	struct unw_walk uw;
 };
 
@@ -405,6 +406,41 @@ static __noinline bool stack_vmas_use(struct stack_scratch *s, __u64 proc_key,
 	return true;
 }
 
+/*
+ * A walk by frame pointers from the leaf (its image has no table yet)
+ * went where the kernel's own walk goes: take the kernel's build-id
+ * frames for it, so the stack resolves after the process exits, when
+ * the kernel's walk gives the same IPs (it may go on further: ours stops
+ * where a return address leaves the executable mappings).
+ */
+static __noinline void stack_fill_fp_build_ids(void *ctx,
+					       struct stack_scratch *s)
+{
+	struct stack_trace *st = &s->st;
+	__u32 i, n = st->user_nr;
+	long got;
+
+	got = bpf_get_stack(ctx, s->kips, sizeof(s->kips), BPF_F_USER_STACK);
+	if (got < (long)(n * sizeof(s->kips[0])))
+		return;
+	for (i = 0; i < STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		if (s->kips[i] != s->ips[i])
+			return;
+	}
+	got = bpf_get_stack(ctx, st->user, sizeof(st->user),
+			    BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	if (got >= (long)(n * sizeof(st->user[0])))
+		return;
+	for (i = 0; i < STACK_DEPTH; i++) { /* changed under us: IPs */
+		if (i >= n)
+			break;
+		st->user[i].status = BPF_STACK_BUILD_ID_IP;
+		st->user[i].ip = s->ips[i];
+	}
+}
+
 /* The user frames to store, in the one format readers know (stacks.h). */
 static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 					    __u64 proc_key)
@@ -413,8 +449,13 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 	__u32 i;
 	long n;
 
-	if (!st->user_nr || s->user_filled)
+	if (!st->user_nr)
 		return;
+	if (s->user_filled) {
+		if ((st->flags & STACK_F_BUILD_ID) && s->uw.fp && !s->uw.fp_at)
+			stack_fill_fp_build_ids(ctx, s);
+		return;
+	}
 	if (st->flags & STACK_F_BUILD_ID) {
 		s->mm_seq = stack_mm_seq();
 		if (stack_vmas_use(s, proc_key, false))

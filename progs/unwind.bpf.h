@@ -95,7 +95,7 @@ struct unw_walk {
 	__u32 end; /* enum unw_end */
 	__u32 fp; /* walking by frame pointers from here on */
 	__u32 signal; /* ip is exact (interrupted), not a return address */
-	__u32 pad;
+	__u32 fp_at; /* the frame the frame-pointer walk began at */
 	__u64 fr_ip; /* the IP of the frame just unwound */
 	struct unw_map m;
 	struct unw_krow row;
@@ -297,6 +297,7 @@ __noinline int unw_step(struct unw_walk *w, __u32 i)
 	if (w->fp || !(w->m.flags & UNW_M_TABLE)) {
 		if (!w->fp) {
 			w->fp = 1;
+			w->fp_at = i;
 			w->end = UNW_END_NO_TABLE;
 		}
 		/* push rbp; mov rsp, rbp: [rbp] is the caller's rbp, [rbp+8]

@@ -3,8 +3,8 @@
  * unwind: user stacks of binaries built without frame pointers, walked in
  * BPF from the tables the loader compiles (progs/unwind.bpf.h). The
  * workloads are started before the load, so their images have tables:
- * - cpuburn-nofp: the 3:1 burners reach main, also stripped with a
- *   debuglink;
+ * - cpuburn-nofp: the burners reach main, in their 3:1 ratio, also
+ *   stripped with a debuglink;
  * - sortburn: comparators called from inside libc's qsort and an inlined
  *   std::sort show their callers up to main;
  * - a process started after the load gets frame-pointer stacks ending in
@@ -122,7 +122,16 @@ static void test_fp_less(void)
 			   "grep -A3 '<burn_hot>:' | grep -q 'push.*%%rbp'",
 			   bin),
 		   0, "burn_hot sets up no frame pointer");
-	check_burners(bin, true);
+	check_burners(bin, false);
+}
+
+/* The 3:1 split within 5 points: a time bound (DENYLIST.vmtest). */
+static void test_ratio(void)
+{
+	char bin[512];
+
+	check_burners(out_path(bin, sizeof(bin), "workloads/cpuburn-nofp"),
+		      true);
 }
 
 static void test_stripped(void)
@@ -309,10 +318,71 @@ cleanup:
 	loader_run(NULL, "unload memalloc@unw");
 }
 
+/*
+ * Against perf record --call-graph dwarf, on a third-party binary built
+ * without frame pointers (Debian's xz and liblzma), same process and
+ * window: the share of samples reaching main within 2 points, and the
+ * inclusive shares of perf's five hottest functions within 3.
+ */
+static void test_vs_perf(void)
+{
+	char dir[] = "/tmp/pinsight-perf-XXXXXX", *out = NULL;
+	pid_t pid;
+
+	if (run_cmd(NULL, "command -v perf && command -v xz && "
+			  "perf record -q -e cpu-clock -o /dev/null true")) {
+		test__skip("no perf or xz that records here");
+		return;
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	if (!ASSERT_EQ(run_cmd(NULL, "seq 1 4000000 > %s/in", dir), 0, "data"))
+		goto cleanup;
+	pid = spawn_sh("exec xz -9 -T1 -c %s/in > /dev/null", dir);
+	if (!ASSERT_GT(pid, 0, "xz"))
+		goto cleanup;
+	usleep(300000);
+	if (!ASSERT_EQ(loader_run(NULL, "profile --pid %d", pid), 0, "load"))
+		goto kill;
+	ASSERT_EQ(run_cmd(NULL,
+			  "perf record -q -e cpu-clock -F 99 --call-graph dwarf -p %d -o %s/perf.data -- sleep 4",
+			  pid, dir),
+		  0, "perf record");
+	ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0, "folded");
+	loader_run(NULL, "unload profile");
+	if (!ASSERT_OK_PTR(out, "folded"))
+		goto kill;
+	{
+		char path[128];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/folded", dir);
+		f = fopen(path, "w");
+		if (f) {
+			fputs(out, f);
+			fclose(f);
+		}
+	}
+	ASSERT_EQ(run_cmd(NULL, "perf script -i %s/perf.data > %s/perf.txt 2>/dev/null",
+			  dir, dir),
+		  0, "perf script");
+	ASSERT_EQ(run_cmd(NULL, "python3 %s/selftests/benchs/unwind_vs_perf.py %s/perf.txt %s/folded 2 3",
+			  env_src_dir(), dir, dir),
+		  0, "within 2 points (main) and 3 points (top 5) of perf");
+kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+cleanup:
+	free(out);
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
 void test_unwind(void)
 {
 	if (test__start_subtest("fp_less"))
 		test_fp_less();
+	if (test__start_subtest("ratio_3_to_1"))
+		test_ratio();
 	if (test__start_subtest("stripped"))
 		test_stripped();
 	if (test__start_subtest("sort_in_libs"))
@@ -321,4 +391,6 @@ void test_unwind(void)
 		test_refresh();
 	if (test__start_subtest("memalloc_leak"))
 		test_memalloc();
+	if (test__start_subtest("vs_perf"))
+		test_vs_perf();
 }
