@@ -359,7 +359,11 @@ static int pin_maps(struct load_ctx *ctx)
 	bpf_object__for_each_map(map, ctx->obj) {
 		if (!map_wanted(map))
 			continue;
-		err = path_fmt(path, sizeof(path), "%s/maps/%s", ctx->dir,
+		/* state no reader wants (unwind rows) stays out of maps/ */
+		err = path_fmt(path, sizeof(path), "%s/%s/%s", ctx->dir,
+			       pin_is_state(bpf_map__name(map)) ?
+				       PIN_STATE_DIR :
+				       "maps",
 			       map_pin_name(map));
 		if (!err)
 			err = bpf_obj_pin(bpf_map__fd(map), path);
@@ -545,6 +549,9 @@ static int make_dirs(const char *dir)
 	if (path_fmt(sub, sizeof(sub), "%s/links", dir) || mkdir(sub, 0700))
 		return -errno;
 	if (path_fmt(sub, sizeof(sub), "%s/maps", dir) || mkdir(sub, 0700))
+		return -errno;
+	if (path_fmt(sub, sizeof(sub), "%s/" PIN_STATE_DIR, dir) ||
+	    mkdir(sub, 0700))
 		return -errno;
 	return 0;
 }
@@ -782,7 +789,8 @@ static int check_ours(const char *inst, const char *path, int depth)
 			break;
 		}
 		dir_ok = !depth && (!strcmp(de->d_name, "links") ||
-				    !strcmp(de->d_name, "maps"));
+				    !strcmp(de->d_name, "maps") ||
+				    !strcmp(de->d_name, PIN_STATE_DIR));
 		file_ok = depth || !strcmp(de->d_name, PIN_BTF_NAME);
 		if (S_ISDIR(st.st_mode) && dir_ok) {
 			err = check_ours(inst, sub, depth + 1);

@@ -72,8 +72,12 @@ static int fds_find(struct unw_fds *f)
 		return n;
 	for (i = 0; names[i] && err == -ENOENT; i++) {
 		for (j = 0; j < NR_SHARED; j++) {
-			if (path_fmt(path, sizeof(path), "%s/%s/maps/%s",
-				     pin_root(), names[i], shared_maps[j]))
+			if (path_fmt(path, sizeof(path), "%s/%s/%s/%s",
+				     pin_root(), names[i],
+				     pin_is_state(shared_maps[j]) ?
+					     PIN_STATE_DIR :
+					     "maps",
+				     shared_maps[j]))
 				break;
 			f->fd[j] = bpf_obj_get(path);
 			if (f->fd[j] < 0)

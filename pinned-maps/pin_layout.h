@@ -15,6 +15,12 @@
 /* Loader work in progress; any such entry found under the lock is stale. */
 #define PIN_TMP_PREFIX "_tmp-" /* bpffs forbids dots in names */
 #define PIN_BTF_NAME "btf"
+/*
+ * <instance>/state/: maps the programs need but no reader shows or
+ * exports (the unwind rows: millions of entries of program state).
+ */
+#define PIN_STATE_DIR "state"
+#define pin_is_state(map_name) (!strcmp((map_name), "unwind_rows"))
 
 const char *pin_root(void);
 /* "<tool>" or "<tool>@<name>"; [A-Za-z0-9_-] in both parts, <= 64 chars. */

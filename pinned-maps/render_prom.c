@@ -431,6 +431,17 @@ static bool map_per_pid(const struct pm_map *m)
 	return false;
 }
 
+/* Maps with nothing to export (stacks, unwind tables) are not read. */
+static bool map_has_metric(const struct pm_map *m)
+{
+	int i;
+
+	for (i = 0; i < m->value.cnt; i++)
+		if (pm_field_is_metric(&m->value.fields[i]))
+			return true;
+	return m->datasec;
+}
+
 int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in)
 {
 	struct pm_map *m;
@@ -439,7 +450,8 @@ int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in)
 	for (i = 0; i < in->map_cnt; i++) {
 		m = in->maps[i];
 		/* rodata is the configuration, shown by list/show only */
-		if (!m->decodable || !strcmp(m->name, "rodata"))
+		if (!m->decodable || !strcmp(m->name, "rodata") ||
+		    !map_has_metric(m))
 			continue;
 		/*
 		 * Per-process maps are exported only on request: a pid label

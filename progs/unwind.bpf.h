@@ -370,13 +370,13 @@ static __always_inline void unw_count(__u32 end)
 	if (!v)
 		return;
 	if (end == UNW_END_OK)
-		v->complete++;
+		v->unwind_complete++;
 	else if (end == UNW_END_NO_TABLE)
-		v->no_table++;
+		v->unwind_no_table++;
 	else if (end == UNW_END_ERROR)
-		v->error++;
+		v->unwind_error++;
 	else if (end == UNW_END_DEPTH)
-		v->truncated++;
+		v->unwind_truncated++;
 }
 
 #endif /* __UNWIND_BPF_H */

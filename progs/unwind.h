@@ -82,10 +82,10 @@ struct unw_file_val {
  * rows take the x86-64 rt_sigframe offsets, which the compiler checks.
  */
 struct unw_krow {
-	__u32 off;
-	__u8 rules; /* enum unw_cfa_rule | enum unw_rbp_rule << 4 */
-	__s8 rbp_off8; /* rbp_off / 8 */
-	__s16 cfa_off;
+	__u32 off __internal;
+	__u8 rules __internal; /* enum unw_cfa_rule | enum unw_rbp_rule << 4 */
+	__s8 rbp_off8 __internal; /* rbp_off / 8 */
+	__s16 cfa_off __internal;
 };
 
 #define UNW_SIG_RSP 160 /* offsetof(struct ucontext, uc_mcontext.sp) */
@@ -122,10 +122,10 @@ enum unw_end {
 
 /* unwind_stats: user stacks walked by tables, by how they ended */
 struct unw_stats {
-	__u64 complete; /* to the outermost frame */
-	__u64 no_table; /* an image without a table: by frame pointers */
-	__u64 error; /* a frame with no rule, or a read that failed */
-	__u64 truncated; /* deeper than STACK_DEPTH */
+	__u64 unwind_complete; /* to the outermost frame */
+	__u64 unwind_no_table; /* an image without a table: frame pointers */
+	__u64 unwind_error; /* a frame with no rule, or a read that failed */
+	__u64 unwind_truncated; /* deeper than STACK_DEPTH */
 };
 
 #endif /* __UNWIND_H */

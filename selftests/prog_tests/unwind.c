@@ -215,9 +215,9 @@ static void test_refresh(void)
 	if (!ASSERT_EQ(loader_run(NULL, "profile --name two --comm %s", comm),
 		       0, "load profile@two"))
 		goto cleanup;
-	id = pin_map_id("profile", "maps/unwind_rows");
+	id = pin_map_id("profile", "state/unwind_rows");
 	ASSERT_GT(id, 0, "unwind_rows pinned");
-	ASSERT_EQ(pin_map_id("profile@two", "maps/unwind_rows"), id,
+	ASSERT_EQ(pin_map_id("profile@two", "state/unwind_rows"), id,
 		  "one unwind_rows for both instances");
 	ASSERT_EQ(pin_map_id("profile@two", "maps/unwind_tables"),
 		  pin_map_id("profile", "maps/unwind_tables"),
