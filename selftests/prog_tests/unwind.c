@@ -66,7 +66,7 @@ static int profile_started(const char *comm, const char *cmd, char **out)
 	if (!ASSERT_GT(pid, 0, "spawn"))
 		return -1;
 	usleep(100000); /* mapped: exec'd and linked */
-	err = loader_run(NULL, "profile --comm %s", comm);
+	err = loader_run(NULL, "profile --unwind --comm %s", comm);
 	if (!ASSERT_EQ(err, 0, "load profile")) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -209,10 +209,10 @@ static void test_refresh(void)
 	__u32 id;
 
 	snprintf(comm, sizeof(comm), "unwr%d", getpid() % 100000);
-	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0,
+	if (!ASSERT_EQ(loader_run(NULL, "profile --unwind --comm %s", comm), 0,
 		       "load profile"))
 		return;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name two --comm %s", comm),
+	if (!ASSERT_EQ(loader_run(NULL, "profile --unwind --name two --comm %s", comm),
 		       0, "load profile@two"))
 		goto cleanup;
 	id = pin_map_id("profile", "state/unwind_rows");
@@ -294,7 +294,7 @@ static void test_memalloc(void)
 		return;
 	usleep(200000);
 	if (!ASSERT_EQ(loader_run(NULL,
-				  "memalloc --name unw --comm %s --stack-bytes 0",
+				  "memalloc --unwind --name unw --comm %s --stack-bytes 0",
 				  comm),
 		       0, "load memalloc"))
 		goto cleanup;
@@ -342,7 +342,7 @@ static void test_vs_perf(void)
 	if (!ASSERT_GT(pid, 0, "xz"))
 		goto cleanup;
 	usleep(300000);
-	if (!ASSERT_EQ(loader_run(NULL, "profile --pid %d", pid), 0, "load"))
+	if (!ASSERT_EQ(loader_run(NULL, "profile --unwind --pid %d", pid), 0, "load"))
 		goto kill;
 	ASSERT_EQ(run_cmd(NULL,
 			  "perf record -q -e cpu-clock -F 99 --call-graph dwarf -p %d -o %s/perf.data -- sleep 4",
