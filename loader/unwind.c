@@ -137,14 +137,6 @@ int unwind_prepare(struct load_ctx *ctx)
 		      ctx->inst, mem);
 		return -EINVAL;
 	}
-	/* opt-in for now: without --unwind, the kernel's frame-pointer walk */
-	if (!ctx_opt(ctx, "unwind")) {
-		err = rodata_set(ctx->obj, "stack_fp_only", "1", why,
-				 sizeof(why));
-		if (err)
-			p_err("%s: %s", ctx->inst, why);
-		return err;
-	}
 	if (!fp_only(ctx) && !kernel_has_maple_tree()) {
 		p_info("%s: this kernel's VMAs are not a maple tree (< 6.1): user stacks by frame pointers only",
 		       ctx->inst);

@@ -13,8 +13,8 @@
 
 /* The options every stack-keeping tool takes (its opts[] lists them). */
 #define UNWIND_TOOL_OPTS                                                      \
-	{ "unwind", NULL, NULL,                                               \
-	  "user stacks from unwind tables (binaries without frame pointers)" }, \
+	{ "fp-stacks", NULL, "stack_fp_only",                                 \
+	  "user stacks by frame pointers only, no unwind tables" },          \
 	{                                                                     \
 		"unwind-mem", "SIZE", NULL,                                   \
 		"bound on the unwind tables all instances share (default 32M; the first instance sets it)" \

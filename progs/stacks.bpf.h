@@ -112,6 +112,7 @@ struct stack_scratch {
 	__u64 mm_seq __internal; /* stack_mm_seq() for the stack filled */
 	__u32 user_filled __internal; /* st.user[] is written (the walker) */
 	__u32 pad __internal;
+	__u64 kips[STACK_DEPTH]; /* the kernel's frame-pointer walk */
 	struct unw_walk uw;
 };
 
@@ -405,6 +406,41 @@ static __noinline bool stack_vmas_use(struct stack_scratch *s, __u64 proc_key,
 	return true;
 }
 
+/*
+ * A walk by frame pointers from the leaf (its image has no table yet)
+ * went where the kernel's own walk goes: take the kernel's build-id
+ * frames for it, so the stack resolves after the process exits, when
+ * the kernel's walk gives the same IPs (it may go on further: ours stops
+ * where a return address leaves the executable mappings).
+ */
+static __noinline void stack_fill_fp_build_ids(void *ctx,
+					       struct stack_scratch *s)
+{
+	struct stack_trace *st = &s->st;
+	__u32 i, n = st->user_nr;
+	long got;
+
+	got = bpf_get_stack(ctx, s->kips, sizeof(s->kips), BPF_F_USER_STACK);
+	if (got < (long)(n * sizeof(s->kips[0])))
+		return;
+	for (i = 0; i < STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		if (s->kips[i] != s->ips[i])
+			return;
+	}
+	got = bpf_get_stack(ctx, st->user, sizeof(st->user),
+			    BPF_F_USER_STACK | BPF_F_USER_BUILD_ID);
+	if (got >= (long)(n * sizeof(st->user[0])))
+		return;
+	for (i = 0; i < STACK_DEPTH; i++) { /* changed under us: IPs */
+		if (i >= n)
+			break;
+		st->user[i].status = BPF_STACK_BUILD_ID_IP;
+		st->user[i].ip = s->ips[i];
+	}
+}
+
 /* The user frames to store, in the one format readers know (stacks.h). */
 static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 					    __u64 proc_key)
@@ -415,8 +451,11 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 
 	if (!st->user_nr)
 		return;
-	if (s->user_filled)
+	if (s->user_filled) {
+		if ((st->flags & STACK_F_BUILD_ID) && s->uw.fp && !s->uw.fp_at)
+			stack_fill_fp_build_ids(ctx, s);
 		return;
+	}
 	if (st->flags & STACK_F_BUILD_ID) {
 		s->mm_seq = stack_mm_seq();
 		if (stack_vmas_use(s, proc_key, false))
@@ -491,7 +530,7 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
  * mode, those of the last entry into the kernel otherwise. Build-id
  * frames where the image's file is known (@bid), else plain IPs.
  */
-static __always_inline bool stack_unwind_user(struct stack_scratch *s,
+static __always_inline void stack_unwind_user(struct stack_scratch *s,
 					      bool bid)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -502,7 +541,7 @@ static __always_inline bool stack_unwind_user(struct stack_scratch *s,
 	int r = UNW_NEXT;
 
 	if (!task->mm)
-		return true; /* a kernel thread */
+		return; /* a kernel thread */
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	w->ip = BPF_CORE_READ(regs, ip);
 	w->sp = BPF_CORE_READ(regs, sp);
@@ -527,18 +566,10 @@ static __always_inline bool stack_unwind_user(struct stack_scratch *s,
 	}
 	if (r == UNW_NEXT)
 		w->end = UNW_END_DEPTH;
-	unw_count(w->end);
-	/*
-	 * No table for the leaf's image (not compiled yet): the kernel's
-	 * frame-pointer walk, whose build-id frames resolve after the
-	 * process exits.
-	 */
-	if (w->fp && !w->fp_at)
-		return false;
 	st->user_nr = n;
 	st->user_end = w->end;
 	s->user_filled = 1;
-	return true;
+	unw_count(w->end);
 }
 
 static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
@@ -559,12 +590,13 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
 		s->st.kern_nr = n > 0 ? n / 8 : 0;
 	}
-	if ((flags & STACK_F_USER) &&
-	    (stack_fp_only || !stack_unwind_user(s, flags & STACK_F_BUILD_ID))) {
+	if ((flags & STACK_F_USER) && !stack_fp_only) {
+		stack_unwind_user(s, flags & STACK_F_BUILD_ID);
+	} else if (flags & STACK_F_USER) {
 		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips),
 				  BPF_F_USER_STACK);
 		s->st.user_nr = n > 0 ? n / 8 : 0;
-		s->st.user_end = stack_fp_only ? UNW_END_FP : UNW_END_NO_TABLE;
+		s->st.user_end = UNW_END_FP;
 	}
 	if (s->st.user_nr) {
 		proc_key = stack_note_proc(s);

@@ -23,13 +23,18 @@
 static unsigned long long folded_leaf(const char *out, const char *leaf)
 {
 	unsigned long long sum = 0;
-	const char *line, *sp, *last;
+	const char *line, *sp, *last, *eol;
 	size_t n = strlen(leaf);
 
 	for (line = out; line && *line;
 	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		sp = strchr(line, ' ');
-		if (!sp)
+		/* the count follows the line's last space: frames may hold
+		 * spaces ("[no unwind table]", C++ signatures) */
+		eol = strchr(line, '\n');
+		for (sp = eol ? eol : line + strlen(line); sp > line && *sp != ' ';
+		     sp--)
+			;
+		if (sp == line)
 			break;
 		for (last = sp; last > line && last[-1] != ';'; last--)
 			;
