@@ -4,7 +4,8 @@
  * BPF from the tables the loader compiles (progs/unwind.bpf.h). The
  * workloads are started before the load, so their images have tables:
  * - cpuburn-nofp: the burners reach main, in their 3:1 ratio, also
- *   stripped with a debuglink;
+ *   stripped with a debuglink; vector-studio's search_vectors and the
+ *   C++ stub's InferenceSession::Run, built the same way, complete;
  * - sortburn: comparators called from inside libc's qsort and an inlined
  *   std::sort show their callers up to main;
  * - a process started after the load gets frame-pointer stacks ending in
@@ -153,6 +154,80 @@ static void test_stripped(void)
 		    0, "strip"))
 		check_burners(bin, false);
 	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+/* Samples with @fn in them whose stack is complete (no pseudo-frame). */
+static void check_complete(const char *out, const char *fn, const char *root,
+			   unsigned long long min)
+{
+	struct folded_share all = folded_count(out, fn, NULL);
+	struct folded_share bad = folded_count(out, fn, "[no unwind table]");
+	struct folded_share err = folded_count(out, fn, "[unwind error]");
+	struct folded_share ok = folded_count(out, fn, root);
+
+	printf("%s: %llu samples, %llu under %s, %llu [no unwind table], %llu [unwind error]\n",
+	       fn, all.with, ok.above, root, bad.above, err.above);
+	if (!ASSERT_GE(all.with, min, "samples"))
+		return;
+	ASSERT_EQ(bad.above + err.above, 0, "no incomplete stack");
+	ASSERT_GE(100.0 * ok.above / all.with, 99.0, ">= 99% reach the root");
+}
+
+/*
+ * vector-studio and the C++ stub, built without frame pointers: the
+ * server's search_vectors under its worker thread's start, and
+ * InferenceSession::Run under main.
+ */
+static void test_vector_studio(void)
+{
+	char dir[] = "/tmp/pinsight-unw-vs-XXXXXX", *out = NULL;
+	int err;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	err = run_cmd(NULL,
+		      "%s/workloads/vector-studio-nofp -f %s/port -P 4000 -n 16 >/dev/null 2>&1 & "
+		      "echo $! > %s/pid; for i in $(seq 100); do [ -s %s/port ] && break; sleep 0.1; done",
+		      env_output_dir(), dir, dir, dir);
+	if (!ASSERT_EQ(err, 0, "start vector-studio-nofp"))
+		goto cleanup;
+	err = loader_run(NULL, "profile --pid $(cat %s/pid)", dir);
+	if (!ASSERT_EQ(err, 0, "load profile --pid"))
+		goto cleanup;
+	err = run_cmd(NULL,
+		      "%s/workloads/vs-loadgen -f %s/port -c 2 -d 3 -m 100 -q >/dev/null",
+		      env_output_dir(), dir);
+	ASSERT_EQ(err, 0, "vs-loadgen");
+	if (ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0, "folded"))
+		check_complete(out, ";search_vectors", "start_thread;", 50);
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "kill $(cat %s/pid) 2>/dev/null; rm -rf %s", dir, dir);
+}
+
+static void test_cxx_stub(void)
+{
+	char cmd[512], *out = NULL;
+	pid_t pid;
+
+	snprintf(cmd, sizeof(cmd), "exec %s/workloads/onnx-stub-nofp -n 100000000",
+		 env_output_dir());
+	pid = spawn_sh("%s", cmd);
+	if (!ASSERT_GT(pid, 0, "spawn"))
+		return;
+	usleep(200000);
+	if (ASSERT_EQ(loader_run(NULL, "profile --pid %d", pid), 0, "load")) {
+		sleep(3);
+		if (ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
+			      "folded"))
+			check_complete(out, "InferenceSession::Run", ";main;",
+				       100);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	free(out);
+	loader_run(NULL, "unload profile");
 }
 
 /* Hot comparators inside libc's qsort and std::sort, callers above. */
@@ -402,6 +477,10 @@ void test_unwind(void)
 		test_ratio();
 	if (test__start_subtest("stripped"))
 		test_stripped();
+	if (test__start_subtest("vector_studio"))
+		test_vector_studio();
+	if (test__start_subtest("cxx_stub"))
+		test_cxx_stub();
 	if (test__start_subtest("sort_in_libs"))
 		test_sort();
 	if (test__start_subtest("refresh_shared"))
