@@ -25,6 +25,7 @@
 #include "rodata.h"
 #include "unwind.h"
 #include "unwind_table.h"
+#include "vdso.h"
 #include "../progs/unwind.h"
 
 #define UNWIND_MEM_DEFAULT (32ULL << 20)
@@ -282,11 +283,10 @@ static const char *base_name(const char *path)
  * The table of the image @r of process @pid, unless unwind_files has it:
  * 1 when added, 0 when known already, -errno.
  */
+static int add_image_fd(struct fill *fl, int fd, struct image_ref *r);
+
 static int add_image(struct fill *fl, int pid, struct image_ref *r)
 {
-	struct unw_image img = {};
-	struct unw_file_val fv = {};
-	struct unw_table t = {};
 	char path[PATH_MAX];
 	struct stat st;
 	int fd, err;
@@ -298,9 +298,22 @@ static int add_image(struct fill *fl, int pid, struct image_ref *r)
 		return -errno;
 	if (fstat(fd, &st) || st.st_ino != r->key.ino) {
 		err = -ESTALE; /* remapped since /proc/PID/maps was read */
-		goto cleanup;
+	} else {
+		r->key.size = st.st_size;
+		err = add_image_fd(fl, fd, r);
 	}
-	r->key.size = st.st_size;
+	close(fd);
+	return err;
+}
+
+/* The table of the image open at @fd, known to BPF by r->key. */
+static int add_image_fd(struct fill *fl, int fd, struct image_ref *r)
+{
+	struct unw_image img = {};
+	struct unw_file_val fv = {};
+	struct unw_table t = {};
+	int err;
+
 	if (!bpf_map_lookup_elem(fl->f.fd[FD_FILES], &r->key, &fv)) {
 		err = 0;
 		goto cleanup;
@@ -358,8 +371,27 @@ static int add_image(struct fill *fl, int pid, struct image_ref *r)
 	err = 1;
 cleanup:
 	unw_image_free(&img);
-	close(fd);
 	return err;
+}
+
+/*
+ * The vDSO, which has no file: ours is the one every process of this
+ * kernel maps, so its table is compiled from a copy of our own, under
+ * the key BPF gives it (no device or inode, its size).
+ */
+static void add_vdso(struct fill *fl)
+{
+	struct image_ref r = {};
+	size_t size;
+	int fd;
+
+	fd = pm_vdso_memfd(&size);
+	if (fd < 0)
+		return;
+	r.key.size = size;
+	snprintf(r.path, sizeof(r.path), "[vdso]");
+	add_image_fd(fl, fd, &r);
+	close(fd);
 }
 
 /* Every executable image of @pid (or only the one at @start, if set). */
@@ -444,6 +476,7 @@ int unwind_fill(struct load_ctx *ctx, int pid, const char *comm)
 	err = fill_open(&fl, ctx);
 	if (err)
 		goto cleanup;
+	add_vdso(&fl);
 	if (pid > 0) {
 		add_process(&fl, pid, 0);
 	} else {
@@ -486,6 +519,7 @@ int unwind_refresh(void)
 	}
 	if (err)
 		goto cleanup;
+	add_vdso(&fl);
 	/* deleting as we go: restart from the top after each delete */
 	while (!bpf_map_get_next_key(fl.f.fd[FD_WANTED], prev, &next)) {
 		key = next;

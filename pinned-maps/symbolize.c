@@ -25,6 +25,7 @@
 #include "pinmaps.h"
 #include "symbolize.h"
 #include "unwind.h"
+#include "vdso.h"
 
 #define BUILD_ID_MAX 20
 
@@ -66,6 +67,7 @@ struct symbolizer {
 	size_t cache_cap, cache_used;
 	char **strs; /* interned strings */
 	size_t nstrs, strs_cap;
+	int vdso_fd; /* our vDSO, which is every process's: its build-id */
 };
 
 static const char *intern(struct symbolizer *s, const char *str)
@@ -94,10 +96,19 @@ struct symbolizer *sym_new(const struct sym_opts *opts)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
 
+	char path[64];
+	size_t size;
+
 	if (!s)
 		return NULL;
 	if (opts)
 		s->opts = *opts;
+	/* vDSO frames (build-id frames of unwound stacks) resolve by it */
+	s->vdso_fd = pm_vdso_memfd(&size);
+	if (s->vdso_fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->vdso_fd);
+		sym_add_file(s, path);
+	}
 	return s;
 }
 
@@ -123,6 +134,8 @@ void sym_free(struct symbolizer *s)
 	free(s->strs);
 	free(s->ksyms);
 	free(s->cache);
+	if (s->vdso_fd >= 0)
+		close(s->vdso_fd);
 	free(s);
 }
 

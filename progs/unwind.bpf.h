@@ -181,17 +181,27 @@ __noinline int unw_find_vma(struct unw_walk *w, __u64 ip)
 	w->m.base = w->m.lo - (pgoff << UNW_PAGE_SHIFT);
 	w->m.flags = 0;
 	w->m.nr = 0;
-	file = BPF_CORE_READ(vma, vm_file);
-	if (!file)
-		return 0; /* anonymous code (a JIT, the vDSO) */
 	/* on the stack: before 6.3 helpers take no global function's
 	 * memory argument as a key */
-	inode = BPF_CORE_READ(file, f_inode);
-	key.ino = BPF_CORE_READ(inode, i_ino);
-	key.size = BPF_CORE_READ(inode, i_size);
-	key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	key.pad = 0;
+	file = BPF_CORE_READ(vma, vm_file);
+	if (file) {
+		inode = BPF_CORE_READ(file, f_inode);
+		key.ino = BPF_CORE_READ(inode, i_ino);
+		key.size = BPF_CORE_READ(inode, i_size);
+		key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	} else if (bpf_core_field_exists(mm->context.vdso) &&
+		   w->m.lo == (unsigned long)BPF_CORE_READ(mm, context.vdso)) {
+		/* the vDSO: one image per kernel, keyed by its size alone */
+		key.ino = 0;
+		key.size = w->m.hi - w->m.lo;
+		key.dev = 0;
+	} else {
+		return 0; /* anonymous code (a JIT) */
+	}
 	fv = bpf_map_lookup_elem(&unwind_files, &key);
+	if (!fv && !file)
+		return 0; /* the loader adds the vDSO's at every fill */
 	if (!fv) {
 		/* for `pinsight-load refresh`; LRU: never full */
 		wanted.tgid = BPF_CORE_READ(task, tgid);
