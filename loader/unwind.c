@@ -394,8 +394,8 @@ static void add_vdso(struct fill *fl)
 	close(fd);
 }
 
-/* Every executable image of @pid (or only the one at @start, if set). */
-static void add_process(struct fill *fl, int pid, unsigned long start)
+/* Every executable image of @pid. */
+static void add_process(struct fill *fl, int pid)
 {
 	struct image_ref r;
 	char path[64], line[PATH_MAX + 128];
@@ -406,7 +406,7 @@ static void add_process(struct fill *fl, int pid, unsigned long start)
 	if (!f)
 		return; /* gone: nothing to unwind */
 	while (fgets(line, sizeof(line), f)) {
-		if (!maps_line(line, &r) || (start && r.start != start))
+		if (!maps_line(line, &r))
 			continue;
 		add_image(fl, pid, &r);
 	}
@@ -478,7 +478,7 @@ int unwind_fill(struct load_ctx *ctx, int pid, const char *comm)
 		goto cleanup;
 	add_vdso(&fl);
 	if (pid > 0) {
-		add_process(&fl, pid, 0);
+		add_process(&fl, pid);
 	} else {
 		d = opendir("/proc");
 		if (!d) {
@@ -491,7 +491,7 @@ int unwind_fill(struct load_ctx *ctx, int pid, const char *comm)
 			p = atoi(de->d_name);
 			if (comm && *comm && !comm_is(p, comm))
 				continue;
-			add_process(&fl, p, 0);
+			add_process(&fl, p);
 		}
 		closedir(d);
 	}
@@ -533,7 +533,9 @@ int unwind_refresh(void)
 			gone++;
 			continue;
 		}
-		add_process(&fl, w.tgid, w.vm_start);
+		/* all of its images: a walk that stopped at this one has
+		 * not met those further up its stacks yet */
+		add_process(&fl, w.tgid);
 	}
 	if (json_output)
 		printf("{\"images\":%d,\"rows\":%d,\"rows_used\":%u,\"rows_max\":%u,\"no_cfi\":%d,\"unreadable\":%d,\"gone\":%d}\n",
