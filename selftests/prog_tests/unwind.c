@@ -246,6 +246,29 @@ static void test_cxx_stub(void)
 	loader_run(NULL, "unload profile");
 }
 
+/* Through a signal frame: the handler's callers are the interrupted code. */
+static void test_signal(void)
+{
+	struct folded_share sig;
+	char comm[16], cmd[512], *out = NULL;
+
+	snprintf(comm, sizeof(comm), "unwsig%d", getpid() % 100000);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/workloads/cpuburn-nofp --comm %s --seconds 600 --in-signal",
+		 env_output_dir(), comm);
+	if (profile_window(comm, cmd, ";on_signal;burn_", 150, &out))
+		goto cleanup;
+	sig = folded_count(out, ";on_signal;burn_", ";main;");
+	printf("in the handler: %llu samples, %llu with main under the signal frame\n",
+	       sig.with, sig.above);
+	ASSERT_GE(100.0 * sig.above / (sig.with ?: 1), 95.0,
+		  "main -> raise -> (signal) -> on_signal -> burn_*");
+	ASSERT_FALSE(strstr(out, "[unwind error]"), "no unwind error");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
 /* Hot comparators inside libc's qsort and std::sort, callers above. */
 static void test_sort(void)
 {
@@ -504,6 +527,8 @@ void test_unwind(void)
 		test_vector_studio();
 	if (test__start_subtest("cxx_stub"))
 		test_cxx_stub();
+	if (test__start_subtest("signal_frame"))
+		test_signal();
 	if (test__start_subtest("sort_in_libs"))
 		test_sort();
 	if (test__start_subtest("refresh_shared"))

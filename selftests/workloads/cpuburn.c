@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,10 @@
 #endif
 
 static const char usage[] =
-	"Usage: cpuburn [--comm COMM] [--seconds S] [--syscalls]\n"
+	"Usage: cpuburn [--comm COMM] [--seconds S] [--syscalls | --in-signal]\n"
 	"Burns S seconds of CPU time (default 2): burn_hot 3 units to burn_cold's\n"
-	"1, or with --syscalls read()s of /dev/zero from burn_syscalls.\n";
+	"1, or with --syscalls read()s of /dev/zero from burn_syscalls; with\n"
+	"--in-signal, the burners run in a SIGUSR1 handler, raised in a loop.\n";
 
 volatile unsigned long burn_sink;
 volatile unsigned long burn_unit = 200000;
@@ -81,6 +83,14 @@ BURN_FN int burn_syscalls(int fd, char *buf, size_t sz)
 	return 0;
 }
 
+/* --in-signal: the burners run in a signal handler (a signal frame). */
+BURN_FN void on_signal(int sig)
+{
+	(void)sig;
+	burn_hot();
+	burn_cold();
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -96,15 +106,16 @@ int main(int argc, char **argv)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "syscalls", no_argument, NULL, 'y' },
+		{ "in-signal", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	double secs = 2, end;
-	int c, fd = -1, syscalls = 0;
+	int c, fd = -1, syscalls = 0, in_signal = 0;
 	static char buf[1 << 16];
 	long rounds = 0;
 
-	while ((c = getopt_long(argc, argv, "c:s:yh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:ySh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			prctl(PR_SET_NAME, optarg);
@@ -114,6 +125,10 @@ int main(int argc, char **argv)
 			break;
 		case 'y':
 			syscalls = 1;
+			break;
+		case 'S':
+			in_signal = 1;
+			signal(SIGUSR1, on_signal);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -135,6 +150,8 @@ int main(int argc, char **argv)
 		if (syscalls) {
 			if (burn_syscalls(fd, buf, sizeof(buf)))
 				return 1;
+		} else if (in_signal) {
+			raise(SIGUSR1);
 		} else {
 			burn_hot();
 			burn_cold();
