@@ -78,18 +78,20 @@ static int folded_wait(char **out, const char *need, unsigned long long min)
 }
 
 /*
- * Start @cmd (a workload that burns for longer than the test), load
- * (tables for its images), sample until @min samples hold @need, read,
- * stop it. Sampling starts after the load: in a TCG VM the load alone
- * takes seconds.
+ * Start @bin (a burner taking --comm and --seconds, and @args) for longer
+ * than the test under a comm of @tag and our pid, load (tables for its
+ * images), sample until @min samples hold @need, read, stop it. Sampling
+ * starts after the load: in a TCG VM the load alone takes seconds.
  */
-static int profile_window(const char *comm, const char *cmd, const char *need,
-			  unsigned long long min, char **out)
+static int profile_window(const char *tag, const char *bin, const char *args,
+			  const char *need, unsigned long long min, char **out)
 {
+	char comm[16];
 	pid_t pid;
 	int err;
 
-	pid = spawn_sh("exec %s", cmd);
+	snprintf(comm, sizeof(comm), "%s%d", tag, getpid() % 100000);
+	pid = spawn_sh("exec %s --comm %s --seconds 600 %s", bin, comm, args);
 	if (!ASSERT_GT(pid, 0, "spawn"))
 		return -1;
 	usleep(200000); /* mapped: exec'd and linked */
@@ -105,12 +107,10 @@ static int profile_window(const char *comm, const char *cmd, const char *need,
 static void check_burners(const char *bin, bool share_bound)
 {
 	struct folded_share hot, cold;
-	char comm[16], cmd[512], *out = NULL;
+	char *out = NULL;
 	double share;
 
-	snprintf(comm, sizeof(comm), "unwb%d", getpid() % 100000);
-	snprintf(cmd, sizeof(cmd), "%s --comm %s --seconds 600", bin, comm);
-	if (profile_window(comm, cmd, ";burn_", 300, &out))
+	if (profile_window("unwb", bin, "", ";burn_", 300, &out))
 		goto cleanup;
 	hot = folded_count(out, ";burn_hot", ";main;");
 	cold = folded_count(out, ";burn_cold", ";main;");
@@ -250,13 +250,11 @@ static void test_cxx_stub(void)
 static void test_signal(void)
 {
 	struct folded_share sig;
-	char comm[16], cmd[512], *out = NULL;
+	char bin[512], *out = NULL;
 
-	snprintf(comm, sizeof(comm), "unwsig%d", getpid() % 100000);
-	snprintf(cmd, sizeof(cmd),
-		 "%s/workloads/cpuburn-nofp --comm %s --seconds 600 --in-signal",
-		 env_output_dir(), comm);
-	if (profile_window(comm, cmd, ";on_signal;burn_", 150, &out))
+	out_path(bin, sizeof(bin), "workloads/cpuburn-nofp");
+	if (profile_window("unwsig", bin, "--in-signal", ";on_signal;burn_",
+			   150, &out))
 		goto cleanup;
 	sig = folded_count(out, ";on_signal;burn_", ";main;");
 	printf("in the handler: %llu samples, %llu with main under the signal frame\n",
@@ -273,12 +271,10 @@ cleanup:
 static void test_sort(void)
 {
 	struct folded_share q, s;
-	char comm[16], cmd[512], *out = NULL;
+	char bin[512], *out = NULL;
 
-	snprintf(comm, sizeof(comm), "unws%d", getpid() % 100000);
-	snprintf(cmd, sizeof(cmd), "%s/workloads/sortburn --comm %s --seconds 600",
-		 env_output_dir(), comm);
-	if (profile_window(comm, cmd, "Sort", 150, &out))
+	out_path(bin, sizeof(bin), "workloads/sortburn");
+	if (profile_window("unws", bin, "", "Sort", 150, &out))
 		goto cleanup;
 	q = folded_count(out, ";qsort_cmp", ";main;qsort");
 	s = folded_count(out, "SortLess::operator()", ";main;run_stdsort;");
