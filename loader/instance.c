@@ -603,7 +603,8 @@ static int lock_root(int *exit_code)
 	}
 	err = ensure_mounts();
 	if (err) {
-		*exit_code = EXIT_PERM;
+		/* -EINVAL: a pin root setting that is no path to use */
+		*exit_code = err == -EINVAL ? EXIT_USAGE : EXIT_PERM;
 		return err;
 	}
 	fd = pin_root_lock();
