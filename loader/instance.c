@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include "instance.h"
 #include "log.h"
+#include "mapsize.h"
 #include "mounts.h"
 #include "pin_layout.h"
 #include "rodata.h"
@@ -119,7 +120,7 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg,
 			   int *exit_code)
 {
 	const char *eq = strchr(arg, '=');
-	char name[BPF_OBJ_NAME_LEN], *end;
+	char name[BPF_OBJ_NAME_LEN], why[160], *end;
 	struct bpf_map *map;
 	unsigned long long n;
 
@@ -148,6 +149,10 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg,
 		p_err("%s: --max-entries %s: a ring buffer's size must be a power of 2 and a multiple of %d",
 		      ctx->inst, name, getpagesize());
 		return -EINVAL;
+	}
+	if (map_size_check(map, n, why, sizeof(why))) {
+		p_err("%s: --max-entries %s=%llu: %s", ctx->inst, name, n, why);
+		return -E2BIG;
 	}
 	return bpf_map__set_max_entries(map, n);
 }

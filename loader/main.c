@@ -68,8 +68,9 @@ static void tool_usage(const struct tool *t)
 		printf(" (default: the first that loads)\n");
 	}
 	printf("  %-26s pins readable (not writable) by GROUP; default root only\n"
-	       "  %-26s size MAP for N entries (repeatable; N in 1..2^32-1)\n",
-	       "--group GROUP", "--max-entries MAP=N");
+	       "  %-26s size MAP for N entries (repeatable; at most what\n"
+	       "  %-26s the map type and half the free memory allow)\n",
+	       "--group GROUP", "--max-entries MAP=N", "");
 	printf("\n" EXIT_CODES_HELP);
 }
 

@@ -53,10 +53,47 @@ static void check_pin_root(void)
 	rmdir("/sys/fs/bpf/cli-a");
 }
 
+/* Sizes that the kernel or the host cannot take: exit 2, fast (defect 2). */
+static void check_max_entries(void)
+{
+	static const char *const cases[] = {
+		/* a per-CPU hash of half-KiB values: tens of GiB */
+		"io_comm=100000000",
+		/* more hash buckets than the kernel allocates: E2BIG */
+		"io_comm=4294967295",
+		"io_proc=2147483648",
+	};
+	char *out = NULL, what[64];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(what, sizeof(what), "--max-entries %s", cases[i]);
+		/* timeout: these used to run for minutes */
+		err = run_cmd(&out, "timeout 20 %s/pinsight-load io --comm cli-size --max-entries %s",
+			      env_output_dir(), cases[i]);
+		ASSERT_EQ(err, EXIT_USAGE, what);
+		/* the map and the size, before anything loads */
+		ASSERT_HAS_SUBSTR(out, "--max-entries", what);
+		ASSERT_OK_PTR(strstr(out ?: "", strchr(cases[i], '=') + 1),
+			      "names the size");
+		ASSERT_NULL(strstr(out ?: "", "cannot load"), "refused before load");
+		ASSERT_FALSE(loaded("io"), "nothing pinned");
+		free(out);
+		out = NULL;
+	}
+	/* a size the host takes still loads */
+	ASSERT_EQ(loader_run(NULL, "io --comm cli-size --max-entries io_comm=65536"),
+		  0, "a sane size loads");
+	loader_run(NULL, "unload io");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
 		return;
 	if (test__start_subtest("pin_root"))
 		check_pin_root();
+	if (test__start_subtest("max_entries_size"))
+		check_max_entries();
 }
