@@ -125,7 +125,9 @@ static int funclat_prepare(struct load_ctx *ctx)
 	err = uprobe_binary(ctx->inst, bin, fl.binary, sizeof(fl.binary));
 	if (err)
 		return err;
-	for (fl.nr = 0; *funcs; fl.nr++) {
+	for (fl.nr = 0; *funcs;) {
+		int i;
+
 		if (fl.nr == FUNCLAT_MAX_FUNCS) {
 			p_err("%s: --func: more than %d functions", ctx->inst,
 			      FUNCLAT_MAX_FUNCS);
@@ -141,9 +143,22 @@ static int funclat_prepare(struct load_ctx *ctx)
 				     &fl.offset[fl.nr]);
 		if (err)
 			return err;
+		/*
+		 * One probe per address: a name given twice, or an alias of
+		 * one given before (malloc, __libc_malloc), would otherwise
+		 * count every call twice.
+		 */
+		for (i = 0; i < fl.nr && fl.offset[i] != fl.offset[fl.nr]; i++)
+			;
+		if (i < fl.nr) {
+			p_info("%s: --func %s: the same function as %.*s, probed once",
+			       ctx->inst, name, FUNCLAT_NAME_LEN, names[i]);
+			continue;
+		}
 		/* the reader shows this name; long C++ names keep their start
 		 */
 		memcpy(names[fl.nr], name, strnlen(name, FUNCLAT_NAME_LEN - 1));
+		fl.nr++;
 	}
 	return 0;
 }

@@ -303,6 +303,13 @@ int cmd_metrics(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < n; i++) {
+		int j;
+
+		/* an instance named twice is one set of series, not two */
+		for (j = 0; j < i && strcmp(names[j], names[i]); j++)
+			;
+		if (j < i)
+			continue;
 		err = pm_instance_open(names[i], &in);
 		if (err == -EINVAL) {
 			ret = ret ? ret : err;

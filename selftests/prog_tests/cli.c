@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "funclat.h"
 #include "log.h"
 #include "pin_layout.h"
 #include "pinsight_helpers.h"
@@ -88,6 +89,48 @@ static void check_max_entries(void)
 	loader_run(NULL, "unload io");
 }
 
+/* A function named twice counts once; an instance named twice is one series. */
+static void check_duplicates(void)
+{
+	struct funclat_key key = {};
+	struct funclat_val v = {};
+	char comm[16], *out = NULL;
+	int err;
+
+	snprintf(comm, sizeof(comm), "cli-dup-%d", getpid() % 100000);
+	err = loader_run(&out,
+			 "funclat --name dup --comm %s --binary %s/workloads/allocgen --func slow_call,slow_call",
+			 comm, env_output_dir());
+	free(out);
+	out = NULL;
+	if (ASSERT_EQ(err, 0, "load funclat --func slow_call,slow_call")) {
+		ASSERT_EQ(run_cmd(NULL, "%s/workloads/allocgen --comm %s --sleep-us 0,0,0",
+				  env_output_dir(), comm),
+			  0, "allocgen");
+		memcpy(key.comm, comm, strlen(comm));
+		key.func = 0;
+		if (ASSERT_OK(pin_lookup_sum("funclat@dup", "maps/funclat_stats",
+					     &key, &v, sizeof(v)),
+			      "row"))
+			ASSERT_EQ(v.calls, 3, "3 calls counted once each");
+		key.func = 1;
+		ASSERT_ERR(pin_lookup_sum("funclat@dup", "maps/funclat_stats",
+					  &key, &v, sizeof(v)),
+			   "no second row");
+		loader_run(NULL, "unload funclat@dup");
+	}
+
+	if (!ASSERT_EQ(loader_run(NULL, "io --name x --comm cli-dup"), 0, "load io@x"))
+		return;
+	/* every line of the exposition once: no series, no TYPE twice */
+	err = run_cmd(&out, "%s/pinsight metrics io@x io@x | sort | uniq -d | grep -c .",
+		      env_output_dir());
+	ASSERT_HAS_SUBSTR(out, "0", "no line twice");
+	ASSERT_EQ(err, 1, "grep found nothing");
+	free(out);
+	loader_run(NULL, "unload io@x");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -96,4 +139,6 @@ void test_cli(void)
 		check_pin_root();
 	if (test__start_subtest("max_entries_size"))
 		check_max_entries();
+	if (test__start_subtest("duplicates"))
+		check_duplicates();
 }
