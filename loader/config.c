@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
 #include "instance.h"
@@ -206,6 +207,7 @@ int config_parse(const char *path, struct config *cfg)
 	int lineno = 0, start = 0, i, err = 0;
 	const char *why = NULL;
 	char *line = NULL;
+	struct stat st = {};
 	size_t cap = 0;
 	ssize_t len;
 	FILE *f;
@@ -216,6 +218,13 @@ int config_parse(const char *path, struct config *cfg)
 		err = -errno;
 		p_err("%s: %s", path, strerror(errno));
 		return err;
+	}
+	/* fopen() takes a directory; reading it then fails as EISDIR, EIO */
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		p_err("%s: not a regular file%s", path,
+		      S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		fclose(f);
+		return -EINVAL;
 	}
 	for (;;) {
 		struct config_entry *e, *ne;
@@ -306,9 +315,11 @@ static int do_unload(const struct config *cfg)
 	return ret;
 }
 
+/* Load (or only @check) every line, reporting per instance. */
 static int do_load(const char *path, const struct config *cfg,
-		   config_load_fn load)
+		   config_load_fn load, bool check)
 {
+	const char *verb = check ? "checked" : "loaded";
 	char *argv[CONFIG_MAX_WORDS + 2];
 	int i, code, ok = 0, ret = EXIT_OK;
 
@@ -329,24 +340,28 @@ static int do_load(const char *path, const struct config *cfg,
 		prog_name = e->where;
 		code = load(e->tool, e->argc, argv);
 		if (code) {
-			p_err("%s: not loaded (exit %d)", e->inst, code);
+			p_err("%s: not %s (exit %d)", e->inst, verb, code);
 			if (!ret)
 				ret = code;
 			continue;
 		}
+		/* a load says where it pinned; a check says what it read */
+		if (check && !json_output)
+			printf("%s: %s\n", e->where, e->inst);
 		ok++;
 	}
 	prog_name = "pinsight-load";
 	if (!json_output)
-		printf("%s: %d of %d instances loaded\n", path, ok, cfg->n);
+		printf("%s: %d of %d instances %s\n", path, ok, cfg->n, verb);
 	return ret;
 }
 
-int config_main(const char *path, int argc, char **argv, config_load_fn load)
+int config_main(const char *path, int argc, char **argv, config_load_fn load,
+		config_load_fn check)
 {
 	const char *what = argc ? argv[0] : "load";
 	struct config cfg;
-	int err, ret, i;
+	int err, ret;
 
 	if (argc > 1 || (strcmp(what, "load") && strcmp(what, "check") &&
 			 strcmp(what, "unload"))) {
@@ -358,16 +373,14 @@ int config_main(const char *path, int argc, char **argv, config_load_fn load)
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
 	if (!strcmp(what, "check")) {
-		for (i = 0; i < cfg.n; i++)
-			printf("%s: %s\n", cfg.e[i].where, cfg.e[i].inst);
-		printf("%s: %d instances, syntax ok\n", path, cfg.n);
-		ret = EXIT_OK;
+		/* every line through the load's own checks, not only its syntax */
+		ret = do_load(path, &cfg, check, true);
 	} else if (geteuid() != 0) {
 		p_err("%s: root is needed to %s BPF programs", path, what);
 		ret = EXIT_PERM;
 	} else {
 		ret = !strcmp(what, "unload") ? do_unload(&cfg)
-					      : do_load(path, &cfg, load);
+					      : do_load(path, &cfg, load, false);
 	}
 	prog_name = "pinsight-load";
 	config_free(&cfg);

@@ -648,6 +648,52 @@ static void print_loaded(const struct load_ctx *ctx, const char *final)
 
 static int check_ours(const char *inst, const char *path, int depth);
 
+/*
+ * What a load checks before the kernel: the attach variant, option values,
+ * the --pid process, the tool's own checks, map sizes and --group. The
+ * first candidate variant stands for all: they take the same options.
+ */
+static int check_req(const struct load_req *req, int *exit_code)
+{
+	struct load_ctx ctx = { .tool = req->tool, .inst = req->inst };
+	const char *const *v = req->tool->variants;
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	const void *bytes;
+	gid_t gid;
+	size_t sz;
+	int err;
+
+	memcpy(ctx.vals, req->vals, sizeof(ctx.vals));
+	*exit_code = EXIT_FAIL;
+	if (req->group && group_id(req->inst, req->group, &gid, exit_code))
+		return -ENOENT;
+	if (req->variant) {
+		for (; v && *v && strcmp(*v, req->variant); v++)
+			;
+		if (!v || !*v) {
+			p_err("%s: --attach %s: no such attach variant",
+			      ctx.inst, req->variant);
+			*exit_code = EXIT_USAGE;
+			return -EINVAL;
+		}
+	}
+	ctx.variant = v ? *v : NULL;
+	libbpf_set_print(libbpf_silent_print);
+	bytes = req->tool->elf_bytes(&sz);
+	ctx.obj = bpf_object__open_mem(bytes, sz, &oo);
+	if (!ctx.obj) {
+		err = -errno;
+		p_err("%s: cannot open BPF object: %s", ctx.inst,
+		      strerror(errno));
+		return err;
+	}
+	err = configure(&ctx, req, exit_code);
+	if (!err)
+		*exit_code = EXIT_OK;
+	bpf_object__close(ctx.obj);
+	return err;
+}
+
 int instance_load(const struct load_req *req, int *exit_code)
 {
 	struct load_ctx ctx = { .tool = req->tool, .inst = req->inst };
@@ -656,6 +702,8 @@ int instance_load(const struct load_req *req, int *exit_code)
 	gid_t gid = 0;
 	int lock, err;
 
+	if (req->check)
+		return check_req(req, exit_code);
 	memcpy(ctx.vals, req->vals, sizeof(ctx.vals));
 	*exit_code = EXIT_FAIL;
 	libbpf_set_print(libbpf_quiet_print);

@@ -18,6 +18,12 @@ struct load_req {
 	/* --max-entries MAP=N, in the order given */
 	const char *max_entries[MAX_TOOL_OPTS];
 	int nr_max_entries;
+	/*
+	 * Check only (--config FILE check): open and configure the object
+	 * as a load would, refusing what a load refuses before the kernel
+	 * sees it; load, lock and pin nothing.
+	 */
+	bool check;
 };
 
 /*

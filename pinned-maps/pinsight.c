@@ -18,8 +18,6 @@
 #include "http.h"
 #include "pinmaps.h"
 
-bool pretty;
-
 static const char usage_main[] =
 	"Usage: pinsight [-j|-p] [-v] COMMAND [ARGS]\n"
 	"\n"
@@ -76,78 +74,6 @@ const char usage_metrics[] =
 	"  --textfile FILE.prom\n"
 	"              write FILE.prom atomically (node_exporter textfile)\n" EXIT_CODES_HELP;
 
-int cmd_usage_err(const char *usage, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	p_err("%s", buf);
-	fputs(usage, stderr);
-	return EXIT_USAGE;
-}
-
-int cmd_getopt(int argc, char **argv, const char *extra_short,
-	       const struct option *extra, const char *usage)
-{
-	static const struct option common[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-	};
-	struct option all[64];
-	char shorts[64];
-	size_t n = 0, i;
-	int c;
-
-	for (i = 0; extra && extra[i].name && n < 59; i++)
-		all[n++] = extra[i];
-	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		all[n++] = common[i];
-	all[n] = (struct option){};
-	snprintf(shorts, sizeof(shorts), "jpvh%s", extra_short ?: "");
-	opterr = 0;
-	for (;;) {
-		c = getopt_long(argc, argv, shorts, all, NULL);
-		switch (c) {
-		case 'j':
-			json_output = true;
-			continue;
-		case 'p':
-			json_output = pretty = true;
-			continue;
-		case 'v':
-			verbose = true;
-			continue;
-		case 'h':
-			fputs(usage, stdout);
-			return CMD_HELP;
-		case '?':
-		case ':':
-			cmd_usage_err(usage, "%s: unknown option or missing value '%s'",
-				      argv[0], argv[optind - 1]);
-			return CMD_BAD;
-		default:
-			return c;
-		}
-	}
-}
-
-/* The common loop for commands with no options of their own. */
-static int no_opts(int argc, char **argv, const char *usage)
-{
-	int c = cmd_getopt(argc, argv, NULL, NULL, usage);
-
-	if (c == CMD_HELP)
-		return EXIT_OK;
-	if (c != -1)
-		return EXIT_USAGE;
-	return -1;
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -161,13 +87,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 int cmd_list(int argc, char **argv)
 {
-	int c = no_opts(argc, argv, usage_list);
+	int c = cmd_args(argc, argv, usage_list, 0, 0);
 
 	if (c != -1)
 		return c;
-	if (optind < argc)
-		return cmd_usage_err(usage_list, "list: unexpected argument '%s'",
-				     argv[optind]);
 	return exit_code_for(pm_list(json_output, pretty));
 }
 
@@ -194,13 +117,11 @@ int cmd_show(int argc, char **argv)
 	struct pm_map *m;
 	int i, err, ret = 0;
 
-	err = no_opts(argc, argv, usage_show);
+	err = cmd_args(argc, argv, usage_show, 1, 2);
 	if (err != -1)
 		return err;
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2)
-		return cmd_usage_err(usage_show, "show: expected INSTANCE [MAP]");
 	err = pm_instance_open(argv[0], &in);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
@@ -341,17 +262,39 @@ cleanup:
 	return ret == -EINVAL ? EXIT_USAGE : exit_code_for(ret);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-} cmds[] = {
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
 	{ "metrics", cmd_metrics, usage_metrics },
 	{ "alerts", cmd_alerts, usage_alerts },
 	{ "profile", cmd_profile, usage_profile },
+	{ "help", cmd_help, usage_main },
+	{},
 };
+
+/* pinsight help [COMMAND] */
+static int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+	bool ambiguous;
+	int err = cmd_args(argc, argv, usage_main, 0, 1);
+
+	if (err != -1)
+		return err;
+	if (optind == argc) {
+		fputs(usage_main, stdout);
+		return EXIT_OK;
+	}
+	c = cmd_find(cmds, argv[optind], &ambiguous);
+	if (!c)
+		return cmd_usage_err(usage_main, "%s: %s command",
+				     argv[optind],
+				     ambiguous ? "ambiguous" : "unknown");
+	fputs(c->usage, stdout);
+	return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -362,11 +305,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	bool help = false;
-	size_t i;
+	const struct cmd *cmd;
+	bool help = false, ambiguous;
 	int c;
 
 	prog_name = "pinsight";
+	cmd_json_prescan(argc, argv);
 	opterr = 0;
 	/* Global options stop at the command, which parses its own. */
 	while ((c = getopt_long(argc, argv, "+jpvh", opts, NULL)) != -1) {
@@ -391,23 +335,22 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	argc -= optind;
 	argv += optind;
-	if (!argc || !strcmp(argv[0], "help")) {
-		if (help || argc) {
+	if (!argc) {
+		if (help) {
 			fputs(usage_main, stdout);
 			return EXIT_OK;
 		}
 		return cmd_usage_err(usage_main, "no command given");
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[0], cmds[i].name))
-			continue;
-		if (help) {
-			fputs(cmds[i].usage, stdout);
-			return EXIT_OK;
-		}
-		/* 0, not 1: glibc then forgets the "+" of the scan above */
-		optind = 0;
-		return cmds[i].fn(argc, argv);
+	cmd = cmd_find(cmds, argv[0], &ambiguous);
+	if (!cmd)
+		return cmd_usage_err(usage_main, "%s: %s command", argv[0],
+				     ambiguous ? "ambiguous" : "unknown");
+	if (help) {
+		fputs(cmd->usage, stdout);
+		return EXIT_OK;
 	}
-	return cmd_usage_err(usage_main, "%s: unknown command", argv[0]);
+	/* 0, not 1: glibc then forgets the "+" of the scan above */
+	optind = 0;
+	return cmd->fn(argc, argv);
 }

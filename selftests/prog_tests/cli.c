@@ -131,6 +131,106 @@ static void check_duplicates(void)
 	loader_run(NULL, "unload io@x");
 }
 
+/* Options after the command, extra arguments, io@name (defect 7). */
+static void check_grammar(void)
+{
+	char *out = NULL, *err_out = NULL;
+	int err;
+
+	err = loader_run(&out, "list foo");
+	ASSERT_EQ(err, EXIT_USAGE, "list foo refused");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "doctor foo bar");
+	ASSERT_EQ(err, EXIT_USAGE, "doctor foo bar refused");
+	free(out);
+	out = NULL;
+	/* help, and nothing else: no trial loads (which print "tools") */
+	err = run_cmd_sep(&out, &err_out, "timeout 5 %s/pinsight-load doctor --help",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "doctor --help");
+	ASSERT_HAS_SUBSTR(out, "Usage: pinsight-load", "prints usage");
+	ASSERT_HAS_SUBSTR(out, "doctor", "of doctor");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load list -j",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "list -j");
+	ASSERT_TRUE(out && out[0] == '[', "list -j is JSON");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	/* -v after the tool, and TOOL@NAME as in the config file */
+	err = loader_run(&out, "io -v --comm cli-gram");
+	ASSERT_EQ(err, 0, "io -v");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "io@cli --comm cli-gram");
+	ASSERT_EQ(err, 0, "io@cli");
+	ASSERT_TRUE(loaded("io@cli"), "io@cli pinned");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "io@cli --name other");
+	ASSERT_EQ(err, EXIT_USAGE, "io@cli --name other refused");
+	free(out);
+	out = NULL;
+
+	/* a bad option refuses before anything is unloaded */
+	err = loader_run(&out, "unload io --bogus");
+	ASSERT_EQ(err, EXIT_USAGE, "unload io --bogus");
+	ASSERT_TRUE(loaded("io"), "io still loaded");
+	free(out);
+	out = NULL;
+	/* a command's own prefix */
+	err = loader_run(&out, "unl io io@cli");
+	ASSERT_EQ(err, 0, "unl(oad) io io@cli");
+	ASSERT_FALSE(loaded("io"), "io unloaded");
+	ASSERT_FALSE(loaded("io@cli"), "io@cli unloaded");
+	free(out);
+}
+
+/* check refuses what the load refuses; a directory names why (defect 9). */
+static void check_config_check(void)
+{
+	static const char *const lines[] = {
+		"io --bogus\n",
+		"io --attach nosuch\n",
+		"io --pid abc\n",
+		"io --max-entries nosuch=5\n",
+	};
+	char path[] = "/tmp/pinsight-cli-conf-XXXXXX", dir[] = "/tmp/pinsight-cli-dir-XXXXXX";
+	char *out = NULL;
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		strcpy(path, "/tmp/pinsight-cli-conf-XXXXXX");
+		fd = mkstemp(path);
+		if (!ASSERT_GE(fd, 0, "mkstemp"))
+			return;
+		ASSERT_EQ(write(fd, lines[i], strlen(lines[i])),
+			  (ssize_t)strlen(lines[i]), "write");
+		close(fd);
+		err = loader_run(&out, "--config %s check", path);
+		ASSERT_NEQ(err, 0, lines[i]);
+		ASSERT_HAS_SUBSTR(out, ":1:", "names the line");
+		free(out);
+		out = NULL;
+		unlink(path);
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	err = loader_run(&out, "--config %s check", dir);
+	ASSERT_EQ(err, EXIT_USAGE, "a directory");
+	ASSERT_HAS_SUBSTR(out, "directory", "says so");
+	ASSERT_NULL(strstr(out ?: "", "Input/output"), "not an I/O error");
+	free(out);
+	rmdir(dir);
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -141,4 +241,8 @@ void test_cli(void)
 		check_max_entries();
 	if (test__start_subtest("duplicates"))
 		check_duplicates();
+	if (test__start_subtest("grammar"))
+		check_grammar();
+	if (test__start_subtest("config_check"))
+		check_config_check();
 }
