@@ -893,6 +893,8 @@ static int unload_locked(const char *inst, int *exit_code)
 	err = rm_tree(tmp);
 	if (err)
 		p_err("%s: removing %s: %s", inst, tmp, strerror(-err));
+	else if (json_output) /* one object per instance, as a load prints */
+		printf("{\"instance\":\"%s\",\"unloaded\":true}\n", inst);
 	else
 		printf("%s: unloaded\n", inst);
 	return err;

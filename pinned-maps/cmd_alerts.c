@@ -280,6 +280,12 @@ int cmd_alerts(int argc, char **argv)
 		}
 		used++;
 	}
+	/*
+	 * With -j the error objects are stdout's document: an array after
+	 * them would make two. Nothing is consumed then, so no alert is lost.
+	 */
+	if (json_output && err)
+		goto cleanup;
 	if (json_output && !actx.follow) {
 		actx.jw = jsonw_new(stdout, pretty);
 		if (!actx.jw) {

@@ -192,6 +192,57 @@ static void check_grammar(void)
 	free(out);
 }
 
+/* With -j, stdout is JSON whatever happens (defect 8). */
+static void check_json(void)
+{
+	char *out = NULL, *err_out = NULL;
+	int err;
+
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j io --bogus",
+			  env_output_dir());
+	ASSERT_EQ(err, EXIT_USAGE, "bad option");
+	ASSERT_HAS_SUBSTR(out, "{\"error\":", "error object on stdout");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	if (!ASSERT_EQ(loader_run(NULL, "io --comm cli-json"), 0, "load"))
+		return;
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j unload io",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "unload -j");
+	ASSERT_TRUE(out && out[0] == '{', "unload -j is JSON");
+	ASSERT_NULL(strstr(out ?: "", "unloaded\n"), "no text");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight -j alerts nosuch",
+			  env_output_dir());
+	ASSERT_NEQ(err, 0, "alerts nosuch fails");
+	/* one JSON document: the error, not the error and then [] */
+	ASSERT_HAS_SUBSTR(out, "{\"error\":", "error object");
+	ASSERT_NULL(strstr(out ?: "", "[]"), "and nothing after it");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	/* a UTF-8 comm (a command's name is its file's) is a string */
+	if (!ASSERT_EQ(loader_run(NULL, "io --comm caf\303\251-io"), 0, "load"))
+		return;
+	err = run_cmd(NULL, "ln -sf /bin/dd /tmp/caf$(printf '\303\251')-io && "
+			    "/tmp/caf$(printf '\303\251')-io if=/dev/zero of=/dev/null count=5 2>/dev/null; "
+			    "rm -f /tmp/caf$(printf '\303\251')-io");
+	ASSERT_EQ(err, 0, "dd under a UTF-8 name");
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight -j show io io_comm",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "show -j");
+	ASSERT_HAS_SUBSTR(out, "\"comm\":\"caf\303\251-io\"", "comm as a string");
+	free(out);
+	free(err_out);
+	loader_run(NULL, "unload io");
+}
+
 /* check refuses what the load refuses; a directory names why (defect 9). */
 static void check_config_check(void)
 {
@@ -243,6 +294,8 @@ void test_cli(void)
 		check_duplicates();
 	if (test__start_subtest("grammar"))
 		check_grammar();
+	if (test__start_subtest("json"))
+		check_json();
 	if (test__start_subtest("config_check"))
 		check_config_check();
 }
