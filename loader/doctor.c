@@ -141,10 +141,22 @@ static void check_btf_prog(struct check *c, enum bpf_prog_type type,
 			c->fix, sizeof(c->fix),
 			"EPERM under lockdown=%s, which can refuse BPF trampolines: %s; boot with lockdown=none to use them",
 			lockdown, fallback);
-	else if (err == -EPERM)
+	else if (err == -EPERM &&
+		 (~cap_eff() & (1ULL << CAP_BPF_BIT | 1ULL << CAP_PERFMON_BIT)))
 		snprintf(
 			c->fix, sizeof(c->fix),
 			"refused without privilege: run as root (CAP_BPF + CAP_PERFMON); else %s",
+			fallback);
+	else if (err == -EPERM && !lockdown[0])
+		/* privileged: the refusal is policy, and lockdown is unread */
+		snprintf(
+			c->fix, sizeof(c->fix),
+			"EPERM with CAP_BPF and CAP_PERFMON: lockdown or an LSM refuses BPF trampolines (mount -t securityfs securityfs /sys/kernel/security to see the lockdown mode): %s",
+			fallback);
+	else if (err == -EPERM)
+		snprintf(
+			c->fix, sizeof(c->fix),
+			"EPERM with CAP_BPF and CAP_PERFMON and lockdown=none: an LSM or the kernel's policy refuses BPF trampolines: %s",
 			fallback);
 	else if (err == -ENOENT)
 		snprintf(c->fix, sizeof(c->fix),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include "log.h"
 #include "pin_layout.h"
 #include "cmd.h"
@@ -135,8 +136,12 @@ int cmd_show(int argc, char **argv)
 			ret = in->err ?: -ENOENT;
 			goto cleanup;
 		}
-		if (!m->decodable) {
-			/* asked for by name: say why there is nothing */
+		/*
+		 * Asked for by name: say why there is nothing. A ring buffer
+		 * has no rows by design (alerts reads it), so it is shown as
+		 * in the whole instance; other maps without rows are errors.
+		 */
+		if (!m->decodable && m->info.type != BPF_MAP_TYPE_RINGBUF) {
 			ret = pm_map_read(m);
 			goto cleanup;
 		}

@@ -282,6 +282,44 @@ static void check_config_check(void)
 	rmdir(dir);
 }
 
+/* Exit codes and messages (defect 10). */
+static void check_exit_codes(void)
+{
+	char *out = NULL;
+	int err;
+
+	err = loader_run(&out, "hwcount --events ''");
+	ASSERT_EQ(err, EXIT_USAGE, "hwcount --events ''");
+	ASSERT_HAS_SUBSTR(out, "--events", "says which option");
+	free(out);
+	out = NULL;
+
+	err = loader_run(&out, "doctor --help");
+	ASSERT_HAS_SUBSTR(out, "7 when one or more cannot", "doctor's exit code documented");
+	free(out);
+	out = NULL;
+
+	/*
+	 * As root, a refusal is never blamed on privilege, securityfs
+	 * mounted or not (this test has its own mount namespace).
+	 */
+	run_cmd(NULL, "umount /sys/kernel/security 2>/dev/null; true");
+	err = loader_run(&out, "doctor");
+	ASSERT_TRUE(err == 0 || err == EXIT_UNSUPP, "doctor: 0 or 7");
+	ASSERT_NULL(strstr(out ?: "", "without privilege"), "not blamed on privilege");
+	free(out);
+	out = NULL;
+
+	if (!ASSERT_EQ(loader_run(NULL, "funclat --name al --binary %s/workloads/allocgen --func slow_call",
+				  env_output_dir()),
+		       0, "load funclat"))
+		return;
+	err = reader_run(&out, "show funclat@al alerts");
+	ASSERT_EQ(err, 0, "show INSTANCE alerts");
+	free(out);
+	loader_run(NULL, "unload funclat@al");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -298,4 +336,6 @@ void test_cli(void)
 		check_json();
 	if (test__start_subtest("config_check"))
 		check_config_check();
+	if (test__start_subtest("exit_codes"))
+		check_exit_codes();
 }
