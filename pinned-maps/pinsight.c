@@ -137,11 +137,15 @@ int cmd_show(int argc, char **argv)
 			goto cleanup;
 		}
 		/*
-		 * Asked for by name: say why there is nothing. A ring buffer
-		 * has no rows by design (alerts reads it), so it is shown as
-		 * in the whole instance; other maps without rows are errors.
+		 * Asked for by name: say why there is nothing. The alerts
+		 * ring buffer has no rows by design (`pinsight alerts` reads
+		 * it), so it is shown as in the whole instance; any other map
+		 * without rows, a ring buffer pinned where a hash should be
+		 * included, is an error.
 		 */
-		if (!m->decodable && m->info.type != BPF_MAP_TYPE_RINGBUF) {
+		if (!m->decodable &&
+		    (m->info.type != BPF_MAP_TYPE_RINGBUF ||
+		     strcmp(m->name, "alerts"))) {
 			ret = pm_map_read(m);
 			goto cleanup;
 		}
