@@ -120,7 +120,7 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg,
 			   int *exit_code)
 {
 	const char *eq = strchr(arg, '=');
-	char name[BPF_OBJ_NAME_LEN], why[160], *end;
+	char name[BPF_OBJ_NAME_LEN], why[160];
 	struct bpf_map *map;
 	unsigned long long n;
 
@@ -130,10 +130,8 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg,
 		return -EINVAL;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
-	errno = 0;
-	n = strtoull(eq + 1, &end, 0);
-	if (errno || end == eq + 1 || *end || eq[1] == '-' || !n ||
-	    n > UINT32_MAX) {
+	/* the size parser of every option: "64k" is 65536 entries */
+	if (parse_size(eq + 1, &n) || !n || n > UINT32_MAX) {
 		p_err("%s: --max-entries %s: '%s' is not a number in 1..%u",
 		      ctx->inst, name, eq + 1, UINT32_MAX);
 		return -ERANGE;

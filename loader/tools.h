@@ -15,7 +15,7 @@
 
 /*
  * An option sets the .rodata variable @var (parsed by its BTF type: ints
- * accept k/M/G suffixes, and "ms"/"s"-style units when @var ends in _ns;
+ * are sizes, and durations when @var ends in _ns, both read by units.h;
  * char arrays take strings; bools take no argument). Options without @var
  * are for the tool's hooks, which read them with ctx_opt().
  */

@@ -13,6 +13,7 @@
 #include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
+#include "units.h"
 
 /* Does @inst exist under the pin root? */
 static bool loaded(const char *inst)
@@ -320,6 +321,58 @@ static void check_exit_codes(void)
 	loader_run(NULL, "unload funclat@al");
 }
 
+/* One duration parser and one size parser, in-process and in use (defect 11). */
+static void check_units(void)
+{
+	static const struct {
+		const char *s;
+		int err;
+		unsigned long long v;
+	} dur[] = {
+		{ "100ms", 0, 100000000ULL }, { "1.5s", 0, 1500000000ULL },
+		{ "0", 0, 0 }, { "2h", 0, 7200000000000ULL },
+		{ "0.5us", 0, 500 }, { "100", -EINVAL, 0 }, { "1.5ns", -EINVAL, 0 },
+		{ "-1s", -EINVAL, 0 }, { "1.s", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ "1 s", -EINVAL, 0 }, { "18446744073709551616ns", -ERANGE, 0 },
+		{ "99999999999h", -ERANGE, 0 },
+	}, size[] = {
+		{ "4096", 0, 4096 }, { "64k", 0, 65536 }, { "1g", 0, 1ULL << 30 },
+		{ "1G", 0, 1ULL << 30 }, { "1.5M", 0, 3ULL << 19 },
+		{ "0x10", 0, 16 }, { "1.3k", -EINVAL, 0 }, { "1kb", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 }, { "abc", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ "18446744073709551616", -ERANGE, 0 }, { "16777216T", -ERANGE, 0 },
+	};
+	unsigned long long v;
+	char *out = NULL;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
+		v = 0;
+		err = parse_duration_ns(dur[i].s, &v);
+		if (ASSERT_EQ(err, dur[i].err, dur[i].s) && !err)
+			ASSERT_EQ(v, dur[i].v, dur[i].s);
+	}
+	for (i = 0; i < sizeof(size) / sizeof(size[0]); i++) {
+		v = 0;
+		err = parse_size(size[i].s, &v);
+		if (ASSERT_EQ(err, size[i].err, size[i].s) && !err)
+			ASSERT_EQ(v, size[i].v, size[i].s);
+	}
+
+	/* the same rules on the command lines */
+	err = loader_run(&out, "io --comm cli-units --alert-latency 100");
+	ASSERT_EQ(err, EXIT_USAGE, "a bare duration is refused");
+	ASSERT_HAS_SUBSTR(out, "unit", "says it needs a unit");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(loader_run(NULL, "io --comm cli-units --alert-latency 1.5s --max-entries io_comm=64k"),
+		  0, "1.5s and 64k");
+	ASSERT_EQ(reader_run(NULL, "alerts --follow --timeout 200ms io"), 0,
+		  "alerts --timeout 200ms");
+	loader_run(NULL, "unload io");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -338,4 +391,6 @@ void test_cli(void)
 		check_config_check();
 	if (test__start_subtest("exit_codes"))
 		check_exit_codes();
+	if (test__start_subtest("units"))
+		check_units();
 }
