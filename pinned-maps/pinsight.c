@@ -30,13 +30,14 @@ static const char usage_main[] =
 	"  alerts [--follow] [INSTANCE...]  print (and consume) pending alerts\n"
 	"  profile INSTANCE [--top N] [--folded] [--svg F] [--pprof F]\n"
 	"                                symbolized CPU profile, flame graph\n"
+	"  help [COMMAND]                this help, or a command's\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json     JSON output (errors as {\"error\": ...})\n"
 	"  -p, --pretty   indented JSON (implies -j)\n"
 	"  -v, --verbose  libbpf debug output\n"
 	"  -h, --help     this help; `pinsight COMMAND --help` for a command's\n"
-	"Options may also follow the command.\n"
+	"Options may also follow the command; a command may be abbreviated.\n"
 	"\n"
 	"Pins are read from $PINSIGHT_PIN_ROOT, default " PIN_ROOT_DEFAULT
 	".\n" EXIT_CODES_HELP;

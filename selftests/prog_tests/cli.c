@@ -373,6 +373,60 @@ static void check_units(void)
 	loader_run(NULL, "unload io");
 }
 
+/*
+ * Man pages and completion against the programs' own command lists
+ * (defect 11): every command --help lists is in the man page and is
+ * offered by the completion, run here with a stand-in for
+ * bash-completion's _init_completion.
+ */
+static void check_help(void)
+{
+	static const char *const progs[] = { "pinsight", "pinsight-load" };
+	char *cmds = NULL, *offered = NULL, *p, *word, path[PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		err = run_cmd(&cmds,
+			      "PATH=%s:$PATH bash -c '. %s/scripts/completion/pinsight; _pinsight_commands %s'",
+			      env_output_dir(), env_src_dir(), progs[i]);
+		ASSERT_EQ(err, 0, "commands from --help");
+		err = run_cmd(&offered,
+			      "PATH=%s:$PATH bash -c '_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=; words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD; }; "
+			      ". %s/scripts/completion/pinsight; COMP_WORDS=(%s \"\"); COMP_CWORD=1; "
+			      "%s; echo \" ${COMPREPLY[*]} \"'",
+			      env_output_dir(), env_src_dir(), progs[i],
+			      i ? "_pinsight_load" : "_pinsight");
+		ASSERT_EQ(err, 0, "completion runs");
+		if (!ASSERT_OK_PTR(cmds, "commands") || !ASSERT_OK_PTR(offered, "offered"))
+			break;
+		ASSERT_OK_PTR(strstr(cmds, "list"), "found some commands");
+		snprintf(path, sizeof(path), "%s/scripts/man/%s.8.scd",
+			 env_src_dir(), progs[i]);
+		for (word = strtok_r(cmds, "\n", &p); word;
+		     word = strtok_r(NULL, "\n", &p)) {
+			char pat[64];
+
+			snprintf(pat, sizeof(pat), " %s ", word);
+			if (!ASSERT_OK_PTR(strstr(offered, pat), "completion offers it"))
+				printf("%s: '%s' not offered\n", progs[i], word);
+			if (!ASSERT_EQ(run_cmd(NULL, "grep -q '^\\*%s\\*' %s", word, path),
+				       0, "in the man page"))
+				printf("%s: '%s' not in %s\n", progs[i], word, path);
+		}
+		free(cmds);
+		free(offered);
+		cmds = offered = NULL;
+	}
+	free(cmds);
+	free(offered);
+	snprintf(path, sizeof(path), "%s/scripts/man/pinsight-load.8.scd",
+		 env_src_dir());
+	ASSERT_EQ(run_cmd(NULL, "grep -q -- '--group' %s && grep -q -- '--max-entries' %s",
+			  path, path),
+		  0, "--group and --max-entries in pinsight-load(8)");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -393,4 +447,6 @@ void test_cli(void)
 		check_exit_codes();
 	if (test__start_subtest("units"))
 		check_units();
+	if (test__start_subtest("help_docs"))
+		check_help();
 }
