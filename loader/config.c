@@ -373,14 +373,15 @@ int config_main(const char *path, int argc, char **argv, config_load_fn load,
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
 	if (!strcmp(what, "check")) {
-		/* every line through the load's own checks, not only its syntax */
+		/* through the load's own checks, not only its syntax */
 		ret = do_load(path, &cfg, check, true);
 	} else if (geteuid() != 0) {
 		p_err("%s: root is needed to %s BPF programs", path, what);
 		ret = EXIT_PERM;
 	} else {
-		ret = !strcmp(what, "unload") ? do_unload(&cfg)
-					      : do_load(path, &cfg, load, false);
+		ret = !strcmp(what, "unload")
+			      ? do_unload(&cfg)
+			      : do_load(path, &cfg, load, false);
 	}
 	prog_name = "pinsight-load";
 	config_free(&cfg);

@@ -21,8 +21,17 @@
 #include "pinmaps.h"
 #include "tools.h"
 
-enum { OPT_NAME = 256, OPT_PID, OPT_COMM, OPT_REPLACE, OPT_ATTACH,
-       OPT_GROUP, OPT_MAX_ENTRIES, OPT_ALL, OPT_TOOL_BASE = 512 };
+enum {
+	OPT_NAME = 256,
+	OPT_PID,
+	OPT_COMM,
+	OPT_REPLACE,
+	OPT_ATTACH,
+	OPT_GROUP,
+	OPT_MAX_ENTRIES,
+	OPT_ALL,
+	OPT_TOOL_BASE = 512
+};
 
 static const char usage_list[] =
 	"Usage: pinsight-load [-j|-p] list\n"
@@ -71,13 +80,14 @@ static void usage(FILE *f)
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
 		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n"
 		"Commands may be abbreviated (unl = unload); options may follow them.\n\n"
-		"Tools:\n", pin_root());
+		"Tools:\n",
+		pin_root());
 	for (tp = tools; (t = *tp); tp++)
 		fprintf(f, "  %-12s %s\n", t->name, t->summary);
-	fprintf(f, "\n  -v, --verbose  libbpf debug output (the verifier log on failure)\n"
-		   "  -j, --json     JSON output, -p, --pretty indented JSON\n"
-		   "  -h, --help     this help; COMMAND --help or TOOL --help for one\n\n"
-		   EXIT_CODES_HELP);
+	fprintf(f,
+		"\n  -v, --verbose  libbpf debug output (the verifier log on failure)\n"
+		"  -j, --json     JSON output, -p, --pretty indented JSON\n"
+		"  -h, --help     this help; COMMAND --help or TOOL --help for one\n\n" EXIT_CODES_HELP);
 }
 
 /* A usage text printed by a function, as a string for cmd_getopt(). */
@@ -107,13 +117,15 @@ static void tool_usage(FILE *f, const void *arg)
 	const char *const *v;
 	const struct tool_opt *o;
 
-	fprintf(f, "Usage: pinsight-load %s[@NAME] [--name NAME] [--pid PID] [--comm COMM] [--replace]",
+	fprintf(f,
+		"Usage: pinsight-load %s[@NAME] [--name NAME] [--pid PID] [--comm COMM] [--replace]",
 		t->name);
 	if (t->variants)
 		fprintf(f, " [--attach VARIANT]");
 	fprintf(f, " [options]\n%s\n", t->summary);
 	if (t->example)
-		fprintf(f, "Example: pinsight-load %s %s\n", t->name, t->example);
+		fprintf(f, "Example: pinsight-load %s %s\n", t->name,
+			t->example);
 	fprintf(f, "\n");
 	for (o = t->opts; o && o->name; o++) {
 		char flag[64];
@@ -128,10 +140,11 @@ static void tool_usage(FILE *f, const void *arg)
 			fprintf(f, " %s", *v);
 		fprintf(f, " (default: the first that loads)\n");
 	}
-	fprintf(f, "  %-26s pins readable (not writable) by GROUP; default root only\n"
-	       "  %-26s size MAP for N entries (repeatable; at most what\n"
-	       "  %-26s the map type and half the free memory allow)\n",
-	       "--group GROUP", "--max-entries MAP=N", "");
+	fprintf(f,
+		"  %-26s pins readable (not writable) by GROUP; default root only\n"
+		"  %-26s size MAP for N entries (repeatable; at most what\n"
+		"  %-26s the map type and half the free memory allow)\n",
+		"--group GROUP", "--max-entries MAP=N", "");
 	fprintf(f, "\n" EXIT_CODES_HELP);
 }
 
@@ -172,8 +185,11 @@ static int load_tool(const struct tool *t, const char *name, bool check,
 	optind = 0;
 	while ((opt = cmd_getopt(argc, argv, NULL, longopts, usage_t)) != -1) {
 		switch (opt) {
-		case CMD_HELP: code = EXIT_OK; goto cleanup;
-		case CMD_BAD: goto cleanup;
+		case CMD_HELP:
+			code = EXIT_OK;
+			goto cleanup;
+		case CMD_BAD:
+			goto cleanup;
 		case OPT_NAME:
 			if (at_name) {
 				p_err("%s@%s: TOOL@NAME and --name both name the instance",
@@ -405,13 +421,16 @@ int main(int argc, char **argv)
 	usage_main = usage_string(print_main_usage, NULL);
 	opterr = 0;
 	/* Global options stop at the command, which parses its own. */
-	while ((opt = getopt_long(argc, argv, "+:vjph", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:vjph", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'v': verbose = true; break;
 		case 'p': /* fall through: pretty implies JSON */
 		case 'j': json_output = true; pretty |= opt == 'p'; break;
 		case 'c': config = optarg; break;
-		case 'h': help = true; break;
+		case 'h':
+			help = true;
+			break;
 		case ':':
 			p_err("option '%s' requires an argument",
 			      argv[optind - 1]);

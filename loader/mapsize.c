@@ -12,7 +12,7 @@
 #include "mapsize.h"
 
 /* struct htab_elem and struct bucket on 64-bit kernels, without lockdep */
-#define HTAB_ELEM_SIZE 48
+#define HTAB_ELEM_SIZE	 48
 #define HTAB_BUCKET_SIZE 16
 /* hashtab.c: n_buckets, a power of two, times a bucket must fit a u32 */
 #define HTAB_MAX_BUCKETS (1ULL << 27)
@@ -128,9 +128,10 @@ int map_size_check(const struct bpf_map *map, __u64 entries, char *why,
 	cost = map_mem_estimate(map, entries);
 	avail = mem_available();
 	if (avail && cost > avail / 2) {
-		snprintf(why, why_sz,
-			 "the map would take %.1f GiB of kernel memory, more than half of the %.1f GiB available",
-			 cost / 1073741824.0, avail / 1073741824.0);
+		snprintf(
+			why, why_sz,
+			"the map would take %.1f GiB of kernel memory, more than half of the %.1f GiB available",
+			cost / 1073741824.0, avail / 1073741824.0);
 		return -E2BIG;
 	}
 	return 0;

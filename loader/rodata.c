@@ -103,10 +103,11 @@ static int set_int(struct var_loc *loc, const char *var, const char *val,
 		return err;
 	}
 	if (err) {
-		snprintf(why, why_sz, "'%s' is not a %s", val,
-			 ends_with(var, "_ns") ?
-				 "duration with a unit: ns, us, ms, s, m or h (e.g. 100ms, 1.5s)" :
-				 "non-negative number (suffixes k, M, G, T: powers of 1024)");
+		snprintf(
+			why, why_sz, "'%s' is not a %s", val,
+			ends_with(var, "_ns")
+				? "duration with a unit: ns, us, ms, s, m or h (e.g. 100ms, 1.5s)"
+				: "non-negative number (suffixes k, M, G, T: powers of 1024)");
 		return err;
 	}
 	max = loc->size >= 8 ? ~0ULL : (1ULL << (loc->size * 8)) - 1;

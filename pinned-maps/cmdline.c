@@ -91,7 +91,8 @@ int cmd_getopt(int argc, char **argv, const char *extra_short,
 			fputs(usage, stdout);
 			return CMD_HELP;
 		case ':':
-			cmd_usage_err(usage, "%s: option '%s' requires an argument",
+			cmd_usage_err(usage,
+				      "%s: option '%s' requires an argument",
 				      argv[0], argv[optind - 1]);
 			return CMD_BAD;
 		case '?':

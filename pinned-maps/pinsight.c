@@ -144,9 +144,8 @@ int cmd_show(int argc, char **argv)
 		 * without rows, a ring buffer pinned where a hash should be
 		 * included, is an error.
 		 */
-		if (!m->decodable &&
-		    (m->info.type != BPF_MAP_TYPE_RINGBUF ||
-		     strcmp(m->name, "alerts"))) {
+		if (!m->decodable && (m->info.type != BPF_MAP_TYPE_RINGBUF ||
+				      strcmp(m->name, "alerts"))) {
 			ret = pm_map_read(m);
 			goto cleanup;
 		}
@@ -299,8 +298,7 @@ static int cmd_help(int argc, char **argv)
 	}
 	c = cmd_find(cmds, argv[optind], &ambiguous);
 	if (!c)
-		return cmd_usage_err(usage_main, "%s: %s command",
-				     argv[optind],
+		return cmd_usage_err(usage_main, "%s: %s command", argv[optind],
 				     ambiguous ? "ambiguous" : "unknown");
 	fputs(c->usage, stdout);
 	return EXIT_OK;

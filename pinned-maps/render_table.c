@@ -291,13 +291,15 @@ int pm_render_table(FILE *out, const struct pm_instance *in, struct pm_map *m)
 	if (!m->decodable) {
 		if (m->info.type == BPF_MAP_TYPE_RINGBUF &&
 		    !strcmp(m->name, "alerts"))
-			fprintf(out, "%s: %s (a stream, no rows: `pinsight alerts %s` reads it)\n",
+			fprintf(out,
+				"%s: %s (a stream, no rows: `pinsight alerts %s` reads it)\n",
 				m->name, type, in->name);
 		else if (m->info.type == BPF_MAP_TYPE_RINGBUF)
 			fprintf(out, "%s: %s (a stream, no rows)\n", m->name,
 				type);
 		else
-			fprintf(out, "%s: %s (not decoded: no rows in this map type)\n",
+			fprintf(out,
+				"%s: %s (not decoded: no rows in this map type)\n",
 				m->name, type);
 		return 0;
 	}

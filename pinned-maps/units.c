@@ -90,12 +90,11 @@ int parse_duration_ns(const char *s, unsigned long long *ns)
 int parse_size(const char *s, unsigned long long *v)
 {
 	static const struct unit u[] = {
-		{ "", 1 },
-		{ "k", 1ULL << 10 }, { "K", 1ULL << 10 },
-		{ "m", 1ULL << 20 }, { "M", 1ULL << 20 },
-		{ "g", 1ULL << 30 }, { "G", 1ULL << 30 },
-		{ "t", 1ULL << 40 }, { "T", 1ULL << 40 },
-		{},
+		{ "", 1 },	     { "k", 1ULL << 10 },
+		{ "K", 1ULL << 10 }, { "m", 1ULL << 20 },
+		{ "M", 1ULL << 20 }, { "g", 1ULL << 30 },
+		{ "G", 1ULL << 30 }, { "t", 1ULL << 40 },
+		{ "T", 1ULL << 40 }, {},
 	};
 
 	return parse_scaled(s, v, u, false);
