@@ -19,8 +19,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "cmdline.h"
 #include "config.h"
 #include "instance.h"
+#include "json_writer.h"
 #include "log.h"
 #include "pin_layout.h"
 
@@ -315,6 +317,21 @@ static int do_unload(const struct config *cfg)
 	return ret;
 }
 
+/* -j check: one object per instance, as a load prints one. */
+static void json_checked(const struct config_entry *e)
+{
+	json_writer_t *jw = jsonw_new(stdout, pretty);
+
+	if (!jw)
+		return;
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "instance", e->inst);
+	jsonw_string_field(jw, "line", e->where); /* FILE:LINE, any bytes */
+	jsonw_bool_field(jw, "checked", true);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+}
+
 /* Load (or only @check) every line, reporting per instance. */
 static int do_load(const char *path, const struct config *cfg,
 		   config_load_fn load, bool check)
@@ -346,7 +363,9 @@ static int do_load(const char *path, const struct config *cfg,
 			continue;
 		}
 		/* a load says where it pinned; a check says what it read */
-		if (check && !json_output)
+		if (check && json_output)
+			json_checked(e);
+		else if (check)
 			printf("%s: %s\n", e->where, e->inst);
 		ok++;
 	}

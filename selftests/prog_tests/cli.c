@@ -273,6 +273,22 @@ static void check_config_check(void)
 		out = NULL;
 		unlink(path);
 	}
+	/* a good file, checked with -j: JSON, one object per instance */
+	strcpy(path, "/tmp/pinsight-cli-conf-XXXXXX");
+	fd = mkstemp(path);
+	if (!ASSERT_GE(fd, 0, "mkstemp"))
+		return;
+	ASSERT_EQ(write(fd, "io --comm a\nio@b\n", 17), 17, "write");
+	close(fd);
+	err = run_cmd_sep(&out, NULL, "%s/pinsight-load --config %s check -j",
+			  env_output_dir(), path);
+	ASSERT_EQ(err, 0, "check -j");
+	ASSERT_TRUE(out && out[0] == '{', "JSON");
+	ASSERT_HAS_SUBSTR(out, "\"instance\":\"io@b\"", "names each instance");
+	free(out);
+	out = NULL;
+	unlink(path);
+
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		return;
 	err = loader_run(&out, "--config %s check", dir);
