@@ -310,7 +310,7 @@ static int do_unload(const struct config *cfg)
 				printf("%s: not loaded\n", e->inst);
 			continue;
 		}
-		instance_unload(e->inst, &code);
+		code = exit_code_for(instance_unload(e->inst));
 		if (code && !ret)
 			ret = code;
 	}
@@ -390,7 +390,7 @@ int config_main(const char *path, int argc, char **argv, config_load_fn load,
 	}
 	err = config_parse(path, &cfg);
 	if (err)
-		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
+		return exit_code_for(err);
 	if (!strcmp(what, "check")) {
 		/* through the load's own checks, not only its syntax */
 		ret = do_load(path, &cfg, check, true);

@@ -243,7 +243,7 @@ static int load_tool(const struct tool *t, const char *name, bool check,
 		goto cleanup;
 	}
 	req.inst = inst;
-	instance_load(&req, &code);
+	code = exit_code_for(instance_load(&req));
 cleanup:
 	free(usage_t);
 	return code;
@@ -284,7 +284,7 @@ static int do_unload(int argc, char **argv)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{},
 	};
-	int i, code = EXIT_OK, c, opt;
+	int i, err, first = 0, opt;
 	bool all = false;
 
 	/* every argument is checked before anything is unloaded */
@@ -304,16 +304,15 @@ static int do_unload(int argc, char **argv)
 					     "%s: not a valid instance name",
 					     argv[i]);
 	}
-	if (all) {
-		instance_unload_all(&code);
-		return code;
-	}
+	if (all)
+		return exit_code_for(instance_unload_all());
+	/* each instance is tried; the first failure's code is the exit */
 	for (i = optind; i < argc; i++) {
-		instance_unload(argv[i], &c);
-		if (c && !code)
-			code = c;
+		err = instance_unload(argv[i]);
+		if (err && !first)
+			first = err;
 	}
-	return code;
+	return exit_code_for(first);
 }
 
 static int do_help(int argc, char **argv);

@@ -126,7 +126,7 @@ int cmd_show(int argc, char **argv)
 	argv += optind;
 	err = pm_instance_open(argv[0], &in);
 	if (err)
-		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
+		return exit_code_for(err);
 	if (argc == 2) {
 		m = pm_instance_map(in, argv[1]);
 		if (!m) {
@@ -268,7 +268,7 @@ cleanup:
 	if (!argc)
 		strv_free(names);
 	pm_prom_free(p);
-	return ret == -EINVAL ? EXIT_USAGE : exit_code_for(ret);
+	return exit_code_for(ret);
 }
 
 static int cmd_help(int argc, char **argv);

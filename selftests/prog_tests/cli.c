@@ -311,6 +311,12 @@ static void check_exit_codes(void)
 	free(out);
 	out = NULL;
 
+	/* one table: a bad instance name is a usage error in every command */
+	err = reader_run(&out, "alerts ../x");
+	ASSERT_EQ(err, EXIT_USAGE, "alerts ../x");
+	free(out);
+	out = NULL;
+
 	err = loader_run(&out, "doctor --help");
 	ASSERT_HAS_SUBSTR(out, "7 when one or more cannot", "doctor's exit code documented");
 	free(out);
