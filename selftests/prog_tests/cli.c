@@ -156,6 +156,15 @@ static void check_grammar(void)
 	free(err_out);
 	out = err_out = NULL;
 
+	/* -j after the command counts, as before it */
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load doctor -j",
+			  env_output_dir());
+	ASSERT_TRUE(err == 0 || err == EXIT_UNSUPP, "doctor -j");
+	ASSERT_TRUE(out && out[0] == '{', "doctor -j is JSON");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
 	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load list -j",
 			  env_output_dir());
 	ASSERT_EQ(err, 0, "list -j");
