@@ -318,7 +318,7 @@ static int do_unload(const struct config *cfg)
 }
 
 /* -j check: one object per instance, as a load prints one. */
-static void json_checked(const struct config_entry *e)
+static void json_checked(const struct config_entry *e, bool ok)
 {
 	json_writer_t *jw = jsonw_new(stdout, pretty);
 
@@ -327,7 +327,7 @@ static void json_checked(const struct config_entry *e)
 	jsonw_start_object(jw);
 	jsonw_string_field(jw, "instance", e->inst);
 	jsonw_string_field(jw, "line", e->where); /* FILE:LINE, any bytes */
-	jsonw_bool_field(jw, "checked", true);
+	jsonw_bool_field(jw, "ok", ok);
 	jsonw_end_object(jw);
 	jsonw_destroy(&jw);
 }
@@ -354,19 +354,25 @@ static int do_load(const char *path, const struct config *cfg,
 		argv[1] = "--replace";
 		memcpy(argv + 2, e->argv + 2, (e->argc - 2) * sizeof(*argv));
 		argv[e->argc] = NULL;
+		/*
+		 * A load says where it pinned; a check lists every instance
+		 * the file names, good or not (the init script's status reads
+		 * the list), before any message about it.
+		 */
+		if (check && !json_output) {
+			printf("%s: %s\n", e->where, e->inst);
+			fflush(stdout);
+		}
 		prog_name = e->where;
 		code = load(e->tool, e->argc, argv);
+		if (check && json_output)
+			json_checked(e, !code);
 		if (code) {
 			p_err("%s: not %s (exit %d)", e->inst, verb, code);
 			if (!ret)
 				ret = code;
 			continue;
 		}
-		/* a load says where it pinned; a check says what it read */
-		if (check && json_output)
-			json_checked(e);
-		else if (check)
-			printf("%s: %s\n", e->where, e->inst);
 		ok++;
 	}
 	prog_name = "pinsight-load";

@@ -278,6 +278,8 @@ static void check_config_check(void)
 		err = loader_run(&out, "--config %s check", path);
 		ASSERT_NEQ(err, 0, lines[i]);
 		ASSERT_HAS_SUBSTR(out, ":1:", "names the line");
+		/* listed all the same: the init script's status reads the list */
+		ASSERT_HAS_SUBSTR(out, ":1: io\n", "lists the instance");
 		free(out);
 		out = NULL;
 		unlink(path);
@@ -294,6 +296,7 @@ static void check_config_check(void)
 	ASSERT_EQ(err, 0, "check -j");
 	ASSERT_TRUE(out && out[0] == '{', "JSON");
 	ASSERT_HAS_SUBSTR(out, "\"instance\":\"io@b\"", "names each instance");
+	ASSERT_HAS_SUBSTR(out, "\"ok\":true", "and says how it went");
 	free(out);
 	out = NULL;
 	unlink(path);
