@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "cmdline.h"
 #include "funclat.h"
 #include "log.h"
 #include "pin_layout.h"
@@ -32,16 +33,20 @@ static void check_pin_root(void)
 	int err;
 
 	/* timeout: this used to spin at 100% CPU for ever */
-	err = run_cmd(&out, "cd /tmp && PINSIGHT_PIN_ROOT=nosuchdir timeout 20 %s/pinsight-load io",
-		      env_output_dir());
+	err = run_cmd(
+		&out,
+		"cd /tmp && PINSIGHT_PIN_ROOT=nosuchdir timeout 20 %s/pinsight-load io",
+		env_output_dir());
 	ASSERT_EQ(err, EXIT_USAGE, "relative root refused");
 	ASSERT_HAS_SUBSTR(out, "nosuchdir", "names the root");
 	ASSERT_HAS_SUBSTR(out, "absolute", "says why");
 	free(out);
 	out = NULL;
 
-	err = run_cmd(&out, "PINSIGHT_PIN_ROOT=%s %s/pinsight-load io --comm cli-root",
-		      root, env_output_dir());
+	err = run_cmd(
+		&out,
+		"PINSIGHT_PIN_ROOT=%s %s/pinsight-load io --comm cli-root",
+		root, env_output_dir());
 	ASSERT_EQ(err, 0, "root with missing parents created");
 	ASSERT_FALSE(loaded("io"), "pinned there, not under the default root");
 	free(out);
@@ -72,20 +77,24 @@ static void check_max_entries(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(what, sizeof(what), "--max-entries %s", cases[i]);
 		/* timeout: these used to run for minutes */
-		err = run_cmd(&out, "timeout 20 %s/pinsight-load io --comm cli-size --max-entries %s",
-			      env_output_dir(), cases[i]);
+		err = run_cmd(
+			&out,
+			"timeout 20 %s/pinsight-load io --comm cli-size --max-entries %s",
+			env_output_dir(), cases[i]);
 		ASSERT_EQ(err, EXIT_USAGE, what);
 		/* the map and the size, before anything loads */
 		ASSERT_HAS_SUBSTR(out, "--max-entries", what);
 		ASSERT_OK_PTR(strstr(out ?: "", strchr(cases[i], '=') + 1),
 			      "names the size");
-		ASSERT_NULL(strstr(out ?: "", "cannot load"), "refused before load");
+		ASSERT_NULL(strstr(out ?: "", "cannot load"),
+			    "refused before load");
 		ASSERT_FALSE(loaded("io"), "nothing pinned");
 		free(out);
 		out = NULL;
 	}
 	/* a size the host takes still loads */
-	ASSERT_EQ(loader_run(NULL, "io --comm cli-size --max-entries io_comm=65536"),
+	ASSERT_EQ(loader_run(NULL,
+			     "io --comm cli-size --max-entries io_comm=65536"),
 		  0, "a sane size loads");
 	loader_run(NULL, "unload io");
 }
@@ -99,19 +108,23 @@ static void check_duplicates(void)
 	int err;
 
 	snprintf(comm, sizeof(comm), "cli-dup-%d", getpid() % 100000);
-	err = loader_run(&out,
-			 "funclat --name dup --comm %s --binary %s/workloads/allocgen --func slow_call,slow_call",
-			 comm, env_output_dir());
+	err = loader_run(
+		&out,
+		"funclat --name dup --comm %s --binary %s/workloads/allocgen --func slow_call,slow_call",
+		comm, env_output_dir());
 	free(out);
 	out = NULL;
 	if (ASSERT_EQ(err, 0, "load funclat --func slow_call,slow_call")) {
-		ASSERT_EQ(run_cmd(NULL, "%s/workloads/allocgen --comm %s --sleep-us 0,0,0",
-				  env_output_dir(), comm),
-			  0, "allocgen");
+		ASSERT_EQ(
+			run_cmd(NULL,
+				"%s/workloads/allocgen --comm %s --sleep-us 0,0,0",
+				env_output_dir(), comm),
+			0, "allocgen");
 		memcpy(key.comm, comm, strlen(comm));
 		key.func = 0;
-		if (ASSERT_OK(pin_lookup_sum("funclat@dup", "maps/funclat_stats",
-					     &key, &v, sizeof(v)),
+		if (ASSERT_OK(pin_lookup_sum("funclat@dup",
+					     "maps/funclat_stats", &key, &v,
+					     sizeof(v)),
 			      "row"))
 			ASSERT_EQ(v.calls, 3, "3 calls counted once each");
 		key.func = 1;
@@ -121,15 +134,57 @@ static void check_duplicates(void)
 		loader_run(NULL, "unload funclat@dup");
 	}
 
-	if (!ASSERT_EQ(loader_run(NULL, "io --name x --comm cli-dup"), 0, "load io@x"))
+	if (!ASSERT_EQ(loader_run(NULL, "io --name x --comm cli-dup"), 0,
+		       "load io@x"))
 		return;
 	/* every line of the exposition once: no series, no TYPE twice */
-	err = run_cmd(&out, "%s/pinsight metrics io@x io@x | sort | uniq -d | grep -c .",
-		      env_output_dir());
+	err = run_cmd(
+		&out,
+		"%s/pinsight metrics io@x io@x | sort | uniq -d | grep -c .",
+		env_output_dir());
 	ASSERT_HAS_SUBSTR(out, "0", "no line twice");
 	ASSERT_EQ(err, 1, "grep found nothing");
 	free(out);
 	loader_run(NULL, "unload io@x");
+}
+
+static int cmd_nop(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+/* cmd_find(), in-process: full names, unique prefixes, nothing else. */
+static void check_cmd_find(void)
+{
+	static const struct cmd cmds[] = {
+		{ "list", cmd_nop, "" },
+		{ "load", cmd_nop, "" },
+		{ "unload", cmd_nop, "" },
+		{ "show", cmd_nop, "" },
+		{},
+	};
+	static const struct {
+		const char *word, *found;
+		bool ambiguous;
+	} cases[] = {
+		{ "list", "list", false },  { "li", "list", false },
+		{ "lo", "load", false },    { "l", NULL, true },
+		{ "unl", "unload", false }, { "s", "show", false },
+		{ "shows", NULL, false },   { "", NULL, false },
+		{ "x", NULL, false },
+	};
+	const struct cmd *c;
+	bool ambiguous;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = cmd_find(cmds, cases[i].word, &ambiguous);
+		ASSERT_STREQ(c ? c->name : "(none)", cases[i].found ?: "(none)",
+			     cases[i].word);
+		ASSERT_EQ(ambiguous, cases[i].ambiguous, cases[i].word);
+	}
 }
 
 /* Options after the command, extra arguments, io@name (defect 7). */
@@ -147,7 +202,8 @@ static void check_grammar(void)
 	free(out);
 	out = NULL;
 	/* help, and nothing else: no trial loads (which print "tools") */
-	err = run_cmd_sep(&out, &err_out, "timeout 5 %s/pinsight-load doctor --help",
+	err = run_cmd_sep(&out, &err_out,
+			  "timeout 5 %s/pinsight-load doctor --help",
 			  env_output_dir());
 	ASSERT_EQ(err, 0, "doctor --help");
 	ASSERT_HAS_SUBSTR(out, "Usage: pinsight-load", "prints usage");
@@ -240,14 +296,17 @@ static void check_json(void)
 	/* a UTF-8 comm (a command's name is its file's) is a string */
 	if (!ASSERT_EQ(loader_run(NULL, "io --comm caf\303\251-io"), 0, "load"))
 		return;
-	err = run_cmd(NULL, "ln -sf /bin/dd /tmp/caf$(printf '\303\251')-io && "
-			    "/tmp/caf$(printf '\303\251')-io if=/dev/zero of=/dev/null count=5 2>/dev/null; "
-			    "rm -f /tmp/caf$(printf '\303\251')-io");
+	err = run_cmd(
+		NULL,
+		"ln -sf /bin/dd /tmp/caf$(printf '\303\251')-io && "
+		"/tmp/caf$(printf '\303\251')-io if=/dev/zero of=/dev/null count=5 2>/dev/null; "
+		"rm -f /tmp/caf$(printf '\303\251')-io");
 	ASSERT_EQ(err, 0, "dd under a UTF-8 name");
 	err = run_cmd_sep(&out, &err_out, "%s/pinsight -j show io io_comm",
 			  env_output_dir());
 	ASSERT_EQ(err, 0, "show -j");
-	ASSERT_HAS_SUBSTR(out, "\"comm\":\"caf\303\251-io\"", "comm as a string");
+	ASSERT_HAS_SUBSTR(out, "\"comm\":\"caf\303\251-io\"",
+			  "comm as a string");
 	free(out);
 	free(err_out);
 	loader_run(NULL, "unload io");
@@ -262,7 +321,8 @@ static void check_config_check(void)
 		"io --pid abc\n",
 		"io --max-entries nosuch=5\n",
 	};
-	char path[] = "/tmp/pinsight-cli-conf-XXXXXX", dir[] = "/tmp/pinsight-cli-dir-XXXXXX";
+	char path[] = "/tmp/pinsight-cli-conf-XXXXXX",
+	     dir[] = "/tmp/pinsight-cli-dir-XXXXXX";
 	char *out = NULL;
 	size_t i;
 	int fd, err;
@@ -278,7 +338,8 @@ static void check_config_check(void)
 		err = loader_run(&out, "--config %s check", path);
 		ASSERT_NEQ(err, 0, lines[i]);
 		ASSERT_HAS_SUBSTR(out, ":1:", "names the line");
-		/* listed all the same: the init script's status reads the list */
+		/* listed all the same: the init script's status reads the list
+		 */
 		ASSERT_HAS_SUBSTR(out, ":1: io\n", "lists the instance");
 		free(out);
 		out = NULL;
@@ -330,7 +391,8 @@ static void check_exit_codes(void)
 	out = NULL;
 
 	err = loader_run(&out, "doctor --help");
-	ASSERT_HAS_SUBSTR(out, "7 when one or more cannot", "doctor's exit code documented");
+	ASSERT_HAS_SUBSTR(out, "7 when one or more cannot",
+			  "doctor's exit code documented");
 	free(out);
 	out = NULL;
 
@@ -341,13 +403,17 @@ static void check_exit_codes(void)
 	run_cmd(NULL, "umount /sys/kernel/security 2>/dev/null; true");
 	err = loader_run(&out, "doctor");
 	ASSERT_TRUE(err == 0 || err == EXIT_UNSUPP, "doctor: 0 or 7");
-	ASSERT_NULL(strstr(out ?: "", "without privilege"), "not blamed on privilege");
+	ASSERT_NULL(strstr(out ?: "", "without privilege"),
+		    "not blamed on privilege");
 	free(out);
 	out = NULL;
 
-	if (!ASSERT_EQ(loader_run(NULL, "funclat --name al --binary %s/workloads/allocgen --func slow_call",
-				  env_output_dir()),
-		       0, "load funclat"))
+	if (!ASSERT_EQ(
+		    loader_run(
+			    NULL,
+			    "funclat --name al --binary %s/workloads/allocgen --func slow_call",
+			    env_output_dir()),
+		    0, "load funclat"))
 		return;
 	err = reader_run(&out, "show funclat@al alerts");
 	ASSERT_EQ(err, 0, "show INSTANCE alerts");
@@ -355,7 +421,8 @@ static void check_exit_codes(void)
 	loader_run(NULL, "unload funclat@al");
 }
 
-/* One duration parser and one size parser, in-process and in use (defect 11). */
+/* One duration parser and one size parser, in-process and in use (defect 11).
+ */
 static void check_units(void)
 {
 	static const struct {
@@ -400,8 +467,11 @@ static void check_units(void)
 	ASSERT_HAS_SUBSTR(out, "unit", "says it needs a unit");
 	free(out);
 	out = NULL;
-	ASSERT_EQ(loader_run(NULL, "io --comm cli-units --alert-latency 1.5s --max-entries io_comm=64k"),
-		  0, "1.5s and 64k");
+	ASSERT_EQ(
+		loader_run(
+			NULL,
+			"io --comm cli-units --alert-latency 1.5s --max-entries io_comm=64k"),
+		0, "1.5s and 64k");
 	ASSERT_EQ(reader_run(NULL, "alerts --follow --timeout 200ms io"), 0,
 		  "alerts --timeout 200ms");
 	loader_run(NULL, "unload io");
@@ -421,18 +491,21 @@ static void check_help(void)
 	int err;
 
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		err = run_cmd(&cmds,
-			      "PATH=%s:$PATH bash -c '. %s/scripts/completion/pinsight; _pinsight_commands %s'",
-			      env_output_dir(), env_src_dir(), progs[i]);
+		err = run_cmd(
+			&cmds,
+			"PATH=%s:$PATH bash -c '. %s/scripts/completion/pinsight; _pinsight_commands %s'",
+			env_output_dir(), env_src_dir(), progs[i]);
 		ASSERT_EQ(err, 0, "commands from --help");
-		err = run_cmd(&offered,
-			      "PATH=%s:$PATH bash -c '_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=; words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD; }; "
-			      ". %s/scripts/completion/pinsight; COMP_WORDS=(%s \"\"); COMP_CWORD=1; "
-			      "%s; echo \" ${COMPREPLY[*]} \"'",
-			      env_output_dir(), env_src_dir(), progs[i],
-			      i ? "_pinsight_load" : "_pinsight");
+		err = run_cmd(
+			&offered,
+			"PATH=%s:$PATH bash -c '_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=; words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD; }; "
+			". %s/scripts/completion/pinsight; COMP_WORDS=(%s \"\"); COMP_CWORD=1; "
+			"%s; echo \" ${COMPREPLY[*]} \"'",
+			env_output_dir(), env_src_dir(), progs[i],
+			i ? "_pinsight_load" : "_pinsight");
 		ASSERT_EQ(err, 0, "completion runs");
-		if (!ASSERT_OK_PTR(cmds, "commands") || !ASSERT_OK_PTR(offered, "offered"))
+		if (!ASSERT_OK_PTR(cmds, "commands") ||
+		    !ASSERT_OK_PTR(offered, "offered"))
 			break;
 		ASSERT_OK_PTR(strstr(cmds, "list"), "found some commands");
 		snprintf(path, sizeof(path), "%s/scripts/man/%s.8.scd",
@@ -442,11 +515,15 @@ static void check_help(void)
 			char pat[64];
 
 			snprintf(pat, sizeof(pat), " %s ", word);
-			if (!ASSERT_OK_PTR(strstr(offered, pat), "completion offers it"))
-				printf("%s: '%s' not offered\n", progs[i], word);
-			if (!ASSERT_EQ(run_cmd(NULL, "grep -q '^\\*%s\\*' %s", word, path),
+			if (!ASSERT_OK_PTR(strstr(offered, pat),
+					   "completion offers it"))
+				printf("%s: '%s' not offered\n", progs[i],
+				       word);
+			if (!ASSERT_EQ(run_cmd(NULL, "grep -q '^\\*%s\\*' %s",
+					       word, path),
 				       0, "in the man page"))
-				printf("%s: '%s' not in %s\n", progs[i], word, path);
+				printf("%s: '%s' not in %s\n", progs[i], word,
+				       path);
 		}
 		free(cmds);
 		free(offered);
@@ -456,9 +533,11 @@ static void check_help(void)
 	free(offered);
 	snprintf(path, sizeof(path), "%s/scripts/man/pinsight-load.8.scd",
 		 env_src_dir());
-	ASSERT_EQ(run_cmd(NULL, "grep -q -- '--group' %s && grep -q -- '--max-entries' %s",
-			  path, path),
-		  0, "--group and --max-entries in pinsight-load(8)");
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"grep -q -- '--group' %s && grep -q -- '--max-entries' %s",
+			path, path),
+		0, "--group and --max-entries in pinsight-load(8)");
 }
 
 void test_cli(void)
@@ -471,6 +550,8 @@ void test_cli(void)
 		check_max_entries();
 	if (test__start_subtest("duplicates"))
 		check_duplicates();
+	if (test__start_subtest("cmd_find"))
+		check_cmd_find();
 	if (test__start_subtest("grammar"))
 		check_grammar();
 	if (test__start_subtest("json"))
