@@ -402,11 +402,7 @@ static int do_config(const char *path, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{},
 	};
 	const struct cmd *cmd;
@@ -418,28 +414,13 @@ int main(int argc, char **argv)
 	prog_name = "pinsight-load";
 	cmd_json_prescan(argc, argv);
 	usage_main = usage_string(print_main_usage, NULL);
-	opterr = 0;
-	/* Global options stop at the command, which parses its own. */
-	while ((opt = getopt_long(argc, argv, "+:vjph", longopts, NULL)) !=
-	       -1) {
-		switch (opt) {
-		case 'v': verbose = true; break;
-		case 'p': /* fall through: pretty implies JSON */
-		case 'j': json_output = true; pretty |= opt == 'p'; break;
-		case 'c': config = optarg; break;
-		case 'h':
-			help = true;
-			break;
-		case ':':
-			p_err("option '%s' requires an argument",
-			      argv[optind - 1]);
-			usage(stderr);
+	if (!usage_main)
+		return EXIT_FAIL;
+	while ((opt = cmd_global_getopt(argc, argv, longopts, usage_main,
+					&help)) != -1) {
+		if (opt == CMD_BAD)
 			return EXIT_USAGE;
-		default:
-			p_err("unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+		config = optarg; /* 'c', the only extra */
 	}
 	if (config) { /* boot-time pinning: config.c */
 		if (help) {

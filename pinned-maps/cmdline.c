@@ -53,8 +53,14 @@ int cmd_usage_err(const char *usage, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cmd_getopt(int argc, char **argv, const char *extra_short,
-	       const struct option *extra, const char *usage)
+/*
+ * Both parses: a command's (@help NULL: options anywhere, -h prints
+ * @usage) and the global one before the command (@help set: stop at the
+ * first word, -h only noted, messages without a command's name).
+ */
+static int getopt_common(int argc, char **argv, const char *extra_short,
+			 const struct option *extra, const char *usage,
+			 bool *help)
 {
 	static const struct option common[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -62,6 +68,7 @@ int cmd_getopt(int argc, char **argv, const char *extra_short,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 	};
+	const char *who = help ? "" : argv[0], *sep = help ? "" : ": ";
 	struct option all[64];
 	char shorts[64];
 	size_t n = 0, i;
@@ -72,8 +79,12 @@ int cmd_getopt(int argc, char **argv, const char *extra_short,
 	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
 		all[n++] = common[i];
 	all[n] = (struct option){};
-	/* the leading ':' tells a missing value (':') from an unknown ('?') */
-	snprintf(shorts, sizeof(shorts), ":jpvh%s", extra_short ?: "");
+	/*
+	 * "+": the global parse stops at the command, which parses the rest.
+	 * ':' tells a missing value (':') from an unknown option ('?').
+	 */
+	snprintf(shorts, sizeof(shorts), "%s:jpvh%s", help ? "+" : "",
+		 extra_short ?: "");
 	opterr = 0;
 	for (;;) {
 		c = getopt_long(argc, argv, shorts, all, NULL);
@@ -88,25 +99,41 @@ int cmd_getopt(int argc, char **argv, const char *extra_short,
 			verbose = true;
 			continue;
 		case 'h':
+			if (help) {
+				*help = true;
+				continue;
+			}
 			fputs(usage, stdout);
 			return CMD_HELP;
 		case ':':
 			cmd_usage_err(usage,
-				      "%s: option '%s' requires an argument",
-				      argv[0], argv[optind - 1]);
+				      "%s%soption '%s' requires an argument",
+				      who, sep, argv[optind - 1]);
 			return CMD_BAD;
 		case '?':
 			if (optopt && optopt < 256)
-				cmd_usage_err(usage, "%s: unknown option '-%c'",
-					      argv[0], optopt);
+				cmd_usage_err(usage, "%s%sunknown option '-%c'",
+					      who, sep, optopt);
 			else
-				cmd_usage_err(usage, "%s: unknown option '%s'",
-					      argv[0], argv[optind - 1]);
+				cmd_usage_err(usage, "%s%sunknown option '%s'",
+					      who, sep, argv[optind - 1]);
 			return CMD_BAD;
 		default:
 			return c;
 		}
 	}
+}
+
+int cmd_getopt(int argc, char **argv, const char *extra_short,
+	       const struct option *extra, const char *usage)
+{
+	return getopt_common(argc, argv, extra_short, extra, usage, NULL);
+}
+
+int cmd_global_getopt(int argc, char **argv, const struct option *extra,
+		      const char *usage, bool *help)
+{
+	return getopt_common(argc, argv, NULL, extra, usage, help);
 }
 
 int cmd_args(int argc, char **argv, const char *usage, int min, int max)

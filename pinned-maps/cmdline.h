@@ -48,6 +48,15 @@ void cmd_json_prescan(int argc, char **argv);
  */
 int cmd_getopt(int argc, char **argv, const char *extra_short,
 	       const struct option *extra, const char *usage);
+/*
+ * The options before the command, the same in both binaries: the common
+ * ones (-h sets *help) and @extra. Returns an extra option's val, -1 at
+ * the command (argv[optind], or none), or CMD_BAD after printing the
+ * error and @usage to stderr. Reset optind to 0 before the command's own
+ * parse: glibc then forgets this parse's "+".
+ */
+int cmd_global_getopt(int argc, char **argv, const struct option *extra,
+		      const char *usage, bool *help);
 /* p_err() the message, then @usage to stderr; returns EXIT_USAGE. */
 int cmd_usage_err(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -306,40 +306,16 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const struct cmd *cmd;
 	bool help = false, ambiguous;
 	int c;
 
 	prog_name = "pinsight";
 	cmd_json_prescan(argc, argv);
-	opterr = 0;
-	/* Global options stop at the command, which parses its own. */
-	while ((c = getopt_long(argc, argv, "+jpvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json_output = true;
-			break;
-		case 'p':
-			json_output = pretty = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			help = true;
-			break;
-		default:
-			return cmd_usage_err(usage_main, "unknown option '%s'",
-					     argv[optind - 1]);
-		}
-	}
+	while ((c = cmd_global_getopt(argc, argv, NULL, usage_main, &help)) !=
+	       -1)
+		if (c == CMD_BAD)
+			return EXIT_USAGE;
 	libbpf_set_print(libbpf_print);
 	argc -= optind;
 	argv += optind;
