@@ -201,6 +201,13 @@ static int configure(struct load_ctx *ctx, const struct load_req *req)
 			return err;
 	}
 	if (ctx->tool->prepare) {
+		if (ctx->tool->priv_size) {
+			if (!ctx->priv)
+				ctx->priv = malloc(ctx->tool->priv_size);
+			if (!ctx->priv)
+				return -ENOMEM;
+			memset(ctx->priv, 0, ctx->tool->priv_size);
+		}
 		/*
 		 * Before load, -EINVAL can only be a hook refusing an option
 		 * value (or a missing one): a usage error, as the table says.
@@ -310,6 +317,7 @@ int tool_probe(const struct tool *t, const char **variant)
 	}
 	*variant = ctx.variant;
 	bpf_object__close(ctx.obj);
+	free(ctx.priv);
 	return err;
 }
 
@@ -679,6 +687,7 @@ static int check_req(const struct load_req *req)
 	}
 	err = configure(&ctx, req);
 	bpf_object__close(ctx.obj);
+	free(ctx.priv);
 	return err;
 }
 
@@ -777,6 +786,7 @@ done:
 cleanup:
 	remove_tree(req->inst, ctx.dir);
 	bpf_object__close(ctx.obj);
+	free(ctx.priv);
 	close(lock);
 	return err;
 }
