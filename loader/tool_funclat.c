@@ -150,7 +150,8 @@ static int funclat_prepare(struct load_ctx *ctx)
 		 * one given before (malloc, __libc_malloc), would otherwise
 		 * count every call twice.
 		 */
-		for (i = 0; i < fl->nr && fl->offset[i] != fl->offset[fl->nr]; i++)
+		for (i = 0; i < fl->nr && fl->offset[i] != fl->offset[fl->nr];
+		     i++)
 			;
 		if (i < fl->nr) {
 			p_info("%s: --func %s: the same function as %.*s, probed once",
@@ -159,7 +160,8 @@ static int funclat_prepare(struct load_ctx *ctx)
 		}
 		/* the reader shows this name; long C++ names keep their start
 		 */
-		memcpy(names[fl->nr], name, strnlen(name, FUNCLAT_NAME_LEN - 1));
+		memcpy(names[fl->nr], name,
+		       strnlen(name, FUNCLAT_NAME_LEN - 1));
 		fl->nr++;
 	}
 	return 0;
@@ -186,12 +188,12 @@ static int funclat_attach(struct load_ctx *ctx)
 		cookies[i] = i;
 	if (fl->session)
 		return uprobe_multi_attach_pin(ctx, session, fl->binary,
-					       fl->offset, cookies, fl->nr, false,
-					       "funclat_session");
+					       fl->offset, cookies, fl->nr,
+					       false, "funclat_session");
 	if (fl->multi) {
-		err = uprobe_multi_attach_pin(ctx, entry, fl->binary, fl->offset,
-					      cookies, fl->nr, false,
-					      "funclat_entry");
+		err = uprobe_multi_attach_pin(ctx, entry, fl->binary,
+					      fl->offset, cookies, fl->nr,
+					      false, "funclat_entry");
 		if (err)
 			return err;
 		return uprobe_multi_attach_pin(ctx, ret, fl->binary, fl->offset,

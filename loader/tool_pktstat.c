@@ -277,8 +277,9 @@ static int pktstat_attach(struct load_ctx *ctx)
 	}
 	err = -ENOENT;
 	if (plan->old_map_id) {
-		err = net_xdp_replace(prog_fd(ctx, "pktstat_xdp"), plan->ifindex,
-				      plan->mode, plan->old_map_id);
+		err = net_xdp_replace(prog_fd(ctx, "pktstat_xdp"),
+				      plan->ifindex, plan->mode,
+				      plan->old_map_id);
 		if (!err)
 			snprintf(how, sizeof(how),
 				 "in place of the replaced instance's program");
@@ -286,7 +287,8 @@ static int pktstat_attach(struct load_ctx *ctx)
 	if (err == -ENOENT) {
 		elf = ctx->tool->elf_bytes(&elf_sz);
 		err = net_xdp_attach(ctx->obj, elf, elf_sz, "pktstat_xdp",
-				     plan->ifindex, plan->mode, how, sizeof(how));
+				     plan->ifindex, plan->mode, how,
+				     sizeof(how));
 	}
 	if (err) {
 		p_err("%s: %s: cannot attach XDP: %s", ctx->inst, dev,
@@ -308,7 +310,8 @@ static int pktstat_attach(struct load_ctx *ctx)
 			       ctx->dir);
 		if (!err)
 			err = net_tcx_attach(prog_fd(ctx, "pktstat_tc"),
-					     plan->ifindex, NET_TCX_EGRESS, pin);
+					     plan->ifindex, NET_TCX_EGRESS,
+					     pin);
 		if (!err)
 			ctx->nr_links++;
 	} else {
@@ -322,9 +325,10 @@ static int pktstat_attach(struct load_ctx *ctx)
 		return err;
 	}
 	p_info("%s: %s: ingress XDP, %s; egress %s", ctx->inst, dev, how,
-	       plan->tcx		   ? "tcx link" :
-	       net_tcx_supported(plan->ifindex) ? "TC clsact filter (--egress tc)" :
-						 "TC clsact filter (no tcx on this kernel)");
+	       plan->tcx ? "tcx link"
+	       : net_tcx_supported(plan->ifindex)
+		       ? "TC clsact filter (--egress tc)"
+		       : "TC clsact filter (no tcx on this kernel)");
 	return 0;
 }
 
@@ -487,7 +491,8 @@ static const struct tool_opt pktstat_opts[] = {
 const struct tool tool_pktstat = {
 	.name = "pktstat",
 	.required = "dev",
-	.summary = "packets and bytes by direction, ethertype, IP protocol, port, TCP flags, peer",
+	.summary =
+		"packets and bytes by direction, ethertype, IP protocol, port, TCP flags, peer",
 	.example = "--dev lo",
 	.elf_bytes = pktstat_bpf__elf_bytes,
 	.priv_size = sizeof(struct pktstat_plan),
