@@ -291,11 +291,17 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req)
 	return err == -EPERM ? err : runtime_err(err);
 }
 
-int tool_probe(const struct tool *t, const char **variant)
+int tool_probe(const struct tool *t, const struct load_req *opts,
+	       const char **variant)
 {
 	struct load_ctx ctx = { .tool = t, .inst = t->name };
-	struct load_req req = { .tool = t, .inst = t->name };
+	struct load_req req = { .tool = t };
 	int err, null, saved_stderr = dup(STDERR_FILENO);
+
+	if (opts)
+		req = *opts;
+	req.inst = t->name;
+	memcpy(ctx.vals, req.vals, sizeof(ctx.vals));
 	bool saved_json = json_output;
 
 	/* Hooks explain their refusals on stderr; a probe only wants yes/no. */

@@ -36,9 +36,11 @@ int instance_load(const struct load_req *req);
 int instance_unload(const char *inst);
 int instance_unload_all(void);
 /*
- * Open and load @t with default options, attach nothing, pin nothing:
- * which attach variant would this kernel take? 0 and *variant, or -errno.
+ * Open and load @t with the options of @opts (NULL: defaults), attach
+ * nothing, pin nothing: which attach variant would this kernel take?
+ * 0 and *variant, or -errno.
  */
-int tool_probe(const struct tool *t, const char **variant);
+int tool_probe(const struct tool *t, const struct load_req *opts,
+	       const char **variant);
 
 #endif /* __LOADER_INSTANCE_H */

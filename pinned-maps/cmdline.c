@@ -153,3 +153,16 @@ int cmd_args(int argc, char **argv, const char *usage, int min, int max)
 				     argv[0], argv[optind + max]);
 	return -1;
 }
+
+char *usage_string(void (*print)(FILE *f, const void *arg), const void *arg)
+{
+	char *buf = NULL;
+	size_t sz;
+	FILE *f = open_memstream(&buf, &sz);
+
+	if (!f)
+		return NULL;
+	print(f, arg);
+	fclose(f);
+	return buf;
+}

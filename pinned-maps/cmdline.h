@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 extern bool pretty; /* -p */
 
@@ -66,5 +67,11 @@ int cmd_usage_err(const char *usage, const char *fmt, ...)
  * Returns -1 to go on (arguments at argv[optind..]), else the exit code.
  */
 int cmd_args(int argc, char **argv, const char *usage, int min, int max);
+
+/*
+ * A usage text that a function prints, as a malloc()ed string for
+ * cmd_getopt() and cmd_usage_err(); NULL without memory.
+ */
+char *usage_string(void (*print)(FILE *f, const void *arg), const void *arg);
 
 #endif /* __PINSIGHT_CMDLINE_H */
