@@ -544,6 +544,16 @@ static void check_help(void)
 	}
 	free(cmds);
 	free(offered);
+	/* every --option a --help text lists is in the man page */
+	err = run_cmd(
+		NULL,
+		"cd %s; for c in $(bash -c '. %s/scripts/completion/pinsight; _pinsight_commands ./pinsight'); do "
+		"for o in $(./pinsight $c --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do "
+		"grep -q -- \"$o\" %s/scripts/man/pinsight.8.scd || { echo \"pinsight $c: $o\"; exit 1; }; done; done; "
+		"for o in $(./pinsight-load --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do "
+		"grep -q -- \"$o\" %s/scripts/man/pinsight-load.8.scd || { echo \"pinsight-load: $o\"; exit 1; }; done",
+		env_output_dir(), env_src_dir(), env_src_dir(), env_src_dir());
+	ASSERT_EQ(err, 0, "every option of --help in the man pages");
 	snprintf(path, sizeof(path), "%s/scripts/man/pinsight-load.8.scd",
 		 env_src_dir());
 	ASSERT_EQ(
