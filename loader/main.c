@@ -299,8 +299,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		}
-		usage(stderr);
-		return EXIT_USAGE;
+		/* a message too, so that -j has its error object */
+		return cmd_usage_err(usage_main, "no tool or command given");
 	}
 	argv += optind;
 	argc -= optind;

@@ -264,6 +264,15 @@ static void check_json(void)
 	char *out = NULL, *err_out = NULL;
 	int err;
 
+	/* nothing but -j: still an error object */
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j",
+			  env_output_dir());
+	ASSERT_EQ(err, EXIT_USAGE, "no command");
+	ASSERT_HAS_SUBSTR(out, "{\"error\":", "error object for no command");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
 	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j io --bogus",
 			  env_output_dir());
 	ASSERT_EQ(err, EXIT_USAGE, "bad option");
