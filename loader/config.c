@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include "cmdline.h"
 #include "config.h"
 #include "instance.h"
+#include "json_writer.h"
 #include "log.h"
 #include "pin_layout.h"
 
@@ -206,6 +209,7 @@ int config_parse(const char *path, struct config *cfg)
 	int lineno = 0, start = 0, i, err = 0;
 	const char *why = NULL;
 	char *line = NULL;
+	struct stat st = {};
 	size_t cap = 0;
 	ssize_t len;
 	FILE *f;
@@ -216,6 +220,13 @@ int config_parse(const char *path, struct config *cfg)
 		err = -errno;
 		p_err("%s: %s", path, strerror(errno));
 		return err;
+	}
+	/* fopen() takes a directory; reading it then fails as EISDIR, EIO */
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		p_err("%s: not a regular file%s", path,
+		      S_ISDIR(st.st_mode) ? " (a directory)" : "");
+		fclose(f);
+		return -EINVAL;
 	}
 	for (;;) {
 		struct config_entry *e, *ne;
@@ -299,16 +310,33 @@ static int do_unload(const struct config *cfg)
 				printf("%s: not loaded\n", e->inst);
 			continue;
 		}
-		instance_unload(e->inst, &code);
+		code = exit_code_for(instance_unload(e->inst));
 		if (code && !ret)
 			ret = code;
 	}
 	return ret;
 }
 
-static int do_load(const char *path, const struct config *cfg,
-		   config_load_fn load)
+/* -j check: one object per instance, as a load prints one. */
+static void json_checked(const struct config_entry *e, bool ok)
 {
+	json_writer_t *jw = jsonw_new(stdout, pretty);
+
+	if (!jw)
+		return;
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "instance", e->inst);
+	jsonw_string_field(jw, "line", e->where); /* FILE:LINE, any bytes */
+	jsonw_bool_field(jw, "ok", ok);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+}
+
+/* Load (or only @check) every line, reporting per instance. */
+static int do_load(const char *path, const struct config *cfg,
+		   config_load_fn load, bool check)
+{
+	const char *verb = check ? "checked" : "loaded";
 	char *argv[CONFIG_MAX_WORDS + 2];
 	int i, code, ok = 0, ret = EXIT_OK;
 
@@ -326,10 +354,21 @@ static int do_load(const char *path, const struct config *cfg,
 		argv[1] = "--replace";
 		memcpy(argv + 2, e->argv + 2, (e->argc - 2) * sizeof(*argv));
 		argv[e->argc] = NULL;
+		/*
+		 * A load says where it pinned; a check lists every instance
+		 * the file names, good or not (the init script's status reads
+		 * the list), before any message about it.
+		 */
+		if (check && !json_output) {
+			printf("%s: %s\n", e->where, e->inst);
+			fflush(stdout);
+		}
 		prog_name = e->where;
 		code = load(e->tool, e->argc, argv);
+		if (check && json_output)
+			json_checked(e, !code);
 		if (code) {
-			p_err("%s: not loaded (exit %d)", e->inst, code);
+			p_err("%s: not %s (exit %d)", e->inst, verb, code);
 			if (!ret)
 				ret = code;
 			continue;
@@ -338,15 +377,16 @@ static int do_load(const char *path, const struct config *cfg,
 	}
 	prog_name = "pinsight-load";
 	if (!json_output)
-		printf("%s: %d of %d instances loaded\n", path, ok, cfg->n);
+		printf("%s: %d of %d instances %s\n", path, ok, cfg->n, verb);
 	return ret;
 }
 
-int config_main(const char *path, int argc, char **argv, config_load_fn load)
+int config_main(const char *path, int argc, char **argv, config_load_fn load,
+		config_load_fn check)
 {
 	const char *what = argc ? argv[0] : "load";
 	struct config cfg;
-	int err, ret, i;
+	int err, ret;
 
 	if (argc > 1 || (strcmp(what, "load") && strcmp(what, "check") &&
 			 strcmp(what, "unload"))) {
@@ -356,18 +396,17 @@ int config_main(const char *path, int argc, char **argv, config_load_fn load)
 	}
 	err = config_parse(path, &cfg);
 	if (err)
-		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
+		return exit_code_for(err);
 	if (!strcmp(what, "check")) {
-		for (i = 0; i < cfg.n; i++)
-			printf("%s: %s\n", cfg.e[i].where, cfg.e[i].inst);
-		printf("%s: %d instances, syntax ok\n", path, cfg.n);
-		ret = EXIT_OK;
+		/* through the load's own checks, not only its syntax */
+		ret = do_load(path, &cfg, check, true);
 	} else if (geteuid() != 0) {
 		p_err("%s: root is needed to %s BPF programs", path, what);
 		ret = EXIT_PERM;
 	} else {
-		ret = !strcmp(what, "unload") ? do_unload(&cfg)
-					      : do_load(path, &cfg, load);
+		ret = !strcmp(what, "unload")
+			      ? do_unload(&cfg)
+			      : do_load(path, &cfg, load, false);
 	}
 	prog_name = "pinsight-load";
 	config_free(&cfg);

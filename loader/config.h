@@ -38,11 +38,14 @@ void config_free(struct config *cfg);
 typedef int (*config_load_fn)(const struct tool *t, int argc, char **argv);
 
 /*
- * `pinsight-load --config FILE [check|unload]`, @argv being what follows
- * the global options: load every instance (replacing one of the same
- * name, atomically), only check the file, or unload them. Returns the
- * exit code: the first failure's, 0 when every instance succeeded.
+ * `pinsight-load --config FILE [load|check|unload]`, @argv being the
+ * positional arguments after the options: load every instance (replacing
+ * one of the same name, atomically) with @load, check each with @check
+ * (which refuses what a load would, loading nothing), or unload them.
+ * Returns the exit code: the first failure's, 0 when every instance
+ * succeeded.
  */
-int config_main(const char *path, int argc, char **argv, config_load_fn load);
+int config_main(const char *path, int argc, char **argv, config_load_fn load,
+		config_load_fn check);
 
 #endif /* __LOADER_CONFIG_H */

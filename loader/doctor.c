@@ -22,6 +22,7 @@
 #include "json_writer.h"
 #include "log.h"
 #include "probe.h"
+#include "toolargs.h"
 #include "tools.h"
 
 /*
@@ -141,10 +142,22 @@ static void check_btf_prog(struct check *c, enum bpf_prog_type type,
 			c->fix, sizeof(c->fix),
 			"EPERM under lockdown=%s, which can refuse BPF trampolines: %s; boot with lockdown=none to use them",
 			lockdown, fallback);
-	else if (err == -EPERM)
+	else if (err == -EPERM &&
+		 (~cap_eff() & (1ULL << CAP_BPF_BIT | 1ULL << CAP_PERFMON_BIT)))
 		snprintf(
 			c->fix, sizeof(c->fix),
 			"refused without privilege: run as root (CAP_BPF + CAP_PERFMON); else %s",
+			fallback);
+	else if (err == -EPERM && !lockdown[0])
+		/* privileged: the refusal is policy, and lockdown is unread */
+		snprintf(
+			c->fix, sizeof(c->fix),
+			"EPERM with CAP_BPF and CAP_PERFMON: lockdown or an LSM refuses BPF trampolines (mount -t securityfs securityfs /sys/kernel/security to see the lockdown mode): %s",
+			fallback);
+	else if (err == -EPERM)
+		snprintf(
+			c->fix, sizeof(c->fix),
+			"EPERM with CAP_BPF and CAP_PERFMON and lockdown=none: an LSM or the kernel's policy refuses BPF trampolines: %s",
 			fallback);
 	else if (err == -ENOENT)
 		snprintf(c->fix, sizeof(c->fix),
@@ -402,6 +415,28 @@ static void tool_fix(const struct tool *t, int err, char *buf, size_t sz)
 	}
 }
 
+/*
+ * @t's example options (the ones --help shows, which load on any host) as
+ * a load request, read by the loader's own option parse; its strings
+ * point into @buf.
+ */
+static int example_req(const struct tool *t, struct load_req *req, char *buf,
+		       size_t sz, char *inst, size_t inst_sz)
+{
+	char *argv[32], *w, *save = NULL;
+	int argc = 0;
+
+	argv[argc++] = (char *)t->name;
+	snprintf(buf, sz, "%s", t->example ?: "");
+	for (w = strtok_r(buf, " ", &save); w && argc < 31;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	return tool_args(t, NULL, argc, argv, req, inst, inst_sz) == -1
+		       ? 0
+		       : -EINVAL;
+}
+
 int cmd_doctor(bool pretty)
 {
 	const struct tool *const *tp, *t;
@@ -446,9 +481,14 @@ int cmd_doctor(bool pretty)
 		printf("\ntools (trial load, nothing attached):\n");
 	}
 	for (tp = tools; (t = *tp); tp++) {
+		char fix[256], words[512], inst[80];
 		const char *variant = NULL;
-		int err = tool_probe(t, &variant);
-		char fix[256];
+		struct load_req req = {};
+		int err = example_req(t, &req, words, sizeof(words), inst,
+				      sizeof(inst));
+
+		if (!err)
+			err = tool_probe(t, &req, &variant);
 
 		broken += !!err;
 		if (err)

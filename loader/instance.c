@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include "instance.h"
 #include "log.h"
+#include "mapsize.h"
 #include "mounts.h"
 #include "pin_layout.h"
 #include "rodata.h"
@@ -45,6 +46,17 @@ static int libbpf_silent_print(enum libbpf_print_level level, const char *fmt,
 
 /* Set while probing: a failure to load is then an answer, not an error. */
 static bool probing;
+
+/*
+ * A kernel or libbpf error while opening, loading, pinning or moving pins
+ * is a runtime failure (exit 1) whatever its errno, once the message has
+ * named it: the verifier's EINVAL is no usage error, a pin's EEXIST no
+ * loaded instance. -EIO is what exit_code_for() reads as exit 1.
+ */
+static int runtime_err(int err)
+{
+	return exit_code_for(err) == EXIT_FAIL ? err : -EIO;
+}
 
 const char *ctx_opt(const struct load_ctx *ctx, const char *name)
 {
@@ -95,20 +107,18 @@ static bool prog_in_variant(const char *name, const char *variant)
 }
 
 static int set_option(struct load_ctx *ctx, const char *opt, const char *var,
-		      const char *val, int *exit_code)
+		      const char *val)
 {
 	char why[256];
 	int err;
 
 	err = rodata_set(ctx->obj, var, val, why, sizeof(why));
-	if (err == -ENOENT) {
+	if (err == -ENOENT)
 		p_err("%s: --%s is not supported by this tool", ctx->inst, opt);
-		*exit_code = EXIT_USAGE;
-	} else if (err) {
+	else if (err)
 		p_err("%s: --%s: %s", ctx->inst, opt, why);
-		*exit_code = EXIT_USAGE;
-	}
-	return err;
+	/* an option this tool lacks is a usage error, not a missing object */
+	return err ? -EINVAL : 0;
 }
 
 /*
@@ -116,24 +126,20 @@ static int set_option(struct load_ctx *ctx, const char *opt, const char *var,
  * shrink one to force map pressure in tests. Checked here rather than left
  * to the kernel so the error names the option.
  */
-static int set_max_entries(struct load_ctx *ctx, const char *arg,
-			   int *exit_code)
+static int set_max_entries(struct load_ctx *ctx, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	char name[BPF_OBJ_NAME_LEN], *end;
+	char name[BPF_OBJ_NAME_LEN], why[160];
 	struct bpf_map *map;
 	unsigned long long n;
 
-	*exit_code = EXIT_USAGE;
 	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(name)) {
 		p_err("%s: --max-entries '%s': expected MAP=N", ctx->inst, arg);
 		return -EINVAL;
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)(eq - arg), arg);
-	errno = 0;
-	n = strtoull(eq + 1, &end, 0);
-	if (errno || end == eq + 1 || *end || eq[1] == '-' || !n ||
-	    n > UINT32_MAX) {
+	/* the size parser of every option: "64k" is 65536 entries */
+	if (parse_size(eq + 1, &n) || !n || n > UINT32_MAX) {
 		p_err("%s: --max-entries %s: '%s' is not a number in 1..%u",
 		      ctx->inst, name, eq + 1, UINT32_MAX);
 		return -ERANGE;
@@ -141,7 +147,6 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg,
 	map = bpf_object__find_map_by_name(ctx->obj, name);
 	if (!map || bpf_map__is_internal(map)) {
 		p_err("%s: --max-entries %s: no such map", ctx->inst, name);
-		*exit_code = EXIT_NOENT;
 		return -ENOENT;
 	}
 	if (bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF &&
@@ -150,11 +155,14 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg,
 		      ctx->inst, name, getpagesize());
 		return -EINVAL;
 	}
+	if (map_size_check(map, n, why, sizeof(why))) {
+		p_err("%s: --max-entries %s=%llu: %s", ctx->inst, name, n, why);
+		return -E2BIG;
+	}
 	return bpf_map__set_max_entries(map, n);
 }
 
-static int configure(struct load_ctx *ctx, const struct load_req *req,
-		     int *exit_code)
+static int configure(struct load_ctx *ctx, const struct load_req *req)
 {
 	const struct tool_opt *o;
 	struct bpf_program *prog;
@@ -172,49 +180,50 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 		bpf_map__set_autocreate(
 			map, prog_in_variant(bpf_map__name(map), ctx->variant));
 	if (req->pid) {
-		err = set_option(ctx, "pid", "targ_tgid", req->pid, exit_code);
+		err = set_option(ctx, "pid", "targ_tgid", req->pid);
 		if (err)
 			return err;
 		if (kill(atoi(req->pid), 0) && errno == ESRCH) {
 			p_err("%s: --pid %s: no such process", ctx->inst,
 			      req->pid);
-			*exit_code = EXIT_NOENT;
 			return -ESRCH;
 		}
 	}
 	if (req->comm) {
-		err = set_option(ctx, "comm", "targ_comm", req->comm, exit_code);
+		err = set_option(ctx, "comm", "targ_comm", req->comm);
 		if (err)
 			return err;
 	}
 	for (i = 0, o = ctx->tool->opts; o && o->name; i++, o++) {
 		if (!o->var || !req->vals[i])
 			continue;
-		err = set_option(ctx, o->name, o->var, req->vals[i], exit_code);
+		err = set_option(ctx, o->name, o->var, req->vals[i]);
 		if (err)
 			return err;
 	}
 	if (ctx->tool->prepare) {
-		err = ctx->tool->prepare(ctx);
-		if (err) {
-			/*
-			 * Before load, -EINVAL can only be a hook refusing
-			 * an option value (or a missing one): a usage error.
-			 */
-			*exit_code = err == -EINVAL ? EXIT_USAGE :
-						      exit_code_for(err);
-			return err;
+		if (ctx->tool->priv_size) {
+			if (!ctx->priv)
+				ctx->priv = malloc(ctx->tool->priv_size);
+			if (!ctx->priv)
+				return -ENOMEM;
+			memset(ctx->priv, 0, ctx->tool->priv_size);
 		}
+		/*
+		 * Before load, -EINVAL can only be a hook refusing an option
+		 * value (or a missing one): a usage error, as the table says.
+		 */
+		err = ctx->tool->prepare(ctx);
+		if (err)
+			return err;
 	}
 	err = unwind_prepare(ctx);
-	if (err) {
-		*exit_code = err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
+	if (err)
 		return err;
-	}
 	/* after the hook: sizes it picks (--stacks, execmon's targets) are
 	 * defaults that an explicit --max-entries overrides */
 	for (i = 0; i < req->nr_max_entries; i++) {
-		err = set_max_entries(ctx, req->max_entries[i], exit_code);
+		err = set_max_entries(ctx, req->max_entries[i]);
 		if (err)
 			return err;
 	}
@@ -222,8 +231,7 @@ static int configure(struct load_ctx *ctx, const struct load_req *req,
 }
 
 /* Open and load, trying the tool's attach variants in order. */
-static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
-			 int *exit_code)
+static int open_and_load(struct load_ctx *ctx, const struct load_req *req)
 {
 	const char *const *v = ctx->tool->variants;
 	const char *only[] = { req->variant, NULL };
@@ -242,7 +250,6 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 		if (!v || !*v) {
 			p_err("%s: --attach %s: no such attach variant",
 			      ctx->inst, req->variant);
-			*exit_code = EXIT_USAGE;
 			return -EINVAL;
 		}
 		v = only;
@@ -255,10 +262,9 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 			err = -errno;
 			p_err("%s: cannot open BPF object: %s", ctx->inst,
 			      strerror(errno));
-			*exit_code = EXIT_FAIL;
-			return err;
+			return runtime_err(err);
 		}
-		err = configure(ctx, req, exit_code);
+		err = configure(ctx, req);
 		if (err)
 			return err;
 		/* Only the last candidate's failure is worth a verifier log. */
@@ -272,7 +278,6 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 		p_debug("%s: variant %s does not load: %s", ctx->inst,
 			ctx->variant ?: "-", strerror(-err));
 		if (req->variant && variant_unsupported(ctx)) {
-			*exit_code = EXIT_UNSUPP;
 			bpf_object__close(ctx->obj);
 			ctx->obj = NULL;
 			return -EOPNOTSUPP;
@@ -286,15 +291,21 @@ static int open_and_load(struct load_ctx *ctx, const struct load_req *req,
 	      ctx->variant ? " (attach " : "", ctx->variant ? ctx->variant : "",
 	      ctx->variant ? ")" : "", strerror(-err),
 	      verbose ? "" : " (-v shows the verifier log)");
-	*exit_code = err == -EPERM ? EXIT_PERM : EXIT_FAIL;
-	return err;
+	/* the verifier's EINVAL or EACCES is no usage or privilege error */
+	return err == -EPERM ? err : runtime_err(err);
 }
 
-int tool_probe(const struct tool *t, const char **variant)
+int tool_probe(const struct tool *t, const struct load_req *opts,
+	       const char **variant)
 {
 	struct load_ctx ctx = { .tool = t, .inst = t->name };
-	struct load_req req = { .tool = t, .inst = t->name };
-	int code, err, null, saved_stderr = dup(STDERR_FILENO);
+	struct load_req req = { .tool = t };
+	int err, null, saved_stderr = dup(STDERR_FILENO);
+
+	if (opts)
+		req = *opts;
+	req.inst = t->name;
+	memcpy(ctx.vals, req.vals, sizeof(ctx.vals));
 	bool saved_json = json_output;
 
 	/* Hooks explain their refusals on stderr; a probe only wants yes/no. */
@@ -306,7 +317,7 @@ int tool_probe(const struct tool *t, const char **variant)
 	json_output = false; /* p_err() would copy JSON errors to stdout */
 	probing = true;
 	libbpf_set_print(libbpf_silent_print);
-	err = open_and_load(&ctx, &req, &code);
+	err = open_and_load(&ctx, &req);
 	libbpf_set_print(libbpf_quiet_print);
 	probing = false;
 	json_output = saved_json;
@@ -316,6 +327,7 @@ int tool_probe(const struct tool *t, const char **variant)
 	}
 	*variant = ctx.variant;
 	bpf_object__close(ctx.obj);
+	free(ctx.priv);
 	return err;
 }
 
@@ -453,8 +465,7 @@ static int attach_all(struct load_ctx *ctx)
 }
 
 /* --group NAME or GID. */
-static int group_id(const char *inst, const char *name, gid_t *gid,
-		    int *exit_code)
+static int group_id(const char *inst, const char *name, gid_t *gid)
 {
 	struct group *gr;
 	char *end;
@@ -472,7 +483,6 @@ static int group_id(const char *inst, const char *name, gid_t *gid,
 		return 0;
 	}
 	p_err("%s: --group %s: no such group", inst, name);
-	*exit_code = EXIT_NOENT;
 	return -ENOENT;
 }
 
@@ -604,27 +614,27 @@ static void clean_stale(void)
 	closedir(d);
 }
 
-static int lock_root(int *exit_code)
+static int lock_root(void)
 {
 	int fd, err;
 
 	if (geteuid() != 0) {
 		p_err("%s: root is needed to load and pin BPF programs",
 		      pin_root());
-		*exit_code = EXIT_PERM;
 		return -EPERM;
 	}
+	/*
+	 * -EINVAL: a pin root setting that is no path to use; any other
+	 * failure to mount or make the root is the documented exit 5.
+	 */
 	err = ensure_mounts();
-	if (err) {
-		*exit_code = EXIT_PERM;
-		return err;
-	}
+	if (err)
+		return err == -EINVAL ? err : -EPERM;
 	fd = pin_root_lock();
 	if (fd < 0) {
 		p_err("%s: cannot lock the pin root: %s", pin_root(),
 		      strerror(-fd));
-		*exit_code = EXIT_PERM;
-		return fd;
+		return -EPERM;
 	}
 	clean_stale();
 	return fd;
@@ -655,7 +665,50 @@ static void print_loaded(const struct load_ctx *ctx, const char *final)
 
 static int check_ours(const char *inst, const char *path, int depth);
 
-int instance_load(const struct load_req *req, int *exit_code)
+/*
+ * What a load checks before the kernel: the attach variant, option values,
+ * the --pid process, the tool's own checks, map sizes and --group. The
+ * first candidate variant stands for all: they take the same options.
+ */
+static int check_req(const struct load_req *req)
+{
+	struct load_ctx ctx = { .tool = req->tool, .inst = req->inst };
+	const char *const *v = req->tool->variants;
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	const void *bytes;
+	gid_t gid;
+	size_t sz;
+	int err;
+
+	memcpy(ctx.vals, req->vals, sizeof(ctx.vals));
+	if (req->group && group_id(req->inst, req->group, &gid))
+		return -ENOENT;
+	if (req->variant) {
+		for (; v && *v && strcmp(*v, req->variant); v++)
+			;
+		if (!v || !*v) {
+			p_err("%s: --attach %s: no such attach variant",
+			      ctx.inst, req->variant);
+			return -EINVAL;
+		}
+	}
+	ctx.variant = v ? *v : NULL;
+	libbpf_set_print(libbpf_silent_print);
+	bytes = req->tool->elf_bytes(&sz);
+	ctx.obj = bpf_object__open_mem(bytes, sz, &oo);
+	if (!ctx.obj) {
+		err = -errno;
+		p_err("%s: cannot open BPF object: %s", ctx.inst,
+		      strerror(errno));
+		return runtime_err(err);
+	}
+	err = configure(&ctx, req);
+	bpf_object__close(ctx.obj);
+	free(ctx.priv);
+	return err;
+}
+
+int instance_load(const struct load_req *req)
 {
 	struct load_ctx ctx = { .tool = req->tool, .inst = req->inst };
 	char final[PATH_MAX];
@@ -663,12 +716,13 @@ int instance_load(const struct load_req *req, int *exit_code)
 	gid_t gid = 0;
 	int lock, err;
 
+	if (req->check)
+		return check_req(req);
 	memcpy(ctx.vals, req->vals, sizeof(ctx.vals));
-	*exit_code = EXIT_FAIL;
 	libbpf_set_print(libbpf_quiet_print);
-	if (req->group && group_id(req->inst, req->group, &gid, exit_code))
+	if (req->group && group_id(req->inst, req->group, &gid))
 		return -ENOENT;
-	lock = lock_root(exit_code);
+	lock = lock_root();
 	if (lock < 0)
 		return lock;
 	err = path_fmt(final, sizeof(final), "%s/%s", pin_root(), req->inst);
@@ -682,28 +736,25 @@ int instance_load(const struct load_req *req, int *exit_code)
 	/* Whatever is there must be ours: --replace would remove it. */
 	if (!stat(final, &st)) {
 		err = check_ours(req->inst, final, 0);
-		if (err) {
-			*exit_code = exit_code_for(err);
+		if (err)
 			goto cleanup;
-		}
 	}
 	if (!req->replace && !stat(final, &st)) {
 		p_err("%s: already loaded at %s (unload it, or use --replace)",
 		      req->inst, final);
-		*exit_code = EXIT_EXISTS;
 		err = -EEXIST;
 		goto cleanup;
 	}
-	err = open_and_load(&ctx, req, exit_code);
+	err = open_and_load(&ctx, req);
 	if (err)
 		goto cleanup;
 	/* tables before the first sample: a failure only costs stacks */
 	unwind_fill(&ctx, req->pid ? atoi(req->pid) : 0, req->comm);
-	*exit_code = EXIT_FAIL;
 	err = make_dirs(ctx.dir);
 	if (err) {
 		p_err("%s: cannot create %s: %s", req->inst, ctx.dir,
 		      strerror(-err));
+		err = runtime_err(err);
 		goto cleanup;
 	}
 	err = pin_maps(&ctx);
@@ -723,14 +774,16 @@ int instance_load(const struct load_req *req, int *exit_code)
 			p_err("%s: --group %s: cannot set pin ownership: %s",
 			      req->inst, req->group, strerror(-err));
 			/* chown/chmod refused: a privilege (CAP_CHOWN) */
-			*exit_code = exit_code_for(err);
 			goto cleanup;
 		}
 	}
 	if (err) {
-		*exit_code = err == -EOPNOTSUPP ? EXIT_UNSUPP :
-			     err == -ENOENT	? EXIT_NOENT :
-						  EXIT_FAIL;
+		/*
+		 * A hook's missing binary or symbol, or an attach point
+		 * this kernel lacks, say so; anything else is a failure.
+		 */
+		if (err != -EOPNOTSUPP && err != -ENOENT)
+			err = runtime_err(err);
 		goto cleanup;
 	}
 	/* The commit point: before it nothing is visible, after it all. */
@@ -743,15 +796,16 @@ int instance_load(const struct load_req *req, int *exit_code)
 		err = -errno;
 		p_err("%s: cannot move into place at %s: %s", req->inst, final,
 		      strerror(errno));
+		err = runtime_err(err);
 		goto cleanup;
 	}
 	/* With --replace, ctx.dir now holds the old instance: drop it. */
 done:
 	print_loaded(&ctx, final);
-	*exit_code = EXIT_OK;
 cleanup:
 	remove_tree(req->inst, ctx.dir);
 	bpf_object__close(ctx.obj);
+	free(ctx.priv);
 	close(lock);
 	return err;
 }
@@ -806,14 +860,13 @@ static int check_ours(const char *inst, const char *path, int depth)
 	return err;
 }
 
-static int unload_locked(const char *inst, int *exit_code)
+static int unload_locked(const char *inst)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	int err;
 
 	if (inst_name_check(inst)) {
 		p_err("%s: not a valid instance name", inst);
-		*exit_code = EXIT_USAGE;
 		return -EINVAL;
 	}
 	err = path_fmt(path, sizeof(path), "%s/%s", pin_root(), inst);
@@ -824,18 +877,15 @@ static int unload_locked(const char *inst, int *exit_code)
 		return err;
 	if (access(path, F_OK)) {
 		p_err("%s: no such instance under %s", inst, pin_root());
-		*exit_code = EXIT_NOENT;
 		return -ENOENT;
 	}
 	err = check_ours(inst, path, 0);
-	if (err) {
-		*exit_code = exit_code_for(err);
+	if (err)
 		return err;
-	}
 	if (rename(path, tmp)) {
 		err = -errno;
 		p_err("%s: cannot remove %s: %s", inst, path, strerror(errno));
-		return err;
+		return runtime_err(err);
 	}
 	/*
 	 * What could not be detached stays reachable through the pins: put
@@ -850,50 +900,51 @@ static int unload_locked(const char *inst, int *exit_code)
 		else
 			p_err("%s: left in place: not all of it could be detached",
 			      inst);
-		return err;
+		return runtime_err(err);
 	}
 	err = rm_tree(tmp);
-	if (err)
+	if (err) {
 		p_err("%s: removing %s: %s", inst, tmp, strerror(-err));
+		return runtime_err(err);
+	}
+	if (json_output) /* one object per instance, as a load prints */
+		printf("{\"instance\":\"%s\",\"unloaded\":true}\n", inst);
 	else
 		printf("%s: unloaded\n", inst);
-	return err;
+	return 0;
 }
 
-int instance_unload(const char *inst, int *exit_code)
+int instance_unload(const char *inst)
 {
 	int lock, err;
 
-	*exit_code = EXIT_FAIL;
-	lock = lock_root(exit_code);
+	lock = lock_root();
 	if (lock < 0)
 		return lock;
-	err = unload_locked(inst, exit_code);
-	if (!err)
-		*exit_code = EXIT_OK;
+	err = unload_locked(inst);
 	close(lock);
 	return err;
 }
 
-int instance_unload_all(int *exit_code)
+int instance_unload_all(void)
 {
 	char **names = NULL, **n;
 	int lock, err, ret = 0;
 
-	*exit_code = EXIT_FAIL;
-	lock = lock_root(exit_code);
+	lock = lock_root();
 	if (lock < 0)
 		return lock;
 	err = inst_list(&names);
 	if (err < 0) {
 		p_err("%s: cannot list instances: %s", pin_root(),
 		      strerror(-err));
+		err = runtime_err(err);
 		goto cleanup;
 	}
-	*exit_code = EXIT_OK;
+	/* the first failure's error, as for several named instances */
 	for (n = names; *n; n++) {
-		err = unload_locked(*n, exit_code);
-		if (err)
+		err = unload_locked(*n);
+		if (err && !ret)
 			ret = err;
 	}
 	err = ret;

@@ -18,19 +18,29 @@ struct load_req {
 	/* --max-entries MAP=N, in the order given */
 	const char *max_entries[MAX_TOOL_OPTS];
 	int nr_max_entries;
+	/*
+	 * Check only (--config FILE check): open and configure the object
+	 * as a load would, refusing what a load refuses before the kernel
+	 * sees it; load, lock and pin nothing.
+	 */
+	bool check;
 };
 
 /*
- * Each returns 0 or -errno after printing what failed; *exit_code says
- * which documented exit code fits. They take the pin root lock themselves.
+ * Each returns 0 or -errno after printing what failed, the errno chosen so
+ * that exit_code_for() gives the documented exit code (a kernel's EINVAL
+ * at load is returned as -EIO: a failure, not a usage error). They take
+ * the pin root lock themselves.
  */
-int instance_load(const struct load_req *req, int *exit_code);
-int instance_unload(const char *inst, int *exit_code);
-int instance_unload_all(int *exit_code);
+int instance_load(const struct load_req *req);
+int instance_unload(const char *inst);
+int instance_unload_all(void);
 /*
- * Open and load @t with default options, attach nothing, pin nothing:
- * which attach variant would this kernel take? 0 and *variant, or -errno.
+ * Open and load @t with the options of @opts (NULL: defaults), attach
+ * nothing, pin nothing: which attach variant would this kernel take?
+ * 0 and *variant, or -errno.
  */
-int tool_probe(const struct tool *t, const char **variant);
+int tool_probe(const struct tool *t, const struct load_req *opts,
+	       const char **variant);
 
 #endif /* __LOADER_INSTANCE_H */

@@ -2,234 +2,339 @@
 /*
  * pinsight-load: load a tool, set its .rodata, attach, pin, exit.
  * The programs keep running; readers find everything under the pin root.
+ *
+ * The grammar is cmdline.h's: global options, then a command of the
+ * table below or a tool (TOOL or TOOL@NAME), then its arguments, with
+ * -j -p -v -h anywhere. A new command is one entry in commands[].
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmdline.h"
 #include "config.h"
 #include "doctor.h"
-#include "unwind.h"
 #include "instance.h"
 #include "log.h"
 #include "pin_layout.h"
 #include "pinmaps.h"
+#include "toolargs.h"
 #include "tools.h"
+#include "unwind.h"
 
-enum { OPT_NAME = 256, OPT_PID, OPT_COMM, OPT_REPLACE, OPT_ATTACH,
-       OPT_GROUP, OPT_MAX_ENTRIES, OPT_TOOL_BASE = 512 };
+enum { OPT_ALL = 256 };
+
+static const char usage_list[] =
+	"Usage: pinsight-load [-j|-p] list\n"
+	"\n"
+	"Instances, their programs, attach points, run counts and config.\n"
+	"\n" EXIT_CODES_HELP;
+
+static const char usage_unload[] =
+	"Usage: pinsight-load [-j|-p] unload INSTANCE... | --all\n"
+	"\n"
+	"Remove exactly what the instances pinned; their programs detach.\n"
+	"\n" EXIT_CODES_HELP;
+
+static const char usage_doctor[] =
+	"Usage: pinsight-load [-j|-p] doctor\n"
+	"\n"
+	"What this kernel offers (BTF, bpffs, JIT, attach types, privileges)\n"
+	"and which attach variant each tool takes here, by trial loads with\n"
+	"the example options of TOOL --help (nothing is attached). Exits 0\n"
+	"when every tool loads so, 7 when one or more cannot; the report says\n"
+	"which and why.\n"
+	"\n" EXIT_CODES_HELP;
+
+static const char usage_config[] =
+	"Usage: pinsight-load [-j|-p] --config FILE [load|check|unload]\n"
+	"\n"
+	"Load every instance FILE lists (one per line, written as this\n"
+	"command line), only check them (options, values, attach variants and\n"
+	"map sizes, as a load would, without loading), or unload them.\n"
+	"\n" EXIT_CODES_HELP;
+
+static const char usage_refresh[] =
+	"Usage: pinsight-load [-j|-p] refresh\n"
+	"\n"
+	"Compile the unwind tables of the images that profile and memalloc\n"
+	"instances met since they were loaded (a new exec, a dlopen), and\n"
+	"exit; pinsight-refresh.timer runs it every 30 s.\n"
+	"\n" EXIT_CODES_HELP;
+
+static char *usage_main;
 
 static void usage(FILE *f)
 {
 	const struct tool *const *tp, *t;
 
 	fprintf(f,
-		"Usage: pinsight-load [-v] [-j|-p] TOOL [--name NAME] [--pid PID] [--comm COMM]\n"
-		"                     [--attach VARIANT] [--replace] [--group GROUP]\n"
-		"                     [--max-entries MAP=N]... [TOOL OPTIONS]\n"
+		"Usage: pinsight-load [-v] [-j|-p] TOOL[@NAME] [--name NAME] [--pid PID]\n"
+		"                     [--comm COMM] [--attach VARIANT] [--replace]\n"
+		"                     [--group GROUP] [--max-entries MAP=N]... [TOOL OPTIONS]\n"
 		"       pinsight-load [-j|-p] list\n"
-		"       pinsight-load unload INSTANCE... | --all\n"
-		"       pinsight-load --config FILE [check|unload]   (see pinsight-load(8))\n"
+		"       pinsight-load [-j|-p] unload INSTANCE... | --all\n"
+		"       pinsight-load [-j|-p] --config FILE [load|check|unload]\n"
 		"       pinsight-load [-j|-p] doctor\n"
-		"       pinsight-load [-j] refresh   (unwind tables for images met since load)\n"
-		"       pinsight-load TOOL --help\n\n"
+		"       pinsight-load [-j|-p] refresh\n"
+		"       pinsight-load help [COMMAND|TOOL]\n\n"
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
-		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n\n"
-		"Tools:\n", pin_root());
+		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n"
+		"Commands may be abbreviated (unl = unload); options may follow them.\n\n"
+		"Tools:\n",
+		pin_root());
 	for (tp = tools; (t = *tp); tp++)
 		fprintf(f, "  %-12s %s\n", t->name, t->summary);
-	fprintf(f, "\n  -v  libbpf debug output (the verifier log on failure)\n"
-		   "  -j  JSON output, -p pretty JSON\n\n" EXIT_CODES_HELP);
+	fprintf(f,
+		"\n  -v, --verbose  libbpf debug output (the verifier log on failure)\n"
+		"  -j, --json     JSON output, -p, --pretty indented JSON\n"
+		"  -h, --help     this help; COMMAND --help or TOOL --help for one\n\n" EXIT_CODES_HELP);
 }
 
-static void tool_usage(const struct tool *t)
+static void print_main_usage(FILE *f, const void *arg)
 {
-	const char *const *v;
-	const struct tool_opt *o;
-
-	printf("Usage: pinsight-load %s [--name NAME] [--pid PID] [--comm COMM] [--replace]",
-	       t->name);
-	if (t->variants)
-		printf(" [--attach VARIANT]");
-	printf(" [options]\n%s\n", t->summary);
-	if (t->example)
-		printf("Example: pinsight-load %s %s\n", t->name, t->example);
-	printf("\n");
-	for (o = t->opts; o && o->name; o++) {
-		char flag[64];
-
-		snprintf(flag, sizeof(flag), "--%s%s%s", o->name,
-			 o->arg ? " " : "", o->arg ?: "");
-		printf("  %-26s %s\n", flag, o->help);
-	}
-	if (t->variants) {
-		printf("  %-26s one of:", "--attach VARIANT");
-		for (v = t->variants; *v; v++)
-			printf(" %s", *v);
-		printf(" (default: the first that loads)\n");
-	}
-	printf("  %-26s pins readable (not writable) by GROUP; default root only\n"
-	       "  %-26s size MAP for N entries (repeatable; N in 1..2^32-1)\n",
-	       "--group GROUP", "--max-entries MAP=N");
-	printf("\n" EXIT_CODES_HELP);
+	(void)arg;
+	usage(f);
 }
 
-static int cmd_tool(const struct tool *t, int argc, char **argv)
+/*
+ * Load @t from its command line; @name is the NAME of a TOOL@NAME word.
+ * With @check, stop before loading: options, values, attach variant and
+ * map sizes are then checked as a load would check them.
+ */
+static int load_tool(const struct tool *t, const char *name, bool check,
+		     int argc, char **argv)
 {
-	struct option longopts[MAX_TOOL_OPTS + 10] = {
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "pid", required_argument, NULL, OPT_PID },
-		{ "comm", required_argument, NULL, OPT_COMM },
-		{ "replace", no_argument, NULL, OPT_REPLACE },
-		{ "attach", required_argument, NULL, OPT_ATTACH },
-		{ "group", required_argument, NULL, OPT_GROUP },
-		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
-		{ "help", no_argument, NULL, 'h' },
-	};
-	struct load_req req = { .tool = t };
-	const char *name = NULL;
+	struct load_req req = { .check = check };
 	char inst[80];
-	int i, n = 8, opt, code;
+	int code = tool_args(t, name, argc, argv, &req, inst, sizeof(inst));
 
-	for (i = 0; t->opts && t->opts[i].name; i++, n++) {
-		if (i >= MAX_TOOL_OPTS)
-			return EXIT_FAIL;
-		longopts[n] = (struct option){
-			t->opts[i].name,
-			t->opts[i].arg ? required_argument : no_argument, NULL,
-			OPT_TOOL_BASE + i
-		};
-	}
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_NAME: name = optarg; break;
-		case OPT_PID: req.pid = optarg; break;
-		case OPT_COMM: req.comm = optarg; break;
-		case OPT_REPLACE: req.replace = true; break;
-		case OPT_ATTACH: req.variant = optarg; break;
-		case OPT_GROUP: req.group = optarg; break;
-		case OPT_MAX_ENTRIES:
-			if (req.nr_max_entries == MAX_TOOL_OPTS) {
-				p_err("%s: too many --max-entries", t->name);
-				return EXIT_USAGE;
-			}
-			req.max_entries[req.nr_max_entries++] = optarg;
-			break;
-		case 'h':
-			tool_usage(t);
-			return EXIT_OK;
-		default:
-			if (opt >= OPT_TOOL_BASE) {
-				req.vals[opt - OPT_TOOL_BASE] = optarg ?: "1";
-				break;
-			}
-			fprintf(stderr, "Try 'pinsight-load %s --help'.\n",
-				t->name);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		p_err("%s: unexpected argument '%s'", t->name, argv[optind]);
-		return EXIT_USAGE;
-	}
-	for (i = 0; t->required && t->opts && t->opts[i].name; i++) {
-		char words[256], word[80];
-
-		snprintf(words, sizeof(words), ",%s,", t->required);
-		snprintf(word, sizeof(word), ",%s,", t->opts[i].name);
-		if (strstr(words, word) && !req.vals[i]) {
-			p_err("%s: --%s %s is required", t->name,
-			      t->opts[i].name, t->opts[i].arg ?: "");
-			return EXIT_USAGE;
-		}
-	}
-	if (snprintf(inst, sizeof(inst), "%s%s%s", t->name, name ? "@" : "",
-		     name ?: "") >= (int)sizeof(inst) ||
-	    inst_name_check(inst)) {
-		p_err("%s: --name '%.80s' is not valid (use [A-Za-z0-9_-], at most 64 characters in all)",
-		      t->name, name ?: "");
-		return EXIT_USAGE;
-	}
-	req.inst = inst;
-	instance_load(&req, &code);
-	return code;
+	if (code != -1)
+		return code;
+	return exit_code_for(instance_load(&req));
 }
 
-static int cmd_unload(int argc, char **argv)
+/* How --config loads a line (config_load_fn). */
+static int config_load(const struct tool *t, int argc, char **argv)
 {
-	int i, code = EXIT_OK, c;
+	return load_tool(t, NULL, false, argc, argv);
+}
 
-	if (argc < 2) {
-		p_err("unload: name an instance, or --all");
+static int config_check(const struct tool *t, int argc, char **argv)
+{
+	return load_tool(t, NULL, true, argc, argv);
+}
+
+static int do_list(int argc, char **argv)
+{
+	int err = cmd_args(argc, argv, usage_list, 0, 0);
+
+	if (err != -1)
+		return err;
+	return exit_code_for(pm_list(json_output, pretty));
+}
+
+static int do_doctor(int argc, char **argv)
+{
+	int err = cmd_args(argc, argv, usage_doctor, 0, 0);
+
+	if (err != -1)
+		return err;
+	return cmd_doctor(pretty);
+}
+
+static int do_unload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, OPT_ALL },
+		{},
+	};
+	int i, err, first = 0, opt;
+	bool all = false;
+
+	/* every argument is checked before anything is unloaded */
+	while ((opt = cmd_getopt(argc, argv, NULL, opts, usage_unload)) != -1) {
+		if (opt == CMD_HELP)
+			return EXIT_OK;
+		if (opt == CMD_BAD)
+			return EXIT_USAGE;
+		all = true;
+	}
+	if (all == (optind < argc))
+		return cmd_usage_err(usage_unload,
+				     "unload: name an instance, or --all");
+	for (i = optind; i < argc; i++) {
+		if (inst_name_check(argv[i]))
+			return cmd_usage_err(usage_unload,
+					     "%s: not a valid instance name",
+					     argv[i]);
+	}
+	if (all)
+		return exit_code_for(instance_unload_all());
+	/* each instance is tried; the first failure's code is the exit */
+	for (i = optind; i < argc; i++) {
+		err = instance_unload(argv[i]);
+		if (err && !first)
+			first = err;
+	}
+	return exit_code_for(first);
+}
+
+static int do_refresh(int argc, char **argv)
+{
+	int err = cmd_args(argc, argv, usage_refresh, 0, 0);
+
+	if (err != -1)
+		return err;
+	return exit_code_for(unwind_refresh());
+}
+
+static int do_help(int argc, char **argv);
+
+static const struct cmd commands[] = {
+	{ "list", do_list, usage_list },
+	{ "unload", do_unload, usage_unload },
+	{ "doctor", do_doctor, usage_doctor },
+	{ "refresh", do_refresh, usage_refresh },
+	{ "help", do_help, NULL /* usage_main */ },
+	{},
+};
+
+/* TOOL or TOOL@NAME: the tool, and the name in *name (or NULL). */
+static const struct tool *tool_word(const char *word, const char **name)
+{
+	char tool[65];
+	const char *at = strchr(word, '@');
+
+	*name = at ? at + 1 : NULL;
+	snprintf(tool, sizeof(tool), "%.*s",
+		 at ? (int)(at - word) : (int)strlen(word), word);
+	return tool_find(tool);
+}
+
+/* The command or tool @word names; EXIT_* after an error is printed. */
+static int select_cmd(const char *word, const struct cmd **cmd,
+		      const struct tool **t, const char **name)
+{
+	bool ambiguous;
+
+	*cmd = NULL;
+	/* tools by their full names, before prefixes of commands */
+	*t = tool_word(word, name);
+	if (*t)
+		return 0;
+	*cmd = cmd_find(commands, word, &ambiguous);
+	if (*cmd)
+		return 0;
+	if (ambiguous) {
+		p_err("%.80s: ambiguous command (see pinsight-load --help)",
+		      word);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--all")) {
-		instance_unload_all(&code);
-		return code;
+	p_err("%.80s: unknown tool or command (see pinsight-load --help)",
+	      word);
+	return EXIT_NOENT;
+}
+
+/* pinsight-load help [COMMAND|TOOL] */
+static int do_help(int argc, char **argv)
+{
+	const struct cmd *cmd;
+	const struct tool *t;
+	const char *name;
+	int err = cmd_args(argc, argv, usage_main, 0, 1);
+
+	if (err != -1)
+		return err;
+	if (optind == argc) {
+		usage(stdout);
+		return EXIT_OK;
 	}
-	for (i = 1; i < argc; i++) {
-		instance_unload(argv[i], &c);
-		if (c)
-			code = c;
-	}
-	return code;
+	err = select_cmd(argv[optind], &cmd, &t, &name);
+	if (err)
+		return err;
+	if (t)
+		tool_usage(stdout, t);
+	else if (cmd->usage)
+		fputs(cmd->usage, stdout);
+	else
+		usage(stdout);
+	return EXIT_OK;
+}
+
+static int do_config(const char *path, int argc, char **argv)
+{
+	int err;
+
+	/* argv[0] is the last global option: a command name for getopt */
+	err = cmd_args(argc, argv, usage_config, 0, 1);
+	if (err != -1)
+		return err;
+	return config_main(path, argc - optind, argv + optind, config_load,
+			   config_check);
 }
 
 int main(int argc, char **argv)
 {
-	const struct tool *t;
-	const char *config = NULL;
-	bool pretty = false;
-	int opt;
-
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "config", required_argument, NULL, 'c' },
 		{},
 	};
+	const struct cmd *cmd;
+	const struct tool *t;
+	const char *config = NULL, *name;
+	bool help = false;
+	int opt, err;
 
 	prog_name = "pinsight-load";
-	while ((opt = getopt_long(argc, argv, "+vjph", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'v': verbose = true; break;
-		case 'p': /* fall through: pretty implies JSON */
-		case 'j': json_output = true; pretty |= opt == 'p'; break;
-		case 'c': config = optarg; break;
-		case 'h':
+	cmd_json_prescan(argc, argv);
+	usage_main = usage_string(print_main_usage, NULL);
+	if (!usage_main)
+		return EXIT_FAIL;
+	while ((opt = cmd_global_getopt(argc, argv, longopts, usage_main,
+					&help)) != -1) {
+		if (opt == CMD_BAD)
+			return EXIT_USAGE;
+		config = optarg; /* 'c', the only extra */
+	}
+	if (config) { /* boot-time pinning: config.c */
+		if (help) {
+			fputs(usage_config, stdout);
+			return EXIT_OK;
+		}
+		/*
+		 * What follows the global options, behind a word of ours
+		 * for argv[0], which getopt skips: the last global option's
+		 * slot (@config still points at its string).
+		 */
+		argv[optind - 1] = "--config";
+		argc -= optind - 1;
+		argv += optind - 1;
+		optind = 0;
+		return do_config(config, argc, argv);
+	}
+	if (optind >= argc) {
+		if (help) {
 			usage(stdout);
 			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
 		}
-	}
-	if (config) /* boot-time pinning: config.c */
-		return config_main(config, argc - optind, argv + optind,
-				   cmd_tool);
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
+		/* a message too, so that -j has its error object */
+		return cmd_usage_err(usage_main, "no tool or command given");
 	}
 	argv += optind;
 	argc -= optind;
-	if (!strcmp(argv[0], "list"))
-		return exit_code_for(pm_list(json_output, pretty));
-	if (!strcmp(argv[0], "doctor"))
-		return cmd_doctor(pretty);
-	if (!strcmp(argv[0], "unload"))
-		return cmd_unload(argc, argv);
-	if (!strcmp(argv[0], "refresh"))
-		return exit_code_for(unwind_refresh());
-	if (!strcmp(argv[0], "help")) {
-		usage(stdout);
-		return EXIT_OK;
+	err = select_cmd(argv[0], &cmd, &t, &name);
+	if (err)
+		return err;
+	if (help) {
+		char *h[] = { "help", argv[0], NULL };
+
+		optind = 0;
+		return do_help(2, h);
 	}
-	t = tool_find(argv[0]);
-	if (!t) {
-		p_err("%.80s: unknown tool (see pinsight-load --help)", argv[0]);
-		return EXIT_NOENT;
-	}
-	return cmd_tool(t, argc, argv);
+	optind = 0; /* 0, not 1: glibc then forgets the "+" of the scan above */
+	if (t)
+		return load_tool(t, name, false, argc, argv);
+	return cmd->fn(argc, argv);
 }

@@ -81,54 +81,6 @@ bool rodata_has(struct bpf_object *obj, const char *var)
 	return !var_find(obj, var, &loc);
 }
 
-static int parse_scaled(const char *s, unsigned long long *v,
-			const char *const *units, const unsigned long long *mul)
-{
-	unsigned long long n;
-	char *end;
-	int i;
-
-	if (!*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	n = strtoull(s, &end, 0);
-	if (errno)
-		return -errno;
-	if (end == s)
-		return -EINVAL;
-	for (i = 0; units[i]; i++) {
-		if (strcmp(end, units[i]))
-			continue;
-		if (mul[i] && n > ~0ULL / mul[i])
-			return -ERANGE;
-		*v = n * mul[i];
-		return 0;
-	}
-	return -EINVAL;
-}
-
-int parse_duration_ns(const char *s, unsigned long long *ns)
-{
-	static const char *const u[] = { "", "ns", "us", "ms", "s",
-					 "m", "h", NULL };
-	static const unsigned long long m[] = {
-		1, 1, 1000, 1000000, 1000000000ULL, 60000000000ULL,
-		3600000000000ULL
-	};
-
-	return parse_scaled(s, ns, u, m);
-}
-
-int parse_size(const char *s, unsigned long long *v)
-{
-	static const char *const u[] = { "", "k", "K", "M", "G", "T", NULL };
-	static const unsigned long long m[] = { 1, 1ULL << 10, 1ULL << 10,
-						1ULL << 20, 1ULL << 30,
-						1ULL << 40 };
-
-	return parse_scaled(s, v, u, m);
-}
-
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -146,10 +98,16 @@ static int set_int(struct var_loc *loc, const char *var, const char *val,
 		err = parse_duration_ns(val, &v);
 	else
 		err = parse_size(val, &v);
+	if (err == -ERANGE) {
+		snprintf(why, why_sz, "'%s' is out of range", val);
+		return err;
+	}
 	if (err) {
-		snprintf(why, why_sz, "'%s' is not a %s", val,
-			 ends_with(var, "_ns") ? "duration (e.g. 100ms)" :
-						 "non-negative number");
+		snprintf(
+			why, why_sz, "'%s' is not a %s", val,
+			ends_with(var, "_ns")
+				? "duration with a unit: ns, us, ms, s, m or h (e.g. 100ms, 1.5s)"
+				: "non-negative number (suffixes k, M, G, T: powers of 1024)");
 		return err;
 	}
 	max = loc->size >= 8 ? ~0ULL : (1ULL << (loc->size * 8)) - 1;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <bpf/libbpf.h>
+#include "units.h" /* parse_duration_ns(), parse_size() */
 
 /* Whether the object's .rodata declares @var. */
 bool rodata_has(struct bpf_object *obj, const char *var);
@@ -19,9 +20,5 @@ int rodata_set(struct bpf_object *obj, const char *var, const char *val,
  * option string can express, e.g. arrays of names), or NULL.
  */
 void *rodata_var(struct bpf_object *obj, const char *var, size_t *size);
-/* Parse "100ms", "2s", "1500" (ns) into nanoseconds. */
-int parse_duration_ns(const char *s, unsigned long long *ns);
-/* Parse "64k", "1G", "4096" into bytes (powers of 1024). */
-int parse_size(const char *s, unsigned long long *v);
 
 #endif /* __LOADER_RODATA_H */

@@ -32,14 +32,14 @@ static const struct tool_opt funclat_opts[] = {
 	{},
 };
 
-/* One loader process loads one instance: the resolved list lives here. */
-static struct {
+/* The resolved list, from prepare to attach (ctx->priv). */
+struct funclat_priv {
 	char binary[PATH_MAX];
 	int nr;
 	bool session; /* funclat_session, not the entry/return pair */
 	bool multi; /* the pair on uprobe_multi links, not perf uprobes */
 	__u64 offset[FUNCLAT_MAX_FUNCS];
-} fl;
+};
 
 /* Split at commas outside () and <>: "f(int, int)" is one name. */
 static int next_name(const char **s, char *buf, size_t sz)
@@ -69,6 +69,7 @@ static int next_name(const char **s, char *buf, size_t sz)
  */
 static int pick_programs(struct load_ctx *ctx)
 {
+	struct funclat_priv *fl = ctx->priv;
 	struct bpf_program *entry, *ret, *session;
 	bool multi;
 
@@ -79,20 +80,20 @@ static int pick_programs(struct load_ctx *ctx)
 		return -ENOENT;
 	/* a session link is a uprobe_multi one: PINSIGHT_NO_UPROBE_MULTI too */
 	multi = uprobe_multi_supported();
-	fl.session = multi && !probe_uprobe_session();
-	fl.multi = multi && !fl.session;
-	if (fl.session)
+	fl->session = multi && !probe_uprobe_session();
+	fl->multi = multi && !fl->session;
+	if (fl->session)
 		p_debug("%s: one uprobe session program", ctx->inst);
 	else
 		p_debug("%s: entry/return pair on %s", ctx->inst,
-			fl.multi ? "uprobe_multi links" : "perf uprobes");
-	bpf_program__set_autoload(entry, !fl.session);
-	bpf_program__set_autoload(ret, !fl.session);
-	bpf_program__set_autoload(session, fl.session);
-	if (fl.session)
+			fl->multi ? "uprobe_multi links" : "perf uprobes");
+	bpf_program__set_autoload(entry, !fl->session);
+	bpf_program__set_autoload(ret, !fl->session);
+	bpf_program__set_autoload(session, fl->session);
+	if (fl->session)
 		bpf_program__set_expected_attach_type(
 			session, UPROBE_SESSION_ATTACH_TYPE);
-	if (fl.multi) {
+	if (fl->multi) {
 		bpf_program__set_expected_attach_type(entry,
 						      UPROBE_MULTI_ATTACH_TYPE);
 		bpf_program__set_expected_attach_type(ret,
@@ -103,6 +104,7 @@ static int pick_programs(struct load_ctx *ctx)
 
 static int funclat_prepare(struct load_ctx *ctx)
 {
+	struct funclat_priv *fl = ctx->priv;
 	const char *bin = ctx_opt(ctx, "binary"), *funcs = ctx_opt(ctx, "func");
 	char name[1024];
 	char(*names)[FUNCLAT_NAME_LEN];
@@ -122,11 +124,13 @@ static int funclat_prepare(struct load_ctx *ctx)
 	names = rodata_var(ctx->obj, "func_names", &sz);
 	if (!names || sz != sizeof(char[FUNCLAT_MAX_FUNCS][FUNCLAT_NAME_LEN]))
 		return -ENOENT;
-	err = uprobe_binary(ctx->inst, bin, fl.binary, sizeof(fl.binary));
+	err = uprobe_binary(ctx->inst, bin, fl->binary, sizeof(fl->binary));
 	if (err)
 		return err;
-	for (fl.nr = 0; *funcs; fl.nr++) {
-		if (fl.nr == FUNCLAT_MAX_FUNCS) {
+	for (fl->nr = 0; *funcs;) {
+		int i;
+
+		if (fl->nr == FUNCLAT_MAX_FUNCS) {
 			p_err("%s: --func: more than %d functions", ctx->inst,
 			      FUNCLAT_MAX_FUNCS);
 			return -E2BIG;
@@ -137,24 +141,40 @@ static int funclat_prepare(struct load_ctx *ctx)
 			      ctx->inst);
 			return -EINVAL;
 		}
-		err = uprobe_resolve(ctx->inst, fl.binary, name, false,
-				     &fl.offset[fl.nr]);
+		err = uprobe_resolve(ctx->inst, fl->binary, name, false,
+				     &fl->offset[fl->nr]);
 		if (err)
 			return err;
+		/*
+		 * One probe per address: a name given twice, or an alias of
+		 * one given before (malloc, __libc_malloc), would otherwise
+		 * count every call twice.
+		 */
+		for (i = 0; i < fl->nr && fl->offset[i] != fl->offset[fl->nr];
+		     i++)
+			;
+		if (i < fl->nr) {
+			p_info("%s: --func %s: the same function as %.*s, probed once",
+			       ctx->inst, name, FUNCLAT_NAME_LEN, names[i]);
+			continue;
+		}
 		/* the reader shows this name; long C++ names keep their start
 		 */
-		memcpy(names[fl.nr], name, strnlen(name, FUNCLAT_NAME_LEN - 1));
+		memcpy(names[fl->nr], name,
+		       strnlen(name, FUNCLAT_NAME_LEN - 1));
+		fl->nr++;
 	}
 	return 0;
 }
 
 static int funclat_attach(struct load_ctx *ctx)
 {
+	struct funclat_priv *fl = ctx->priv;
 	struct bpf_program *entry, *ret, *session;
 	__u64 cookies[FUNCLAT_MAX_FUNCS];
 	int i, err;
 
-	if (!fl.nr) {
+	if (!fl->nr) {
 		p_err("%s: --binary and --func are required", ctx->inst);
 		return -EINVAL;
 	}
@@ -164,28 +184,28 @@ static int funclat_attach(struct load_ctx *ctx)
 	if (!entry || !ret || !session)
 		return -ENOENT;
 	/* the cookie is the function's index in func_names[] */
-	for (i = 0; i < fl.nr; i++)
+	for (i = 0; i < fl->nr; i++)
 		cookies[i] = i;
-	if (fl.session)
-		return uprobe_multi_attach_pin(ctx, session, fl.binary,
-					       fl.offset, cookies, fl.nr, false,
-					       "funclat_session");
-	if (fl.multi) {
-		err = uprobe_multi_attach_pin(ctx, entry, fl.binary, fl.offset,
-					      cookies, fl.nr, false,
-					      "funclat_entry");
+	if (fl->session)
+		return uprobe_multi_attach_pin(ctx, session, fl->binary,
+					       fl->offset, cookies, fl->nr,
+					       false, "funclat_session");
+	if (fl->multi) {
+		err = uprobe_multi_attach_pin(ctx, entry, fl->binary,
+					      fl->offset, cookies, fl->nr,
+					      false, "funclat_entry");
 		if (err)
 			return err;
-		return uprobe_multi_attach_pin(ctx, ret, fl.binary, fl.offset,
-					       cookies, fl.nr, true,
+		return uprobe_multi_attach_pin(ctx, ret, fl->binary, fl->offset,
+					       cookies, fl->nr, true,
 					       "funclat_return");
 	}
-	for (i = 0; i < fl.nr; i++) {
-		err = uprobe_attach_pin(ctx, entry, fl.binary, fl.offset[i],
+	for (i = 0; i < fl->nr; i++) {
+		err = uprobe_attach_pin(ctx, entry, fl->binary, fl->offset[i],
 					false, i, i);
 		if (!err)
-			err = uprobe_attach_pin(ctx, ret, fl.binary,
-						fl.offset[i], true, i, i);
+			err = uprobe_attach_pin(ctx, ret, fl->binary,
+						fl->offset[i], true, i, i);
 		if (err)
 			return err;
 	}
@@ -200,6 +220,7 @@ const struct tool tool_funclat = {
 	.example =
 		"--binary libc --func malloc_trim,getaddrinfo --threshold 100ms",
 	.elf_bytes = funclat_bpf__elf_bytes,
+	.priv_size = sizeof(struct funclat_priv),
 	.opts = funclat_opts,
 	.prepare = funclat_prepare,
 	.attach = funclat_attach,

@@ -75,7 +75,13 @@ static long parse_events(struct load_ctx *ctx)
 		}
 		mask |= 1L << i;
 	}
-	return mask ? mask : -EINVAL;
+	if (!mask) {
+		/* every refusal says why, an empty list too */
+		p_err("%s: --events: no event given (e.g. --events cycles,instructions)",
+		      ctx->inst);
+		return -EINVAL;
+	}
+	return mask;
 }
 
 static int hwcount_prepare(struct load_ctx *ctx)

@@ -23,14 +23,14 @@
 #include "rodata.h"
 #include "tools.h"
 
-/* Decided in prepare, used in attach: one load per process. */
-static struct {
+/* Decided in prepare, used in attach (ctx->priv). */
+struct pktstat_plan {
 	int ifindex;
 	enum xdp_attach_mode mode;
 	bool tcx;
 	__u32 tc_prio;
 	__u32 old_map_id; /* --replace: the old instance's rodata, same device */
-} plan;
+};
 
 /*
  * How long a namespace that cannot be found may take to be torn down,
@@ -144,6 +144,7 @@ cleanup:
 
 static int pktstat_prepare(struct load_ctx *ctx)
 {
+	struct pktstat_plan *plan = ctx->priv;
 	const char *dev = ctx_opt(ctx, "dev");
 	const char *mode = ctx_opt(ctx, "xdp-mode");
 	const char *egress = ctx_opt(ctx, "egress");
@@ -153,18 +154,17 @@ static int pktstat_prepare(struct load_ctx *ctx)
 	struct net_ns ns;
 	int err;
 
-	memset(&plan, 0, sizeof(plan));
 	if (!ctx_opt(ctx, "ephemeral-min")) {
 		err = set_var(ctx, "ephemeral_min", "%lu", ephemeral_min());
 		if (err)
 			return err;
 	}
 	if (!mode)
-		plan.mode = XDP_MODE_UNSPEC;
+		plan->mode = XDP_MODE_UNSPEC;
 	else if (!strcmp(mode, "native"))
-		plan.mode = XDP_MODE_NATIVE;
+		plan->mode = XDP_MODE_NATIVE;
 	else if (!strcmp(mode, "skb"))
-		plan.mode = XDP_MODE_SKB;
+		plan->mode = XDP_MODE_SKB;
 	else {
 		p_err("%s: --xdp-mode %s: use native or skb", ctx->inst, mode);
 		return -EINVAL;
@@ -176,8 +176,8 @@ static int pktstat_prepare(struct load_ctx *ctx)
 	/* without --dev (e.g. `doctor`'s trial load) only attach can fail */
 	if (!dev)
 		return 0;
-	plan.ifindex = if_nametoindex(dev);
-	if (!plan.ifindex) {
+	plan->ifindex = if_nametoindex(dev);
+	if (!plan->ifindex) {
 		p_err("%s: --dev %s: no such interface", ctx->inst, dev);
 		return -ENOENT;
 	}
@@ -187,7 +187,7 @@ static int pktstat_prepare(struct load_ctx *ctx)
 		      ctx->inst, dev, strerror(-err));
 		return err;
 	}
-	err = set_var(ctx, "ifindex", "%lu", plan.ifindex);
+	err = set_var(ctx, "ifindex", "%lu", plan->ifindex);
 	if (!err)
 		err = set_var(ctx, "netns_dev", "%lu", ns.dev);
 	if (!err)
@@ -204,26 +204,26 @@ static int pktstat_prepare(struct load_ctx *ctx)
 	 * (an older loader's instance recorded none: it was in ours).
 	 */
 	if (!path_fmt(path, sizeof(path), "%s/%s", pin_root(), ctx->inst) &&
-	    !read_cfg(path, &old) && old.ifindex == plan.ifindex &&
+	    !read_cfg(path, &old) && old.ifindex == plan->ifindex &&
 	    (!old.ns.ino || net_ns_same(&old.ns, &ns))) {
-		plan.old_map_id = old.map_id;
+		plan->old_map_id = old.map_id;
 		old_own = !strcmp(old.egress, "tc") && old.tc_own_qdisc;
 	}
-	plan.tcx = net_tcx_supported(plan.ifindex);
-	if (egress && !strcmp(egress, "tcx") && !plan.tcx) {
+	plan->tcx = net_tcx_supported(plan->ifindex);
+	if (egress && !strcmp(egress, "tcx") && !plan->tcx) {
 		p_err("%s: --egress tcx: this kernel has no tcx (6.6+)",
 		      ctx->inst);
 		return -EOPNOTSUPP;
 	}
 	if (egress && !strcmp(egress, "tc"))
-		plan.tcx = false;
-	err = rodata_set(ctx->obj, "egress", plan.tcx ? "tcx" : "tc", why,
+		plan->tcx = false;
+	err = rodata_set(ctx->obj, "egress", plan->tcx ? "tcx" : "tc", why,
 			 sizeof(why));
 	if (err)
 		p_err("%s: %s", ctx->inst, why);
-	if (err || plan.tcx)
+	if (err || plan->tcx)
 		return err;
-	err = net_tc_probe(plan.ifindex, &clsact, &plan.tc_prio);
+	err = net_tc_probe(plan->ifindex, &clsact, &plan->tc_prio);
 	if (err == -EBUSY) {
 		p_err("%s: %s has an ingress qdisc: no clsact for the TC egress filter (use a kernel with tcx, or remove it)",
 		      ctx->inst, dev);
@@ -234,7 +234,7 @@ static int pktstat_prepare(struct load_ctx *ctx)
 		      strerror(-err));
 		return err;
 	}
-	err = set_var(ctx, "tc_prio", "%lu", plan.tc_prio);
+	err = set_var(ctx, "tc_prio", "%lu", plan->tc_prio);
 	if (!err)
 		err = set_var(ctx, "tc_own_qdisc", "%lu", !clsact || old_own);
 	return err;
@@ -264,20 +264,22 @@ static int prog_fd(struct load_ctx *ctx, const char *name)
 
 static int pktstat_attach(struct load_ctx *ctx)
 {
+	struct pktstat_plan *plan = ctx->priv;
 	const char *dev = ctx_opt(ctx, "dev");
 	char how[128], pin[PATH_MAX];
 	const void *elf;
 	size_t elf_sz;
 	int err;
 
-	if (!plan.ifindex) {
+	if (!plan->ifindex) {
 		p_err("%s: --dev IFACE is required", ctx->inst);
 		return -EINVAL;
 	}
 	err = -ENOENT;
-	if (plan.old_map_id) {
-		err = net_xdp_replace(prog_fd(ctx, "pktstat_xdp"), plan.ifindex,
-				      plan.mode, plan.old_map_id);
+	if (plan->old_map_id) {
+		err = net_xdp_replace(prog_fd(ctx, "pktstat_xdp"),
+				      plan->ifindex, plan->mode,
+				      plan->old_map_id);
 		if (!err)
 			snprintf(how, sizeof(how),
 				 "in place of the replaced instance's program");
@@ -285,7 +287,8 @@ static int pktstat_attach(struct load_ctx *ctx)
 	if (err == -ENOENT) {
 		elf = ctx->tool->elf_bytes(&elf_sz);
 		err = net_xdp_attach(ctx->obj, elf, elf_sz, "pktstat_xdp",
-				     plan.ifindex, plan.mode, how, sizeof(how));
+				     plan->ifindex, plan->mode, how,
+				     sizeof(how));
 	}
 	if (err) {
 		p_err("%s: %s: cannot attach XDP: %s", ctx->inst, dev,
@@ -293,8 +296,8 @@ static int pktstat_attach(struct load_ctx *ctx)
 		return err;
 	}
 	err = path_fmt(pin, sizeof(pin), "%s/links/pktstat_xdp", ctx->dir);
-	if (!err && net_xdp_multiprog(plan.ifindex)) {
-		err = net_xdp_pin_link(plan.ifindex, rodata_id(ctx), pin);
+	if (!err && net_xdp_multiprog(plan->ifindex)) {
+		err = net_xdp_pin_link(plan->ifindex, rodata_id(ctx), pin);
 		if (err) {
 			p_err("%s: %s: cannot pin the XDP extension's link: %s",
 			      ctx->inst, dev, strerror(-err));
@@ -302,28 +305,30 @@ static int pktstat_attach(struct load_ctx *ctx)
 		}
 		ctx->nr_links++;
 	}
-	if (plan.tcx) {
+	if (plan->tcx) {
 		err = path_fmt(pin, sizeof(pin), "%s/links/pktstat_tc",
 			       ctx->dir);
 		if (!err)
 			err = net_tcx_attach(prog_fd(ctx, "pktstat_tc"),
-					     plan.ifindex, NET_TCX_EGRESS, pin);
+					     plan->ifindex, NET_TCX_EGRESS,
+					     pin);
 		if (!err)
 			ctx->nr_links++;
 	} else {
-		err = net_tc_attach(prog_fd(ctx, "pktstat_tc"), plan.ifindex,
-				    plan.tc_prio);
+		err = net_tc_attach(prog_fd(ctx, "pktstat_tc"), plan->ifindex,
+				    plan->tc_prio);
 	}
 	if (err) {
 		/* the XDP program is undone by the detach hook on cleanup */
 		p_err("%s: %s: cannot attach to egress (%s): %s", ctx->inst,
-		      dev, plan.tcx ? "tcx" : "tc clsact", strerror(-err));
+		      dev, plan->tcx ? "tcx" : "tc clsact", strerror(-err));
 		return err;
 	}
 	p_info("%s: %s: ingress XDP, %s; egress %s", ctx->inst, dev, how,
-	       plan.tcx		   ? "tcx link" :
-	       net_tcx_supported(plan.ifindex) ? "TC clsact filter (--egress tc)" :
-						 "TC clsact filter (no tcx on this kernel)");
+	       plan->tcx ? "tcx link"
+	       : net_tcx_supported(plan->ifindex)
+		       ? "TC clsact filter (--egress tc)"
+		       : "TC clsact filter (no tcx on this kernel)");
 	return 0;
 }
 
@@ -486,9 +491,11 @@ static const struct tool_opt pktstat_opts[] = {
 const struct tool tool_pktstat = {
 	.name = "pktstat",
 	.required = "dev",
-	.summary = "packets and bytes by direction, ethertype, IP protocol, port, TCP flags, peer",
+	.summary =
+		"packets and bytes by direction, ethertype, IP protocol, port, TCP flags, peer",
 	.example = "--dev lo",
 	.elf_bytes = pktstat_bpf__elf_bytes,
+	.priv_size = sizeof(struct pktstat_plan),
 	.opts = pktstat_opts,
 	.prepare = pktstat_prepare,
 	.attach = pktstat_attach,

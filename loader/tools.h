@@ -15,7 +15,7 @@
 
 /*
  * An option sets the .rodata variable @var (parsed by its BTF type: ints
- * accept k/M/G suffixes, and "ms"/"s"-style units when @var ends in _ns;
+ * are sizes, and durations when @var ends in _ns, both read by units.h;
  * char arrays take strings; bools take no argument). Options without @var
  * are for the tool's hooks, which read them with ctx_opt().
  */
@@ -46,6 +46,13 @@ struct tool {
 	 * --attach names one.
 	 */
 	const char *const *variants;
+	/*
+	 * Bytes of state the hooks keep from prepare to attach, at
+	 * ctx->priv: zeroed before each prepare (a variant tried anew starts
+	 * clean) and freed with the load, so nothing outlives one load in a
+	 * process that makes several (doctor, --config). 0: none.
+	 */
+	size_t priv_size;
 	int (*prepare)(struct load_ctx *ctx); /* after open, before load */
 	int (*attach)(struct load_ctx *ctx); /* NULL: attach by section */
 	/* Undo attachments that have no bpf_link (libxdp, netlink TC). */
@@ -60,6 +67,7 @@ struct load_ctx {
 	char dir[PATH_MAX]; /* the temporary instance directory */
 	const char *vals[MAX_TOOL_OPTS]; /* by index in tool->opts */
 	int nr_links;
+	void *priv; /* tool->priv_size bytes for its hooks */
 };
 
 extern const struct tool *const *tools; /* NULL-terminated */

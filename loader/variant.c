@@ -133,7 +133,7 @@ bool variant_unsupported(const struct load_ctx *ctx)
 	sec = bpf_program__section_name(prog);
 	snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(sec, "/"), sec);
 	/* Which variant does load here? A trial load of each, as doctor. */
-	if (tool_probe(ctx->tool, &works) || !works ||
+	if (tool_probe(ctx->tool, NULL, &works) || !works ||
 	    !strcmp(works, ctx->variant))
 		works = NULL;
 	p_err("%s: --attach %s: this kernel cannot run %s programs (%s: %s%s)%s%s%s",

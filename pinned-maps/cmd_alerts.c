@@ -21,16 +21,18 @@
 #include "pin_layout.h"
 #include "pinmaps.h"
 #include "schema.h"
+#include "units.h"
 
 #define ALERTS_MAP "alerts"
 #define ALERT_TYPE "alert"
 
 const char usage_alerts[] =
-	"Usage: pinsight [-j|-p] alerts [--follow [--timeout SEC]] [INSTANCE...]\n"
+	"Usage: pinsight [-j|-p] alerts [--follow [--timeout DURATION]] [INSTANCE...]\n"
 	"\n"
 	"Print the alerts waiting in each instance's alerts ring buffer (or\n"
 	"those named), decoded from its BTF struct alert, then exit; with\n"
-	"--follow, keep printing new ones until SIGINT/SIGTERM or SEC seconds.\n"
+	"--follow, keep printing new ones until SIGINT/SIGTERM or for DURATION\n"
+	"(e.g. 500ms, 2s).\n"
 	"Reading consumes them (a ring buffer has one reader); the counts stay\n"
 	"in `pinsight metrics` as ebpf_<tool>_alerts_total{kind=...}.\n"
 	"With -j: a JSON array of {\"instance\", \"alert\"} (--follow: one such\n"
@@ -220,7 +222,6 @@ int cmd_alerts(int argc, char **argv)
 	double timeout = 0;
 	struct timespec t0, now;
 	int i, n = 0, c, err = 0, used = 0;
-	char *end;
 
 	while ((c = cmd_getopt(argc, argv, "f", opts, usage_alerts)) != -1) {
 		if (c == CMD_HELP)
@@ -230,12 +231,14 @@ int cmd_alerts(int argc, char **argv)
 		if (c == 'f') {
 			actx.follow = true;
 		} else if (c == 't') {
-			timeout = strtod(optarg, &end);
-			if (*end || timeout <= 0)
+			unsigned long long ns;
+
+			if (parse_duration_ns(optarg, &ns) || !ns)
 				return cmd_usage_err(
 					usage_alerts,
-					"alerts: --timeout '%s' is not a positive number",
+					"alerts: --timeout '%s' is not a positive duration (e.g. 500ms, 2s)",
 					optarg);
+			timeout = ns / 1e9;
 		}
 	}
 	argc -= optind;
@@ -280,6 +283,12 @@ int cmd_alerts(int argc, char **argv)
 		}
 		used++;
 	}
+	/*
+	 * With -j the error objects are stdout's document: an array after
+	 * them would make two. Nothing is consumed then, so no alert is lost.
+	 */
+	if (json_output && err)
+		goto cleanup;
 	if (json_output && !actx.follow) {
 		actx.jw = jsonw_new(stdout, pretty);
 		if (!actx.jw) {

@@ -25,7 +25,7 @@ const char usage_profile[] =
 	"                        [--no-comm] [--symbol-path DIR]... [-j]\n"
 	"\n"
 	"Symbolized CPU samples of a profile instance (default: --top 20).\n"
-	"  --top N            hottest functions: self and total samples and %%\n"
+	"  --top N            hottest functions: self and total samples and %\n"
 	"  --folded           one line per stack, \"comm;root;...;leaf count\"\n"
 	"                     (flamegraph.pl, speedscope, Pyroscope /ingest)\n"
 	"  --svg FILE         interactive flame graph (zoom, search, tooltips)\n"

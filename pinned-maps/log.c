@@ -69,6 +69,10 @@ int exit_code_for(int err)
 	switch (-err) {
 	case 0:
 		return EXIT_OK;
+	case EINVAL: /* a bad argument, value or line */
+	case ERANGE:
+	case E2BIG:
+		return EXIT_USAGE;
 	case ENOENT:
 	case ESRCH:
 		return EXIT_NOENT;

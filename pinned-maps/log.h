@@ -33,7 +33,12 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Map a negative errno from libbpf or a syscall to an exit code. */
+/*
+ * The one table from a negative errno to the documented exit code, used
+ * only where a command ends: EINVAL, ERANGE and E2BIG are usage errors, so
+ * a failure whose errno says otherwise (a verifier's EINVAL) is returned
+ * as another errno (-EIO) by the code that named it.
+ */
 int exit_code_for(int err);
 
 #endif /* __PINSIGHT_LOG_H */

@@ -12,13 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <linux/bpf.h>
 #include "log.h"
 #include "pin_layout.h"
 #include "cmd.h"
 #include "http.h"
 #include "pinmaps.h"
-
-bool pretty;
 
 static const char usage_main[] =
 	"Usage: pinsight [-j|-p] [-v] COMMAND [ARGS]\n"
@@ -31,13 +30,14 @@ static const char usage_main[] =
 	"  alerts [--follow] [INSTANCE...]  print (and consume) pending alerts\n"
 	"  profile INSTANCE [--top N] [--folded] [--svg F] [--pprof F]\n"
 	"                                symbolized CPU profile, flame graph\n"
+	"  help [COMMAND]                this help, or a command's\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json     JSON output (errors as {\"error\": ...})\n"
 	"  -p, --pretty   indented JSON (implies -j)\n"
 	"  -v, --verbose  libbpf debug output\n"
 	"  -h, --help     this help; `pinsight COMMAND --help` for a command's\n"
-	"Options may also follow the command.\n"
+	"Options may also follow the command; a command may be abbreviated.\n"
 	"\n"
 	"Pins are read from $PINSIGHT_PIN_ROOT, default " PIN_ROOT_DEFAULT
 	".\n" EXIT_CODES_HELP;
@@ -76,78 +76,6 @@ const char usage_metrics[] =
 	"  --textfile FILE.prom\n"
 	"              write FILE.prom atomically (node_exporter textfile)\n" EXIT_CODES_HELP;
 
-int cmd_usage_err(const char *usage, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	p_err("%s", buf);
-	fputs(usage, stderr);
-	return EXIT_USAGE;
-}
-
-int cmd_getopt(int argc, char **argv, const char *extra_short,
-	       const struct option *extra, const char *usage)
-{
-	static const struct option common[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-	};
-	struct option all[64];
-	char shorts[64];
-	size_t n = 0, i;
-	int c;
-
-	for (i = 0; extra && extra[i].name && n < 59; i++)
-		all[n++] = extra[i];
-	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++)
-		all[n++] = common[i];
-	all[n] = (struct option){};
-	snprintf(shorts, sizeof(shorts), "jpvh%s", extra_short ?: "");
-	opterr = 0;
-	for (;;) {
-		c = getopt_long(argc, argv, shorts, all, NULL);
-		switch (c) {
-		case 'j':
-			json_output = true;
-			continue;
-		case 'p':
-			json_output = pretty = true;
-			continue;
-		case 'v':
-			verbose = true;
-			continue;
-		case 'h':
-			fputs(usage, stdout);
-			return CMD_HELP;
-		case '?':
-		case ':':
-			cmd_usage_err(usage, "%s: unknown option or missing value '%s'",
-				      argv[0], argv[optind - 1]);
-			return CMD_BAD;
-		default:
-			return c;
-		}
-	}
-}
-
-/* The common loop for commands with no options of their own. */
-static int no_opts(int argc, char **argv, const char *usage)
-{
-	int c = cmd_getopt(argc, argv, NULL, NULL, usage);
-
-	if (c == CMD_HELP)
-		return EXIT_OK;
-	if (c != -1)
-		return EXIT_USAGE;
-	return -1;
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -161,13 +89,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 int cmd_list(int argc, char **argv)
 {
-	int c = no_opts(argc, argv, usage_list);
+	int c = cmd_args(argc, argv, usage_list, 0, 0);
 
 	if (c != -1)
 		return c;
-	if (optind < argc)
-		return cmd_usage_err(usage_list, "list: unexpected argument '%s'",
-				     argv[optind]);
 	return exit_code_for(pm_list(json_output, pretty));
 }
 
@@ -194,16 +119,14 @@ int cmd_show(int argc, char **argv)
 	struct pm_map *m;
 	int i, err, ret = 0;
 
-	err = no_opts(argc, argv, usage_show);
+	err = cmd_args(argc, argv, usage_show, 1, 2);
 	if (err != -1)
 		return err;
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2)
-		return cmd_usage_err(usage_show, "show: expected INSTANCE [MAP]");
 	err = pm_instance_open(argv[0], &in);
 	if (err)
-		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
+		return exit_code_for(err);
 	if (argc == 2) {
 		m = pm_instance_map(in, argv[1]);
 		if (!m) {
@@ -214,8 +137,15 @@ int cmd_show(int argc, char **argv)
 			ret = in->err ?: -ENOENT;
 			goto cleanup;
 		}
-		if (!m->decodable) {
-			/* asked for by name: say why there is nothing */
+		/*
+		 * Asked for by name: say why there is nothing. The alerts
+		 * ring buffer has no rows by design (`pinsight alerts` reads
+		 * it), so it is shown as in the whole instance; any other map
+		 * without rows, a ring buffer pinned where a hash should be
+		 * included, is an error.
+		 */
+		if (!m->decodable && (m->info.type != BPF_MAP_TYPE_RINGBUF ||
+				      strcmp(m->name, "alerts"))) {
 			ret = pm_map_read(m);
 			goto cleanup;
 		}
@@ -303,6 +233,13 @@ int cmd_metrics(int argc, char **argv)
 		}
 	}
 	for (i = 0; i < n; i++) {
+		int j;
+
+		/* an instance named twice is one set of series, not two */
+		for (j = 0; j < i && strcmp(names[j], names[i]); j++)
+			;
+		if (j < i)
+			continue;
 		err = pm_instance_open(names[i], &in);
 		if (err == -EINVAL) {
 			ret = ret ? ret : err;
@@ -331,76 +268,73 @@ cleanup:
 	if (!argc)
 		strv_free(names);
 	pm_prom_free(p);
-	return ret == -EINVAL ? EXIT_USAGE : exit_code_for(ret);
+	return exit_code_for(ret);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;
-} cmds[] = {
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
 	{ "metrics", cmd_metrics, usage_metrics },
 	{ "alerts", cmd_alerts, usage_alerts },
 	{ "profile", cmd_profile, usage_profile },
+	{ "help", cmd_help, usage_main },
+	{},
 };
+
+/* pinsight help [COMMAND] */
+static int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+	bool ambiguous;
+	int err = cmd_args(argc, argv, usage_main, 0, 1);
+
+	if (err != -1)
+		return err;
+	if (optind == argc) {
+		fputs(usage_main, stdout);
+		return EXIT_OK;
+	}
+	c = cmd_find(cmds, argv[optind], &ambiguous);
+	if (!c)
+		return cmd_usage_err(usage_main, "%s: %s command", argv[optind],
+				     ambiguous ? "ambiguous" : "unknown");
+	fputs(c->usage, stdout);
+	return EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	bool help = false;
-	size_t i;
+	const struct cmd *cmd;
+	bool help = false, ambiguous;
 	int c;
 
 	prog_name = "pinsight";
-	opterr = 0;
-	/* Global options stop at the command, which parses its own. */
-	while ((c = getopt_long(argc, argv, "+jpvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json_output = true;
-			break;
-		case 'p':
-			json_output = pretty = true;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			help = true;
-			break;
-		default:
-			return cmd_usage_err(usage_main, "unknown option '%s'",
-					     argv[optind - 1]);
-		}
-	}
+	cmd_json_prescan(argc, argv);
+	while ((c = cmd_global_getopt(argc, argv, NULL, usage_main, &help)) !=
+	       -1)
+		if (c == CMD_BAD)
+			return EXIT_USAGE;
 	libbpf_set_print(libbpf_print);
 	argc -= optind;
 	argv += optind;
-	if (!argc || !strcmp(argv[0], "help")) {
-		if (help || argc) {
+	if (!argc) {
+		if (help) {
 			fputs(usage_main, stdout);
 			return EXIT_OK;
 		}
 		return cmd_usage_err(usage_main, "no command given");
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(argv[0], cmds[i].name))
-			continue;
-		if (help) {
-			fputs(cmds[i].usage, stdout);
-			return EXIT_OK;
-		}
-		/* 0, not 1: glibc then forgets the "+" of the scan above */
-		optind = 0;
-		return cmds[i].fn(argc, argv);
+	cmd = cmd_find(cmds, argv[0], &ambiguous);
+	if (!cmd)
+		return cmd_usage_err(usage_main, "%s: %s command", argv[0],
+				     ambiguous ? "ambiguous" : "unknown");
+	if (help) {
+		fputs(cmd->usage, stdout);
+		return EXIT_OK;
 	}
-	return cmd_usage_err(usage_main, "%s: unknown command", argv[0]);
+	/* 0, not 1: glibc then forgets the "+" of the scan above */
+	optind = 0;
+	return cmd->fn(argc, argv);
 }

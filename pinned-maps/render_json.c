@@ -2,9 +2,10 @@
 /*
  * JSON rows in the shape of `bpftool map dump -j`'s "formatted" objects, so
  * a test can compare the two: same member names, char arrays as strings,
- * enums by enumerator name, DATASECs as {".bss": [{"var": v}]}. One
- * difference, on purpose: a per-CPU map's entry has the summed "value"
- * where bpftool lists "values": [{"cpu": N, "value": ...}].
+ * enums by enumerator name, DATASECs as {".bss": [{"var": v}]}. Two
+ * differences, on purpose: a per-CPU map's entry has the summed "value"
+ * where bpftool lists "values": [{"cpu": N, "value": ...}], and a UTF-8
+ * char array is a string (see is_str_array()).
  */
 #include <ctype.h>
 #include <string.h>
@@ -135,8 +136,26 @@ static void dump_enum(json_writer_t *jw, const struct btf *btf,
 		jsonw_u64(jw, v);
 }
 
+/* The length of the UTF-8 sequence @s starts, 0 if it is not one. */
+static int utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	int n, i;
+
+	if (*s < 0xc2 || *s > 0xf4)
+		return 0;
+	n = *s >= 0xf0 ? 4 : *s >= 0xe0 ? 3 : 2;
+	if (end - s < n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
 /* bpftool's rule: a char (not a typedef of one) array with a NUL and only
- * printable bytes before it is a string.
+ * printable bytes before it is a string. Unlike bpftool, printable
+ * includes UTF-8 sequences, so a comm such as "café" is a string here as
+ * in the table, not an array of negative numbers.
  */
 static bool is_str_array(const struct btf *btf, const struct btf_array *arr,
 			 const char *s)
@@ -151,11 +170,21 @@ static bool is_str_array(const struct btf *btf, const struct btf_array *arr,
 	if (btf_int_encoding(e) != BTF_INT_CHAR &&
 	    strcmp(btf__name_by_offset(btf, e->name_off) ?: "", "char"))
 		return false;
-	for (; s < end; s++) {
-		if (!*s)
+	while (s < end) {
+		const unsigned char c = *s;
+		int n;
+
+		if (!c)
 			return true;
-		if (*s <= 0x1f || *s >= 0x7f)
+		if (c >= 0x20 && c < 0x7f) {
+			s++;
+			continue;
+		}
+		n = utf8_len((const unsigned char *)s,
+			     (const unsigned char *)end);
+		if (!n)
 			return false;
+		s += n;
 	}
 	return false;
 }

@@ -289,8 +289,18 @@ int pm_render_table(FILE *out, const struct pm_instance *in, struct pm_map *m)
 	const char *type = pm_map_type_str(m->info.type, tbuf, sizeof(tbuf));
 
 	if (!m->decodable) {
-		fprintf(out, "%s: %s (not decoded: no rows in this map type)\n",
-			m->name, type);
+		if (m->info.type == BPF_MAP_TYPE_RINGBUF &&
+		    !strcmp(m->name, "alerts"))
+			fprintf(out,
+				"%s: %s (a stream, no rows: `pinsight alerts %s` reads it)\n",
+				m->name, type, in->name);
+		else if (m->info.type == BPF_MAP_TYPE_RINGBUF)
+			fprintf(out, "%s: %s (a stream, no rows)\n", m->name,
+				type);
+		else
+			fprintf(out,
+				"%s: %s (not decoded: no rows in this map type)\n",
+				m->name, type);
 		return 0;
 	}
 	if (m->datasec) {

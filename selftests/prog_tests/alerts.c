@@ -114,7 +114,7 @@ static void check_follow(void)
 	out = NULL;
 
 	t0 = now_s();
-	err = reader_run(&out, "alerts --follow --timeout 0.5");
+	err = reader_run(&out, "alerts --follow --timeout 500ms");
 	ASSERT_EQ(err, 0, "--timeout");
 	ASSERT_LT(now_s() - t0, 5.0, "bounded by --timeout");
 	free(out);

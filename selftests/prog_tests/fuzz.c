@@ -49,7 +49,7 @@ static void check_live_seeds(void)
 	    !ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		return;
 	if (!ASSERT_OK(private_bpffs(), "private bpffs") ||
-	    !ASSERT_EQ(loader_run(NULL, "io --comm fuzz-seed --alert-latency 1"),
+	    !ASSERT_EQ(loader_run(NULL, "io --comm fuzz-seed --alert-latency 1ns"),
 		       0, "load io"))
 		goto cleanup;
 	run_cmd(NULL, "%s/workloads/iogen --comm fuzz-seed --count 3 --fail 1",

@@ -273,7 +273,7 @@ static void check_bad_input(void)
 		{ "io --pid abc", "io: --pid: 'abc' is not a", EXIT_USAGE },
 		{ "io --pid 2147483647", "io: --pid 2147483647: no such process",
 		  EXIT_NOENT },
-		{ "io --bogus", "unrecognized option", EXIT_USAGE },
+		{ "io --bogus", "unknown option", EXIT_USAGE },
 		{ "io --comm waytoolongforacomm", "io: --comm: 'waytoolongforacomm' is longer than 15",
 		  EXIT_USAGE },
 		{ "io --name a/b", "io: --name 'a/b' is not valid", EXIT_USAGE },

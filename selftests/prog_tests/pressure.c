@@ -150,7 +150,7 @@ static void check_ringbuf_full(void)
 	__u64 drops;
 
 	snprintf(comm, sizeof(comm), "rb%d", getpid() % 1000000);
-	err = loader_run(NULL, "io --name rb --comm %s --alert-latency 1 --max-entries alerts=%d",
+	err = loader_run(NULL, "io --name rb --comm %s --alert-latency 1ns --max-entries alerts=%d",
 			 comm, getpagesize());
 	if (err == EXIT_USAGE) {
 		test__skip("io has no --alert-latency");

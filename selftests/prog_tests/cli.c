@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command lines of pinsight-load and pinsight at their edges (issue
+ * 19): the pin root setting, map sizes, lists given twice, options in any
+ * position, JSON that stays JSON, a config check that refuses what a load
+ * refuses, exit codes and the help text. Each subtest is one defect.
+ */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include "cmdline.h"
+#include "funclat.h"
+#include "log.h"
+#include "pin_layout.h"
+#include "pinsight_helpers.h"
+#include "test_progs.h"
+#include "units.h"
+
+/* Does @inst exist under the pin root? */
+static bool loaded(const char *inst)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_root(), inst);
+	return !access(path, F_OK);
+}
+
+/* A relative root, and a root whose parents are missing (defect 1). */
+static void check_pin_root(void)
+{
+	const char *root = "/sys/fs/bpf/cli-a/b/root";
+	char *out = NULL;
+	int err;
+
+	/* timeout: this used to spin at 100% CPU for ever */
+	err = run_cmd(
+		&out,
+		"cd /tmp && PINSIGHT_PIN_ROOT=nosuchdir timeout 20 %s/pinsight-load io",
+		env_output_dir());
+	ASSERT_EQ(err, EXIT_USAGE, "relative root refused");
+	ASSERT_HAS_SUBSTR(out, "nosuchdir", "names the root");
+	ASSERT_HAS_SUBSTR(out, "absolute", "says why");
+	free(out);
+	out = NULL;
+
+	err = run_cmd(
+		&out,
+		"PINSIGHT_PIN_ROOT=%s %s/pinsight-load io --comm cli-root",
+		root, env_output_dir());
+	ASSERT_EQ(err, 0, "root with missing parents created");
+	ASSERT_FALSE(loaded("io"), "pinned there, not under the default root");
+	free(out);
+	out = NULL;
+	err = run_cmd(&out, "PINSIGHT_PIN_ROOT=%s %s/pinsight-load unload io",
+		      root, env_output_dir());
+	ASSERT_EQ(err, 0, "unload there");
+	free(out);
+	rmdir(root);
+	rmdir("/sys/fs/bpf/cli-a/b");
+	rmdir("/sys/fs/bpf/cli-a");
+}
+
+/* Sizes that the kernel or the host cannot take: exit 2, fast (defect 2). */
+static void check_max_entries(void)
+{
+	static const char *const cases[] = {
+		/* a per-CPU hash of half-KiB values: tens of GiB */
+		"io_comm=100000000",
+		/* more hash buckets than the kernel allocates: E2BIG */
+		"io_comm=4294967295",
+		"io_proc=2147483648",
+	};
+	char *out = NULL, what[64];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(what, sizeof(what), "--max-entries %s", cases[i]);
+		/* timeout: these used to run for minutes */
+		err = run_cmd(
+			&out,
+			"timeout 20 %s/pinsight-load io --comm cli-size --max-entries %s",
+			env_output_dir(), cases[i]);
+		ASSERT_EQ(err, EXIT_USAGE, what);
+		/* the map and the size, before anything loads */
+		ASSERT_HAS_SUBSTR(out, "--max-entries", what);
+		ASSERT_OK_PTR(strstr(out ?: "", strchr(cases[i], '=') + 1),
+			      "names the size");
+		ASSERT_NULL(strstr(out ?: "", "cannot load"),
+			    "refused before load");
+		ASSERT_FALSE(loaded("io"), "nothing pinned");
+		free(out);
+		out = NULL;
+	}
+	/* a size the host takes still loads */
+	ASSERT_EQ(loader_run(NULL,
+			     "io --comm cli-size --max-entries io_comm=65536"),
+		  0, "a sane size loads");
+	loader_run(NULL, "unload io");
+}
+
+/* A function named twice counts once; an instance named twice is one series. */
+static void check_duplicates(void)
+{
+	struct funclat_key key = {};
+	struct funclat_val v = {};
+	char comm[16], *out = NULL;
+	int err;
+
+	snprintf(comm, sizeof(comm), "cli-dup-%d", getpid() % 100000);
+	err = loader_run(
+		&out,
+		"funclat --name dup --comm %s --binary %s/workloads/allocgen --func slow_call,slow_call",
+		comm, env_output_dir());
+	free(out);
+	out = NULL;
+	if (ASSERT_EQ(err, 0, "load funclat --func slow_call,slow_call")) {
+		ASSERT_EQ(
+			run_cmd(NULL,
+				"%s/workloads/allocgen --comm %s --sleep-us 0,0,0",
+				env_output_dir(), comm),
+			0, "allocgen");
+		memcpy(key.comm, comm, strlen(comm));
+		key.func = 0;
+		if (ASSERT_OK(pin_lookup_sum("funclat@dup",
+					     "maps/funclat_stats", &key, &v,
+					     sizeof(v)),
+			      "row"))
+			ASSERT_EQ(v.calls, 3, "3 calls counted once each");
+		key.func = 1;
+		ASSERT_ERR(pin_lookup_sum("funclat@dup", "maps/funclat_stats",
+					  &key, &v, sizeof(v)),
+			   "no second row");
+		loader_run(NULL, "unload funclat@dup");
+	}
+
+	if (!ASSERT_EQ(loader_run(NULL, "io --name x --comm cli-dup"), 0,
+		       "load io@x"))
+		return;
+	/* every line of the exposition once: no series, no TYPE twice */
+	err = run_cmd(
+		&out,
+		"%s/pinsight metrics io@x io@x | sort | uniq -d | grep -c .",
+		env_output_dir());
+	ASSERT_HAS_SUBSTR(out, "0", "no line twice");
+	ASSERT_EQ(err, 1, "grep found nothing");
+	free(out);
+	loader_run(NULL, "unload io@x");
+}
+
+static int cmd_nop(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+/* cmd_find(), in-process: full names, unique prefixes, nothing else. */
+static void check_cmd_find(void)
+{
+	static const struct cmd cmds[] = {
+		{ "list", cmd_nop, "" },
+		{ "load", cmd_nop, "" },
+		{ "unload", cmd_nop, "" },
+		{ "show", cmd_nop, "" },
+		{},
+	};
+	static const struct {
+		const char *word, *found;
+		bool ambiguous;
+	} cases[] = {
+		{ "list", "list", false },  { "li", "list", false },
+		{ "lo", "load", false },    { "l", NULL, true },
+		{ "unl", "unload", false }, { "s", "show", false },
+		{ "shows", NULL, false },   { "", NULL, false },
+		{ "x", NULL, false },
+	};
+	const struct cmd *c;
+	bool ambiguous;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = cmd_find(cmds, cases[i].word, &ambiguous);
+		ASSERT_STREQ(c ? c->name : "(none)", cases[i].found ?: "(none)",
+			     cases[i].word);
+		ASSERT_EQ(ambiguous, cases[i].ambiguous, cases[i].word);
+	}
+}
+
+/* Options after the command, extra arguments, io@name (defect 7). */
+static void check_grammar(void)
+{
+	char *out = NULL, *err_out = NULL;
+	int err;
+
+	err = loader_run(&out, "list foo");
+	ASSERT_EQ(err, EXIT_USAGE, "list foo refused");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "doctor foo bar");
+	ASSERT_EQ(err, EXIT_USAGE, "doctor foo bar refused");
+	free(out);
+	out = NULL;
+	/* help, and nothing else: no trial loads (which print "tools") */
+	err = run_cmd_sep(&out, &err_out,
+			  "timeout 5 %s/pinsight-load doctor --help",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "doctor --help");
+	ASSERT_HAS_SUBSTR(out, "Usage: pinsight-load", "prints usage");
+	ASSERT_HAS_SUBSTR(out, "doctor", "of doctor");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	/* -j after the command counts, as before it */
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load doctor -j",
+			  env_output_dir());
+	ASSERT_TRUE(err == 0 || err == EXIT_UNSUPP, "doctor -j");
+	ASSERT_TRUE(out && out[0] == '{', "doctor -j is JSON");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load list -j",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "list -j");
+	ASSERT_TRUE(out && out[0] == '[', "list -j is JSON");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	/* -v after the tool, and TOOL@NAME as in the config file */
+	err = loader_run(&out, "io -v --comm cli-gram");
+	ASSERT_EQ(err, 0, "io -v");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "io@cli --comm cli-gram");
+	ASSERT_EQ(err, 0, "io@cli");
+	ASSERT_TRUE(loaded("io@cli"), "io@cli pinned");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "io@cli --name other");
+	ASSERT_EQ(err, EXIT_USAGE, "io@cli --name other refused");
+	free(out);
+	out = NULL;
+
+	/* a bad option refuses before anything is unloaded */
+	err = loader_run(&out, "unload io --bogus");
+	ASSERT_EQ(err, EXIT_USAGE, "unload io --bogus");
+	ASSERT_TRUE(loaded("io"), "io still loaded");
+	free(out);
+	out = NULL;
+	/* a command's own prefix */
+	err = loader_run(&out, "unl io io@cli");
+	ASSERT_EQ(err, 0, "unl(oad) io io@cli");
+	ASSERT_FALSE(loaded("io"), "io unloaded");
+	ASSERT_FALSE(loaded("io@cli"), "io@cli unloaded");
+	free(out);
+}
+
+/* With -j, stdout is JSON whatever happens (defect 8). */
+static void check_json(void)
+{
+	char *out = NULL, *err_out = NULL;
+	int err;
+
+	/* nothing but -j: still an error object */
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j",
+			  env_output_dir());
+	ASSERT_EQ(err, EXIT_USAGE, "no command");
+	ASSERT_HAS_SUBSTR(out, "{\"error\":", "error object for no command");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j io --bogus",
+			  env_output_dir());
+	ASSERT_EQ(err, EXIT_USAGE, "bad option");
+	ASSERT_HAS_SUBSTR(out, "{\"error\":", "error object on stdout");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	if (!ASSERT_EQ(loader_run(NULL, "io --comm cli-json"), 0, "load"))
+		return;
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight-load -j unload io",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "unload -j");
+	ASSERT_TRUE(out && out[0] == '{', "unload -j is JSON");
+	ASSERT_NULL(strstr(out ?: "", "unloaded\n"), "no text");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight -j alerts nosuch",
+			  env_output_dir());
+	ASSERT_NEQ(err, 0, "alerts nosuch fails");
+	/* one JSON document: the error, not the error and then [] */
+	ASSERT_HAS_SUBSTR(out, "{\"error\":", "error object");
+	ASSERT_NULL(strstr(out ?: "", "[]"), "and nothing after it");
+	free(out);
+	free(err_out);
+	out = err_out = NULL;
+
+	/* a UTF-8 comm (a command's name is its file's) is a string */
+	if (!ASSERT_EQ(loader_run(NULL, "io --comm caf\303\251-io"), 0, "load"))
+		return;
+	err = run_cmd(
+		NULL,
+		"ln -sf /bin/dd /tmp/caf$(printf '\303\251')-io && "
+		"/tmp/caf$(printf '\303\251')-io if=/dev/zero of=/dev/null count=5 2>/dev/null; "
+		"rm -f /tmp/caf$(printf '\303\251')-io");
+	ASSERT_EQ(err, 0, "dd under a UTF-8 name");
+	err = run_cmd_sep(&out, &err_out, "%s/pinsight -j show io io_comm",
+			  env_output_dir());
+	ASSERT_EQ(err, 0, "show -j");
+	ASSERT_HAS_SUBSTR(out, "\"comm\":\"caf\303\251-io\"",
+			  "comm as a string");
+	free(out);
+	free(err_out);
+	loader_run(NULL, "unload io");
+}
+
+/* check refuses what the load refuses; a directory names why (defect 9). */
+static void check_config_check(void)
+{
+	static const char *const lines[] = {
+		"io --bogus\n",
+		"io --attach nosuch\n",
+		"io --pid abc\n",
+		"io --max-entries nosuch=5\n",
+	};
+	char path[] = "/tmp/pinsight-cli-conf-XXXXXX",
+	     dir[] = "/tmp/pinsight-cli-dir-XXXXXX";
+	char *out = NULL;
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		strcpy(path, "/tmp/pinsight-cli-conf-XXXXXX");
+		fd = mkstemp(path);
+		if (!ASSERT_GE(fd, 0, "mkstemp"))
+			return;
+		ASSERT_EQ(write(fd, lines[i], strlen(lines[i])),
+			  (ssize_t)strlen(lines[i]), "write");
+		close(fd);
+		err = loader_run(&out, "--config %s check", path);
+		ASSERT_NEQ(err, 0, lines[i]);
+		ASSERT_HAS_SUBSTR(out, ":1:", "names the line");
+		/* listed all the same: the init script's status reads the list
+		 */
+		ASSERT_HAS_SUBSTR(out, ":1: io\n", "lists the instance");
+		free(out);
+		out = NULL;
+		unlink(path);
+	}
+	/* a good file, checked with -j: JSON, one object per instance */
+	strcpy(path, "/tmp/pinsight-cli-conf-XXXXXX");
+	fd = mkstemp(path);
+	if (!ASSERT_GE(fd, 0, "mkstemp"))
+		return;
+	ASSERT_EQ(write(fd, "io --comm a\nio@b\n", 17), 17, "write");
+	close(fd);
+	err = run_cmd_sep(&out, NULL, "%s/pinsight-load --config %s check -j",
+			  env_output_dir(), path);
+	ASSERT_EQ(err, 0, "check -j");
+	ASSERT_TRUE(out && out[0] == '{', "JSON");
+	ASSERT_HAS_SUBSTR(out, "\"instance\":\"io@b\"", "names each instance");
+	ASSERT_HAS_SUBSTR(out, "\"ok\":true", "and says how it went");
+	free(out);
+	out = NULL;
+	unlink(path);
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	err = loader_run(&out, "--config %s check", dir);
+	ASSERT_EQ(err, EXIT_USAGE, "a directory");
+	ASSERT_HAS_SUBSTR(out, "directory", "says so");
+	ASSERT_NULL(strstr(out ?: "", "Input/output"), "not an I/O error");
+	free(out);
+	rmdir(dir);
+}
+
+/* Exit codes and messages (defect 10). */
+static void check_exit_codes(void)
+{
+	char *out = NULL;
+	int err;
+
+	err = loader_run(&out, "hwcount --events ''");
+	ASSERT_EQ(err, EXIT_USAGE, "hwcount --events ''");
+	ASSERT_HAS_SUBSTR(out, "--events", "says which option");
+	free(out);
+	out = NULL;
+
+	/* one table: a bad instance name is a usage error in every command */
+	err = reader_run(&out, "alerts ../x");
+	ASSERT_EQ(err, EXIT_USAGE, "alerts ../x");
+	free(out);
+	out = NULL;
+
+	err = loader_run(&out, "doctor --help");
+	ASSERT_HAS_SUBSTR(out, "7 when one or more cannot",
+			  "doctor's exit code documented");
+	free(out);
+	out = NULL;
+
+	/*
+	 * As root, a refusal is never blamed on privilege, securityfs
+	 * mounted or not (this test has its own mount namespace).
+	 */
+	run_cmd(NULL, "umount /sys/kernel/security 2>/dev/null; true");
+	err = loader_run(&out, "doctor");
+	ASSERT_TRUE(err == 0 || err == EXIT_UNSUPP, "doctor: 0 or 7");
+	ASSERT_NULL(strstr(out ?: "", "without privilege"),
+		    "not blamed on privilege");
+	free(out);
+	out = NULL;
+
+	/*
+	 * The trial loads use each tool's example options, as README says:
+	 * hwcount's (software events) load without a PMU, so a VM without
+	 * one is not exit 7 for that alone.
+	 */
+	err = run_cmd(
+		&out,
+		"%s/pinsight-load -j doctor | jq -e '.features.hw_pmu.ok or .tools.hwcount.loads'",
+		env_output_dir());
+	ASSERT_EQ(err, 0, "hwcount's example loads, PMU or not");
+	free(out);
+	out = NULL;
+
+	if (!ASSERT_EQ(
+		    loader_run(
+			    NULL,
+			    "funclat --name al --binary %s/workloads/allocgen --func slow_call",
+			    env_output_dir()),
+		    0, "load funclat"))
+		return;
+	err = reader_run(&out, "show funclat@al alerts");
+	ASSERT_EQ(err, 0, "show INSTANCE alerts");
+	free(out);
+	loader_run(NULL, "unload funclat@al");
+}
+
+/* One duration parser and one size parser, in-process and in use (defect 11).
+ */
+static void check_units(void)
+{
+	static const struct {
+		const char *s;
+		int err;
+		unsigned long long v;
+	} dur[] = {
+		{ "100ms", 0, 100000000ULL }, { "1.5s", 0, 1500000000ULL },
+		{ "0", 0, 0 }, { "2h", 0, 7200000000000ULL },
+		{ "0.5us", 0, 500 }, { "100", -EINVAL, 0 }, { "1.5ns", -EINVAL, 0 },
+		{ "-1s", -EINVAL, 0 }, { "1.s", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ "1 s", -EINVAL, 0 }, { "18446744073709551616ns", -ERANGE, 0 },
+		{ "99999999999h", -ERANGE, 0 },
+	}, size[] = {
+		{ "4096", 0, 4096 }, { "64k", 0, 65536 }, { "1g", 0, 1ULL << 30 },
+		{ "1G", 0, 1ULL << 30 }, { "1.5M", 0, 3ULL << 19 },
+		{ "0x10", 0, 16 }, { "1.3k", -EINVAL, 0 }, { "1kb", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 }, { "abc", -EINVAL, 0 }, { "", -EINVAL, 0 },
+		{ "18446744073709551616", -ERANGE, 0 }, { "16777216T", -ERANGE, 0 },
+	};
+	unsigned long long v;
+	char *out = NULL;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(dur) / sizeof(dur[0]); i++) {
+		v = 0;
+		err = parse_duration_ns(dur[i].s, &v);
+		if (ASSERT_EQ(err, dur[i].err, dur[i].s) && !err)
+			ASSERT_EQ(v, dur[i].v, dur[i].s);
+	}
+	for (i = 0; i < sizeof(size) / sizeof(size[0]); i++) {
+		v = 0;
+		err = parse_size(size[i].s, &v);
+		if (ASSERT_EQ(err, size[i].err, size[i].s) && !err)
+			ASSERT_EQ(v, size[i].v, size[i].s);
+	}
+
+	/* the same rules on the command lines */
+	err = loader_run(&out, "io --comm cli-units --alert-latency 100");
+	ASSERT_EQ(err, EXIT_USAGE, "a bare duration is refused");
+	ASSERT_HAS_SUBSTR(out, "unit", "says it needs a unit");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(
+		loader_run(
+			NULL,
+			"io --comm cli-units --alert-latency 1.5s --max-entries io_comm=64k"),
+		0, "1.5s and 64k");
+	ASSERT_EQ(reader_run(NULL, "alerts --follow --timeout 200ms io"), 0,
+		  "alerts --timeout 200ms");
+	loader_run(NULL, "unload io");
+}
+
+/*
+ * Man pages and completion against the programs' own command lists
+ * (defect 11): every command --help lists is in the man page and is
+ * offered by the completion, run here with a stand-in for
+ * bash-completion's _init_completion.
+ */
+static void check_help(void)
+{
+	static const char *const progs[] = { "pinsight", "pinsight-load" };
+	char *cmds = NULL, *offered = NULL, *p, *word, path[PATH_MAX];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		err = run_cmd(
+			&cmds,
+			"PATH=%s:$PATH bash -c '. %s/scripts/completion/pinsight; _pinsight_commands %s'",
+			env_output_dir(), env_src_dir(), progs[i]);
+		ASSERT_EQ(err, 0, "commands from --help");
+		err = run_cmd(
+			&offered,
+			"PATH=%s:$PATH bash -c '_init_completion() { cur=${COMP_WORDS[COMP_CWORD]}; prev=; words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD; }; "
+			". %s/scripts/completion/pinsight; COMP_WORDS=(%s \"\"); COMP_CWORD=1; "
+			"%s; echo \" ${COMPREPLY[*]} \"'",
+			env_output_dir(), env_src_dir(), progs[i],
+			i ? "_pinsight_load" : "_pinsight");
+		ASSERT_EQ(err, 0, "completion runs");
+		if (!ASSERT_OK_PTR(cmds, "commands") ||
+		    !ASSERT_OK_PTR(offered, "offered"))
+			break;
+		ASSERT_OK_PTR(strstr(cmds, "list"), "found some commands");
+		snprintf(path, sizeof(path), "%s/scripts/man/%s.8.scd",
+			 env_src_dir(), progs[i]);
+		for (word = strtok_r(cmds, "\n", &p); word;
+		     word = strtok_r(NULL, "\n", &p)) {
+			char pat[64];
+
+			snprintf(pat, sizeof(pat), " %s ", word);
+			if (!ASSERT_OK_PTR(strstr(offered, pat),
+					   "completion offers it"))
+				printf("%s: '%s' not offered\n", progs[i],
+				       word);
+			if (!ASSERT_EQ(run_cmd(NULL, "grep -q '^\\*%s\\*' %s",
+					       word, path),
+				       0, "in the man page"))
+				printf("%s: '%s' not in %s\n", progs[i], word,
+				       path);
+		}
+		free(cmds);
+		free(offered);
+		cmds = offered = NULL;
+	}
+	free(cmds);
+	free(offered);
+	/* every --option a --help text lists is in the man page */
+	err = run_cmd(
+		NULL,
+		"cd %s; for c in $(bash -c '. %s/scripts/completion/pinsight; _pinsight_commands ./pinsight'); do "
+		"for o in $(./pinsight $c --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do "
+		"grep -q -- \"$o\" %s/scripts/man/pinsight.8.scd || { echo \"pinsight $c: $o\"; exit 1; }; done; done; "
+		"for o in $(./pinsight-load --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do "
+		"grep -q -- \"$o\" %s/scripts/man/pinsight-load.8.scd || { echo \"pinsight-load: $o\"; exit 1; }; done",
+		env_output_dir(), env_src_dir(), env_src_dir(), env_src_dir());
+	ASSERT_EQ(err, 0, "every option of --help in the man pages");
+	snprintf(path, sizeof(path), "%s/scripts/man/pinsight-load.8.scd",
+		 env_src_dir());
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"grep -q -- '--group' %s && grep -q -- '--max-entries' %s",
+			path, path),
+		0, "--group and --max-entries in pinsight-load(8)");
+}
+
+void test_cli(void)
+{
+	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
+		return;
+	if (test__start_subtest("pin_root"))
+		check_pin_root();
+	if (test__start_subtest("max_entries_size"))
+		check_max_entries();
+	if (test__start_subtest("duplicates"))
+		check_duplicates();
+	if (test__start_subtest("cmd_find"))
+		check_cmd_find();
+	if (test__start_subtest("grammar"))
+		check_grammar();
+	if (test__start_subtest("json"))
+		check_json();
+	if (test__start_subtest("config_check"))
+		check_config_check();
+	if (test__start_subtest("exit_codes"))
+		check_exit_codes();
+	if (test__start_subtest("units"))
+		check_units();
+	if (test__start_subtest("help_docs"))
+		check_help();
+}
