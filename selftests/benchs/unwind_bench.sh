@@ -12,8 +12,23 @@
 #  3. the tables of every image mapped on this machine: load time, rows
 #     and bytes, and what one `pinsight-load refresh` costs.
 # Usage: selftests/benchs/unwind_bench.sh [SECONDS] (default 10 per condition)
+# Writes what it prints to selftests/benchs/RESULTS-unwind.md too.
 set -eu
 cd "$(dirname "$0")/../.."
+if [ -z "${UNWIND_BENCH_INNER:-}" ]; then
+	out=selftests/benchs/RESULTS-unwind.md
+	{
+		echo "# Unwinding costs ($(date -u +%F), HEAD $(git rev-parse --short HEAD 2>/dev/null), kernel $(uname -r), $(nproc) CPUs)"
+		echo
+		echo "From \`selftests/benchs/unwind_bench.sh ${1:-10}\`; every figure of one run, side by side."
+		echo
+		echo '```'
+	} > "$out.tmp"
+	UNWIND_BENCH_INNER=1 sh "$0" "$@" | tee -a "$out.tmp"
+	echo '```' >> "$out.tmp"
+	mv "$out.tmp" "$out"
+	exit 0
+fi
 O=.output
 SECS=${1:-10}
 export PINSIGHT_PIN_ROOT=/sys/fs/bpf/pinsight-ubench
@@ -35,9 +50,8 @@ for mode in tables fp; do
 	opt=; [ $mode = fp ] && opt=--fp-stacks
 	$L profile --name $mode --pid $burn $opt >/dev/null
 	sleep "$SECS"
-	set -- $(for l in "$PINSIGHT_PIN_ROOT"/profile@$mode/links/*; do prog_stats "$l"; done |
-		awk '{ t += $1; n += $2 } END { print t, n }')
-	echo "per sample, $mode: $(($1 / ($2 ? $2 : 1))) ns ($2 samples)"
+	set -- $(prog_stats "$PINSIGHT_PIN_ROOT"/profile@$mode/links/do_sample-0)
+	echo "per run, $mode: $(($1 / ($2 ? $2 : 1))) ns ($2 runs: the loop's samples and the other CPUs' filtered ones)"
 	eval "ns_$mode=$(($1 / ($2 ? $2 : 1)))"
 	$L unload profile@$mode >/dev/null
 done
@@ -52,20 +66,26 @@ if command -v bpftrace >/dev/null; then
 	kill -INT $bt; wait $bt 2>/dev/null || true
 	echo "$s0 $s1" | awk '{ n = $4 - $2; printf "per sample, bpftrace ustack: %d ns (%d samples, every CPU: only the loop'\''s pass its filter)\n", ($3 - $1) / (n ? n : 1), n }'
 fi
-echo "tables / frame pointers: $(awk "BEGIN { printf \"%.2f\", $ns_tables / $ns_fp }")x"
+echo "per run, tables / frame pointers: $(awk "BEGIN { printf \"%.2f\", $ns_tables / $ns_fp }")x"
 kill $burn
 
-# Host-wide at 99 Hz on every CPU, over the window.
-t0=$(date +%s%N)
-$L -v profile --name all 2>&1 | sed -n 's/^unwind: /tables at load: /p'
-load_ms=$((($(date +%s%N) - t0) / 1000000))
-echo "host-wide load with every image's table: $load_ms ms"
-sleep "$SECS"
-set -- $(for l in "$PINSIGHT_PIN_ROOT"/profile@all/links/*; do prog_stats "$l"; done |
-	awk '{ t += $1; n += $2 } END { print t, n }')
-echo "host-wide 99 Hz x $(nproc) CPUs: $2 samples, $(awk "BEGIN { printf \"%.3f\", 100 * $1 / ($SECS * 1e9) }") % of one CPU in BPF"
-bpftool map dump pinned "$PINSIGHT_PIN_ROOT"/profile@all/maps/unwind_tables -j |
-	jq -r '[.[] | (.formatted // .) | .value] | "tables: \(length) images, \(map(.nr) | add) rows, \(map(.nr) | add * 8 / 1048576 * 100 | floor / 100) MiB of rows for \(map(.text_bytes) | add / 1048576 | floor) MiB of text"'
-t0=$(date +%s%N)
-$L refresh
-echo "one refresh: $((($(date +%s%N) - t0) / 1000000)) ms"
+# Host-wide at 99 Hz on every CPU, over the window, both ways.
+for mode in tables fp; do
+	opt=; [ $mode = fp ] && opt=--fp-stacks
+	t0=$(date +%s%N)
+	$L -v profile --name all-$mode $opt 2>&1 | sed -n 's/^unwind: /tables at load: /p'
+	load_ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "host-wide load, $mode: $load_ms ms"
+	sleep "$SECS"
+	set -- $(for l in "$PINSIGHT_PIN_ROOT"/profile@all-$mode/links/*; do prog_stats "$l"; done |
+		awk '{ t += $1; n += $2 } END { print t, n }')
+	# one program, one link per CPU: each link reports the program's total
+	echo "host-wide 99 Hz x $(nproc) CPUs, $mode: $(($2 / $(nproc))) samples, $(awk "BEGIN { printf \"%.3f\", 100 * $1 / $(nproc) / ($SECS * 1e9) }") % of one CPU in BPF"
+	[ $mode = fp ] && break
+	bpftool map dump pinned "$PINSIGHT_PIN_ROOT"/profile@all-$mode/maps/unwind_tables -j |
+		jq -r '[.[] | (.formatted // .) | .value] | "tables: \(length) images, \(map(.nr) | add) rows, \(map(.nr) | add * 8 / 1048576 * 100 | floor / 100) MiB of rows for \(map(.text_bytes) | add / 1048576 | floor) MiB of text"'
+	t0=$(date +%s%N)
+	$L refresh
+	echo "one refresh: $((($(date +%s%N) - t0) / 1000000)) ms"
+	$L unload profile@all-$mode >/dev/null
+done
