@@ -45,7 +45,7 @@ msg = @printf '  %-8s %s%s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))"
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean test demo bench
+.PHONY: all clean test demo bench bench-icount
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(PROTO_C)
 all: $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight $(OUTPUT)/test_progs workloads
@@ -185,6 +185,14 @@ bench:
 	$(Q)$(MAKE) $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight workloads \
 		$(OUTPUT)/benchs/bench $(BENCH_BPF)
 	$(Q)selftests/benchs/bench.sh
+# The overhead's components counted in instructions, in a qemu -icount VM
+# (about 25 minutes; see selftests/benchs/README.md): ICOUNT_ARGS are
+# icount.sh's options, e.g. "-r 2 -n 40" for a quick look.
+ICOUNT_ARGS ?= -u
+bench-icount:
+	$(Q)scripts/setup.sh
+	$(Q)$(MAKE) all static $(OUTPUT)/benchs/bench $(BENCH_BPF)
+	$(Q)selftests/benchs/icount.sh $(ICOUNT_ARGS)
 
 # The README's two commands. Both install what is missing first, in a
 # sub-make so that tool paths are looked up after the install.
