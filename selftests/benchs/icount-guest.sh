@@ -17,6 +17,10 @@ set -u
 REPS=${1:-4}
 REQS=${2:-200}
 shift 2 2>/dev/null
+# server=OPT:OPT...: vector-studio's options, ':' for spaces (the VM's
+# arguments are words), e.g. server=-d:64:-n:4 for the light requests
+SERVER_ARGS="-d 128 -n 32"
+case ${1:-} in server=*) SERVER_ARGS=$(echo "${1#server=}" | tr ':' ' '); shift ;; esac
 ALL="none perf perf_empty profile tp_empty io io_raw profile_io memalloc tcpconnlat default io_client none_b"
 CONDS=${*:-$ALL}
 # ICOUNT_HOST=1: the same cells on this host, by its wall clock, for the
@@ -26,12 +30,12 @@ CONDS=${*:-$ALL}
 HOST=${ICOUNT_HOST:-0}
 O=/pinsight/.output
 T=/tmp
-OUT=$T/icount.jsonl
+OUT="$T"/icount.jsonl
 NICE=
 if [ "$HOST" = 1 ]; then
 	O=$(pwd)/.output
 	T=$(mktemp -d "${TMPDIR:-/tmp}/icount.XXXXXX")
-	OUT=${ICOUNT_OUT:-$O/benchs/icount/host.jsonl}
+	OUT=${ICOUNT_OUT:-"$O"/benchs/icount/host.jsonl}
 	NICE="nice -n -10"
 	export PINSIGHT_PIN_ROOT=/sys/fs/bpf/pinsight-icount-$$
 	mkdir -p "$PINSIGHT_PIN_ROOT"
@@ -53,24 +57,30 @@ for s in read write pread64 pwrite64 readv writev; do
 	TP_EMPTY="$TP_EMPTY${TP_EMPTY:+,}e_tp_enter_$s,e_tp_exit_$s"
 done
 
-rm -f $T/vs.port
-$NICE taskset -c 1 $W/vector-studio -f $T/vs.port -t 2 -d 128 -n 32 > $T/vs.out 2> $T/vs.err &
+rm -f "$T"/vs.port
+# shellcheck disable=SC2086 # options are words
+$NICE taskset -c 1 "$W"/vector-studio -f "$T"/vs.port -t 2 $SERVER_ARGS > "$T"/vs.out 2> "$T"/vs.err &
 SERVER=$!
 i=0
-while [ ! -s $T/vs.port ]; do
+while [ ! -s "$T"/vs.port ]; do
 	i=$((i + 1))
-	[ $i -lt 6000 ] || { say "vector-studio did not start: $(cat $T/vs.err)"; exit 1; }
+	[ $i -lt 6000 ] || { say "vector-studio did not start: $(cat "$T"/vs.err)"; exit 1; }
 	sleep 0.1
 done
 say "vector-studio $SERVER up"
 
-loadgen() { $NICE taskset -c 0 $W/vs-loadgen -f $T/vs.port -c 2 -m 100 -j "$@"; }
+loadgen() { $NICE taskset -c 0 "$W"/vs-loadgen -f "$T"/vs.port -c 2 -m 100 -j "$@"; }
 loadgen -n 40 > /dev/null || { say "warm-up failed"; exit 1; }
 
 # ns of CPU: the server's threads (schedstat), and each CPU's (the 7th
 # field of /proc/schedstat's cpuN line: run time of its tasks).
 server_ns() { cat /proc/$SERVER/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
-cpu_ns() { awk -v c="cpu$1" '$1 == c { print $8 }' /proc/schedstat; }
+# Without schedstats (this host's kernel): /proc/stat's busy ticks.
+if [ -r /proc/schedstat ]; then
+	cpu_ns() { awk -v c="cpu$1" '$1 == c { print $8 }' /proc/schedstat; }
+else
+	cpu_ns() { awk -v c="cpu$1" '$1 == c { printf "%.0f", ($2 + $3 + $4 + $7 + $8) * 1e7 }' /proc/stat; }
+fi
 # utime+stime of the server in clock ticks (the brief's other measure)
 server_ticks() { awk '{ print $14 + $15 }' /proc/$SERVER/stat; }
 server_ctxsw() { cat /proc/$SERVER/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }'; }
@@ -81,22 +91,22 @@ bpf_cnt() { bpftool prog show -j 2>/dev/null | jq '[.[] | .run_cnt // 0] | add /
 
 HOLD=
 hold() {
-	rm -f $T/hold.in $T/hold.out
-	mkfifo $T/hold.in
-	taskset -c 0 $B hold -O $O/benchs/bench_floor.bpf.o "$1" < $T/hold.in > $T/hold.out 2>&1 &
+	rm -f "$T"/hold.in "$T"/hold.out
+	mkfifo "$T"/hold.in
+	taskset -c 0 "$B" hold -O "$O"/benchs/bench_floor.bpf.o "$1" < "$T"/hold.in > "$T"/hold.out 2>&1 &
 	HOLD=$!
-	exec 7> $T/hold.in
+	exec 7> "$T"/hold.in
 	i=0
-	until grep -q ready $T/hold.out 2>/dev/null; do
+	until grep -q ready "$T"/hold.out 2>/dev/null; do
 		i=$((i + 1))
 		if [ $i -gt 300 ] || ! kill -0 $HOLD 2>/dev/null; then
-			say "bench hold $1: $(cat $T/hold.out)"
+			say "bench hold $1: $(cat "$T"/hold.out)"
 			return 1
 		fi
 		sleep 0.1
 	done
 }
-load() { taskset -c 0 $L "$@" > /dev/null; }
+load() { taskset -c 0 "$L" "$@" > /dev/null; }
 
 setup() {
 	case $1 in
@@ -105,6 +115,7 @@ setup() {
 	perf_empty) hold e_perf ;;
 	tp_empty) hold "$TP_EMPTY" ;;
 	profile) load profile --comm vector-studio ;;
+	profile_ip) load profile --comm vector-studio --ip-stacks ;;
 	io) load io --comm vector-studio ;;
 	io_raw) load io --comm vector-studio --attach raw ;;
 	io_client) load io --comm vs-loadgen ;;
@@ -123,7 +134,7 @@ teardown() {
 		wait $HOLD
 		HOLD=
 	fi
-	$L unload --all > /dev/null 2>&1
+	"$L" unload --all > /dev/null 2>&1
 	return 0
 }
 
@@ -151,8 +162,8 @@ cell() {
 		--argjson ctxsw $((x1 - x0)) --argjson cpu0 $((a1 - a0)) \
 		--argjson cpu1 $((b1 - b0)) --argjson virt $((v1 - v0)) \
 		--argjson bpf_ns $((r1 - r0)) --argjson bpf_runs $((n1 - n0)) \
-		--arg stats "${3:-}" \
-		'{ cond: $cond, rep: $rep, stats: ($stats != ""), requests, qps, p50_us, p99_us,
+		--arg stats "${3:-}" --arg server "$SERVER_ARGS" \
+		'{ cond: $cond, rep: $rep, stats: ($stats != ""), server: $server, requests, qps, p50_us, p99_us,
 		   server_ns: $srv, server_ticks: $ticks, server_ctxsw: $ctxsw,
 		   cpu0_ns: $cpu0, cpu1_ns: $cpu1, virt_ns: $virt,
 		   bpf_ns: $bpf_ns, bpf_runs: $bpf_runs }')
@@ -165,6 +176,7 @@ r=1
 while [ $r -le "$REPS" ]; do
 	# A B C ..., then ... C B A: a drift over a repetition cancels in pairs
 	order=$CONDS
+	# shellcheck disable=SC2086 # conditions are words
 	[ $((r % 2)) = 0 ] && order=$(echo $CONDS | tr ' ' '\n' | sed -n '1!G;h;$p')
 	for c in $order; do cell "$c" $r; done
 	r=$((r + 1))

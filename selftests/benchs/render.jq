@@ -114,7 +114,9 @@ def overhead1($ev): . as $o | $o.runs as $runs |
 		"of it, at \($smp_ns | fmt(0)) ns each (§2, BPF run time over the loop's own samples, 99 Hz of its " +
 		"run time; perf's sampling interrupt itself is not " +
 		"in it): \($acc | fmt(2)) µs, **\($pct | fmt(2)) %** of the unmonitored \($req | fmt(0)) µs, " +
-		"\($pct | verdict(0.3)) against the 0.3 % goal.\n" end)
+		"\($pct | verdict(0.3)) against the 0.3 % goal. It leaves out the sampling interrupt and " +
+		"the work perf does around the program, and the tracepoints' path on the server's untraced " +
+		"syscalls: section 0 (make bench-icount) counts them in instructions.\n" end)
 	;
 
 def overhead: .events as $ev | .overhead | if . == null then "" else
