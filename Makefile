@@ -185,14 +185,16 @@ bench:
 	$(Q)$(MAKE) $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight workloads \
 		$(OUTPUT)/benchs/bench $(BENCH_BPF)
 	$(Q)selftests/benchs/bench.sh
-# The overhead's components counted in instructions, in a qemu -icount VM
-# (about 25 minutes; see selftests/benchs/README.md): ICOUNT_ARGS are
-# icount.sh's options, e.g. "-r 2 -n 40" for a quick look.
-ICOUNT_ARGS ?= -u
+# The overhead's components counted in instructions, in a qemu -icount VM,
+# at the guide's request size and on light requests; updates RESULTS.md's
+# section 0 (about 25 minutes; see selftests/benchs/README.md). Not part
+# of make test. ICOUNT_ARGS: more icount.sh options, e.g. "-r 2".
 bench-icount:
 	$(Q)scripts/setup.sh
 	$(Q)$(MAKE) all static $(OUTPUT)/benchs/bench $(BENCH_BPF)
-	$(Q)selftests/benchs/icount.sh $(ICOUNT_ARGS)
+	$(Q)selftests/benchs/icount.sh -u $(ICOUNT_ARGS)
+	$(Q)selftests/benchs/icount.sh -o $(OUTPUT)/benchs/icount-light \
+		-a "-d 64 -n 4" -n 1000 -u $(ICOUNT_ARGS)
 
 # The README's two commands. Both install what is missing first, in a
 # sub-make so that tool paths are looked up after the install.

@@ -42,6 +42,23 @@ def sgn: if . > 0 then "+\(.)" else "\(.)" end;
 ($cells | map(.rep) | unique | length) as $reps |
 ($cells[0].requests) as $reqs |
 [ $cells[] | select(.cond == "none_b" and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ] as $aa |
+def ratios($c): [ $cells[] | select(.cond == $c and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ];
+# Issue 16's goals, decided on the count. The sampler fires per time, and
+# the guest runs ~8x fewer instructions per second than this host does
+# on the server's loop, so profile's share is also given at the host's
+# rate (divided by 8): the count without that inflation.
+def goal($c; $what; $g):
+  (ratios($c)) as $r | if $r == [] then empty else
+  ($r | ci) as $i | (ratios("profile") | if . == [] then 0 else mean end) as $p |
+  ((($r | mean) - $p * 7 / 8)) as $h |
+  "- \($what) ≤ \($g) %: counted \($r | mean | pct) % [\($i[0] | pct), \($i[1] | pct)] (A/A ±\([$aa[] | if . < 0 then -. else . end] | max // 0 | pct) %): " +
+  (if $i[1] * 100 <= $g then "**met**" elif ($r | mean) * 100 <= $g then "**met** (upper bound above)" else "**missed**" end) +
+  (if ($c | test("profile|default")) and $p > 0 then "; with profile's samples at the host's rate \($h | pct) %: " + (if $h * 100 <= $g then "**met**" else "**missed**" end) else "" end) end;
+def goals: if $host then empty else
+  ($cells[0].server // "-d 128 -n 32" | test("-d 128")) as $guide |
+  "Goals (issue 16), on the count:",
+  (if $guide then goal("profile_io"; "profile+io at the guide's request size"; 0.5), goal("default"; "the default set at the guide's size"; 1)
+   else goal("profile_io"; "profile+io on light requests"; 1) end), "" end;
 def row($c):
   [ $cells[] | select(.cond == $c and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ] as $r |
   [ $cells[] | select(.cond == $c and ($cbase[.rep | tostring] // 0) > 0) | (.cpu0_ns / .requests) / $cbase[.rep | tostring] - 1 ] as $cr |
@@ -62,10 +79,11 @@ else
 "\($reps) repetitions of every condition, \($reqs) requests per cell, in turn and in reverse turn by repetition. The guest clock counts instructions (\(pow(2; $sh)) ns each), so the server's CPU time (schedstat, all threads) is an instruction count: **\($bmean / pow(2; $sh) / 1e6 | r2) M instructions per request** unmonitored."
 end,
 "",
-"*Server CPU/request*: the condition's cell over the No monitoring cell of the same repetition, minus 1: median, 95 % t-interval of the mean, min – max. *Δ/request*: the mean difference in instructions. *BPF stats*: `run_time_ns` of every program over one more cell per condition with `kernel.bpf_stats_enabled=1`, as % of the baseline (what the accounted model sees). *Client*: vs-loadgen's CPU (CPU 0's run time) per request, against the same repetition's baseline. *Switches*: the server's context switches per request.",
+"*Server CPU/request*: the condition's cell over the No monitoring cell of the same repetition, minus 1: median, 95 % t-interval of the mean, min – max. *Δ/request*: the mean difference in instructions. *BPF stats*: `run_time_ns` of every program over one more cell per condition with `kernel.bpf_stats_enabled=1`, server's and client's runs alike (and ~20 ns a run of the stats themselves), as % of the server's baseline: what an accounted model sees. *Client*: vs-loadgen's CPU (CPU 0's run time) per request, against the same repetition's baseline. *Switches*: the server's context switches per request.",
 "",
 "A/A (No monitoring twice per repetition): median \($aa | median | pct | sgn) %, 95 % interval [\($aa | ci | .[0] | pct | sgn), \($aa | ci | .[1] | pct | sgn)] %, min – max \($aa | min | pct | sgn) – \($aa | max | pct | sgn) %.",
 "",
+goals,
 "| condition | server CPU/request | 95 % interval | min – max | reps | Δ/request | BPF stats / request | client CPU/request | switches/request | what |",
 "|---|---|---|---|---|---|---|---|---|---|",
 ( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "memalloc", "tcpconnlat", "default"]
