@@ -47,7 +47,7 @@ msg = @printf '  %-8s %s%s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))"
 MAKEFLAGS += --no-print-directory
 endif
 
-.PHONY: all clean test demo bench
+.PHONY: all clean test demo bench bench-icount
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS) $(PROTO_C)
 all: $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight $(OUTPUT)/test_progs workloads
@@ -195,6 +195,16 @@ bench:
 	$(Q)$(MAKE) $(OUTPUT)/pinsight-load $(OUTPUT)/pinsight workloads \
 		$(OUTPUT)/benchs/bench $(BENCH_BPF)
 	$(Q)selftests/benchs/bench.sh
+# The overhead's components counted in instructions, in a qemu -icount VM,
+# at the guide's request size and on light requests; updates RESULTS.md's
+# section 0 (about 25 minutes; see selftests/benchs/README.md). Not part
+# of make test. ICOUNT_ARGS: more icount.sh options, e.g. "-r 2".
+bench-icount:
+	$(Q)scripts/setup.sh
+	$(Q)$(MAKE) all static $(OUTPUT)/benchs/bench $(BENCH_BPF)
+	$(Q)selftests/benchs/icount.sh -u $(ICOUNT_ARGS)
+	$(Q)selftests/benchs/icount.sh -o $(OUTPUT)/benchs/icount-light \
+		-a "-d 64 -n 4" -n 1000 -u $(ICOUNT_ARGS)
 
 # The README's two commands. Both install what is missing first, in a
 # sub-make so that tool paths are looked up after the install.

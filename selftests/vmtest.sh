@@ -29,6 +29,9 @@ Usage: selftests/vmtest.sh [OPTIONS] [KERNEL...] [-- TEST_PROGS_ARGS...]
   TEST_PROGS_ARGS    passed to test_progs in the VM (-t, -a, -d, -v, --timeout;
                      no spaces inside an argument)
 Cache: \$VMTEST_CACHE (default ~/.cache/pinsight-vmtest).
+\$VMTEST_QEMU_ARGS: more qemu options (e.g. -icount shift=0,sleep=off);
+\$VMTEST_RUN: a script the VM runs instead of the selftests (see
+vmtest/init; selftests/benchs/icount.sh uses both).
 EOF
 }
 
@@ -151,12 +154,13 @@ run_kernel() {
 	# (and, with -no-reboot, ends qemu) rather than waiting for the limit;
 	# warnings and worse go to the console with their backtraces.
 	# --foreground keeps qemu in our process group, so ^C stops it too.
+	# shellcheck disable=SC2086 # VMTEST_QEMU_ARGS: words
 	timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu max \
 		-smp "$CPUS" -m "$MEM" -nodefaults -display none -no-reboot \
 		-kernel "$root/boot/vmlinuz-$kver" -initrd "$dir/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic softlockup_panic=1 hung_task_panic=1 quiet rdinit=/init" \
 		-serial stdio -serial "file:$dir/artefacts.txt" -nic none \
-		< /dev/null 2>&1 | sed -u 's/\r$//' | tee "$dir/console.log" || true
+		${VMTEST_QEMU_ARGS:-} < /dev/null 2>&1 | sed -u 's/\r$//' | tee "$dir/console.log" || true
 	secs=$(($(date +%s) - start))
 	echo "$secs" > "$dir/time"
 	split_artefacts "$dir"

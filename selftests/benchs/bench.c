@@ -5,6 +5,8 @@
  *   bench loop KIND N [COMM]      N iterations of a hook-firing loop: ns/op
  *   bench event [OPTS] COND...    per-event cost, conditions interleaved
  *   bench fill INST MAP NEW N     instance NEW holding a copy of MAP, N keys
+ *   bench hold [-O OBJ] SPEC      keep floor programs (or bare perf events)
+ *                                 attached until stdin closes
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@ static void usage(FILE *f)
 		"Usage: bench loop KIND N [COMM]\n"
 		"       bench event [-r REPS] [-n ITERS] [-c COMM] [-l KIND] [-O BPF_OBJ] COND...\n"
 		"       bench fill INSTANCE MAP NEW_INSTANCE KEYS\n"
+		"       bench hold [-O BPF_OBJ] PROG[,PROG...] | perf\n"
 		"KIND: read malloc func func5 connect switch cpu exec getppid\n"
 		"COND: NAME=none | NAME=progs:PROG[@BINARY:FUNC[+N]],... |\n"
 		"      NAME=sh:SETUP%%%%TEARDOWN | NAME=bpftrace:[-p PID ]SCRIPT\n"
@@ -63,6 +66,8 @@ int main(int argc, char **argv)
 		return cmd_event(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "fill"))
 		return cmd_fill(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "hold"))
+		return cmd_hold(argc - 1, argv + 1);
 	usage(strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? stderr :
 								     stdout);
 	return strcmp(argv[1], "-h") && strcmp(argv[1], "--help") ? EXIT_USAGE :

@@ -22,5 +22,6 @@ void loop_free(struct loop *l);
 int cmd_loop(int argc, char **argv);
 int cmd_event(int argc, char **argv);
 int cmd_fill(int argc, char **argv);
+int cmd_hold(int argc, char **argv);
 
 #endif /* __BENCH_H */

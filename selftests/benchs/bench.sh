@@ -195,7 +195,8 @@ vs_cell() {
 
 section_overhead() {
 	local sets=() labels=() notes=() s t r i want have missing out err
-	# condition -> tool list: none, profile+io, the default set, every tool
+	# condition -> tool list: none, profile+io, the default set, every
+	# tool; then none again (A/A)
 	for s in "" "profile io" "profile io memalloc tcpconnlat" "${TOOLS[*]}"; do
 		have= missing=
 		for t in $s; do
@@ -204,7 +205,10 @@ section_overhead() {
 		sets+=("${have% }")
 		notes+=("${missing:+not built: ${missing% }}")
 	done
-	labels=("No monitoring" "pinsight profile+io" "pinsight default set" "pinsight every tool")
+	# and no monitoring again, the A/A pair that shows this run's noise
+	sets+=("") notes+=("")
+	labels=("No monitoring" "pinsight profile+io" "pinsight default set" "pinsight every tool"
+		"No monitoring (A/A)")
 	# a tool that does not load here is dropped from every set, with why
 	for i in 1 2 3; do
 		for t in ${sets[$i]}; do
@@ -235,10 +239,10 @@ section_overhead() {
 			# server's state, the neighbours) would otherwise always
 			# fall on the same conditions; in pairs of repetitions it
 			# cancels
-			order="0 1 2 3"
-			[ $((r % 2)) = 0 ] && order="3 2 1 0"
+			order="0 1 2 3 4"
+			[ $((r % 2)) = 0 ] && order="4 3 2 1 0"
 			for i in $order; do
-				if [ "$i" -gt 0 ] && [ -z "${sets[$i]}" ]; then continue; fi
+				if [ "$i" -gt 0 ] && [ "$i" -lt 4 ] && [ -z "${sets[$i]}" ]; then continue; fi
 				# shellcheck disable=SC2086
 				if ! err=$(load_set ${sets[$i]} 2>&1); then
 					log "overhead: ${sets[$i]}: $err"
@@ -255,8 +259,8 @@ section_overhead() {
 		done
 		jq -s --arg cfg "$cfg" --arg args "${args:-(defaults: -d 64 -n 4)}" --argjson secs "$VS_SECS" --argjson reps "$reps" \
 			'{ config: $cfg, server_args: $args, secs: $secs, reps: $reps, runs: .,
-			   conds: [range(0; 4) as $i | { label: $ARGS.positional[$i],
-				tools: $ARGS.positional[4 + $i], note: $ARGS.positional[8 + $i] }] }' \
+			   conds: [range(0; 5) as $i | { label: $ARGS.positional[$i],
+				tools: $ARGS.positional[5 + $i], note: $ARGS.positional[10 + $i] }] }' \
 			"$RES/overhead-$cfg.jsonl" --args "${labels[@]}" "${sets[@]}" "${notes[@]}" >"$RES/overhead-$cfg.json"
 	done
 	jq -s '.' "$RES/overhead-light.json" "$RES/overhead-heavy.json" >"$RES/overhead.json"
@@ -541,6 +545,17 @@ section_profile() {
 		   loadgen: (if $lg == "" then null else $lg end) }' >"$RES/profile.json"
 }
 
+# make bench-icount's sections of RESULTS.md ("<!-- NAME begin -->" to
+# "<!-- NAME end -->", written by icount.sh -u) survive a make bench: they
+# go back in front of section 1, as they were.
+keep_icount() {
+	[ -f "$1" ] || return 0
+	awk 'NR == FNR { if (/^<!-- [a-z-]* begin -->$/) k = 1; if (k) kept = kept $0 "\n";
+			 if (/^<!-- [a-z-]* end -->$/) { k = 0; kept = kept "\n" } next }
+	     /^## 1\. / && !done { printf "%s", kept; done = 1 } { print }' "$1" "$2" >"$2.k" &&
+		mv "$2.k" "$2"
+}
+
 ###############################################################################
 # All in a function, so that bash has parsed the whole file before it runs:
 # editing bench.sh during a run cannot change what the run does.
@@ -578,7 +593,8 @@ main() {
 			tools: ($tools | split(" ")), tool_opts: $opts, loadavg: $load, nice: $nice },
 		   overhead: $overhead[0], events: $events[0], events_skipped: $skipped[0],
 		   startup: $startup[0], readers: $readers[0], profile: $profile[0] }' >"$RES/results.json"
-	jq -r -f selftests/benchs/render.jq "$RES/results.json" >"$MD.tmp" && mv "$MD.tmp" "$MD"
+	jq -r -f selftests/benchs/render.jq "$RES/results.json" >"$MD.tmp" && keep_icount "$MD" "$MD.tmp" &&
+		mv "$MD.tmp" "$MD"
 	cat "$MD"
 	log "JSON: $RES/results.json; report: $MD ($(((END - START) / 1000000)) s)"
 }

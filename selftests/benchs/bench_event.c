@@ -68,6 +68,8 @@ struct cond {
 	struct bpf_object *obj;
 	struct bpf_link *links[MAX_LINKS];
 	int nr_links;
+	int perf_fds[MAX_LINKS]; /* "perf": events open with no program */
+	int nr_perf_fds;
 	pid_t bt_pid;
 	int bt_fd;
 	struct prog_live live[MAX_PROGS];
@@ -119,15 +121,17 @@ static int run_sh(struct cond *c, const char *cmd)
 	return 0;
 }
 
+static const struct perf_event_attr perf_99hz = {
+	.type = PERF_TYPE_SOFTWARE,
+	.config = PERF_COUNT_SW_CPU_CLOCK,
+	.size = sizeof(struct perf_event_attr),
+	.sample_freq = 99,
+	.freq = 1,
+};
+
 static int perf_attach_all(struct cond *c, struct bpf_program *p)
 {
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.config = PERF_COUNT_SW_CPU_CLOCK,
-		.size = sizeof(attr),
-		.sample_freq = 99,
-		.freq = 1,
-	};
+	struct perf_event_attr attr = perf_99hz;
 	int cpu, fd, ncpu = libbpf_num_possible_cpus();
 
 	for (cpu = 0; cpu < ncpu && c->nr_links < MAX_LINKS; cpu++) {
@@ -145,7 +149,29 @@ static int perf_attach_all(struct cond *c, struct bpf_program *p)
 	return 0;
 }
 
-/* "PROG[@BINARY:FUNC[+N]],..." from the bench object. */
+
+/*
+ * "perf": the profiler's events (cpu-clock, 99 Hz, every CPU) with no
+ * program: the sampling interrupt alone, which BPF stats never see.
+ */
+static int perf_open_all(struct cond *c)
+{
+	struct perf_event_attr attr = perf_99hz;
+	int cpu, fd, ncpu = libbpf_num_possible_cpus();
+
+	for (cpu = 0; cpu < ncpu && c->nr_perf_fds < MAX_LINKS; cpu++) {
+		fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1,
+			     PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0)
+			continue; /* an offline CPU */
+		c->perf_fds[c->nr_perf_fds++] = fd;
+	}
+	return c->nr_perf_fds ? 0 : -errno;
+}
+
+/* "PROG[@BINARY:FUNC[+N]],..." from the bench object; "perf" (alone) for
+ * the perf events without a program.
+ */
 static int setup_progs(struct cond *c)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo);
@@ -157,6 +183,13 @@ static int setup_progs(struct cond *c)
 
 	if (!spec)
 		return -ENOMEM;
+	if (!strcmp(spec, "perf")) {
+		free(spec);
+		err = perf_open_all(c);
+		if (err)
+			cond_fail(c, "perf_event_open: %s", strerror(-err));
+		return err;
+	}
 	c->obj = bpf_object__open_file(obj_path, NULL);
 	if (!c->obj) {
 		err = -errno;
@@ -301,6 +334,9 @@ static void teardown(struct cond *c)
 	for (i = 0; i < c->nr_links; i++)
 		bpf_link__destroy(c->links[i]);
 	c->nr_links = 0;
+	for (i = 0; i < c->nr_perf_fds; i++)
+		close(c->perf_fds[i]);
+	c->nr_perf_fds = 0;
 	bpf_object__close(c->obj);
 	c->obj = NULL;
 	if (c->teardown)
@@ -747,4 +783,49 @@ int cmd_event(int argc, char **argv)
 	jsonw_destroy(&jw);
 	printf("\n");
 	return conds[0].err[0] ? EXIT_FAIL : EXIT_OK;
+}
+
+/*
+ * bench hold [-O BPF_OBJ] SPEC: set up one "progs:" condition (SPEC as
+ * after "progs:", or "perf"), print "ready", keep it until stdin closes or
+ * a signal, then tear it down. For benchmarks that run their own workload
+ * under a condition, as selftests/benchs/icount.sh does in its VM.
+ */
+static volatile sig_atomic_t hold_stop;
+static void hold_signal(int sig) { (void)sig; hold_stop = 1; }
+
+int cmd_hold(int argc, char **argv)
+{
+	struct cond c = { .name = "hold", .kind = C_PROGS };
+	struct sigaction sa = { .sa_handler = hold_signal }; /* no SA_RESTART */
+	char buf[64];
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "O:")) != -1) {
+		switch (opt) {
+		case 'O': obj_path = optarg; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		p_err("hold: expected one SPEC");
+		return EXIT_USAGE;
+	}
+	c.spec = argv[optind];
+	libbpf_set_print(NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (setup_progs(&c)) {
+		teardown(&c);
+		return EXIT_FAIL;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	/* EOF, an error, or a signal (read returns EINTR: no SA_RESTART) */
+	while (!hold_stop && read(STDIN_FILENO, buf, sizeof(buf)) > 0)
+		;
+	c.teardown = NULL;
+	teardown(&c);
+	return EXIT_OK;
 }

@@ -83,6 +83,22 @@ SEC("tracepoint/syscalls/sys_exit_read")
 int e_tp_exit_read(void *ctx) { return 0; }
 SEC("tracepoint/syscalls/sys_enter_read")
 int c_tp_enter_read(void *ctx) { return count(); }
+/*
+ * Empty programs on every tracepoint io attaches (read's are above): what
+ * enabling the syscall tracepoints costs before io does any work, on the
+ * traced calls and, through the syscall slow path they switch every task
+ * to, on all the others.
+ */
+#define E_TP_SYSCALL(name)                                                     \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                            \
+	int e_tp_enter_##name(void *ctx) { return 0; }                         \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                             \
+	int e_tp_exit_##name(void *ctx) { return 0; }
+E_TP_SYSCALL(write)
+E_TP_SYSCALL(pread64)
+E_TP_SYSCALL(pwrite64)
+E_TP_SYSCALL(readv)
+E_TP_SYSCALL(writev)
 
 /* uprobes (memalloc, funclat): the target is given at attach time */
 SEC("uprobe")

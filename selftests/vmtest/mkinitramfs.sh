@@ -6,7 +6,7 @@
 # Build the vmtest initramfs: busybox-static, the static test_progs of
 # SRC/.output/static (and its pinsight-load and pinsight with
 # VMTEST_STATIC_TOOLS=1), the other executables of SRC/.output and its
-# workloads (dynamic, with their shared libraries), the host
+# workloads (dynamic, with their shared libraries), the bench helper, the host
 # commands of vmtest/commands with their libraries, libxdp's BPF objects, the
 # networking modules of vmtest/modules from the kernel tree KROOT (an
 # extracted Debian linux-image package) and the source tree. /pinsight
@@ -136,6 +136,18 @@ grep -v '^#' "$here"/modules | while read -r m; do
 	done < "$stage"/vmtest/deps
 done
 rm -f "$stage"/vmtest/deps
+
+# The bench helper and its floor programs (selftests/benchs/icount.sh).
+if [ -x "$src"/.output/benchs/bench ]; then
+	mkdir -p "$stage"/pinsight/.output/benchs
+	cp "$src"/.output/benchs/bench "$src"/.output/benchs/*.bpf.o \
+		"$stage"/pinsight/.output/benchs/
+	copy_libs "$src"/.output/benchs/bench
+fi
+# VMTEST_RUN: what the init runs instead of the selftests (vmtest/init).
+if [ -n "${VMTEST_RUN:-}" ]; then
+	install -m 755 "$VMTEST_RUN" "$stage"/vmtest/run
+fi
 
 printf '%s\n' "$@" > "$stage"/vmtest/args
 # mktemp made the stage 0700: "/" must let nobody through, as on a host.

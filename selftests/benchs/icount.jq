@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# icount.jsonl (slurped: one object per cell, from icount-guest.sh) to the
+# markdown of selftests/benchs/icount.sh. Args: kernel, shift, secs, rev.
+
+def labels: {
+  none: ["No monitoring", "baseline"],
+  none_b: ["No monitoring again (A/A)", "baseline, a second cell per repetition"],
+  perf: ["perf events, no program", "cpu-clock 99 Hz on every CPU, nothing attached"],
+  perf_empty: ["perf events + empty program", "the same with bench_floor's e_perf"],
+  profile: ["profile", "pinsight-load profile --comm vector-studio"],
+  profile_ip: ["profile --ip-stacks", "user frames as addresses, no build-id lookup"],
+  tp_empty: ["syscall tracepoints, empty", "io's 12 sys_enter/exit tracepoints, empty programs"],
+  io: ["io", "pinsight-load io --comm vector-studio (tracepoints)"],
+  io_raw: ["io --attach raw", "raw_tp sys_enter/sys_exit: every syscall"],
+  io_client: ["io on the client", "io --comm vs-loadgen: the client's calls recorded"],
+  profile_io: ["profile+io", ""],
+  memalloc: ["memalloc", "pinsight-load memalloc --pid SERVER"],
+  tcpconnlat: ["tcpconnlat", "pinsight-load tcpconnlat --comm vector-studio"],
+  default: ["default set", "profile, io, memalloc, tcpconnlat"]
+};
+# two-sided 95 % Student t quantiles by degrees of freedom
+def tq: [0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086];
+def mean: add / length;
+def sd: (mean) as $m | if length < 2 then 0 else (map(. - $m | . * .) | add / (length - 1) | sqrt) end;
+def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+def ci: if length < 2 then [.[0], .[0]] else
+  (mean) as $m | (sd / (length | sqrt) * (tq[length - 1] // 1.96)) as $h | [$m - $h, $m + $h] end;
+def pct: . * 10000 | round / 100;       # a ratio - 1 as % with 2 decimals
+def r2: . * 100 | round / 100;
+def sgn: if . > 0 then "+\(.)" else "\(.)" end;
+
+(map(select(.stats | not))) as $cells |
+(map(select(.stats))) as $statcells |
+($shift == "host") as $host |
+(if $host then 0 else $shift | tonumber end) as $sh |
+(if $host then "ns" else "instr" end) as $unit |
+($cells | map(select(.cond == "none")) | map({ key: (.rep | tostring), value: (.server_ns / .requests) }) | from_entries) as $base |
+($cells | map(select(.cond == "none")) | map({ key: (.rep | tostring), value: (.cpu0_ns / .requests) }) | from_entries) as $cbase |
+($base | [.[]] | mean) as $bmean |
+($cells | map(.cond) | unique) as $conds |
+($cells | map(.rep) | unique | length) as $reps |
+($cells[0].requests) as $reqs |
+[ $cells[] | select(.cond == "none_b" and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ] as $aa |
+def ratios($c): [ $cells[] | select(.cond == $c and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ];
+# Issue 16's goals, decided on the count. The sampler fires per time, and
+# the guest runs ~8x fewer instructions per second than this host does
+# on the server's loop, so profile's share is also given at the host's
+# rate (divided by 8): the count without that inflation.
+def goal($c; $what; $g):
+  (ratios($c)) as $r | if $r == [] then empty else
+  ($r | ci) as $i | (ratios("profile") | if . == [] then 0 else mean end) as $p |
+  ((($r | mean) - $p * 7 / 8)) as $h |
+  "- \($what) ≤ \($g) %: counted \($r | mean | pct) % [\($i[0] | pct), \($i[1] | pct)] (A/A ±\([$aa[] | if . < 0 then -. else . end] | max // 0 | pct) %): " +
+  (if $i[1] * 100 <= $g then "**met**" elif ($r | mean) * 100 <= $g then "**met** (upper bound above)" else "**missed**" end) +
+  (if ($c | test("profile|default")) and $p > 0 then "; with profile's samples at the host's rate \($h | pct) %: " + (if $h * 100 <= $g then "**met**" else "**missed**" end) else "" end) end;
+def goals: if $host then empty else
+  ($cells[0].server // "-d 128 -n 32" | test("-d 128")) as $guide |
+  "Goals (issue 16), on the count:",
+  (if $guide then goal("profile_io"; "profile+io at the guide's request size"; 0.5), goal("default"; "the default set at the guide's size"; 1)
+   else goal("profile_io"; "profile+io on light requests"; 1) end), "" end;
+def row($c):
+  [ $cells[] | select(.cond == $c and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ] as $r |
+  [ $cells[] | select(.cond == $c and ($cbase[.rep | tostring] // 0) > 0) | (.cpu0_ns / .requests) / $cbase[.rep | tostring] - 1 ] as $cr |
+  [ $cells[] | select(.cond == $c) | .server_ctxsw / .requests ] as $cs |
+  ($statcells | map(select(.cond == $c)) | .[0]) as $st |
+  ($r | ci) as $i |
+  "| \(labels[$c][0] // $c) | \(($r | median) | pct | sgn) % | [\($i[0] | pct | sgn), \($i[1] | pct | sgn)] % | \($r | min | pct | sgn) – \($r | max | pct | sgn) % | \($r | length) | \((($r | mean) * $bmean / pow(2; $sh) / 1000) | round | sgn) k \($unit) | \(if $st then ($st.bpf_ns / $st.requests / $bmean | pct | tostring) + " % (\($st.bpf_runs / $st.requests | r2) runs)" else "–" end) | \(if $cr == [] then "–" else ($cr | median | pct | sgn) + " %" end) | \($cs | median | r2) | \(labels[$c][1] // "") |";
+
+if $host then
+"### The same cells on the host, by its wall clock",
+"",
+"`selftests/benchs/icount.sh -H` on \($kernel), tree \($rev), \($secs) s: vector-studio `\($cells[0].server // "-d 128 -n 32")` on CPU 1, vs-loadgen on CPU 0, both nice -10, \($reps) repetitions, \($reqs) requests per cell. Server CPU from schedstat, in ns: **\($bmean / 1000 | round) µs per request** unmonitored. The machine is shared with builds and tests: read the A/A line first."
+else
+"## 0. Instruction-counted overhead: vector-studio `\($cells[0].server // "-d 128 -n 32")` in qemu -icount",
+"",
+"Generated by `make bench-icount` (selftests/benchs/icount.sh); do not edit by hand.",
+"Kernel \($kernel) under qemu TCG `-icount shift=\($shift),sleep=off`, 2 vCPUs: vector-studio `\($cells[0].server // "-d 128 -n 32")` (2 workers) on CPU 1, vs-loadgen (2 connections, 100 % SEARCH) on CPU 0; tree \($rev); \($secs) s on the host.",
+"\($reps) repetitions of every condition, \($reqs) requests per cell, in turn and in reverse turn by repetition. The guest clock counts instructions (\(pow(2; $sh)) ns each), so the server's CPU time (schedstat, all threads) is an instruction count: **\($bmean / pow(2; $sh) / 1e6 | r2) M instructions per request** unmonitored."
+end,
+"",
+"*Server CPU/request*: the condition's cell over the No monitoring cell of the same repetition, minus 1: median, 95 % t-interval of the mean, min – max. *Δ/request*: the mean difference in instructions. *BPF stats*: `run_time_ns` of every program over one more cell per condition with `kernel.bpf_stats_enabled=1`, server's and client's runs alike (and ~20 ns a run of the stats themselves), as % of the server's baseline: what an accounted model sees. *Client*: vs-loadgen's CPU (CPU 0's run time) per request, against the same repetition's baseline. *Switches*: the server's context switches per request.",
+"",
+"A/A (No monitoring twice per repetition): median \($aa | median | pct | sgn) %, 95 % interval [\($aa | ci | .[0] | pct | sgn), \($aa | ci | .[1] | pct | sgn)] %, min – max \($aa | min | pct | sgn) – \($aa | max | pct | sgn) %.",
+"",
+goals,
+"| condition | server CPU/request | 95 % interval | min – max | reps | Δ/request | BPF stats / request | client CPU/request | switches/request | what |",
+"|---|---|---|---|---|---|---|---|---|---|",
+( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "memalloc", "tcpconnlat", "default"]
+  | map(select(. as $c | $conds | index($c))) | .[] | row(.) ),
+""
