@@ -531,13 +531,14 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
  * frames where the image's file is known (@bid), else plain IPs.
  */
 static __always_inline void stack_unwind_user(struct stack_scratch *s,
-					      bool bid)
+					      bool bid, bool kmode)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct stack_trace *st = &s->st;
 	struct unw_walk *w = &s->uw;
 	struct pt_regs *regs;
 	__u32 i, n = 0;
+	__u16 insn = 0;
 	int r = UNW_NEXT;
 
 	if (!task->mm)
@@ -547,7 +548,17 @@ static __always_inline void stack_unwind_user(struct stack_scratch *s,
 	w->sp = BPF_CORE_READ(regs, sp);
 	w->bp = BPF_CORE_READ(regs, bp);
 	w->end = UNW_END_OK;
-	w->fp = w->signal = 0;
+	w->fp = w->signal = w->leaf_call = 0;
+	/*
+	 * In the kernel on a syscall, the user IP follows the syscall
+	 * instruction, which may end its function (a noreturn wrapper,
+	 * __restore_rt): the row is the instruction's, as for a return
+	 * address. An exact IP (an interrupt, a fault) is looked up as is.
+	 */
+	if (kmode &&
+	    !bpf_probe_read_user(&insn, sizeof(insn), (void *)(w->ip - 2)) &&
+	    insn == 0x050f /* syscall: 0f 05 */)
+		w->leaf_call = 1;
 	w->m.lo = w->m.hi = 0;
 	for (i = 0; i < STACK_DEPTH; i++) {
 		r = unw_step(w, i);
@@ -591,7 +602,8 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 		s->st.kern_nr = n > 0 ? n / 8 : 0;
 	}
 	if ((flags & STACK_F_USER) && !stack_fp_only) {
-		stack_unwind_user(s, flags & STACK_F_BUILD_ID);
+		stack_unwind_user(s, flags & STACK_F_BUILD_ID,
+				  !(flags & STACK_F_USER_MODE));
 	} else if (flags & STACK_F_USER) {
 		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips),
 				  BPF_F_USER_STACK);

@@ -96,6 +96,8 @@ struct unw_walk {
 	__u32 fp; /* walking by frame pointers from here on */
 	__u32 signal; /* ip is exact (interrupted), not a return address */
 	__u32 fp_at; /* the frame the frame-pointer walk began at */
+	__u32 leaf_call; /* the leaf's IP follows a syscall: look before it */
+	__u32 pad2;
 	__u64 fr_ip; /* the IP of the frame just unwound */
 	struct unw_map m;
 	struct unw_krow row;
@@ -284,8 +286,9 @@ __noinline int unw_step(struct unw_walk *w, __u32 i)
 	ip = w->ip;
 	sp = w->sp;
 	bp = w->bp;
-	look = i && !w->signal ? ip - 1 : ip;
+	look = (i && !w->signal) || w->leaf_call ? ip - 1 : ip;
 	w->signal = 0;
+	w->leaf_call = 0;
 	w->fr_ip = ip;
 	w->fr.status = BPF_STACK_BUILD_ID_IP;
 	w->fr.ip = ip;
