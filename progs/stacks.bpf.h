@@ -40,6 +40,12 @@
  * kernels without mm_lock_seq (< 6.4) always ask the kernel.
  * STACK_F_USER_MODE says the event came from user mode, where the kernel
  * stack is empty: the walk for it is skipped.
+ *
+ * User stacks are walked from unwind tables (unwind.bpf.h), which also
+ * gives their build-id frames; the kernel's frame-pointer walk (and what
+ * is said above about build-ids) serves only with stack_fp_only, and for
+ * a walk that went by frame pointers from a leaf whose image has no table
+ * yet (stack_fill_fp_build_ids()).
  */
 #ifndef __STACKS_BPF_H
 #define __STACKS_BPF_H
