@@ -226,6 +226,24 @@ bool pm_kaddr_hidden(__u64 v)
 	return hide;
 }
 
+void pm_argv_join(const unsigned char *p, size_t size, char *buf, size_t sz)
+{
+	size_t i, o;
+
+	if (!sz)
+		return;
+	/* a NUL between words is a space; two NULs (or the end) end it */
+	for (i = 0, o = 0; i < size && o + 1 < sz; i++) {
+		if (!p[i] && (i + 1 >= size || !p[i + 1]))
+			break;
+		if (!p[i])
+			buf[o++] = ' ';
+		else
+			buf[o++] = (p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
+	}
+	buf[o] = '\0';
+}
+
 int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		 const void *data, char *buf, size_t sz)
 {
@@ -252,6 +270,10 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 	case PM_K_ENUM:
 		return fmt_enum(btf, f, pm_field_u64(f, data), buf, sz);
 	case PM_K_STR:
+		if (f->argv) {
+			pm_argv_join(p, f->size, buf, sz);
+			return 0;
+		}
 		for (i = 0, o = 0; i < f->size && p[i] && o + 1 < sz; i++)
 			buf[o++] = (p[i] < 0x20 || p[i] == 0x7f) ? '?' : p[i];
 		buf[o] = '\0';

@@ -40,7 +40,7 @@ enum pm_unit {
 enum pm_kind {
 	PM_K_INT, /* integer, bool, enum-less scalar: decimal */
 	PM_K_ENUM, /* enumerator name, common prefix dropped, lowercase */
-	PM_K_STR, /* char[]: a string */
+	PM_K_STR, /* char[]: a string (pinsight:fmt=argv: NUL-separated) */
 	PM_K_IP, /* pinsight:fmt=ip: __u32 in network order or __u8[16] */
 	PM_K_HEX, /* pinsight:fmt=hex, pointers, and arrays we cannot name */
 	PM_K_HIST, /* struct hist: log2 slots and a sum */
@@ -60,6 +60,7 @@ struct pm_field {
 	bool per_pid; /* key field pid/tgid/tid: dropped unless --per-pid */
 	bool local; /* a static variable of a DATASEC: not config, not exported */
 	bool internal; /* pinsight:internal: shown, never exported */
+	bool argv; /* pinsight:fmt=argv: a string of NUL-separated words */
 	/*
 	 * pinsight:names=VAR: the integer indexes the rodata array of strings
 	 * VAR; pm_instance_open() points names at a copy of it (names_cnt
@@ -189,6 +190,11 @@ int pm_map_count(const struct pm_map *m);
 
 /* Whether a value is all zero bytes (unused array slots are skipped). */
 bool pm_value_is_zero(const struct pm_map *m, const void *value);
+/* NUL-separated words (pinsight:fmt=argv) joined by spaces into @buf */
+void pm_argv_join(const unsigned char *p, size_t size, char *buf, size_t sz);
+/* Does member @comp of struct @owner carry BTF decl tag @tag? */
+bool pm_btf_member_tagged(const struct btf *btf, __u32 owner, int comp,
+			  const char *tag);
 /* dst += src field by field (integers and histograms; the rest kept). */
 void pm_value_add(const struct pm_schema *s, void *dst, const void *src);
 

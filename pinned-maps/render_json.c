@@ -207,7 +207,55 @@ static void dump_array(json_writer_t *jw, const struct btf *btf,
 	jsonw_end_array(jw);
 }
 
-static void dump_struct(json_writer_t *jw, const struct btf *btf,
+/*
+ * The struct whose argv members were looked up last, and which they are:
+ * looking tags up walks the whole BTF, too slow to do per row. Reset per
+ * map (pm_render_json), whose BTF lives as long as the render.
+ */
+static struct {
+	const struct btf *btf;
+	__u32 id;
+	__u64 argv; /* bit i: member i is tagged pinsight:fmt=argv */
+} argv_cache;
+
+static bool is_argv_member(const struct btf *btf, __u32 owner, int comp)
+{
+	const struct btf_type *t;
+	int i;
+
+	if (comp >= 64)
+		return false;
+	if (argv_cache.btf != btf || argv_cache.id != owner) {
+		argv_cache.btf = btf;
+		argv_cache.id = owner;
+		argv_cache.argv = 0;
+		t = btf__type_by_id(btf, owner);
+		for (i = 0; t && i < btf_vlen(t) && i < 64; i++)
+			if (pm_btf_member_tagged(btf, owner, i,
+						 "pinsight:fmt=argv"))
+				argv_cache.argv |= 1ULL << i;
+	}
+	return argv_cache.argv & (1ULL << comp);
+}
+
+/* An argv member (pinsight:fmt=argv) reads as the table shows it. */
+static bool dump_argv(json_writer_t *jw, const struct btf *btf, __u32 owner,
+		      int comp, __u32 type, const void *data)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type);
+	__s64 sz = btf__resolve_size(btf, type);
+	char buf[1024];
+
+	if (!t || !btf_is_array(t) || sz <= 0 ||
+	    (const char *)data + sz > dump_end ||
+	    !is_argv_member(btf, owner, comp))
+		return false;
+	pm_argv_join(data, sz, buf, sizeof(buf));
+	jsonw_string(jw, buf);
+	return true;
+}
+
+static void dump_struct(json_writer_t *jw, const struct btf *btf, __u32 id,
 			const struct btf_type *t, const void *data)
 {
 	const struct btf_member *m = btf_members(t);
@@ -219,6 +267,9 @@ static void dump_struct(json_writer_t *jw, const struct btf *btf,
 		bits = btf_member_bit_offset(t, i);
 		bsz = btf_member_bitfield_size(t, i);
 		jsonw_name(jw, btf__name_by_offset(btf, m->name_off));
+		if (!bsz && dump_argv(jw, btf, id, i, m->type,
+				      (const char *)data + bits / 8))
+			continue;
 		dump_type(jw, btf, m->type, bsz ? bits % 8 : 0, bsz,
 			  (const char *)data + bits / 8);
 	}
@@ -258,8 +309,10 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 
 	/* bounded: a crafted typedef cycle would loop here forever */
 	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_var(t)) &&
-	       hops++ < MAX_DUMP_DEPTH)
-		t = btf__type_by_id(btf, t->type);
+	       hops++ < MAX_DUMP_DEPTH) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
 	if (!t || sz < 0 || (const char *)data + sz > dump_end ||
 	    dump_depth >= MAX_DUMP_DEPTH || --dump_budget < 0) {
 		jsonw_null(jw);
@@ -294,7 +347,7 @@ static void dump_type(json_writer_t *jw, const struct btf *btf, __u32 id,
 		break;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
-		dump_struct(jw, btf, t, data);
+		dump_struct(jw, btf, id, t, data);
 		break;
 	case BTF_KIND_DATASEC:
 		dump_datasec(jw, btf, t, data);
@@ -391,6 +444,10 @@ static int json_rows(void *ctx, const struct pm_map *m, const void *keys,
 		js->open = true;
 	}
 	for (i = 0; i < n; i++) {
+		/* unused array slots are all zero, as in the table */
+		if (m->is_array && m->info.max_entries > 1 &&
+		    pm_value_is_zero(m, pm_value_at(m, values, i)))
+			continue;
 		jsonw_start_object(jw);
 		if (m->key_type_id) {
 			jsonw_name(jw, "key");
@@ -411,6 +468,7 @@ int pm_render_json(json_writer_t *jw, struct pm_map *m)
 	struct json_scan js = { .jw = jw };
 	int err;
 
+	argv_cache.btf = NULL;
 	if (!m->decodable) {
 		/* no rows to show: say so rather than print an empty list */
 		json_map_head(jw, m);

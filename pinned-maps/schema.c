@@ -23,7 +23,7 @@ struct tags {
 	char stack[64];
 	char if_var[64];
 	int if_bit;
-	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP } fmt;
+	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP, FMT_ARGV } fmt;
 };
 
 struct walk {
@@ -116,6 +116,8 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			tg->fmt = FMT_HEX;
 		else if (!strcmp(s, "fmt=cgroup"))
 			tg->fmt = FMT_CGROUP;
+		else if (!strcmp(s, "fmt=argv"))
+			tg->fmt = FMT_ARGV;
 		else if (!strncmp(s, "names=", 6))
 			snprintf(tg->names, sizeof(tg->names), "%s", s + 6);
 		else if (!strncmp(s, "stack=", 6))
@@ -127,6 +129,22 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 		else
 			p_debug("BTF: unknown tag pinsight:%s ignored", s);
 	}
+}
+
+bool pm_btf_member_tagged(const struct btf *btf, __u32 owner, int comp,
+			  const char *tag)
+{
+	__u32 id, n = btf__type_cnt(btf);
+	const struct btf_type *t;
+
+	for (id = 1; id < n; id++) {
+		t = btf__type_by_id(btf, id);
+		if (btf_is_decl_tag(t) && t->type == owner &&
+		    btf_decl_tag(t)->component_idx == comp &&
+		    !strcmp(btf__name_by_offset(btf, t->name_off) ?: "", tag))
+			return true;
+	}
+	return false;
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -328,6 +346,7 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 			f->kind = PM_K_HEX;
 		else
 			f->kind = PM_K_STR;
+		f->argv = tg->fmt == FMT_ARGV;
 	} else {
 		/* pointers, floats, arrays of wider elements: bytes in hex */
 		f->kind = PM_K_HEX;

@@ -69,14 +69,13 @@ struct {
 } targets SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, struct exec_key);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EXEC_LOG_LEN);
+	__type(key, __u32);
 	__type(value, struct exec_rec);
 } exec_log SEC(".maps");
 
-/* A record is too big for the stack: it is inserted zeroed, then filled. */
-static const struct exec_rec zero_rec ZERO_SEC;
+__u64 exec_log_next SEC(".bss"); /* execs logged: the next slot, modulo */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -204,27 +203,24 @@ static __always_inline void check_creds(struct task_struct *p,
 	v->egid = now.egid;
 }
 
+/*
+ * argv as it is in the new image's memory: NUL-separated, ended by two
+ * NULs. Readers turn the NULs into spaces (fmt=argv): a byte loop here
+ * cost more than the rest of the exec's record.
+ */
 static __always_inline void read_args(struct task_struct *p, struct exec_rec *r)
 {
 	struct mm_struct *mm = p->mm;
 	unsigned long start = mm->arg_start;
 	unsigned long len = mm->arg_end - start;
-	int i;
 
-	if (len > EXEC_ARGS_LEN - 1)
-		len = EXEC_ARGS_LEN - 1;
+	if (len > EXEC_ARGS_LEN - 2)
+		len = EXEC_ARGS_LEN - 2;
 	if (bpf_probe_read_user(r->args, len & (EXEC_ARGS_LEN - 1),
 				(void *)start))
 		len = 0;
 	r->args[len & (EXEC_ARGS_LEN - 1)] = '\0';
-	/* /proc/PID/cmdline style NULs to spaces: readers show a string */
-	for (i = 0; i < EXEC_ARGS_LEN - 1 && i + 1 < len; i++)
-		if (!r->args[i]) {
-			r->args[i] = ' ';
-			r->argc++;
-		}
-	if (len)
-		r->argc++; /* the last one, ended by the kept NUL */
+	r->args[(len + 1) & (EXEC_ARGS_LEN - 1)] = '\0';
 }
 
 static __always_inline void inode_key(struct inode *ino, struct bin_key *k)
@@ -258,12 +254,12 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
 	     struct linux_binprm *bprm)
 {
 	__u32 tgid = p->tgid; /* p is current */
-	struct exec_key key = {};
 	const struct cred *cred;
 	struct target_val *v;
 	struct exec_rec *r;
 	bool was_target;
 	struct alert *a;
+	__u32 slot;
 	int len;
 
 	v = target_of(tgid);
@@ -281,19 +277,18 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid,
 		__sync_fetch_and_add(&execs, 1);
 		v->execs++;
 	}
-	key.pid = tgid;
-	key.cpu = bpf_get_smp_processor_id();
-	key.ts_ns = bpf_ktime_get_boot_ns();
-	/* a new key (its time is): insert, no lookup first */
-	if (bpf_map_update_elem(&exec_log, &key, &zero_rec, BPF_NOEXIST)) {
+	/* the next slot of the ring; --max-entries may have resized it */
+	slot = __sync_fetch_and_add(&exec_log_next, 1) %
+	       ((struct bpf_map *)&exec_log)->max_entries;
+	r = bpf_map_lookup_elem(&exec_log, &slot);
+	if (!r) {
 		count_drop();
 		return 0;
 	}
-	r = bpf_map_lookup_elem(&exec_log, &key);
-	if (!r) {
-		count_drop(); /* evicted already, by execs on other CPUs */
-		return 0;
-	}
+	r->ts_ns = bpf_ktime_get_boot_ns();
+	r->pid = tgid;
+	r->cpu = bpf_get_smp_processor_id();
+	r->alerted = 0;
 	len = bpf_probe_read_kernel_str(r->filename, sizeof(r->filename),
 					bprm->filename);
 	r->ppid = p->real_parent->tgid;

@@ -11,26 +11,35 @@
 #define EXEC_ALLOW_LEN 1024 /* --allow as given, shown as config */
 
 /*
- * exec_log: the last execs by targets (LRU). Keyed by pid, so readers
- * treat it as per-process detail: shown by `pinsight show`, not exported.
+ * exec_log: the last EXEC_LOG_LEN execs by targets, a ring in an array:
+ * exec number n goes to slot n % max_entries, overwriting the oldest. An
+ * array slot is written in place, where an LRU hash insert takes a bucket
+ * lock and a free-list pop, and costs nothing to evict. Unused slots are
+ * all zero (readers skip them). A reader may see a slot half overwritten
+ * by a new exec: ts_ns then disagrees with the rest, rarely enough for a
+ * log. Records hold pid and strings, no measurement: shown by
+ * `pinsight show`, not exported.
  */
-struct exec_key {
-	__u32 pid; /* tgid of the process that exec'd */
-	__u32 cpu;
-	__u64 ts_ns; /* CLOCK_BOOTTIME */
-};
+#define EXEC_LOG_LEN 1024
 
 /* Attributes, not measurements: __internal keeps them out of metrics. */
 struct exec_rec {
+	__u64 ts_ns __internal; /* CLOCK_BOOTTIME */
+	__u32 pid __internal; /* tgid of the process that exec'd */
+	__u32 cpu __internal;
 	__u32 ppid __internal;
 	__u32 uid __internal;
 	__u32 gid __internal;
 	__u32 euid __internal;
-	__u32 argc __internal; /* arguments in the first EXEC_ARGS_LEN bytes */
 	__u32 alerted __internal; /* 1: not on the allowlist */
 	char comm[TASK_COMM_LEN]; /* after the exec */
 	char filename[EXEC_PATH_LEN]; /* as passed to execve */
-	char args[EXEC_ARGS_LEN]; /* argv joined by spaces, truncated */
+	/*
+	 * argv as the process has it, NUL-separated, cut at EXEC_ARGS_LEN - 1
+	 * bytes and ended by two NULs; readers join the arguments with spaces
+	 * (an empty argument ends the list early).
+	 */
+	char args[EXEC_ARGS_LEN] __fmt_argv;
 };
 
 /*

@@ -64,6 +64,11 @@
  * cgroup path names (PIN-LAYOUT.md), so views work per container.
  */
 #define __fmt_cgroup __pinsight_tag("pinsight:fmt=cgroup")
+/*
+ * A char[] of NUL-separated words ending in two NULs (an argv as the
+ * process has it): readers join the words with spaces, so BPF need not.
+ */
+#define __fmt_argv __pinsight_tag("pinsight:fmt=argv")
 
 struct hist {
 	__u64 slots[HIST_SLOTS];
