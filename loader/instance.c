@@ -953,3 +953,35 @@ cleanup:
 	close(lock);
 	return err;
 }
+
+int instance_refresh_all(void)
+{
+	char **names = NULL, **n, dir[PATH_MAX], tool[65];
+	const struct tool *t;
+	int lock, err, ret = 0;
+
+	lock = pin_root_lock();
+	if (lock < 0)
+		return lock;
+	err = inst_list(&names);
+	if (err < 0) {
+		p_err("%s: cannot list instances: %s", pin_root(),
+		      strerror(-err));
+		err = runtime_err(err);
+		goto cleanup;
+	}
+	for (n = names; *n; n++) {
+		if (inst_tool(*n, tool, sizeof(tool)) ||
+		    !(t = tool_find(tool)) || !t->refresh ||
+		    path_fmt(dir, sizeof(dir), "%s/%s", pin_root(), *n))
+			continue;
+		err = t->refresh(*n, dir);
+		if (err && !ret)
+			ret = err;
+	}
+	err = ret;
+cleanup:
+	strv_free(names);
+	close(lock);
+	return err;
+}

@@ -35,6 +35,8 @@ struct load_req {
 int instance_load(const struct load_req *req);
 int instance_unload(const char *inst);
 int instance_unload_all(void);
+/* Each instance's tool->refresh hook, under the pin root lock. */
+int instance_refresh_all(void);
 /*
  * Open and load @t with the options of @opts (NULL: defaults), attach
  * nothing, pin nothing: which attach variant would this kernel take?

@@ -59,8 +59,9 @@ static const char usage_refresh[] =
 	"Usage: pinsight-load [-j|-p] refresh\n"
 	"\n"
 	"Compile the unwind tables of the images that profile and memalloc\n"
-	"instances met since they were loaded (a new exec, a dlopen), and\n"
-	"exit; pinsight-refresh.timer runs it every 30 s.\n"
+	"instances met since they were loaded (a new exec, a dlopen), drop\n"
+	"memalloc's entries of processes that exited, and exit;\n"
+	"pinsight-refresh.timer runs it every 30 s.\n"
 	"\n" EXIT_CODES_HELP;
 
 static char *usage_main;
@@ -187,7 +188,10 @@ static int do_refresh(int argc, char **argv)
 
 	if (err != -1)
 		return err;
-	return exit_code_for(unwind_refresh());
+	err = unwind_refresh();
+	if (!err)
+		err = instance_refresh_all();
+	return exit_code_for(err);
 }
 
 static int do_help(int argc, char **argv);

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "attach_uprobe.h"
 #include "log.h"
 #include "memalloc.h"
@@ -196,7 +198,7 @@ static int attach_multi(struct load_ctx *ctx, struct bpf_program *ret)
 static int memalloc_attach(struct load_ctx *ctx)
 {
 	static const char *const tps[] = { "enter_mmap", "exit_mmap",
-					   "enter_munmap" };
+					   "enter_munmap", "memalloc_exit" };
 	struct bpf_program *entry, *ret = prog(ctx, "alloc_return");
 	struct bpf_link *link;
 	unsigned int i;
@@ -241,6 +243,66 @@ static int memalloc_attach(struct load_ctx *ctx)
 	return 0;
 }
 
+/*
+ * refresh: drop the allocs entries of processes that exited. Their exit
+ * (memalloc_exit) deleted their memalloc_proc rows, which a live
+ * allocation always has (record() makes the row first): an entry whose
+ * row is gone can never be freed, only fill the map.
+ */
+static int memalloc_refresh(const char *inst, const char *dir)
+{
+	struct memalloc_addr key, next, *prev = NULL;
+	struct memalloc_proc_key pk;
+	struct memalloc_proc_val pv;
+	struct memalloc_rec rec;
+	char path[PATH_MAX];
+	int afd, pfd = -1, err = 0, dropped = 0, kept = 0;
+	bool stale = false;
+
+	snprintf(path, sizeof(path), "%s/maps/allocs", dir);
+	afd = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/maps/memalloc_proc", dir);
+	if (afd >= 0)
+		pfd = bpf_obj_get(path);
+	if (afd < 0 || pfd < 0) {
+		err = -errno;
+		p_err("%s: %s: %s", inst, path, strerror(errno));
+		goto cleanup;
+	}
+	/*
+	 * A stale entry is deleted once the walk has moved past it: the next
+	 * key of a deleted one is the map's first again.
+	 */
+	while (!bpf_map_get_next_key(afd, prev, &next)) {
+		if (stale && !bpf_map_delete_elem(afd, &key))
+			dropped++;
+		key = next;
+		prev = &key;
+		stale = false;
+		if (bpf_map_lookup_elem(afd, &key, &rec))
+			continue; /* freed meanwhile */
+		pk.tgid = key.tgid;
+		pk.start = key.start;
+		memcpy(pk.comm, rec.comm, sizeof(pk.comm));
+		stale = bpf_map_lookup_elem(pfd, &pk, &pv) && errno == ENOENT;
+		kept += !stale;
+	}
+	if (stale && !bpf_map_delete_elem(afd, &key))
+		dropped++;
+	if (json_output)
+		printf("{\"instance\":\"%s\",\"allocs_dropped\":%d,\"allocs_live\":%d}\n",
+		       inst, dropped, kept);
+	else
+		printf("%s: %d allocations of exited processes dropped, %d live\n",
+		       inst, dropped, kept);
+cleanup:
+	if (afd >= 0)
+		close(afd);
+	if (pfd >= 0)
+		close(pfd);
+	return err;
+}
+
 const struct tool tool_memalloc = {
 	.name = "memalloc",
 	.summary =
@@ -250,4 +312,5 @@ const struct tool tool_memalloc = {
 	.opts = memalloc_opts,
 	.prepare = memalloc_prepare,
 	.attach = memalloc_attach,
+	.refresh = memalloc_refresh,
 };
