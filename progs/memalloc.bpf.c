@@ -3,8 +3,8 @@
  * memalloc: allocations, frees and outstanding bytes per command and per
  * thread, outstanding bytes per allocation stack (leak candidates), the
  * growth rate of outstanding bytes and an alert when it passes a
- * threshold. The loader attaches the uprobes to the allocator (libc, or
- * --lib), each entry program with the function's enum memalloc_fn as its
+ * threshold. The loader attaches the uprobes to the allocators (--lib,
+ * or those the target maps, or libc), each entry program with the function's enum memalloc_fn as its
  * cookie; anonymous mmap/munmap outside the allocator come from syscall
  * tracepoints.
  *
@@ -36,6 +36,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 growth_threshold = 1ULL << 30;
 const volatile __u64 growth_window_ns = 60ULL * 1000000000;
 const volatile bool no_stacks = false; /* --no-stacks */
+/* The allocator images probed, as the loader chose them: for readers. */
+const volatile char alloc_libs[MEMALLOC_MAX_LIBS][MEMALLOC_LIB_LEN] = {};
 /*
  * Which allocations get their stack captured: a user stack walk costs
  * about twice the rest of the accounting, so by default a sample does,

@@ -483,6 +483,92 @@ cleanup:
 	loader_run(NULL, "unload memalloc@rs");
 }
 
+/* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
+static bool waits_for_usr1(pid_t pid)
+{
+	char path[64], line[256];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigCgt:", 7))
+			yes = strtoull(line + 7, NULL, 16) & (1ULL << (SIGUSR1 - 1));
+	fclose(f);
+	return yes;
+}
+
+/*
+ * A process whose allocator is jemalloc (preloaded, as packaged servers
+ * link it): memalloc --pid finds it in the process's maps and probes it,
+ * says so, and counts every call exactly, where probing libc alone
+ * counted nothing. Without a target it says it probes only libc.
+ */
+static void check_jemalloc(void)
+{
+	const long allocs = 10 + 5 + 3 * 2 + 3, frees = 10 + 5 + 3 * 2;
+	struct memalloc_comm_val c = {};
+	char comm[16], *out = NULL;
+	int err, i, status;
+	pid_t pid;
+
+	if (run_cmd(&out, "env LD_PRELOAD=libjemalloc.so.2 true") ||
+	    (out && strstr(out, "cannot be preloaded"))) {
+		test__skip("no libjemalloc.so.2 (scripts/setup.sh installs it)");
+		free(out);
+		return;
+	}
+	free(out);
+	out = NULL;
+	snprintf(comm, sizeof(comm), "ma-je-%d", getpid() % 100000);
+	pid = spawn_sh(
+		"exec env LD_PRELOAD=libjemalloc.so.2 %s/workloads/allocgen --comm %s --size 200 --count 10 --calloc 5 --realloc 3 --leak 3 --wait-signal --hold-ms 20000 >/dev/null",
+		env_output_dir(), comm);
+	if (!ASSERT_GT(pid, 0, "allocgen"))
+		return;
+	for (i = 0; i < 250 && !waits_for_usr1(pid); i++)
+		usleep(20000);
+	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
+		goto cleanup;
+	err = loader_run(&out, "memalloc --name je --pid %d", pid);
+	if (!ASSERT_EQ(err, 0, "load --pid"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(out, "libjemalloc.so.2 (jemalloc)",
+			  "says it probes jemalloc");
+	free(out);
+	out = NULL;
+	kill(pid, SIGUSR1);
+	for (i = 0; i < 250; i++) {
+		if (!read_comm("memalloc@je", comm, &c) && c.allocs >= allocs &&
+		    c.frees >= frees)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(c.allocs, allocs, "allocs through jemalloc");
+	ASSERT_EQ(c.frees, frees, "frees through jemalloc");
+	ASSERT_EQ(c.outstanding_bytes, 3000, "outstanding: the leak");
+	err = reader_run(&out, "list");
+	ASSERT_EQ(err, 0, "list");
+	ASSERT_HAS_SUBSTR(out, "libjemalloc.so.2,", "list shows what is probed");
+	free(out);
+	out = NULL;
+	loader_run(NULL, "unload memalloc@je");
+	err = loader_run(&out, "memalloc --name je");
+	if (ASSERT_EQ(err, 0, "load, no target")) {
+		ASSERT_HAS_SUBSTR(out, "(the C library); another allocator needs --lib",
+				  "says it probes libc only");
+		loader_run(NULL, "unload memalloc@je");
+	}
+cleanup:
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	free(out);
+	loader_run(NULL, "unload memalloc@je");
+}
+
 static void expect_noent(const char *args, const char *what)
 {
 	char comm[16], *out = NULL, path[PATH_MAX];
@@ -535,6 +621,8 @@ void test_memalloc(void)
 		check_restarts();
 	if (test__start_subtest("growth_alert"))
 		check_growth();
+	if (test__start_subtest("jemalloc"))
+		check_jemalloc();
 	if (test__start_subtest("static_binary"))
 		check_static();
 	if (test__start_subtest("missing_targets"))
