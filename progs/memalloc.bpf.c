@@ -424,6 +424,8 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
+	if (lifetime_over())
+		return 0;
 	if (ptr)
 		forget(ptr, false);
 	return 0;
@@ -477,6 +479,8 @@ int enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	 * a thread of another name may unmap the target's mapping: look.
 	 */
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
+		return 0;
+	if (lifetime_over())
 		return 0;
 	forget(ctx->args[0], true);
 	return 0;

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "alert_read.h"
 #include "memalloc.h"
 #include "pin_layout.h"
@@ -391,6 +392,52 @@ cleanup:
 	unlink(bin);
 }
 
+/*
+ * --duration: counted until the deadline, nothing after it (the programs
+ * compare the boot clock with it), and list then says expired.
+ */
+static void check_duration(void)
+{
+	struct memalloc_comm_val c;
+	char comm[16], *out = NULL;
+	struct timespec t0, t1;
+	int err;
+
+	snprintf(comm, sizeof(comm), "ma-du-%d", getpid() % 100000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = loader_run(NULL, "memalloc --name du --comm %s --duration 5s",
+			 comm);
+	if (!ASSERT_EQ(err, 0, "load --duration 5s"))
+		return;
+	err = run_cmd(NULL, "%s/workloads/allocgen --comm %s --count 10",
+		      env_output_dir(), comm);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_EQ(err, 0, "allocgen");
+	if (t1.tv_sec - t0.tv_sec >= 4) {
+		test__skip("too slow a host: load and first run took 4 s or more");
+		goto cleanup;
+	}
+	if (ASSERT_OK(read_comm("memalloc@du", comm, &c), "read"))
+		ASSERT_EQ(c.allocs, 10, "counted before the deadline");
+	/* past the deadline (5 s after the clock read just before load) */
+	while (t1.tv_sec - t0.tv_sec < 6) {
+		usleep(100000);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	}
+	err = run_cmd(NULL, "%s/workloads/allocgen --comm %s --count 10",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "allocgen, after");
+	if (ASSERT_OK(read_comm("memalloc@du", comm, &c), "read")) {
+		ASSERT_EQ(c.allocs, 10, "nothing counted after it");
+		ASSERT_EQ(c.frees, 10, "no frees either");
+	}
+	err = loader_run(&out, "list");
+	ASSERT_HAS_SUBSTR(out, "memalloc@du\n  state: expired", "expired");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload memalloc@du");
+}
+
 /* Entries of the pinned allocs map that belong to process @tgid. */
 static int allocs_of(const char *inst, __u32 tgid)
 {
@@ -621,6 +668,8 @@ void test_memalloc(void)
 		check_restarts();
 	if (test__start_subtest("growth_alert"))
 		check_growth();
+	if (test__start_subtest("duration"))
+		check_duration();
 	if (test__start_subtest("jemalloc"))
 		check_jemalloc();
 	if (test__start_subtest("static_binary"))
