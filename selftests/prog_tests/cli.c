@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/sched.h>
 #include <bpf/bpf.h>
 #include "cmdline.h"
 #include "funclat.h"
@@ -698,6 +700,56 @@ cleanup:
 	loader_run(NULL, "unload io@lt io@dur io@keep io@long");
 }
 
+/*
+ * A pid taken again by another process (defect 5): io --pid P stops at
+ * P's exit, and a new process given the same pid (clone3's set_tid) is
+ * not counted, as its start time is not P's.
+ */
+static void check_pid_reuse(void)
+{
+	struct clone_args ca = { .exit_signal = SIGCHLD, .set_tid_size = 1 };
+	char comm[16], *out = NULL, bin[PATH_MAX];
+	int err, status;
+	pid_t pid, again;
+
+	snprintf(comm, sizeof(comm), "cli-ru-%d", getpid() % 100000);
+	snprintf(bin, sizeof(bin), "%s/workloads/iogen", env_output_dir());
+	pid = spawn_sh("exec sleep 60");
+	if (!ASSERT_GT(pid, 0, "sleep"))
+		return;
+	usleep(100000);
+	err = loader_run(NULL, "io --name ru --pid %d", pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (!ASSERT_EQ(err, 0, "load --pid"))
+		return;
+	ca.set_tid = (unsigned long)&pid;
+	again = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (again == 0) {
+		execl(bin, "iogen", "--comm", comm, "--count", "20", NULL);
+		_exit(127);
+	}
+	if (again < 0) {
+		/* taken meanwhile by another process (EEXIST), or no clone3 */
+		test__skip("cannot start a process with pid %d: %s", pid,
+			   strerror(errno));
+		goto cleanup;
+	}
+	ASSERT_EQ(again, pid, "the same pid, another process");
+	waitpid(again, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "iogen ran");
+	err = reader_run(&out, "show io@ru io_comm");
+	ASSERT_EQ(err, 0, "show");
+	ASSERT_FALSE(out && strstr(out, comm), "the new process is not counted");
+	free(out);
+	out = NULL;
+	reader_run(&out, "list");
+	ASSERT_HAS_SUBSTR(out, "io@ru\n  state: finished", "finished");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload io@ru");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -726,4 +778,6 @@ void test_cli(void)
 		check_pid_thread();
 	if (test__start_subtest("lifetime"))
 		check_lifetime();
+	if (test__start_subtest("pid_reuse"))
+		check_pid_reuse();
 }
