@@ -61,7 +61,8 @@ static bool set_u64(struct bpf_object *obj, const char *var, __u64 val)
 int lifetime_configure(struct load_ctx *ctx, const struct load_req *req)
 {
 	struct bpf_program *prog;
-	unsigned long long ticks, ns, span = 1000000000ULL / sysconf(_SC_CLK_TCK);
+	unsigned long long ticks, ns,
+		span = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	struct bpf_map *map;
 	char *end;
 	long pid;
@@ -123,7 +124,8 @@ int lifetime_attach(struct load_ctx *ctx, const struct load_req *req)
 {
 	struct bpf_program *prog =
 		bpf_object__find_program_by_name(ctx->obj, LIFETIME_PROG);
-	struct bpf_map *map = bpf_object__find_map_by_name(ctx->obj, "lifetime");
+	struct bpf_map *map =
+		bpf_object__find_map_by_name(ctx->obj, "lifetime");
 	struct pinsight_lifetime rec = {};
 	unsigned long long ticks;
 	const __u64 *deadline = rodata_var(ctx->obj, "targ_deadline_ns", NULL);

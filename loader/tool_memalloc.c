@@ -208,7 +208,8 @@ static int report_libs(struct load_ctx *ctx, const char *how)
 		memcpy(names + i * MEMALLOC_LIB_LEN, ma->lib[i].shown,
 		       MEMALLOC_LIB_LEN - 1);
 		off += snprintf(msg + off, sizeof(msg) - off, "%s%s (%s)",
-				i ? ", " : "", ma->lib[i].shown, ma->lib[i].why);
+				i ? ", " : "", ma->lib[i].shown,
+				ma->lib[i].why);
 		if (off >= sizeof(msg))
 			off = sizeof(msg) - 1;
 	}
@@ -261,8 +262,7 @@ static int memalloc_prepare(struct load_ctx *ctx)
 			      ctx->inst, *tgid);
 			err = -ENOENT;
 		}
-		snprintf(how, sizeof(how), ", as process %u maps them",
-			 *tgid);
+		snprintf(how, sizeof(how), ", as process %u maps them", *tgid);
 	} else {
 		err = 0;
 		if (comm && comm[0])
@@ -354,10 +354,10 @@ static int attach_multi(struct load_ctx *ctx, struct ma_lib *l, int k,
 		p = prog(ctx, funcs[i].entry);
 		if (!p)
 			return -ENOENT;
-		snprintf(name, sizeof(name), k ? "%s-%d" : "%s",
-			 funcs[i].entry, k);
-		err = uprobe_multi_attach_pin(ctx, p, l->path, offs, cookies,
-					      n, false, name);
+		snprintf(name, sizeof(name), k ? "%s-%d" : "%s", funcs[i].entry,
+			 k);
+		err = uprobe_multi_attach_pin(ctx, p, l->path, offs, cookies, n,
+					      false, name);
 		if (err)
 			return err;
 	}
@@ -367,8 +367,7 @@ static int attach_multi(struct load_ctx *ctx, struct ma_lib *l, int k,
 		offs[n] = l->offset[i];
 		cookies[n++] = i;
 	}
-	snprintf(name, sizeof(name), k ? "alloc_return-%d" : "alloc_return",
-		 k);
+	snprintf(name, sizeof(name), k ? "alloc_return-%d" : "alloc_return", k);
 	return uprobe_multi_attach_pin(ctx, ret, l->path, offs, cookies, n,
 				       true, name);
 }

@@ -62,8 +62,8 @@ void tool_usage(FILE *f, const void *arg)
 		"  %-26s stop counting after DURATION (10m, 2h), then the\n"
 		"  %-26s instance is expired: unload --finished removes it\n"
 		"  %-26s (as it does one whose --pid process exited)\n",
-		"--group GROUP", "--max-entries MAP=N", "", "--duration DURATION",
-		"", "");
+		"--group GROUP", "--max-entries MAP=N", "",
+		"--duration DURATION", "", "");
 	fprintf(f, "\n" EXIT_CODES_HELP);
 }
 

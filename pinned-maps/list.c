@@ -298,17 +298,21 @@ static void fmt_config(const struct pm_instance *in, json_writer_t *jw,
  */
 static void fmt_lifetime(const struct pm_lifetime *lt, char *buf, size_t sz)
 {
-	long long dl = (long long)(lt->rec.deadline_ns - lt->now_ns) / 1000000000;
+	long long dl =
+		(long long)(lt->rec.deadline_ns - lt->now_ns) / 1000000000;
 
 	switch (lt->state) {
 	case PM_LIFE_FINISHED:
-		snprintf(buf, sz, "finished (the --pid process exited %llus ago, status %d)",
-			 (unsigned long long)(lt->now_ns - lt->rec.exited_ns) /
-				 1000000000,
-			 lt->rec.exit_code);
+		snprintf(
+			buf, sz,
+			"finished (the --pid process exited %llus ago, status %d)",
+			(unsigned long long)(lt->now_ns - lt->rec.exited_ns) /
+				1000000000,
+			lt->rec.exit_code);
 		break;
 	case PM_LIFE_EXPIRED:
-		snprintf(buf, sz, "expired (--duration ran out %llds ago)", -dl);
+		snprintf(buf, sz, "expired (--duration ran out %llds ago)",
+			 -dl);
 		break;
 	default:
 		if (lt->rec.deadline_ns)
@@ -337,7 +341,7 @@ static void list_json(json_writer_t *jw, const struct pm_instance *in,
 			jsonw_i64_field(jw, "exit_status", lt.rec.exit_code);
 		if (lt.rec.deadline_ns)
 			jsonw_u64_field(jw, "deadline_boot_ns",
-					   lt.rec.deadline_ns);
+					lt.rec.deadline_ns);
 	}
 	jsonw_name(jw, "programs");
 	jsonw_start_array(jw);

@@ -4,9 +4,9 @@
  * thread, outstanding bytes per allocation stack (leak candidates), the
  * growth rate of outstanding bytes and an alert when it passes a
  * threshold. The loader attaches the uprobes to the allocators (--lib,
- * or those the target maps, or libc), each entry program with the function's enum memalloc_fn as its
- * cookie; anonymous mmap/munmap outside the allocator come from syscall
- * tracepoints.
+ * or those the target maps, or libc), each entry program with the function's
+ * enum memalloc_fn as its cookie; anonymous mmap/munmap outside the allocator
+ * come from syscall tracepoints.
  *
  * The allocator calls itself (glibc's realloc(NULL, n) calls malloc,
  * aligned_alloc may call malloc, realloc(p, 0) calls free): only the

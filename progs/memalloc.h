@@ -7,7 +7,7 @@
 
 /* Allocator images probed at most, and their names' room in .rodata. */
 #define MEMALLOC_MAX_LIBS 4
-#define MEMALLOC_LIB_LEN 128
+#define MEMALLOC_LIB_LEN  128
 
 enum memalloc_fn {
 	MEMALLOC_MALLOC,

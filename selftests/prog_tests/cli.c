@@ -668,7 +668,8 @@ static void check_lifetime(void)
 	usleep(1100000); /* io@dur's second */
 	err = loader_run(&out, "list");
 	ASSERT_EQ(err, 0, "list");
-	ASSERT_HAS_SUBSTR(out, "io@lt\n  state: finished (the --pid process exited",
+	ASSERT_HAS_SUBSTR(out,
+			  "io@lt\n  state: finished (the --pid process exited",
 			  "finished");
 	ASSERT_HAS_SUBSTR(out, "status 15)", "with its status");
 	ASSERT_HAS_SUBSTR(out, "io@dur\n  state: expired", "expired");
@@ -677,8 +678,10 @@ static void check_lifetime(void)
 	out = NULL;
 	err = reader_run(&out, "-j list");
 	ASSERT_EQ(err, 0, "list -j");
-	ASSERT_HAS_SUBSTR(out, "\"instance\":\"io@lt\",\"tool\":\"io\",\"name\":\"lt\",\"state\":\"finished\"",
-			  "finished in JSON");
+	ASSERT_HAS_SUBSTR(
+		out,
+		"\"instance\":\"io@lt\",\"tool\":\"io\",\"name\":\"lt\",\"state\":\"finished\"",
+		"finished in JSON");
 	free(out);
 	out = NULL;
 	ASSERT_EQ(loader_run(NULL, "unload --finished --all"), EXIT_USAGE,
@@ -740,7 +743,8 @@ static void check_pid_reuse(void)
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "iogen ran");
 	err = reader_run(&out, "show io@ru io_comm");
 	ASSERT_EQ(err, 0, "show");
-	ASSERT_FALSE(out && strstr(out, comm), "the new process is not counted");
+	ASSERT_FALSE(out && strstr(out, comm),
+		     "the new process is not counted");
 	free(out);
 	out = NULL;
 	reader_run(&out, "list");
