@@ -156,6 +156,8 @@ int lifetime_attach(struct load_ctx *ctx, const struct load_req *req)
 	err = ctx_pin_link(ctx, link, LIFETIME_PROG);
 	if (err)
 		return err;
+	p_info("%s: finished when process %s exits (list says so; unload --finished removes it)",
+	       ctx->inst, req->pid);
 	/*
 	 * Gone before the program was there to see it: finished now (a pid
 	 * taken again since is another process, by its start time).
