@@ -20,6 +20,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "instance.h"
+#include "lifetime.h"
+#include "lifetime_read.h"
 #include "log.h"
 #include "mapsize.h"
 #include "mounts.h"
@@ -183,12 +185,11 @@ static int configure(struct load_ctx *ctx, const struct load_req *req)
 		err = set_option(ctx, "pid", "targ_tgid", req->pid);
 		if (err)
 			return err;
-		if (kill(atoi(req->pid), 0) && errno == ESRCH) {
-			p_err("%s: --pid %s: no such process", ctx->inst,
-			      req->pid);
-			return -ESRCH;
-		}
 	}
+	/* --pid a process (not a thread), its start, --duration */
+	err = lifetime_configure(ctx, req);
+	if (err)
+		return err;
 	if (req->comm) {
 		err = set_option(ctx, "comm", "targ_comm", req->comm);
 		if (err)
@@ -440,7 +441,9 @@ int ctx_attach_programs(struct load_ctx *ctx)
 	int err;
 
 	bpf_object__for_each_program(prog, ctx->obj) {
-		if (!bpf_program__autoload(prog))
+		/* lifetime_attach() attaches it, for every tool */
+		if (!bpf_program__autoload(prog) ||
+		    !strcmp(bpf_program__name(prog), LIFETIME_PROG))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -762,6 +765,8 @@ int instance_load(const struct load_req *req)
 		err = pin_btf(&ctx);
 	if (!err) {
 		err = attach_all(&ctx);
+		if (!err)
+			err = lifetime_attach(&ctx, req);
 		/* an attach point this kernel lacks: exit 7, not "not found" */
 		if (err && req->variant && variant_unsupported(&ctx))
 			err = -EOPNOTSUPP;
@@ -944,6 +949,72 @@ int instance_unload_all(void)
 	/* the first failure's error, as for several named instances */
 	for (n = names; *n; n++) {
 		err = unload_locked(*n);
+		if (err && !ret)
+			ret = err;
+	}
+	err = ret;
+cleanup:
+	strv_free(names);
+	close(lock);
+	return err;
+}
+
+int instance_unload_finished(void)
+{
+	char **names = NULL, **n;
+	struct pm_lifetime lt;
+	int lock, err, ret = 0;
+
+	lock = lock_root();
+	if (lock < 0)
+		return lock;
+	err = inst_list(&names);
+	if (err < 0) {
+		p_err("%s: cannot list instances: %s", pin_root(),
+		      strerror(-err));
+		err = runtime_err(err);
+		goto cleanup;
+	}
+	for (n = names; *n; n++) {
+		/* an unreadable lifetime is no reason to remove an instance */
+		if (pm_lifetime_read(*n, &lt) || !pm_life_over(lt.state))
+			continue;
+		p_info("%s: %s", *n,
+		       lt.state == PM_LIFE_FINISHED ? "its --pid target exited" :
+						      "its --duration ran out");
+		err = unload_locked(*n);
+		if (err && !ret)
+			ret = err;
+	}
+	err = ret;
+cleanup:
+	strv_free(names);
+	close(lock);
+	return err;
+}
+
+int instance_refresh_all(void)
+{
+	char **names = NULL, **n, dir[PATH_MAX], tool[65];
+	const struct tool *t;
+	int lock, err, ret = 0;
+
+	lock = pin_root_lock();
+	if (lock < 0)
+		return lock;
+	err = inst_list(&names);
+	if (err < 0) {
+		p_err("%s: cannot list instances: %s", pin_root(),
+		      strerror(-err));
+		err = runtime_err(err);
+		goto cleanup;
+	}
+	for (n = names; *n; n++) {
+		if (inst_tool(*n, tool, sizeof(tool)) ||
+		    !(t = tool_find(tool)) || !t->refresh ||
+		    path_fmt(dir, sizeof(dir), "%s/%s", pin_root(), *n))
+			continue;
+		err = t->refresh(*n, dir);
 		if (err && !ret)
 			ret = err;
 	}

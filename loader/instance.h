@@ -11,6 +11,7 @@ struct load_req {
 	const char *variant; /* --attach; NULL: first that loads */
 	const char *pid;
 	const char *comm;
+	const char *duration; /* --duration: stop counting, then reap */
 	const char *vals[MAX_TOOL_OPTS];
 	bool replace;
 	/* --group: pins readable by this group (name or gid); NULL: root only */
@@ -35,6 +36,13 @@ struct load_req {
 int instance_load(const struct load_req *req);
 int instance_unload(const char *inst);
 int instance_unload_all(void);
+/*
+ * Unload every instance whose --pid target exited or whose --duration
+ * ran out (lifetime_read.h); nothing else. 0 or the first -errno.
+ */
+int instance_unload_finished(void);
+/* Each instance's tool->refresh hook, under the pin root lock. */
+int instance_refresh_all(void);
 /*
  * Open and load @t with the options of @opts (NULL: defaults), attach
  * nothing, pin nothing: which attach variant would this kernel take?

@@ -23,7 +23,7 @@
 #include "tools.h"
 #include "unwind.h"
 
-enum { OPT_ALL = 256 };
+enum { OPT_ALL = 256, OPT_FINISHED };
 
 static const char usage_list[] =
 	"Usage: pinsight-load [-j|-p] list\n"
@@ -32,9 +32,12 @@ static const char usage_list[] =
 	"\n" EXIT_CODES_HELP;
 
 static const char usage_unload[] =
-	"Usage: pinsight-load [-j|-p] unload INSTANCE... | --all\n"
+	"Usage: pinsight-load [-j|-p] unload INSTANCE... | --all | --finished\n"
 	"\n"
 	"Remove exactly what the instances pinned; their programs detach.\n"
+	"--finished: only the instances whose --pid process exited or whose\n"
+	"--duration ran out (list says finished, expired); none is no error.\n"
+	"A timer or cron runs it: pinsight-refresh.service does.\n"
 	"\n" EXIT_CODES_HELP;
 
 static const char usage_doctor[] =
@@ -59,8 +62,9 @@ static const char usage_refresh[] =
 	"Usage: pinsight-load [-j|-p] refresh\n"
 	"\n"
 	"Compile the unwind tables of the images that profile and memalloc\n"
-	"instances met since they were loaded (a new exec, a dlopen), and\n"
-	"exit; pinsight-refresh.timer runs it every 30 s.\n"
+	"instances met since they were loaded (a new exec, a dlopen), drop\n"
+	"memalloc's entries of processes that exited, and exit;\n"
+	"pinsight-refresh.timer runs it every 30 s.\n"
 	"\n" EXIT_CODES_HELP;
 
 static char *usage_main;
@@ -72,9 +76,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: pinsight-load [-v] [-j|-p] TOOL[@NAME] [--name NAME] [--pid PID]\n"
 		"                     [--comm COMM] [--attach VARIANT] [--replace]\n"
-		"                     [--group GROUP] [--max-entries MAP=N]... [TOOL OPTIONS]\n"
+		"                     [--group GROUP] [--max-entries MAP=N]... [--duration DURATION]\n"
+		"                     [TOOL OPTIONS]\n"
 		"       pinsight-load [-j|-p] list\n"
-		"       pinsight-load [-j|-p] unload INSTANCE... | --all\n"
+		"       pinsight-load [-j|-p] unload INSTANCE... | --all | --finished\n"
 		"       pinsight-load [-j|-p] --config FILE [load|check|unload]\n"
 		"       pinsight-load [-j|-p] doctor\n"
 		"       pinsight-load [-j|-p] refresh\n"
@@ -148,10 +153,11 @@ static int do_unload(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "finished", no_argument, NULL, OPT_FINISHED },
 		{},
 	};
 	int i, err, first = 0, opt;
-	bool all = false;
+	bool all = false, finished = false;
 
 	/* every argument is checked before anything is unloaded */
 	while ((opt = cmd_getopt(argc, argv, NULL, opts, usage_unload)) != -1) {
@@ -159,11 +165,17 @@ static int do_unload(int argc, char **argv)
 			return EXIT_OK;
 		if (opt == CMD_BAD)
 			return EXIT_USAGE;
-		all = true;
+		if (opt == OPT_ALL)
+			all = true;
+		else
+			finished = true;
 	}
-	if (all == (optind < argc))
-		return cmd_usage_err(usage_unload,
-				     "unload: name an instance, or --all");
+	if ((all || finished) == (optind < argc) || (all && finished))
+		return cmd_usage_err(
+			usage_unload,
+			"unload: name an instance, or --all, or --finished");
+	if (finished)
+		return exit_code_for(instance_unload_finished());
 	for (i = optind; i < argc; i++) {
 		if (inst_name_check(argv[i]))
 			return cmd_usage_err(usage_unload,
@@ -187,7 +199,10 @@ static int do_refresh(int argc, char **argv)
 
 	if (err != -1)
 		return err;
-	return exit_code_for(unwind_refresh());
+	err = unwind_refresh();
+	if (!err)
+		err = instance_refresh_all();
+	return exit_code_for(err);
 }
 
 static int do_help(int argc, char **argv);

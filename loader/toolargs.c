@@ -22,6 +22,7 @@ enum {
 	OPT_ATTACH,
 	OPT_GROUP,
 	OPT_MAX_ENTRIES,
+	OPT_DURATION,
 	OPT_TOOL_BASE = 512
 };
 
@@ -32,7 +33,7 @@ void tool_usage(FILE *f, const void *arg)
 	const struct tool_opt *o;
 
 	fprintf(f,
-		"Usage: pinsight-load %s[@NAME] [--name NAME] [--pid PID] [--comm COMM] [--replace]",
+		"Usage: pinsight-load %s[@NAME] [--name NAME] [--pid PID] [--comm COMM] [--duration DURATION] [--replace]",
 		t->name);
 	if (t->variants)
 		fprintf(f, " [--attach VARIANT]");
@@ -57,8 +58,12 @@ void tool_usage(FILE *f, const void *arg)
 	fprintf(f,
 		"  %-26s pins readable (not writable) by GROUP; default root only\n"
 		"  %-26s size MAP for N entries (repeatable; at most what\n"
-		"  %-26s the map type and half the free memory allow)\n",
-		"--group GROUP", "--max-entries MAP=N", "");
+		"  %-26s the map type and half the free memory allow)\n"
+		"  %-26s stop counting after DURATION (10m, 2h), then the\n"
+		"  %-26s instance is expired: unload --finished removes it\n"
+		"  %-26s (as it does one whose --pid process exited)\n",
+		"--group GROUP", "--max-entries MAP=N", "",
+		"--duration DURATION", "", "");
 	fprintf(f, "\n" EXIT_CODES_HELP);
 }
 
@@ -73,10 +78,11 @@ int tool_args(const struct tool *t, const char *name, int argc, char **argv,
 		{ "attach", required_argument, NULL, OPT_ATTACH },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
+		{ "duration", required_argument, NULL, OPT_DURATION },
 	};
 	const char *at_name = name;
 	char *usage_t;
-	int i, n = 7, opt, code = EXIT_USAGE;
+	int i, n = 8, opt, code = EXIT_USAGE;
 
 	req->tool = t;
 	for (i = 0; t->opts && t->opts[i].name; i++, n++) {
@@ -121,6 +127,9 @@ int tool_args(const struct tool *t, const char *name, int argc, char **argv,
 			break;
 		case OPT_GROUP:
 			req->group = optarg;
+			break;
+		case OPT_DURATION:
+			req->duration = optarg;
 			break;
 		case OPT_MAX_ENTRIES:
 			if (req->nr_max_entries == MAX_TOOL_OPTS) {

@@ -57,6 +57,12 @@ struct tool {
 	int (*attach)(struct load_ctx *ctx); /* NULL: attach by section */
 	/* Undo attachments that have no bpf_link (libxdp, netlink TC). */
 	int (*detach)(const char *inst_dir);
+	/*
+	 * What `pinsight-load refresh` does for an instance: tidy up state
+	 * its programs cannot (memalloc: entries of processes that exited).
+	 * Prints one line (or JSON object) of what it did; 0 or -errno.
+	 */
+	int (*refresh)(const char *inst, const char *inst_dir);
 };
 
 struct load_ctx {

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "lifetime_read.h"
 #include "log.h"
 #include "pin_layout.h"
 #include "pinmaps.h"
@@ -291,9 +292,40 @@ static void fmt_config(const struct pm_instance *in, json_writer_t *jw,
 	}
 }
 
+/*
+ * An instance with a lifetime (--pid, --duration): "finished (process
+ * exited 12s ago, status 0)", "expired 3s ago", "running, expires in 58s".
+ */
+static void fmt_lifetime(const struct pm_lifetime *lt, char *buf, size_t sz)
+{
+	long long dl =
+		(long long)(lt->rec.deadline_ns - lt->now_ns) / 1000000000;
+
+	switch (lt->state) {
+	case PM_LIFE_FINISHED:
+		snprintf(
+			buf, sz,
+			"finished (the --pid process exited %llus ago, status %d)",
+			(unsigned long long)(lt->now_ns - lt->rec.exited_ns) /
+				1000000000,
+			lt->rec.exit_code);
+		break;
+	case PM_LIFE_EXPIRED:
+		snprintf(buf, sz, "expired (--duration ran out %llds ago)",
+			 -dl);
+		break;
+	default:
+		if (lt->rec.deadline_ns)
+			snprintf(buf, sz, "running, expires in %llds", dl);
+		else
+			snprintf(buf, sz, "running");
+	}
+}
+
 static void list_json(json_writer_t *jw, const struct pm_instance *in,
 		      const struct prog_row *progs, int nprog)
 {
+	struct pm_lifetime lt;
 	const struct pm_map *m;
 	char tbuf[32];
 	int i, cnt;
@@ -303,6 +335,14 @@ static void list_json(json_writer_t *jw, const struct pm_instance *in,
 	jsonw_string_field(jw, "tool", in->tool);
 	if (in->label)
 		jsonw_string_field(jw, "name", in->label);
+	if (!pm_lifetime_read(in->name, &lt) && lt.state != PM_LIFE_NONE) {
+		jsonw_string_field(jw, "state", pm_life_str(lt.state));
+		if (lt.state == PM_LIFE_FINISHED)
+			jsonw_i64_field(jw, "exit_status", lt.rec.exit_code);
+		if (lt.rec.deadline_ns)
+			jsonw_u64_field(jw, "deadline_boot_ns",
+					lt.rec.deadline_ns);
+	}
 	jsonw_name(jw, "programs");
 	jsonw_start_array(jw);
 	for (i = 0; i < nprog; i++) {
@@ -353,11 +393,18 @@ static void list_json(json_writer_t *jw, const struct pm_instance *in,
 static void list_table(FILE *out, const struct pm_instance *in,
 		       const struct prog_row *progs, int nprog)
 {
+	struct pm_lifetime lt;
+	char buf[160];
 	const struct pm_map *m;
 	char tbuf[32];
 	int i, cnt;
 
-	fprintf(out, "%s\n  config:", in->name);
+	fprintf(out, "%s\n", in->name);
+	if (!pm_lifetime_read(in->name, &lt) && lt.state != PM_LIFE_NONE) {
+		fmt_lifetime(&lt, buf, sizeof(buf));
+		fprintf(out, "  state: %s\n", buf);
+	}
+	fprintf(out, "  config:");
 	fmt_config(in, NULL, out);
 	fprintf(out, "\n  programs:\n");
 	for (i = 0; i < nprog; i++) {

@@ -8,10 +8,42 @@
 #define __FILTER_BPF_H
 
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "pinsight.h"
 
 const volatile __u32 targ_tgid = 0;
 const volatile char targ_comm[TASK_COMM_LEN] = {};
+/*
+ * The --pid target's start (CLOCK_BOOTTIME ns, as /proc/PID/stat gives it:
+ * in [targ_start_ns, targ_start_ns + targ_start_span) since it is in clock
+ * ticks there): a later process that reuses the pid is not the target.
+ * 0 span: not checked.
+ */
+const volatile __u64 targ_start_ns = 0;
+const volatile __u64 targ_start_span = 0;
+/* --duration: CLOCK_BOOTTIME ns after which nothing counts; 0: none */
+const volatile __u64 targ_deadline_ns = 0;
+
+/* Only with --pid or --duration is it created (by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pinsight_lifetime);
+} lifetime SEC(".maps");
+
+/* Whether --duration has run out: then nothing is counted. */
+static __always_inline bool lifetime_over(void)
+{
+	return targ_deadline_ns && bpf_ktime_get_boot_ns() > targ_deadline_ns;
+}
+
+/* Whether a process that started at @start_boottime is the --pid one. */
+static __always_inline bool target_start_is(__u64 start_boottime)
+{
+	return !targ_start_span ||
+	       start_boottime - targ_start_ns < targ_start_span;
+}
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "filter.bpf.h: task_comm() reads comm as little-endian words"
@@ -81,12 +113,39 @@ static __always_inline bool task_wanted(const struct task_struct *p)
 {
 	__u64 comm[2];
 
-	if (targ_tgid && p->tgid != (int)targ_tgid)
+	if (lifetime_over())
+		return false;
+	if (targ_tgid && (p->tgid != (int)targ_tgid ||
+			  !target_start_is(p->group_leader->start_boottime)))
 		return false;
 	if (!targ_comm[0])
 		return true;
 	task_comm(p, comm);
 	return comm_is_target(comm);
+}
+
+/*
+ * The --pid target's last thread exits: the instance marks itself
+ * finished in maps/lifetime, for `list` to say so and `unload --finished`
+ * to remove it. The loader loads and attaches this only with --pid.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pinsight_target_exit, struct task_struct *p)
+{
+	struct pinsight_lifetime *lt;
+	__u32 zero = 0;
+
+	if (!targ_tgid || p->tgid != (int)targ_tgid ||
+	    p->signal->live.counter ||
+	    !target_start_is(p->group_leader->start_boottime))
+		return 0;
+	lt = bpf_map_lookup_elem(&lifetime, &zero);
+	if (!lt || lt->state != LIFETIME_RUNNING)
+		return 0;
+	lt->exit_code = p->exit_code;
+	lt->exited_ns = bpf_ktime_get_boot_ns();
+	lt->state = LIFETIME_TARGET_EXITED;
+	return 0;
 }
 
 #endif /* __FILTER_BPF_H */

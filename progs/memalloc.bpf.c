@@ -3,16 +3,21 @@
  * memalloc: allocations, frees and outstanding bytes per command and per
  * thread, outstanding bytes per allocation stack (leak candidates), the
  * growth rate of outstanding bytes and an alert when it passes a
- * threshold. The loader attaches the uprobes to the allocator (libc, or
- * --lib), each entry program with the function's enum memalloc_fn as its
- * cookie; anonymous mmap/munmap outside the allocator come from syscall
- * tracepoints.
+ * threshold. The loader attaches the uprobes to the allocators (--lib,
+ * or those the target maps, or libc), each entry program with the function's
+ * enum memalloc_fn as its cookie; anonymous mmap/munmap outside the allocator
+ * come from syscall tracepoints.
  *
  * The allocator calls itself (glibc's realloc(NULL, n) calls malloc,
  * aligned_alloc may call malloc, realloc(p, 0) calls free): only the
  * outermost allocating call of a thread is counted, so each allocation
  * counts once; a free counts wherever it happens, since it removes the
  * block from allocs and nothing can free it twice.
+ *
+ * A process's exit takes its outstanding bytes back from memalloc_comm
+ * (into exited_bytes) and drops its leak candidates: memory of a process
+ * that is gone is neither outstanding nor a leak, and a service that
+ * restarts would otherwise look like one that grows.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,6 +36,8 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 growth_threshold = 1ULL << 30;
 const volatile __u64 growth_window_ns = 60ULL * 1000000000;
 const volatile bool no_stacks = false; /* --no-stacks */
+/* The allocator images probed, as the loader chose them: for readers. */
+const volatile char alloc_libs[MEMALLOC_MAX_LIBS][MEMALLOC_LIB_LEN] = {};
 /*
  * Which allocations get their stack captured: a user stack walk costs
  * about twice the rest of the accounting, so by default a sample does,
@@ -93,7 +100,15 @@ struct {
 	__type(value, struct memalloc_stack_val);
 } memalloc_stacks SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct memalloc_proc_key);
+	__type(value, struct memalloc_proc_val);
+} memalloc_proc SEC(".maps");
+
 static const struct memalloc_comm_val zero_comm ZERO_SEC;
+static const struct memalloc_proc_val zero_proc ZERO_SEC;
 static const struct memalloc_thread_val zero_thread ZERO_SEC;
 static const struct memalloc_stack_val zero_stack ZERO_SEC;
 
@@ -225,24 +240,50 @@ __noinline __u64 memalloc_ustack(bpf_user_pt_regs_t *ctx)
 	return stack_capture(ctx, STACK_F_USER);
 }
 
+/*
+ * The start time of @p's process, folded to 32 bits: with the tgid, it
+ * tells a process from a later one that reuses its pid.
+ */
+static __always_inline __u32 memalloc_start(const struct task_struct *p)
+{
+	__u64 t = p->group_leader->start_time;
+
+	return t ^ (t >> 32);
+}
+
 /* @stack_id: the allocation's stack, or 0 */
 static __always_inline void record(__u64 ptr, __u64 size, __u32 flags,
 				   __u64 stack_id)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct memalloc_addr key = { .tgid = id >> 32, .addr = ptr };
+	struct memalloc_addr key = {
+		.tgid = id >> 32,
+		.start = memalloc_start(bpf_get_current_task_btf()),
+		.addr = ptr,
+	};
 	struct memalloc_rec rec = { .size = size,
 				    .stack_id = stack_id,
 				    .flags = flags };
+	struct memalloc_proc_key pk = { .tgid = key.tgid, .start = key.start };
 	struct memalloc_comm_val *cv;
+	struct memalloc_proc_val *pv;
 	__s64 out;
 
 	current_comm(rec.comm);
-	/* not stored, not counted: a free could not take it back */
+	/*
+	 * The process's row first: refresh drops an allocs entry that has
+	 * none, so it must exist before the entry does. Without it or the
+	 * entry, not counted: neither an exit nor a free could take it back.
+	 */
+	__builtin_memcpy(pk.comm, rec.comm, TASK_COMM_LEN);
+	pv = lookup_or_init(&memalloc_proc, &pk, &zero_proc);
+	if (!pv)
+		return;
 	if (bpf_map_update_elem(&allocs, &key, &rec, BPF_ANY)) {
 		count_drop();
 		return;
 	}
+	__sync_fetch_and_add(&pv->outstanding_bytes, size);
 	cv = lookup_or_init(&memalloc_comm, rec.comm, &zero_comm);
 	if (cv) {
 		__sync_fetch_and_add(
@@ -259,8 +300,14 @@ static __always_inline void record(__u64 ptr, __u64 size, __u32 flags,
 static __always_inline void forget(__u64 ptr, bool munmap)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct memalloc_addr key = { .tgid = id >> 32, .addr = ptr };
+	struct memalloc_addr key = {
+		.tgid = id >> 32,
+		.start = memalloc_start(bpf_get_current_task_btf()),
+		.addr = ptr,
+	};
+	struct memalloc_proc_key pk = { .tgid = key.tgid, .start = key.start };
 	struct memalloc_comm_val *cv;
+	struct memalloc_proc_val *pv;
 	struct memalloc_rec *r, rec;
 	char comm[TASK_COMM_LEN];
 
@@ -278,6 +325,10 @@ static __always_inline void forget(__u64 ptr, bool munmap)
 		__sync_fetch_and_add(&cv->freed_bytes, rec.size);
 		__sync_fetch_and_add(&cv->outstanding_bytes, -rec.size);
 	}
+	__builtin_memcpy(pk.comm, rec.comm, TASK_COMM_LEN);
+	pv = bpf_map_lookup_elem(&memalloc_proc, &pk);
+	if (pv)
+		__sync_fetch_and_add(&pv->outstanding_bytes, -rec.size);
 	if (!munmap) {
 		current_comm(comm);
 		thread_add(id, comm, false, rec.size);
@@ -373,6 +424,8 @@ int BPF_KRETPROBE(alloc_return, __u64 ret)
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 ptr)
 {
+	if (lifetime_over())
+		return 0;
 	if (ptr)
 		forget(ptr, false);
 	return 0;
@@ -427,6 +480,70 @@ int enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	 */
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return 0;
+	if (lifetime_over())
+		return 0;
 	forget(ctx->args[0], true);
+	return 0;
+}
+
+struct exit_ctx {
+	__u32 tgid;
+	__u32 start;
+	bool found;
+};
+
+/* for_each callback: release one of the exiting process's rows */
+static long release_proc(struct bpf_map *map, struct memalloc_proc_key *k,
+			 struct memalloc_proc_val *v, struct exit_ctx *x)
+{
+	struct memalloc_comm_key ck;
+	struct memalloc_comm_val *cv;
+	__s64 bytes = v->outstanding_bytes;
+
+	if (k->tgid != x->tgid || k->start != x->start)
+		return 0;
+	x->found = true;
+	__builtin_memcpy(ck.comm, k->comm, TASK_COMM_LEN);
+	/* deleted first: one exit event takes the bytes back, once */
+	if (bpf_map_delete_elem(map, k))
+		return 0;
+	cv = bpf_map_lookup_elem(&memalloc_comm, &ck);
+	if (cv && bytes > 0) {
+		__sync_fetch_and_add(&cv->outstanding_bytes, -bytes);
+		__sync_fetch_and_add(&cv->exited_bytes, bytes);
+	}
+	return 0;
+}
+
+/* for_each callback: drop one of the exiting process's stack rows */
+static long drop_stack(struct bpf_map *map, struct memalloc_stack_key *k,
+		       struct memalloc_stack_val *v, struct exit_ctx *x)
+{
+	if (k->tgid == x->tgid)
+		bpf_map_delete_elem(map, k);
+	return 0;
+}
+
+/*
+ * The last thread of a process exits (signal->live is 0 by then): its
+ * live allocations are gone with its address space. Both walks are over
+ * maps bounded by their max_entries, and the second runs only for a
+ * process that allocated while traced; the start in the key keeps a
+ * later process with the same pid out of it. --comm is not checked:
+ * the last thread may have another name than the ones that allocated.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(memalloc_exit, struct task_struct *p)
+{
+	struct exit_ctx x = { .tgid = p->tgid };
+
+	if (p->signal->live.counter)
+		return 0;
+	if (targ_tgid && p->tgid != (int)targ_tgid)
+		return 0;
+	x.start = memalloc_start(p);
+	bpf_for_each_map_elem(&memalloc_proc, release_proc, &x, 0);
+	if (x.found)
+		bpf_for_each_map_elem(&memalloc_stacks, drop_stack, &x, 0);
 	return 0;
 }

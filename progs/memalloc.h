@@ -5,6 +5,10 @@
 
 #include "pinsight.h"
 
+/* Allocator images probed at most, and their names' room in .rodata. */
+#define MEMALLOC_MAX_LIBS 4
+#define MEMALLOC_LIB_LEN  128
+
 enum memalloc_fn {
 	MEMALLOC_MALLOC,
 	MEMALLOC_CALLOC,
@@ -34,7 +38,10 @@ struct memalloc_comm_val {
 	__u64 freed_bytes;
 	__u64 mmaps; /* anonymous mmap() outside the allocator */
 	__u64 munmaps;
+	/* of processes alive now: an exit releases its process's share */
 	__s64 outstanding_bytes __gauge __metric("ebpf_alloc_bytes");
+	/* outstanding bytes released by the exit of their process */
+	__u64 exited_bytes;
 	/* outstanding growth over the last growth window, bytes per hour */
 	__s64 growth_bytes_per_hour __gauge;
 	__u64 window_start_ns __internal;
@@ -70,10 +77,31 @@ struct memalloc_stack_val {
 	__s64 outstanding_allocs __gauge __metric("ebpf_memalloc_stack_allocs");
 };
 
-/* allocs: one entry per live allocation, for frees to find. */
+/*
+ * memalloc_proc: outstanding bytes per process and command, for its exit
+ * to take back from memalloc_comm (and for `show`: which process holds
+ * a command's bytes). @start is the process's start time, folded to 32
+ * bits (memalloc_start()): a reused pid is another process.
+ */
+struct memalloc_proc_key {
+	__u32 tgid;
+	__u32 start;
+	char comm[TASK_COMM_LEN];
+};
+
+struct memalloc_proc_val {
+	__s64 outstanding_bytes __gauge __metric("ebpf_memalloc_proc_bytes");
+};
+
+/*
+ * allocs: one entry per live allocation, for frees to find. Entries of
+ * a process that exited are left for `pinsight-load refresh` to drop
+ * (their tgid and start have no memalloc_proc row any more); no later
+ * process matches them, as its start differs.
+ */
 struct memalloc_addr {
 	__u32 tgid;
-	__u32 pad;
+	__u32 start;
 	__u64 addr;
 };
 

@@ -75,4 +75,22 @@ struct hist {
 	__u64 sum; /* sum of the recorded values, for Prometheus _sum */
 };
 
+/*
+ * maps/lifetime, an array of one entry, in an instance loaded with --pid
+ * or --duration (filter.bpf.h): whether its --pid target has exited, and
+ * its --duration deadline, for `list` to report and `unload --finished`
+ * to reap. Times are CLOCK_BOOTTIME ns.
+ */
+enum pinsight_lifetime_state {
+	LIFETIME_RUNNING,
+	LIFETIME_TARGET_EXITED,
+};
+
+struct pinsight_lifetime {
+	enum pinsight_lifetime_state state;
+	__s32 exit_code __internal; /* the target's, as wait() gives it */
+	__u64 exited_ns __internal; /* when the target's last thread exited */
+	__u64 deadline_ns __internal; /* --duration's end; 0: none */
+};
+
 #endif /* __PINSIGHT_H */

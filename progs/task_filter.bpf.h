@@ -63,8 +63,13 @@ static __always_inline bool task_wanted_task(struct task_struct *p,
 {
 	__u64 comm[2];
 
+	if (lifetime_over())
+		return false;
 	if (targ_tgid &&
-	    (btf ? p->tgid : BPF_CORE_READ(p, tgid)) != (int)targ_tgid)
+	    ((btf ? p->tgid : BPF_CORE_READ(p, tgid)) != (int)targ_tgid ||
+	     !target_start_is(btf ? p->group_leader->start_boottime :
+				    BPF_CORE_READ(p, group_leader,
+						  start_boottime))))
 		return false;
 	if (targ_comm[0] && btf) {
 		task_comm(p, comm);

@@ -5,8 +5,13 @@
  * position, JSON that stays JSON, a config check that refuses what a load
  * refuses, exit codes and the help text. Each subtest is one defect.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
 #include <bpf/bpf.h>
 #include "cmdline.h"
 #include "funclat.h"
@@ -572,6 +577,183 @@ static void check_help(void)
 		0, "--group and --max-entries in pinsight-load(8)");
 }
 
+/* A thread of @pid that is not its leader, or 0. */
+static int other_thread(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int tid = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!tid && (de = readdir(d)))
+		if (atoi(de->d_name) > 0 && atoi(de->d_name) != pid)
+			tid = atoi(de->d_name);
+	closedir(d);
+	return tid;
+}
+
+/*
+ * --pid with a thread's id (defect 5): BPF compares process ids, so the
+ * filter would never match; the load refuses it and names the process.
+ */
+static void check_pid_thread(void)
+{
+	char *out = NULL, what[96];
+	int tid = 0, i, err, status;
+	pid_t pid;
+
+	pid = spawn_sh(
+		"exec %s/workloads/spinners --comm cli-th --threads 0 --sleep-comm cli-th-s --sleepers 1 --sleeps 20000 >/dev/null",
+		env_output_dir());
+	if (!ASSERT_GT(pid, 0, "spinners"))
+		return;
+	for (i = 0; i < 250 && !(tid = other_thread(pid)); i++)
+		usleep(20000);
+	if (!ASSERT_GT(tid, 0, "a second thread"))
+		goto cleanup;
+	err = loader_run(&out, "io --name th --pid %d", tid);
+	ASSERT_EQ(err, EXIT_USAGE, "a thread id is refused");
+	snprintf(what, sizeof(what), "is a thread of process %d", pid);
+	ASSERT_HAS_SUBSTR(out, what, "names the process");
+	ASSERT_FALSE(loaded("io@th"), "nothing loaded");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "io --name th --pid %d", pid);
+	ASSERT_EQ(err, 0, "the process id loads");
+	loader_run(NULL, "unload io@th");
+cleanup:
+	free(out);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+/*
+ * A lifetime without a daemon (defect 5, the conveniences): an instance
+ * whose --pid process exits marks itself finished, one whose --duration
+ * runs out is expired; list says so (text and JSON) and unload
+ * --finished removes exactly those.
+ */
+static void check_lifetime(void)
+{
+	char *out = NULL;
+	int err, status;
+	pid_t pid;
+
+	pid = spawn_sh("exec sleep 60");
+	if (!ASSERT_GT(pid, 0, "sleep"))
+		return;
+	usleep(100000); /* exec'd: /proc/PID/stat is sleep's */
+	err = loader_run(NULL, "io --name lt --pid %d", pid);
+	if (!ASSERT_EQ(err, 0, "load --pid"))
+		goto cleanup;
+	ASSERT_EQ(loader_run(NULL, "io --name dur --duration 1s"), 0,
+		  "load --duration");
+	ASSERT_EQ(loader_run(NULL, "io --name keep"), 0, "load, no lifetime");
+	ASSERT_EQ(loader_run(NULL, "io --name long --duration 1h"), 0,
+		  "load --duration 1h");
+	err = reader_run(&out, "list");
+	ASSERT_EQ(err, 0, "list");
+	ASSERT_HAS_SUBSTR(out, "io@lt\n  state: running\n", "running");
+	ASSERT_HAS_SUBSTR(out, "io@long\n  state: running, expires in 3",
+			  "its deadline");
+	free(out);
+	out = NULL;
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	pid = 0;
+	usleep(1100000); /* io@dur's second */
+	err = loader_run(&out, "list");
+	ASSERT_EQ(err, 0, "list");
+	ASSERT_HAS_SUBSTR(out,
+			  "io@lt\n  state: finished (the --pid process exited",
+			  "finished");
+	ASSERT_HAS_SUBSTR(out, "status 15)", "with its status");
+	ASSERT_HAS_SUBSTR(out, "io@dur\n  state: expired", "expired");
+	ASSERT_HAS_SUBSTR(out, "io@keep\n  config:", "no state without one");
+	free(out);
+	out = NULL;
+	err = reader_run(&out, "-j list");
+	ASSERT_EQ(err, 0, "list -j");
+	ASSERT_HAS_SUBSTR(
+		out,
+		"\"instance\":\"io@lt\",\"tool\":\"io\",\"name\":\"lt\",\"state\":\"finished\"",
+		"finished in JSON");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(loader_run(NULL, "unload --finished --all"), EXIT_USAGE,
+		  "--finished or --all");
+	err = loader_run(&out, "unload --finished");
+	ASSERT_EQ(err, 0, "unload --finished");
+	ASSERT_HAS_SUBSTR(out, "io@lt: unloaded", "the finished one");
+	ASSERT_HAS_SUBSTR(out, "io@dur: unloaded", "the expired one");
+	ASSERT_FALSE(loaded("io@lt") || loaded("io@dur"), "both gone");
+	ASSERT_TRUE(loaded("io@keep") && loaded("io@long"), "others kept");
+	ASSERT_EQ(loader_run(NULL, "unload --finished"), 0,
+		  "nothing finished: no error");
+cleanup:
+	free(out);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	loader_run(NULL, "unload io@lt io@dur io@keep io@long");
+}
+
+/*
+ * A pid taken again by another process (defect 5): io --pid P stops at
+ * P's exit, and a new process given the same pid (clone3's set_tid) is
+ * not counted, as its start time is not P's.
+ */
+static void check_pid_reuse(void)
+{
+	struct clone_args ca = { .exit_signal = SIGCHLD, .set_tid_size = 1 };
+	char comm[16], *out = NULL, bin[PATH_MAX];
+	int err, status;
+	pid_t pid, again;
+
+	snprintf(comm, sizeof(comm), "cli-ru-%d", getpid() % 100000);
+	snprintf(bin, sizeof(bin), "%s/workloads/iogen", env_output_dir());
+	pid = spawn_sh("exec sleep 60");
+	if (!ASSERT_GT(pid, 0, "sleep"))
+		return;
+	usleep(100000);
+	err = loader_run(NULL, "io --name ru --pid %d", pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (!ASSERT_EQ(err, 0, "load --pid"))
+		return;
+	ca.set_tid = (unsigned long)&pid;
+	again = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (again == 0) {
+		execl(bin, "iogen", "--comm", comm, "--count", "20", NULL);
+		_exit(127);
+	}
+	if (again < 0) {
+		/* taken meanwhile by another process (EEXIST), or no clone3 */
+		test__skip("cannot start a process with pid %d: %s", pid,
+			   strerror(errno));
+		goto cleanup;
+	}
+	ASSERT_EQ(again, pid, "the same pid, another process");
+	waitpid(again, &status, 0);
+	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status), "iogen ran");
+	err = reader_run(&out, "show io@ru io_comm");
+	ASSERT_EQ(err, 0, "show");
+	ASSERT_FALSE(out && strstr(out, comm),
+		     "the new process is not counted");
+	free(out);
+	out = NULL;
+	reader_run(&out, "list");
+	ASSERT_HAS_SUBSTR(out, "io@ru\n  state: finished", "finished");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload io@ru");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -596,4 +778,10 @@ void test_cli(void)
 		check_units();
 	if (test__start_subtest("help_docs"))
 		check_help();
+	if (test__start_subtest("pid_thread"))
+		check_pid_thread();
+	if (test__start_subtest("lifetime"))
+		check_lifetime();
+	if (test__start_subtest("pid_reuse"))
+		check_pid_reuse();
 }

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "alert_read.h"
 #include "memalloc.h"
 #include "pin_layout.h"
@@ -138,7 +139,9 @@ static void check_exact(bool perf_uprobes)
 	ASSERT_EQ(c.munmaps, 2, "munmaps");
 	ASSERT_EQ(c.allocated_bytes, bytes + 2 * 200, "allocated bytes");
 	ASSERT_EQ(c.freed_bytes, freed + 2 * 200, "freed bytes");
-	ASSERT_EQ(c.outstanding_bytes, 3000, "outstanding: the leak");
+	/* the leak, taken back when allocgen exited */
+	ASSERT_EQ(c.outstanding_bytes, 0, "outstanding: none after the exit");
+	ASSERT_EQ(c.exited_bytes, 3000, "exited: the leak");
 	if (ASSERT_OK(read_threads("memalloc", comm, &t, &n), "threads")) {
 		ASSERT_EQ(n, 1, "one thread");
 		ASSERT_EQ(t.allocs, allocs, "thread allocs");
@@ -149,9 +152,13 @@ static void check_exact(bool perf_uprobes)
 	/* the gauge the dashboard uses */
 	err = reader_run(&out, "metrics memalloc");
 	ASSERT_EQ(err, 0, "metrics");
-	snprintf(line, sizeof(line), "ebpf_alloc_bytes{service=\"%s\"} 3000\n",
+	snprintf(line, sizeof(line), "ebpf_alloc_bytes{service=\"%s\"} 0\n",
 		 comm);
 	ASSERT_HAS_SUBSTR(out, line, "ebpf_alloc_bytes");
+	snprintf(line, sizeof(line),
+		 "ebpf_memalloc_exited_bytes_total{service=\"%s\"} 3000\n",
+		 comm);
+	ASSERT_HAS_SUBSTR(out, line, "exited bytes counter");
 	snprintf(line, sizeof(line),
 		 "ebpf_memalloc_allocs_total{service=\"%s\"} %ld\n", comm,
 		 allocs);
@@ -222,23 +229,31 @@ static bool sampled_leaks(const char *comm, const char *opts, int count,
 			  int leaks, int leak_size, struct memalloc_comm_val *c,
 			  struct memalloc_stack_val *st)
 {
-	char *out = NULL;
+	char cmd[512];
 	bool ok = false;
 	int err, pid;
+	FILE *f;
 
 	err = loader_run(NULL, "memalloc --name sp --comm %s %s", comm, opts);
 	if (!ASSERT_EQ(err, 0, opts))
 		return false;
-	err = run_cmd(
-		&out,
-		"%s/workloads/allocgen --comm %s --count %d --leak %d --leak-size %d",
+	/* held alive while read: its exit would take its leaks back */
+	snprintf(
+		cmd, sizeof(cmd),
+		"%s/workloads/allocgen --comm %s --count %d --leak %d --leak-size %d --hold-ms 20000",
 		env_output_dir(), comm, count, leaks, leak_size);
-	pid = allocgen_pid(out);
-	if (ASSERT_EQ(err, 0, "allocgen") && ASSERT_GT(pid, 0, "its pid") &&
+	f = popen(cmd, "r");
+	if (!ASSERT_OK_PTR(f, "allocgen"))
+		goto cleanup;
+	pid = allocgen_pid(fgets(cmd, sizeof(cmd), f));
+	if (ASSERT_GT(pid, 0, "its pid") &&
 	    ASSERT_OK(read_comm("memalloc@sp", comm, c), "read comm") &&
 	    ASSERT_OK(read_stacks("memalloc@sp", pid, st), "read stacks"))
 		ok = true;
-	free(out);
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	pclose(f);
+cleanup:
 	loader_run(NULL, "unload memalloc@sp");
 	return ok;
 }
@@ -369,11 +384,254 @@ static void check_static(void)
 	if (ASSERT_OK(read_comm("memalloc@st", comm, &c), "read")) {
 		ASSERT_EQ(c.allocs, 10 + 3 * 2 + 3, "allocs");
 		ASSERT_EQ(c.frees, 10 + 3 * 2, "frees");
-		ASSERT_EQ(c.outstanding_bytes, 3000, "outstanding");
+		ASSERT_EQ(c.outstanding_bytes, 0,
+			  "outstanding, after the exit");
+		ASSERT_EQ(c.exited_bytes, 3000, "the leak, at the exit");
 	}
 	loader_run(NULL, "unload memalloc@st");
 cleanup:
 	unlink(bin);
+}
+
+/*
+ * --duration: counted until the deadline, nothing after it (the programs
+ * compare the boot clock with it), and list then says expired.
+ */
+static void check_duration(void)
+{
+	struct pinsight_lifetime lt = {};
+	struct memalloc_comm_val c;
+	char comm[16], *out = NULL;
+	struct timespec ts;
+	__u32 key = 0;
+	__u64 now;
+	int err, fd;
+
+	snprintf(comm, sizeof(comm), "ma-du-%d", getpid() % 100000);
+	err = loader_run(NULL, "memalloc --name du --comm %s --duration 6s",
+			 comm);
+	if (!ASSERT_EQ(err, 0, "load --duration 6s"))
+		return;
+	err = run_cmd(NULL, "%s/workloads/allocgen --comm %s --count 10",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "allocgen");
+	/* the deadline as recorded (the load's own time counts in it) */
+	fd = pin_open("memalloc@du", "maps/lifetime");
+	if (!ASSERT_GE(fd, 0, "maps/lifetime"))
+		goto cleanup;
+	err = bpf_map_lookup_elem(fd, &key, &lt);
+	close(fd);
+	if (!ASSERT_OK(err, "read lifetime") ||
+	    !ASSERT_GT(lt.deadline_ns, 0, "a deadline"))
+		goto cleanup;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (now + 200000000 > lt.deadline_ns) {
+		test__skip("too slow a host: the load and first run took 6 s");
+		goto cleanup;
+	}
+	if (ASSERT_OK(read_comm("memalloc@du", comm, &c), "read"))
+		ASSERT_EQ(c.allocs, 10, "counted before the deadline");
+	/* past the deadline */
+	usleep((lt.deadline_ns - now) / 1000 + 100000);
+	err = run_cmd(NULL, "%s/workloads/allocgen --comm %s --count 10",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "allocgen, after");
+	if (ASSERT_OK(read_comm("memalloc@du", comm, &c), "read")) {
+		ASSERT_EQ(c.allocs, 10, "nothing counted after it");
+		ASSERT_EQ(c.frees, 10, "no frees either");
+	}
+	err = loader_run(&out, "list");
+	ASSERT_HAS_SUBSTR(out, "memalloc@du\n  state: expired", "expired");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload memalloc@du");
+}
+
+/* Entries of the pinned allocs map that belong to process @tgid. */
+static int allocs_of(const char *inst, __u32 tgid)
+{
+	struct memalloc_addr key, next, *prev = NULL;
+	int fd, n = 0;
+
+	fd = pin_open(inst, "maps/allocs");
+	if (fd < 0)
+		return fd;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		n += key.tgid == tgid;
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * A service that leaks 4 x 2500 bytes and exits, restarted 3 times: its
+ * outstanding bytes do not climb by 10000 a restart (the growth alert
+ * would fire falsely); each exit moves them to exited_bytes and drops the
+ * process's rows and leak stacks at once, and refresh then drops the
+ * allocs entries no free can reach any more, but not a live process's.
+ */
+static void check_restarts(void)
+{
+	struct memalloc_stack_val st;
+	struct memalloc_proc_val pv;
+	struct memalloc_comm_val c;
+	char comm[16], cmd[512], *out = NULL;
+	int err, k, n, pids[3] = {}, live = 0;
+	FILE *f = NULL;
+
+	snprintf(comm, sizeof(comm), "ma-rs-%d", getpid() % 100000);
+	err = loader_run(NULL, "memalloc --name rs --comm %s --stack-bytes 0",
+			 comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	for (k = 0; k < 3; k++) {
+		err = run_cmd(
+			&out,
+			"%s/workloads/allocgen --comm %s --count 5 --leak 4 --leak-size 2500",
+			env_output_dir(), comm);
+		pids[k] = allocgen_pid(out);
+		free(out);
+		out = NULL;
+		if (!ASSERT_EQ(err, 0, "allocgen") ||
+		    !ASSERT_OK(read_comm("memalloc@rs", comm, &c), "read"))
+			goto cleanup;
+		ASSERT_EQ(c.allocated_bytes, (k + 1) * (5 * 100 + 10000),
+			  "every run counted");
+		ASSERT_EQ(c.outstanding_bytes, 0, "outstanding: not climbing");
+		ASSERT_EQ(c.exited_bytes, (k + 1) * 10000, "released at exit");
+		ASSERT_OK(sum_rows("memalloc@rs", "memalloc_proc", &pids[k], 4,
+				   &pv, sizeof(pv), &n),
+			  "memalloc_proc");
+		ASSERT_EQ(n, 0, "no row of the exited process");
+		ASSERT_OK(read_stacks("memalloc@rs", pids[k], &st), "stacks");
+		ASSERT_EQ(st.outstanding_bytes, 0, "no leak stack of it");
+		ASSERT_EQ(allocs_of("memalloc@rs", pids[k]), 4,
+			  "its allocs entries, until a refresh");
+	}
+	/* a live process's entries stay */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/workloads/allocgen --comm %s --leak 2 --hold-ms 20000",
+		 env_output_dir(), comm);
+	f = popen(cmd, "r");
+	if (!ASSERT_OK_PTR(f, "allocgen, held"))
+		goto cleanup;
+	live = allocgen_pid(fgets(cmd, sizeof(cmd), f));
+	ASSERT_GT(live, 0, "its pid");
+	err = loader_run(&out, "refresh");
+	ASSERT_EQ(err, 0, "refresh");
+	ASSERT_HAS_SUBSTR(
+		out,
+		"memalloc@rs: 12 allocations of exited processes dropped, 2 live",
+		"refresh says what it dropped");
+	for (k = 0; k < 3; k++)
+		ASSERT_EQ(allocs_of("memalloc@rs", pids[k]), 0,
+			  "dropped by refresh");
+	ASSERT_EQ(allocs_of("memalloc@rs", live), 2, "live entries kept");
+	if (ASSERT_OK(read_comm("memalloc@rs", comm, &c), "read"))
+		ASSERT_EQ(c.outstanding_bytes, 2000, "the live leak");
+cleanup:
+	if (live > 0)
+		kill(live, SIGTERM);
+	if (f)
+		pclose(f);
+	free(out);
+	loader_run(NULL, "unload memalloc@rs");
+}
+
+/* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
+static bool waits_for_usr1(pid_t pid)
+{
+	char path[64], line[256];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigCgt:", 7))
+			yes = strtoull(line + 7, NULL, 16) &
+			      (1ULL << (SIGUSR1 - 1));
+	fclose(f);
+	return yes;
+}
+
+/*
+ * A process whose allocator is jemalloc (preloaded, as packaged servers
+ * link it): memalloc --pid finds it in the process's maps and probes it,
+ * says so, and counts every call exactly, where probing libc alone
+ * counted nothing. Without a target it says it probes only libc.
+ */
+static void check_jemalloc(void)
+{
+	const long allocs = 10 + 5 + 3 * 2 + 3, frees = 10 + 5 + 3 * 2;
+	struct memalloc_comm_val c = {};
+	char comm[16], *out = NULL;
+	int err, i, status;
+	pid_t pid;
+
+	/* a dynamic program of ours: a static true would not say */
+	if (run_cmd(&out,
+		    "env LD_PRELOAD=libjemalloc.so.2 %s/workloads/allocgen",
+		    env_output_dir()) ||
+	    (out && strstr(out, "cannot be preloaded"))) {
+		test__skip(
+			"no libjemalloc.so.2 (scripts/setup.sh installs it)");
+		free(out);
+		return;
+	}
+	free(out);
+	out = NULL;
+	snprintf(comm, sizeof(comm), "ma-je-%d", getpid() % 100000);
+	pid = spawn_sh(
+		"exec env LD_PRELOAD=libjemalloc.so.2 %s/workloads/allocgen --comm %s --size 200 --count 10 --calloc 5 --realloc 3 --leak 3 --wait-signal --hold-ms 20000 >/dev/null",
+		env_output_dir(), comm);
+	if (!ASSERT_GT(pid, 0, "allocgen"))
+		return;
+	for (i = 0; i < 250 && !waits_for_usr1(pid); i++)
+		usleep(20000);
+	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
+		goto cleanup;
+	err = loader_run(&out, "memalloc --name je --pid %d", pid);
+	if (!ASSERT_EQ(err, 0, "load --pid"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(out, "libjemalloc.so.2 (jemalloc)",
+			  "says it probes jemalloc");
+	free(out);
+	out = NULL;
+	kill(pid, SIGUSR1);
+	for (i = 0; i < 250; i++) {
+		if (!read_comm("memalloc@je", comm, &c) && c.allocs >= allocs &&
+		    c.frees >= frees)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(c.allocs, allocs, "allocs through jemalloc");
+	ASSERT_EQ(c.frees, frees, "frees through jemalloc");
+	ASSERT_EQ(c.outstanding_bytes, 3000, "outstanding: the leak");
+	err = reader_run(&out, "list");
+	ASSERT_EQ(err, 0, "list");
+	ASSERT_HAS_SUBSTR(out, "libjemalloc.so.2,",
+			  "list shows what is probed");
+	free(out);
+	out = NULL;
+	loader_run(NULL, "unload memalloc@je");
+	err = loader_run(&out, "memalloc --name je");
+	if (ASSERT_EQ(err, 0, "load, no target")) {
+		ASSERT_HAS_SUBSTR(
+			out, "(the C library); another allocator needs --lib",
+			"says it probes libc only");
+		loader_run(NULL, "unload memalloc@je");
+	}
+cleanup:
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	free(out);
+	loader_run(NULL, "unload memalloc@je");
 }
 
 static void expect_noent(const char *args, const char *what)
@@ -424,8 +682,14 @@ void test_memalloc(void)
 		check_leak_stack();
 	if (test__start_subtest("stack_sampling"))
 		check_sampling();
+	if (test__start_subtest("restarts"))
+		check_restarts();
 	if (test__start_subtest("growth_alert"))
 		check_growth();
+	if (test__start_subtest("duration"))
+		check_duration();
+	if (test__start_subtest("jemalloc"))
+		check_jemalloc();
 	if (test__start_subtest("static_binary"))
 		check_static();
 	if (test__start_subtest("missing_targets"))

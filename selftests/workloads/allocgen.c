@@ -12,6 +12,8 @@
 /* frame pointers, so the leak's stack unwinds (CFLAGS may omit them) */
 #pragma GCC optimize("no-omit-frame-pointer")
 #include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,14 @@
 static void *volatile sink; /* keeps the compiler from eliding calls */
 static void **leaks;
 static long nleaks;
+
+static volatile sig_atomic_t started; /* --wait-signal: SIGUSR1 came */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	started = 1;
+}
 
 static void say(const char *fmt, long a, long b)
 {
@@ -94,6 +104,7 @@ static void usage(void)
 		"                [--realloc N] [--aligned N] [--memalign N] [--mmap N]\n"
 		"                [--leak N] [--leak-size B] [--grow B --grow-ms MS]\n"
 		"                [--sleep-us US[,US...]] [--bench N] [--hold-ms MS]\n"
+		"                [--wait-signal]\n"
 		"Each call kind runs N times with size B (default 100):\n"
 		"  --count    malloc(B) then free       --calloc   calloc(4, B/4), free\n"
 		"  --realloc  malloc(B), realloc(2B), free\n"
@@ -102,7 +113,9 @@ static void usage(void)
 		"  --grow     keep B bytes more, in 64 KiB steps spread over MS ms\n"
 		"  --sleep-us call slow_call(US) for each value\n"
 		"  --bench    N malloc(B)/free pairs; prints CPU ns per pair\n"
-		"  --hold-ms  stay alive MS ms at the end (for symbolization)\n");
+		"  --hold-ms  stay alive MS ms at the end (for symbolization)\n"
+		"  --wait-signal  start only at SIGUSR1 (blocked meanwhile: a\n"
+		"             tracer loaded with --pid sees every call)\n");
 	exit(2);
 }
 
@@ -124,12 +137,15 @@ int main(int argc, char **argv)
 		{ "sleep-us", required_argument, NULL, 'u' },
 		{ "bench", required_argument, NULL, 'b' },
 		{ "hold-ms", required_argument, NULL, 'h' },
+		{ "wait-signal", no_argument, NULL, 'w' },
 		{},
 	};
 	long size = 100, count = 0, ncalloc = 0, nrealloc = 0, naligned = 0;
 	long nmemalign = 0, nmmap = 0, nleak = 0, leak_size = 1000;
 	long grow = 0, grow_ms = 1000, bench = 0, hold_ms = 0, i, t0;
 	const char *comm = NULL, *sleeps = NULL;
+	bool wait_signal = false;
+	sigset_t usr1;
 	void *p;
 	int c;
 
@@ -150,6 +166,7 @@ int main(int argc, char **argv)
 		case 'u': sleeps = optarg; break;
 		case 'b': bench = atol(optarg); break;
 		case 'h': hold_ms = atol(optarg); break;
+		case 'w': wait_signal = true; break;
 		default: usage();
 		}
 	}
@@ -163,6 +180,19 @@ int main(int argc, char **argv)
 		die("allocgen: mmap failed");
 	if (comm && prctl(PR_SET_NAME, comm))
 		die("allocgen: prctl(PR_SET_NAME) failed");
+	if (wait_signal) {
+		/* SigCgt in /proc/PID/status tells the test we are waiting */
+		struct sigaction sa = { .sa_handler = on_usr1 };
+		sigset_t old;
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		if (sigprocmask(SIG_BLOCK, &usr1, &old) ||
+		    sigaction(SIGUSR1, &sa, NULL))
+			die("allocgen: cannot wait for SIGUSR1");
+		while (!started)
+			sigsuspend(&old);
+	}
 
 	for (i = 0; i < count; i++) {
 		sink = malloc(size);
