@@ -6,10 +6,17 @@
  * stacks and stack_procs (progs/profile.h, progs/stacks.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
+#include "cgroup.h"
 #include "cmd.h"
 #include "flamegraph.h"
 #include "grow.h"
@@ -20,11 +27,20 @@
 #include "symbolize.h"
 
 const char usage_profile[] =
-	"Usage: pinsight profile INSTANCE [--top N] [--folded] [--svg FILE]\n"
-	"                        [--pprof FILE] [--pid PID] [--comm COMM]\n"
-	"                        [--no-comm] [--symbol-path DIR]... [-j]\n"
+	"Usage: pinsight profile INSTANCE [--drain] [--top N] [--folded]\n"
+	"                        [--svg FILE] [--pprof FILE] [--pid PID]\n"
+	"                        [--comm COMM] [--no-comm] [--symbol-path DIR]...\n"
+	"                        [-j]\n"
 	"\n"
-	"Symbolized CPU samples of a profile instance (default: --top 20).\n"
+	"Symbolized CPU samples of a profile instance (default: --top 20),\n"
+	"all since it was loaded, or with --drain one window.\n"
+	"  --drain            end the current window and show it: sampling goes\n"
+	"                     on in a new one, the shown samples are removed, so\n"
+	"                     successive drains never count a sample twice or\n"
+	"                     lose one; its start and end are printed first\n"
+	"                     (on stderr with --folded), and are pprof's\n"
+	"                     time/duration and -j's start_ns/end_ns; not with\n"
+	"                     --pid/--comm, which would delete unseen samples\n"
 	"  --top N            hottest functions: self and total samples and %\n"
 	"  --folded           one line per stack, \"comm;root;...;leaf count\"\n"
 	"                     (flamegraph.pl, speedscope, Pyroscope /ingest)\n"
@@ -47,13 +63,45 @@ static struct prof_frame lost = { .name = "[lost stack]", .module = "" };
 
 struct opts {
 	int top;
-	bool folded, no_comm;
+	bool folded, no_comm, drain;
 	const char *svg, *pprof;
 	__u32 pid;
 	const char *comm;
 	const char *search[16];
 	int nsearch;
 };
+
+/*
+ * A window of samples, as --drain ends it (struct profile_window in
+ * progs/profile.h): the rows of every epoch but @keep are its samples.
+ */
+struct window {
+	bool drain;
+	__u32 epoch, keep; /* the epoch drained, the one sampling goes on in */
+	__u64 start_ns, end_ns;
+	__u64 bpf_samples; /* the BPF side's own count of the window */
+	__u64 drops; /* drops during the window */
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* When the instance was loaded: the ctime of its profile_counts pin. */
+static __u64 load_ns(const struct pm_instance *in)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/maps/profile_counts", in->dir);
+	if (stat(path, &st))
+		return 0;
+	return st.st_ctim.tv_sec * 1000000000ULL + st.st_ctim.tv_nsec;
+}
 
 static __u64 bss_u64(struct pm_instance *in, const char *var)
 {
@@ -106,8 +154,10 @@ static void add_proc_exes(struct symbolizer *sym, struct pm_map *procs)
 }
 
 static int build(struct pm_instance *in, struct symbolizer *sym,
-		 const struct opts *o, struct prof_data *d)
+		 const struct opts *o, const struct window *win,
+		 struct prof_data *d)
 {
+	char cg[256];
 	struct pm_map *counts, *stacks;
 	struct sym_frame fr[2 * STACK_DEPTH];
 	struct stack_trace st;
@@ -139,12 +189,17 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		struct prof_stack *ps = &d->stacks[d->n];
 
 		if ((o->pid && k->tgid != o->pid) ||
-		    (o->comm && strncmp(k->comm, o->comm, TASK_COMM_LEN)))
+		    (o->comm && strncmp(k->comm, o->comm, TASK_COMM_LEN)) ||
+		    (win->drain && k->epoch == win->keep))
 			continue;
 		ps->count = v->samples;
 		ps->tgid = k->tgid;
 		ps->pid = k->pid;
 		ps->comm = strndup(k->comm, TASK_COMM_LEN);
+		if (k->cgroup) {
+			pm_cgroup_name(k->cgroup, cg, sizeof(cg));
+			ps->cgroup = strdup(cg);
+		}
 		d->total += v->samples;
 		d->n++;
 		if (!k->stack_id ||
@@ -166,6 +221,143 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		ps->n = n;
 	}
 	return 0;
+}
+
+/* ---- --drain ---- */
+
+/*
+ * Map the instance's profile_window writable and take the instance's
+ * drain lock (on its directory: a map fd's inode is the shared anon
+ * inode), so two drainers never read the same window.
+ */
+static int window_map(struct pm_instance *in, int *lock_fd,
+		      struct profile_window **w)
+{
+	struct pm_map *m = pm_instance_map(in, "profile_window");
+	size_t len = sysconf(_SC_PAGESIZE);
+	int fd, err;
+	void *p;
+
+	if (!m) {
+		p_err("%s: no profile_window map: not a profile instance, or loaded by a pinsight-load without windows",
+		      in->name);
+		return -ENOENT;
+	}
+	err = check_size(m, sizeof(__u32), sizeof(**w));
+	if (err)
+		return err;
+	*lock_fd = open(in->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX)) {
+		err = -errno;
+		p_err("%s: cannot lock for --drain: %s", in->dir,
+		      strerror(errno));
+		return err;
+	}
+	fd = bpf_obj_get(m->path); /* read-write: readers open read-only */
+	if (fd < 0) {
+		err = -errno;
+		p_err("%s: cannot open for writing: %s", m->what,
+		      strerror(errno));
+		return err;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err) {
+		p_err("%s: cannot map: %s", m->what, strerror(-err));
+		return err;
+	}
+	*w = p;
+	return 0;
+}
+
+/*
+ * Start a new window and wait until no sample can still land in the old
+ * one (progs/profile.h says why the in-flight count is enough): from then
+ * on the old epoch's rows are final.
+ */
+static int window_flip(struct pm_instance *in, struct profile_window *w,
+		       struct window *win)
+{
+	__u32 old = __atomic_load_n(&w->epoch, __ATOMIC_SEQ_CST);
+	__u32 next = old + 1;
+	__u64 drops = bss_u64(in, "drops");
+	int i;
+
+	win->drain = true;
+	win->epoch = old;
+	win->keep = next;
+	win->end_ns = now_ns();
+	w->start_ns[next & 1] = win->end_ns;
+	w->drops_start[next & 1] = drops;
+	/* a full barrier, as do_sample's, between this and inflight's load */
+	__atomic_fetch_add(&w->epoch, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; __atomic_load_n(&w->inflight[old & 1], __ATOMIC_SEQ_CST);
+	     i++) {
+		/* a BPF program runs for microseconds; 1 s means trouble */
+		if (i == 10000) {
+			p_err("%s: samples of window %u still in flight after 1 s; the next --drain takes them",
+			      in->name, old);
+			return -ETIMEDOUT;
+		}
+		usleep(100);
+	}
+	win->start_ns = w->start_ns[old & 1] ?: load_ns(in);
+	win->drops = drops - w->drops_start[old & 1];
+	win->bpf_samples =
+		__atomic_exchange_n(&w->samples[old & 1], 0, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Delete the drained rows: every epoch but the one sampling goes on in. */
+static int window_clear(struct pm_instance *in, const struct window *win)
+{
+	struct pm_map *counts = pm_instance_map(in, "profile_counts");
+	int fd, err = 0;
+	__u32 i;
+
+	fd = bpf_obj_get(counts->path);
+	if (fd < 0) {
+		err = -errno;
+		p_err("%s: cannot open for writing: %s", counts->what,
+		      strerror(errno));
+		return err;
+	}
+	for (i = 0; i < counts->nrows; i++) {
+		const struct profile_key *k = pm_row_key(counts, i);
+
+		if (k->epoch == win->keep)
+			continue;
+		if (bpf_map_delete_elem(fd, k) && errno != ENOENT) {
+			err = -errno;
+			p_err("%s: cannot delete a drained row: %s",
+			      counts->what, strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+static void print_time(FILE *f, const char *what, __u64 ns)
+{
+	time_t t = ns / 1000000000ULL;
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s%s.%03lluZ", what, buf,
+		(unsigned long long)(ns % 1000000000ULL / 1000000));
+}
+
+/* "window 7: 2026-...Z .. 2026-...Z (10.000 s)", for people. */
+static void print_window(FILE *f, const struct window *win)
+{
+	fprintf(f, "window %u: ", win->epoch);
+	print_time(f, "", win->start_ns);
+	print_time(f, " .. ", win->end_ns);
+	fprintf(f, " (%.3f s)\n", (win->end_ns - win->start_ns) / 1e9);
 }
 
 /* ---- --top ---- */
@@ -319,7 +511,7 @@ static int print_folded(const struct prof_data *d, bool comm)
 /* ---- -j ---- */
 
 static void print_json(const struct prof_data *d, const struct fn_stat *t,
-		       size_t nt, int top)
+		       size_t nt, int top, const struct window *win)
 {
 	json_writer_t *jw = jsonw_new(stdout, pretty);
 	size_t i;
@@ -331,6 +523,16 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 	jsonw_u64_field(jw, "samples", d->total);
 	jsonw_u64_field(jw, "drops", d->drops);
 	jsonw_u64_field(jw, "freq", d->freq);
+	jsonw_u64_field(jw, "start_ns", d->start_ns);
+	jsonw_u64_field(jw, "end_ns", d->end_ns);
+	if (win->drain) {
+		jsonw_name(jw, "window");
+		jsonw_start_object(jw);
+		jsonw_u64_field(jw, "epoch", win->epoch);
+		/* what the BPF side counted: equals samples with no filter */
+		jsonw_u64_field(jw, "bpf_samples", win->bpf_samples);
+		jsonw_end_object(jw);
+	}
 	jsonw_name(jw, "top");
 	jsonw_start_array(jw);
 	for (i = 0; i < nt && (int)i < top; i++) {
@@ -355,6 +557,8 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 		jsonw_string_field(jw, "comm", ps->comm);
 		jsonw_u64_field(jw, "tgid", ps->tgid);
 		jsonw_u64_field(jw, "pid", ps->pid);
+		if (ps->cgroup)
+			jsonw_string_field(jw, "cgroup", ps->cgroup);
 		jsonw_u64_field(jw, "samples", ps->count);
 		jsonw_name(jw, "frames");
 		jsonw_start_array(jw);
@@ -398,9 +602,14 @@ int cmd_profile(int argc, char **argv)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "no-comm", no_argument, NULL, 'N' },
 		{ "symbol-path", required_argument, NULL, 'S' },
+		{ "drain", no_argument, NULL, 'D' },
 		{},
 	};
+	struct profile_window *w = NULL;
 	struct opts o = { .top = -1 };
+	struct window win = {};
+	char host[256] = "";
+	int lock_fd = -1;
 	struct prof_data d = {};
 	struct pm_instance *in = NULL;
 	struct symbolizer *sym = NULL;
@@ -441,6 +650,9 @@ int cmd_profile(int argc, char **argv)
 		case 'N':
 			o.no_comm = true;
 			break;
+		case 'D':
+			o.drain = true;
+			break;
 		case 'S':
 			if (o.nsearch < 15)
 				o.search[o.nsearch++] = optarg;
@@ -450,6 +662,10 @@ int cmd_profile(int argc, char **argv)
 	if (argc - optind != 1)
 		return cmd_usage_err(usage_profile,
 				     "profile: expected one INSTANCE");
+	if (o.drain && (o.pid || o.comm))
+		return cmd_usage_err(
+			usage_profile,
+			"profile: --drain takes the whole window; filter when reading its pprof");
 	err = pm_instance_open(argv[optind], &in);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
@@ -459,12 +675,28 @@ int cmd_profile(int argc, char **argv)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = build(in, sym, &o, &d);
+	if (o.drain) {
+		err = window_map(in, &lock_fd, &w);
+		if (!err)
+			err = window_flip(in, w, &win);
+		if (err)
+			goto cleanup;
+	}
+	err = build(in, sym, &o, &win, &d);
 	if (err)
 		goto cleanup;
-	d.drops = bss_u64(in, "drops");
+	/* only once the window is read: what is deleted is not seen again */
+	if (o.drain && (err = window_clear(in, &win)))
+		goto cleanup;
+	d.drops = o.drain ? win.drops : bss_u64(in, "drops");
 	d.freq = rodata_u32(in, "sample_freq", 99);
 	d.title = in->name;
+	d.start_ns = o.drain ? win.start_ns : load_ns(in);
+	d.end_ns = o.drain ? win.end_ns : now_ns();
+	if (!gethostname(host, sizeof(host) - 1))
+		d.host = host;
+	if (o.drain && !json_output)
+		print_window(o.folded ? stderr : stdout, &win);
 	err = top_stats(&d, &top, &ntop);
 	if (err)
 		goto cleanup;
@@ -473,7 +705,7 @@ int cmd_profile(int argc, char **argv)
 	if (o.pprof && (err = write_file(o.pprof, &d, pprof_write)))
 		goto cleanup;
 	if (json_output)
-		print_json(&d, top, ntop, o.top > 0 ? o.top : 20);
+		print_json(&d, top, ntop, o.top > 0 ? o.top : 20, &win);
 	else if (o.folded)
 		err = print_folded(&d, !o.no_comm);
 	else if (o.top > 0 || (!o.svg && !o.pprof))
@@ -481,12 +713,17 @@ int cmd_profile(int argc, char **argv)
 cleanup:
 	for (i = 0; i < d.n; i++) {
 		free((char *)d.stacks[i].comm);
+		free((char *)d.stacks[i].cgroup);
 		if (d.stacks[i].frames != &lost)
 			free(d.stacks[i].frames);
 	}
 	free(d.stacks);
 	free(top);
 	sym_free(sym);
+	if (w)
+		munmap(w, sysconf(_SC_PAGESIZE));
+	if (lock_fd >= 0)
+		close(lock_fd);
 	pm_instance_close(in);
 	return exit_code_for(err);
 }

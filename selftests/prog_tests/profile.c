@@ -7,6 +7,7 @@
  * readable; a tiny stacks map counts drops instead of losing them.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <zlib.h>
 #include <bpf/bpf.h>
@@ -527,6 +528,99 @@ static void check_rate(void)
 	loader_run(NULL, "unload profile");
 }
 
+/* The number after "@key": in -j output, 0 when absent. */
+static unsigned long long json_u64(const char *out, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(out, k);
+	return p ? strtoull(p + strlen(k), NULL, 10) : 0;
+}
+
+/*
+ * --drain while cpuburn samples: the windows partition its samples. Their
+ * sum equals profile_comm's count (never drained, and the only comm the
+ * instance samples, all of it after the load and before the last drain)
+ * and, window by window, the BPF side's own count; each window starts
+ * where the one before ended. Plain reads between drains take nothing.
+ */
+static void check_drain(void)
+{
+	unsigned long long sum = 0, bpf_sum = 0, prev_end = 0, s, plain[2];
+	char comm[16], bin[512], *out = NULL;
+	int i, n = 0, busy = 0, status;
+	pid_t pid;
+
+	snprintf(comm, sizeof(comm), "pwin%d", getpid() % 100000);
+	out_path(bin, sizeof(bin), "workloads/cpuburn");
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execl(bin, bin, "--comm", comm, "--seconds", "3", (char *)NULL);
+		_exit(127);
+	}
+	if (!ASSERT_GT(pid, 0, "fork"))
+		goto cleanup;
+	for (i = 0; i < 40; i++) {
+		bool done = waitpid(pid, &status, WNOHANG) == pid;
+
+		usleep(250000);
+		if (i % 3 == 1) {
+			/* two plain reads: the second sees no less */
+			ASSERT_EQ(reader_run(&out, "-j profile profile"), 0,
+				  "plain read");
+			plain[0] = json_u64(out, "samples");
+			free(out);
+			out = NULL;
+			ASSERT_EQ(reader_run(&out, "-j profile profile"), 0,
+				  "plain read");
+			plain[1] = json_u64(out, "samples");
+			free(out);
+			out = NULL;
+			ASSERT_GE(plain[1], plain[0], "plain reads keep samples");
+		}
+		if (!ASSERT_EQ(reader_run(&out, "-j profile profile --drain"),
+			       0, "--drain"))
+			break;
+		s = json_u64(out, "samples");
+		if (i % 3 == 1)
+			ASSERT_GE(s, plain[1], "the window has the plain read's");
+		ASSERT_EQ(s, json_u64(out, "bpf_samples"),
+			  "window = the BPF side's count");
+		ASSERT_EQ(json_u64(out, "epoch"), (unsigned long long)n,
+			  "epochs in order");
+		if (prev_end)
+			ASSERT_EQ(json_u64(out, "start_ns"), prev_end,
+				  "starts where the last ended");
+		ASSERT_GT(json_u64(out, "end_ns"), json_u64(out, "start_ns"),
+			  "end after start");
+		prev_end = json_u64(out, "end_ns");
+		sum += s;
+		bpf_sum += json_u64(out, "bpf_samples");
+		busy += s > 0;
+		n++;
+		free(out);
+		out = NULL;
+		if (done) /* this drain came after the exit: it was the last */
+			break;
+	}
+	printf("%d windows (%d with samples), %llu samples; profile_comm %llu\n",
+	       n, busy, sum, comm_samples());
+	ASSERT_GE(busy, 4, "several windows while it ran");
+	ASSERT_GT(sum, 100, "samples drained");
+	ASSERT_EQ(sum, comm_samples(), "windows sum to profile_comm");
+	ASSERT_EQ(bpf_sum, sum, "and to the BPF side's counts");
+	/* all drained: a plain read finds nothing left */
+	if (ASSERT_EQ(reader_run(&out, "-j profile profile"), 0, "read"))
+		ASSERT_EQ(json_u64(out, "samples"), 0, "nothing left");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -630,6 +724,8 @@ void test_profile(void)
 		check_rate();
 	if (test__start_subtest("cgroup_filter"))
 		check_cgroup();
+	if (test__start_subtest("drain_windows"))
+		check_drain();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
