@@ -24,6 +24,7 @@
 #include "pinmaps.h"
 #include "pprof.h"
 #include "profile.h"
+#include "profile_diff.h"
 #include "symbolize.h"
 
 const char usage_profile[] =
@@ -31,6 +32,8 @@ const char usage_profile[] =
 	"                        [--svg FILE] [--pprof FILE] [--pid PID]\n"
 	"                        [--comm COMM] [--no-comm] [--symbol-path DIR]...\n"
 	"                        [-j]\n"
+	"       pinsight profile --diff BASE NEW [--normalize] [--folded]\n"
+	"                        [--svg FILE] [--no-comm]\n"
 	"\n"
 	"Symbolized CPU samples of a profile instance (default: --top 20),\n"
 	"all since it was loaded, or with --drain one window.\n"
@@ -50,6 +53,12 @@ const char usage_profile[] =
 	"  --no-comm          no command name as the root frame\n"
 	"  --symbol-path DIR  also find binaries by build-id here (repeatable)\n"
 	"  -j                 JSON: samples, drops, top functions, stacks\n"
+	"  --diff BASE NEW    compare two profiles, pprof files (--pprof) or\n"
+	"                     folded text (--folded): \"stack base new\" lines\n"
+	"                     (flamegraph.pl draws them), and with --svg a\n"
+	"                     differential flame graph: NEW's widths, red for\n"
+	"                     growth, blue for shrinkage\n"
+	"  --normalize        scale BASE to NEW's sample count first\n"
 	"Unresolved frames show as module+0xoffset; samples whose stack could\n"
 	"not be stored show as [lost stack] and are counted in drops.\n" EXIT_CODES_HELP;
 
@@ -603,10 +612,14 @@ int cmd_profile(int argc, char **argv)
 		{ "no-comm", no_argument, NULL, 'N' },
 		{ "symbol-path", required_argument, NULL, 'S' },
 		{ "drain", no_argument, NULL, 'D' },
+		{ "diff", no_argument, NULL, 'd' },
+		{ "normalize", no_argument, NULL, 'n' },
 		{},
 	};
+	struct profile_diff_opts dopt = {};
 	struct profile_window *w = NULL;
 	struct opts o = { .top = -1 };
+	bool diff = false;
 	struct window win = {};
 	char host[256] = "";
 	int lock_fd = -1;
@@ -653,12 +666,37 @@ int cmd_profile(int argc, char **argv)
 		case 'D':
 			o.drain = true;
 			break;
+		case 'd':
+			diff = true;
+			break;
+		case 'n':
+			dopt.normalize = true;
+			break;
 		case 'S':
 			if (o.nsearch < 15)
 				o.search[o.nsearch++] = optarg;
 			break;
 		}
 	}
+	if (diff) {
+		if (argc - optind != 2)
+			return cmd_usage_err(usage_profile,
+					     "profile: --diff takes BASE and NEW");
+		if (o.drain || o.pid || o.comm || o.top > 0 || o.pprof ||
+		    json_output)
+			return cmd_usage_err(
+				usage_profile,
+				"profile: --diff takes only --svg, --folded, --normalize, --no-comm");
+		dopt.svg = o.svg;
+		dopt.folded = o.folded;
+		dopt.no_comm = o.no_comm;
+		dopt.title = "diff";
+		return exit_code_for(profile_diff(argv[optind],
+						  argv[optind + 1], &dopt));
+	}
+	if (dopt.normalize)
+		return cmd_usage_err(usage_profile,
+				     "profile: --normalize is for --diff");
 	if (argc - optind != 1)
 		return cmd_usage_err(usage_profile,
 				     "profile: expected one INSTANCE");

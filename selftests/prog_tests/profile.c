@@ -621,6 +621,108 @@ cleanup:
 	loader_run(NULL, "unload profile");
 }
 
+/* The fill of the SVG frame named @name ("" when not drawn). */
+static void svg_fill(const char *svg, const char *name, char *fill, size_t sz)
+{
+	char key[64];
+	const char *p, *q;
+
+	snprintf(key, sizeof(key), "<title>%s (", name);
+	*fill = '\0';
+	p = strstr(svg, key);
+	p = p ? strstr(p, "fill=\"") : NULL;
+	q = p ? strchr(p + 6, '"') : NULL;
+	if (q && (size_t)(q - p - 6) < sz)
+		snprintf(fill, q - p - 6 + 1, "%s", p + 6);
+}
+
+/*
+ * Two drained windows of cpuburn, 3:1 for burn_hot, then --swap, 1:3:
+ * --diff of their pprof files shows burn_hot shrinking and burn_cold
+ * growing by half the samples each (75 % -> 25 %), nothing else changing
+ * more than noise, and the SVG colours them blue and red.
+ */
+static void check_diff(void)
+{
+	char comm[16], a[64], b[64], svg[64], fill[64], *out = NULL, *doc = NULL;
+	long long hot = 0, cold = 0, other = 0, base, new, total = 0;
+	const char *line, *eol, *sp;
+	int r = 255, g = 255;
+	char *copy;
+
+	snprintf(comm, sizeof(comm), "pdiff%d", getpid() % 100000);
+	snprintf(a, sizeof(a), "/tmp/pdiff-a-%d.pb.gz", getpid());
+	snprintf(b, sizeof(b), "/tmp/pdiff-b-%d.pb.gz", getpid());
+	snprintf(svg, sizeof(svg), "/tmp/pdiff-%d.svg", getpid());
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 1",
+			  env_output_dir(), comm),
+		  0, "3:1");
+	ASSERT_EQ(reader_run(NULL, "profile profile --drain --pprof %s", a), 0,
+		  "window 1");
+	ASSERT_EQ(run_cmd(NULL,
+			  "%s/workloads/cpuburn --comm %s --seconds 1 --swap",
+			  env_output_dir(), comm),
+		  0, "1:3");
+	ASSERT_EQ(reader_run(NULL, "profile profile --drain --pprof %s", b), 0,
+		  "window 2");
+	if (!ASSERT_EQ(reader_run(&out,
+				  "profile --diff %s %s --normalize --folded --svg %s",
+				  a, b, svg),
+		       0, "--diff"))
+		goto cleanup;
+	for (line = out; *line; line = eol + 1) {
+		eol = strchr(line, '\n');
+		if (!eol)
+			break;
+		copy = strndup(line, eol - line);
+		if (!copy)
+			break;
+		/* "stack base new": the two counts after the last spaces */
+		sp = strrchr(copy, ' ');
+		new = strtoll(sp + 1, NULL, 10);
+		copy[sp - copy] = '\0';
+		sp = strrchr(copy, ' ');
+		base = strtoll(sp + 1, NULL, 10);
+		total += new;
+		if (strstr(copy, ";burn_hot"))
+			hot += new - base;
+		else if (strstr(copy, ";burn_cold"))
+			cold += new - base;
+		else
+			other += llabs(new - base);
+		free(copy);
+	}
+	printf("burn_hot %+lld, burn_cold %+lld, other %lld of %lld\n", hot,
+	       cold, other, total);
+	/*
+	 * 0.75 -> 0.25 of the samples: -50 % and +50 %, measured from 26 %
+	 * to 50 % on this shared 2-CPU host with ~100 samples a window
+	 */
+	ASSERT_LT(hot, -total * 20 / 100, "burn_hot shrank");
+	ASSERT_GT(cold, total * 20 / 100, "burn_cold grew");
+	ASSERT_LE(other, total * 5 / 100, "nothing else changed");
+	if (ASSERT_EQ(run_cmd(&doc, "cat %s", svg), 0, "svg")) {
+		/* the largest changes: (near) the deepest colours */
+		svg_fill(doc, "burn_hot", fill, sizeof(fill));
+		ASSERT_EQ(sscanf(fill, "rgb(%d,%d,255)", &r, &g), 2,
+			  "burn_hot blue");
+		ASSERT_LT(r, 60, "deep blue");
+		svg_fill(doc, "burn_cold", fill, sizeof(fill));
+		ASSERT_EQ(sscanf(fill, "rgb(255,%d,%d)", &g, &r), 2,
+			  "burn_cold red");
+		ASSERT_LT(g, 60, "deep red");
+	}
+cleanup:
+	free(out);
+	free(doc);
+	unlink(a);
+	unlink(b);
+	unlink(svg);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -726,6 +828,8 @@ void test_profile(void)
 		check_cgroup();
 	if (test__start_subtest("drain_windows"))
 		check_drain();
+	if (test__start_subtest("diff_hot_change"))
+		check_diff();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
