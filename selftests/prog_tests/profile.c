@@ -723,6 +723,81 @@ cleanup:
 	loader_run(NULL, "unload profile");
 }
 
+/*
+ * A real pprof reader: Debian's `go tool pprof` reads the file a drain
+ * writes, with its window's time and duration and our labels, and its
+ * -top (counts, every node) agrees with `pinsight profile --top` row by
+ * row. Skipped where go is missing (the VM images).
+ */
+static void check_go_pprof(void)
+{
+	char comm[16], pb[64], name[256], *top = NULL, *go = NULL, *p;
+	unsigned long long self, total, flat, cum, n = 0, all = 0, go_all = 0;
+	const char *line;
+	int rows = 0;
+
+	if (run_cmd(NULL, "command -v go >/dev/null")) {
+		test__skip("no go (Debian's golang-go; scripts/setup.sh installs it)");
+		return;
+	}
+	snprintf(comm, sizeof(comm), "pgo%d", getpid() % 100000);
+	snprintf(pb, sizeof(pb), "/tmp/pgo-%d.pb.gz", getpid());
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	ASSERT_EQ(run_cmd(NULL,
+			  "%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
+			  env_output_dir(), comm),
+		  0, "workload");
+	/* one read, both outputs: they must describe the same samples */
+	if (!ASSERT_EQ(reader_run(&top, "profile profile --drain --top 1000 --pprof %s",
+				  pb),
+		       0, "--top --pprof"))
+		goto cleanup;
+	/* HOME: go wants a cache directory even for `tool` */
+	if (!ASSERT_EQ(run_cmd(&go,
+			       "HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -nodefraction=0 -nodecount=100000 -top %s 2>&1 ; HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -tags %s 2>&1",
+			       pb, pb),
+		       0, "go tool pprof"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(go, "Duration:", "the window's duration");
+	ASSERT_HAS_SUBSTR(go, "host=", "the host comment");
+	ASSERT_HAS_SUBSTR(go, comm, "the comm label");
+	p = strstr(top, "\n");
+	ASSERT_EQ(sscanf(p ? p + 1 : "", "%llu samples", &all), 1,
+		  "pinsight's total");
+	p = strstr(go, "% of ");
+	ASSERT_EQ(sscanf(p ? p + 5 : "", "%llu total", &go_all), 1,
+		  "go's total");
+	ASSERT_EQ(go_all, all, "same total");
+	for (line = top; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char want[300];
+
+		if (sscanf(line, "%*f%% %*f%% %llu %llu %255s", &self, &total,
+			   name) != 3)
+			continue;
+		rows++;
+		/* go's row: flat flat% sum% cum cum% name */
+		for (p = go; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			if (sscanf(p, "%llu %*s %*s %llu %*s %255s", &flat, &cum,
+				   want) == 3 &&
+			    !strcmp(want, name))
+				break;
+		if (!ASSERT_OK_PTR(p, name))
+			continue;
+		ASSERT_EQ(flat, self, name);
+		ASSERT_EQ(cum, total, name);
+		n++;
+	}
+	printf("%llu samples; %d functions, %llu found alike in go tool pprof\n",
+	       all, rows, n);
+	ASSERT_GE(rows, 3, "functions in --top");
+cleanup:
+	free(top);
+	free(go);
+	unlink(pb);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -830,6 +905,8 @@ void test_profile(void)
 		check_drain();
 	if (test__start_subtest("diff_hot_change"))
 		check_diff();
+	if (test__start_subtest("pprof_go_tool"))
+		check_go_pprof();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
