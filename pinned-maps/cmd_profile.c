@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <bpf/bpf.h>
 #include "cgroup.h"
 #include "cmd.h"
@@ -26,12 +27,14 @@
 #include "profile.h"
 #include "profile_diff.h"
 #include "symbolize.h"
+#include "units.h"
 
 const char usage_profile[] =
 	"Usage: pinsight profile INSTANCE [--drain] [--top N] [--folded]\n"
 	"                        [--svg FILE] [--pprof FILE] [--pid PID]\n"
 	"                        [--comm COMM] [--no-comm] [--symbol-path DIR]...\n"
 	"                        [-j]\n"
+	"       pinsight profile INSTANCE --spool DIR [--spool-max SIZE]\n"
 	"       pinsight profile --diff BASE NEW [--normalize] [--folded]\n"
 	"                        [--svg FILE] [--no-comm]\n"
 	"\n"
@@ -59,6 +62,9 @@ const char usage_profile[] =
 	"                     differential flame graph: NEW's widths, red for\n"
 	"                     growth, blue for shrinkage\n"
 	"  --normalize        scale BASE to NEW's sample count first\n"
+	"  --spool DIR        --drain into DIR/INSTANCE.FROM.UNTIL.EPOCH.pb.gz\n"
+	"                     (unix seconds), then remove the oldest *.pb.gz of DIR\n"
+	"                     until it holds at most --spool-max (default 256M)\n"
 	"Unresolved frames show as module+0xoffset; samples whose stack could\n"
 	"not be stored show as [lost stack] and are counted in drops.\n" EXIT_CODES_HELP;
 
@@ -74,6 +80,8 @@ struct opts {
 	int top;
 	bool folded, no_comm, drain;
 	const char *svg, *pprof;
+	const char *spool; /* --spool DIR */
+	unsigned long long spool_max;
 	__u32 pid;
 	const char *comm;
 	const char *search[16];
@@ -600,6 +608,122 @@ static int write_file(const char *path, const struct prof_data *d,
 	return err;
 }
 
+/* ---- --spool ---- */
+
+/*
+ * The window as DIR/INSTANCE.FROM.UNTIL.EPOCH.pb.gz (unix seconds, so a
+ * pusher has Pyroscope's from= and until= in the name; the epoch keeps
+ * two drains within one second apart), written to a dot file and renamed,
+ * so nothing reading the spool sees half a file.
+ */
+static int spool_write(struct pm_instance *in, const char *dir,
+		       const struct prof_data *d, __u32 epoch, char *path,
+		       size_t sz)
+{
+	char tmp[PATH_MAX];
+	int err;
+
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		err = -errno;
+		p_err("%s: cannot create the spool: %s", dir, strerror(errno));
+		return err;
+	}
+	snprintf(path, sz, "%s/%s.%llu.%llu.%u.pb.gz", dir, in->name,
+		 (unsigned long long)(d->start_ns / 1000000000ULL),
+		 (unsigned long long)((d->end_ns + 999999999ULL) /
+				      1000000000ULL),
+		 epoch);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, in->name, getpid());
+	err = write_file(tmp, d, pprof_write);
+	if (!err && rename(tmp, path)) {
+		err = -errno;
+		p_err("%s: cannot rename into place: %s", path,
+		      strerror(errno));
+	}
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+struct spooled {
+	char name[NAME_MAX + 1];
+	struct timespec mtime;
+	off_t size;
+};
+
+static int cmp_mtime(const void *a, const void *b)
+{
+	const struct spooled *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Keep the spool's *.pb.gz (every instance's) within @max bytes, oldest
+ * removed first. A window larger than the whole bound is removed too, and
+ * is an error naming it.
+ */
+static int spool_trim(const char *dir, unsigned long long max,
+		      const char *newest)
+{
+	struct spooled *v = NULL;
+	unsigned long long total = 0;
+	size_t n = 0, cap = 0, i, len;
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int err = 0;
+
+	dp = opendir(dir);
+	if (!dp) {
+		err = -errno;
+		p_err("%s: cannot list the spool: %s", dir, strerror(errno));
+		return err;
+	}
+	while ((de = readdir(dp))) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 ||
+		    strcmp(de->d_name + len - 6, ".pb.gz"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (pm_grow(&v, &cap, n + 1, sizeof(*v), 64)) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+		v[n].mtime = st.st_mtim;
+		v[n].size = st.st_size;
+		total += st.st_size;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_mtime);
+	for (i = 0; i < n && total > max; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, v[i].name);
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			p_err("%s: cannot remove: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		total -= v[i].size;
+		if (!strcmp(path, newest)) {
+			p_err("%s: %lld bytes, more than --spool-max %llu on its own: removed",
+			      newest, (long long)v[i].size, max);
+			err = -EFBIG;
+		}
+	}
+cleanup:
+	closedir(dp);
+	free(v);
+	return err;
+}
+
 int cmd_profile(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -614,11 +738,14 @@ int cmd_profile(int argc, char **argv)
 		{ "drain", no_argument, NULL, 'D' },
 		{ "diff", no_argument, NULL, 'd' },
 		{ "normalize", no_argument, NULL, 'n' },
+		{ "spool", required_argument, NULL, 'o' },
+		{ "spool-max", required_argument, NULL, 'm' },
 		{},
 	};
 	struct profile_diff_opts dopt = {};
 	struct profile_window *w = NULL;
-	struct opts o = { .top = -1 };
+	struct opts o = { .top = -1, .spool_max = 256ULL << 20 };
+	char spool_file[PATH_MAX];
 	bool diff = false;
 	struct window win = {};
 	char host[256] = "";
@@ -672,6 +799,17 @@ int cmd_profile(int argc, char **argv)
 		case 'n':
 			dopt.normalize = true;
 			break;
+		case 'o':
+			o.spool = optarg;
+			o.drain = true;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o.spool_max) || !o.spool_max)
+				return cmd_usage_err(
+					usage_profile,
+					"profile: --spool-max %s: expected a size (e.g. 256M)",
+					optarg);
+			break;
 		case 'S':
 			if (o.nsearch < 15)
 				o.search[o.nsearch++] = optarg;
@@ -697,6 +835,10 @@ int cmd_profile(int argc, char **argv)
 	if (dopt.normalize)
 		return cmd_usage_err(usage_profile,
 				     "profile: --normalize is for --diff");
+	if (o.spool && (o.pprof || o.svg || o.folded || o.top > 0 ||
+			json_output))
+		return cmd_usage_err(usage_profile,
+				     "profile: --spool writes pprof files only");
 	if (argc - optind != 1)
 		return cmd_usage_err(usage_profile,
 				     "profile: expected one INSTANCE");
@@ -733,6 +875,13 @@ int cmd_profile(int argc, char **argv)
 	d.end_ns = o.drain ? win.end_ns : now_ns();
 	if (!gethostname(host, sizeof(host) - 1))
 		d.host = host;
+	if (o.spool) {
+		err = spool_write(in, o.spool, &d, win.epoch, spool_file,
+				  sizeof(spool_file));
+		if (!err)
+			err = spool_trim(o.spool, o.spool_max, spool_file);
+		goto cleanup;
+	}
 	if (o.drain && !json_output)
 		print_window(o.folded ? stderr : stdout, &win);
 	err = top_stats(&d, &top, &ntop);

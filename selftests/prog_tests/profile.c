@@ -6,6 +6,7 @@
  * frames sit on top of user frames; the SVG, pprof and JSON outputs are
  * readable; a tiny stacks map counts drops instead of losing them.
  */
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -798,6 +799,130 @@ cleanup:
 	loader_run(NULL, "unload profile");
 }
 
+/*
+ * The spool's files in @dir, oldest window first: their count, bytes and
+ * summed samples (decoded here: each must be a valid pprof whose time and
+ * duration are the window in its name).
+ */
+static int spool_scan(const char *dir, unsigned long long *bytes,
+		      unsigned long long *samples, char *oldest, size_t sz)
+{
+	unsigned long long from, until;
+	unsigned int epoch, best = ~0U;
+	Perftools__Profiles__Profile *p;
+	unsigned char *buf = NULL;
+	char path[512];
+	struct dirent *de;
+	struct stat st;
+	int n = 0, bad = 0;
+	size_t len, i;
+	DIR *dp;
+
+	*bytes = *samples = 0;
+	dp = opendir(dir);
+	if (!ASSERT_OK_PTR(dp, "opendir spool"))
+		return -1;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!ASSERT_EQ(sscanf(de->d_name, "profile.%llu.%llu.%u.pb.gz",
+				      &from, &until, &epoch),
+			       3, de->d_name))
+			bad++;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) || gunzip_file(path, &buf, &len)) {
+			bad++;
+			continue;
+		}
+		*bytes += st.st_size;
+		p = perftools__profiles__profile__unpack(NULL, len, buf);
+		free(buf);
+		buf = NULL;
+		if (!ASSERT_OK_PTR(p, "a valid pprof")) {
+			bad++;
+			continue;
+		}
+		/* the name's window, to the second, is the profile's */
+		ASSERT_EQ((unsigned long long)p->time_nanos / 1000000000ULL,
+			  from, "time_nanos = FROM");
+		ASSERT_LE(from, until, "FROM <= UNTIL");
+		ASSERT_LE((unsigned long long)(p->time_nanos + p->duration_nanos),
+			  until * 1000000000ULL, "the window ends by UNTIL");
+		for (i = 0; i < p->n_sample; i++)
+			*samples += p->sample[i]->value[0];
+		perftools__profiles__profile__free_unpacked(p, NULL);
+		/* oldest: the first epoch (the instance is loaded once) */
+		if (epoch < best) {
+			best = epoch;
+			snprintf(oldest, sz, "%s", de->d_name);
+		}
+		n++;
+	}
+	closedir(dp);
+	return bad ? -1 : n;
+}
+
+/*
+ * --spool as the timer runs it: drains while cpuburn samples become pprof
+ * files whose samples add up to profile_comm's; with a bound of about two
+ * windows the oldest go and the spool stays within it; a window larger
+ * than the whole bound is refused (exit 1) and not left behind.
+ */
+static void check_spool(void)
+{
+	char dir[] = "/tmp/pinsight-spool-XXXXXX", comm[16], oldest[256] = "";
+	char first[256] = "", *err_out = NULL;
+	unsigned long long bytes, samples, bound;
+	int i, n;
+
+	snprintf(comm, sizeof(comm), "pspool%d", getpid() % 100000);
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		goto cleanup;
+	/* a generous bound: every window stays */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 0.3",
+				  env_output_dir(), comm),
+			  0, "workload");
+		ASSERT_EQ(reader_run(NULL, "profile profile --spool %s --spool-max 64M",
+				     dir),
+			  0, "--spool");
+	}
+	n = spool_scan(dir, &bytes, &samples, first, sizeof(first));
+	ASSERT_EQ(n, 3, "three windows spooled");
+	ASSERT_GT(samples, 30, "samples spooled");
+	ASSERT_EQ(samples, comm_samples(), "the windows hold every sample");
+	/* about two windows' bytes: each new one pushes the oldest out */
+	bound = bytes * 2 / 3 + 64;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 0.3",
+				  env_output_dir(), comm),
+			  0, "workload");
+		ASSERT_EQ(reader_run(NULL, "profile profile --spool %s --spool-max %llu",
+				     dir, bound),
+			  0, "--spool bounded");
+		n = spool_scan(dir, &bytes, &samples, oldest, sizeof(oldest));
+		ASSERT_GE(n, 1, "the newest window stays");
+		ASSERT_LE(bytes, bound, "within --spool-max");
+	}
+	ASSERT_NEQ(strcmp(oldest, first), 0, "the oldest window went first");
+	printf("spool bound %llu bytes: %d windows, %llu bytes\n", bound, n,
+	       bytes);
+	/* one byte: no window fits; refused and removed */
+	ASSERT_EQ(run_cmd_sep(NULL, &err_out,
+			      "%s/pinsight profile profile --spool %s --spool-max 1",
+			      env_output_dir(), dir),
+		  1, "a window over the bound: exit 1");
+	ASSERT_HAS_SUBSTR(err_out, "more than --spool-max", "says why");
+	n = spool_scan(dir, &bytes, &samples, oldest, sizeof(oldest));
+	ASSERT_EQ(n, 0, "nothing left over the bound");
+cleanup:
+	free(err_out);
+	run_cmd(NULL, "rm -rf %s", dir);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -907,6 +1032,8 @@ void test_profile(void)
 		check_diff();
 	if (test__start_subtest("pprof_go_tool"))
 		check_go_pprof();
+	if (test__start_subtest("spool_bound"))
+		check_spool();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
