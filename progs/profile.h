@@ -18,9 +18,9 @@ struct profile_key {
 	__u64 stack_id __pinsight_tag("pinsight:fmt=hex");
 	/* cgroup v2 id, so a window's pprof can label container/unit */
 	__u64 cgroup __pinsight_tag("pinsight:fmt=cgroup");
-	/* the window (struct profile_window.epoch) the samples fell in */
-	__u32 epoch;
-	__u32 pad;
+	/* the window (struct profile_window.epoch) the samples fell in;
+	 * 64 bits so that the key has no padding (and no "pad" label) */
+	__u64 epoch;
 };
 
 struct profile_val {
