@@ -923,6 +923,71 @@ cleanup:
 	loader_run(NULL, "unload profile");
 }
 
+/*
+ * Stacks unwound by tables come as build-id + offset frames, the same in
+ * every process of a binary: they are stored once (progs/stacks.bpf.h).
+ * cpuburn's image gets its table from a refresh while one runs; then five
+ * short-lived cpuburns sample the same stacks, and some stack id is
+ * shared by at least four of them (with per-process ids, none is).
+ */
+static void check_stacks_shared(void)
+{
+	struct profile_key key, next, *prev = NULL;
+	struct { __u64 id; __u32 tgid; } seen[512];
+	char comm[16], bin[512], *out = NULL;
+	int fd, i, j, n = 0, best = 0, procs = 0, c;
+	__u32 tgids[16];
+	pid_t pid;
+
+	snprintf(comm, sizeof(comm), "pshr%d", getpid() % 100000);
+	out_path(bin, sizeof(bin), "workloads/cpuburn");
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execl(bin, bin, "--comm", comm, "--seconds", "1", (char *)NULL);
+		_exit(127);
+	}
+	usleep(300000);
+	/* cpuburn's image is mapped now: its table gets compiled */
+	ASSERT_EQ(loader_run(NULL, "refresh"), 0, "refresh");
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(reader_run(&out, "profile profile --drain"), 0, "drain");
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(run_cmd(NULL, "%s --comm %s --seconds 0.4", bin, comm),
+			  0, "cpuburn");
+	fd = pin_open("profile", "maps/profile_counts");
+	if (!ASSERT_GE(fd, 0, "profile_counts"))
+		goto cleanup;
+	while (!bpf_map_get_next_key(fd, prev, &next) && n < 512) {
+		key = next;
+		prev = &key;
+		if (!key.stack_id)
+			continue;
+		seen[n].id = key.stack_id;
+		seen[n++].tgid = key.tgid;
+		for (j = 0; j < procs && tgids[j] != key.tgid; j++)
+			;
+		if (j == procs && procs < 16)
+			tgids[procs++] = key.tgid;
+	}
+	close(fd);
+	/* the largest number of processes sharing one stack id */
+	for (i = 0; i < n; i++) {
+		for (j = 0, c = 0; j < n; j++)
+			c += seen[j].id == seen[i].id;
+		if (c > best)
+			best = c;
+	}
+	printf("%d rows of %d processes; one stack id in %d of them\n", n,
+	       procs, best);
+	ASSERT_EQ(procs, 5, "five processes sampled");
+	ASSERT_GE(best, 4, "a stack stored once for four processes or more");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -1034,6 +1099,8 @@ void test_profile(void)
 		check_go_pprof();
 	if (test__start_subtest("spool_bound"))
 		check_spool();
+	if (test__start_subtest("stacks_shared"))
+		check_stacks_shared();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
