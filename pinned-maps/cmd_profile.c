@@ -818,8 +818,9 @@ int cmd_profile(int argc, char **argv)
 	}
 	if (diff) {
 		if (argc - optind != 2)
-			return cmd_usage_err(usage_profile,
-					     "profile: --diff takes BASE and NEW");
+			return cmd_usage_err(
+				usage_profile,
+				"profile: --diff takes BASE and NEW");
 		if (o.drain || o.pid || o.comm || o.top > 0 || o.pprof ||
 		    json_output)
 			return cmd_usage_err(
@@ -829,16 +830,17 @@ int cmd_profile(int argc, char **argv)
 		dopt.folded = o.folded;
 		dopt.no_comm = o.no_comm;
 		dopt.title = "diff";
-		return exit_code_for(profile_diff(argv[optind],
-						  argv[optind + 1], &dopt));
+		return exit_code_for(
+			profile_diff(argv[optind], argv[optind + 1], &dopt));
 	}
 	if (dopt.normalize)
 		return cmd_usage_err(usage_profile,
 				     "profile: --normalize is for --diff");
-	if (o.spool && (o.pprof || o.svg || o.folded || o.top > 0 ||
-			json_output))
-		return cmd_usage_err(usage_profile,
-				     "profile: --spool writes pprof files only");
+	if (o.spool &&
+	    (o.pprof || o.svg || o.folded || o.top > 0 || json_output))
+		return cmd_usage_err(
+			usage_profile,
+			"profile: --spool writes pprof files only");
 	if (argc - optind != 1)
 		return cmd_usage_err(usage_profile,
 				     "profile: expected one INSTANCE");

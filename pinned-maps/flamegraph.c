@@ -110,8 +110,8 @@ static void color(const struct node *n, __u64 maxd, char *buf, size_t sz)
 	const char *p;
 
 	if (maxd) {
-		c = 230 - (unsigned int)(230.0 * (n->delta < 0 ? -n->delta :
-								 n->delta) /
+		c = 230 - (unsigned int)(230.0 *
+					 (n->delta < 0 ? -n->delta : n->delta) /
 					 maxd);
 		if (n->delta > 0)
 			snprintf(buf, sz, "rgb(255,%u,%u)", c, c);
@@ -319,7 +319,8 @@ int flamegraph_svg(FILE *f, const struct prof_data *d)
 		FG_WIDTH / 2);
 	xml_escape(f, d->title ?: "profile", 200);
 	if (d->diff)
-		fprintf(f, ": %llu samples; red: more than before, blue: fewer</text>\n",
+		fprintf(f,
+			": %llu samples; red: more than before, blue: fewer</text>\n",
 			(unsigned long long)d->total);
 	else
 		fprintf(f, ": %llu samples at %u Hz, %llu dropped</text>\n",

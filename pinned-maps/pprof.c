@@ -80,8 +80,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 	p.n_sample_type = 2;
 	p.period_type = &pt;
 	p.period = period;
-	p.time_nanos = d->start_ns ? (int64_t)d->start_ns :
-				     (int64_t)time(NULL) * 1000000000LL;
+	p.time_nanos = d->start_ns ? (int64_t)d->start_ns
+				   : (int64_t)time(NULL) * 1000000000LL;
 	if (d->start_ns && d->end_ns > d->start_ns)
 		p.duration_nanos = d->end_ns - d->start_ns;
 
@@ -165,7 +165,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 			s->n_value = 2;
 			s->value[0] = ps->count;
 			s->value[1] = ps->count * period;
-			/* comm, pid and, when known, cgroup (unit, container) */
+			/* comm, pid and, when known, cgroup (unit, container)
+			 */
 			l = &labels[3 * i];
 			s->label = &labelp[3 * i];
 			perftools__profiles__label__init(&l[0]);

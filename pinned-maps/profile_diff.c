@@ -127,8 +127,7 @@ static int gunzip(const char *path, const unsigned char *in, size_t len,
 }
 
 /* "frame;frame;... count" lines; blank and '#' lines are skipped. */
-static int parse_folded(const char *path, char *text, struct dset *s,
-			int which)
+static int parse_folded(const char *path, char *text, struct dset *s, int which)
 {
 	char *line, *eol, *sp, *end;
 	unsigned long long c;
@@ -181,8 +180,8 @@ static void *find_id(void *arr, size_t n, uint64_t id, bool fn)
 
 	while (lo < hi) {
 		mid = (lo + hi) / 2;
-		v = fn ? ((Function **)arr)[mid]->id :
-			 ((Location **)arr)[mid]->id;
+		v = fn ? ((Function **)arr)[mid]->id
+		       : ((Location **)arr)[mid]->id;
 		if (v == id)
 			return ((void **)arr)[mid];
 		if (v < id)
@@ -203,8 +202,8 @@ static int put(char **buf, size_t *len, size_t *cap, const char *name)
 	if (*len)
 		(*buf)[(*len)++] = ';';
 	for (i = 0; i < n; i++)
-		(*buf)[(*len)++] = name[i] == ';' || name[i] == '\n' ? ':' :
-								       name[i];
+		(*buf)[(*len)++] =
+			name[i] == ';' || name[i] == '\n' ? ':' : name[i];
 	return 0;
 }
 
@@ -213,8 +212,8 @@ static int put(char **buf, size_t *len, size_t *cap, const char *name)
  * root frame as in --folded (unless @no_comm), inlined lines expanded;
  * the count is the "samples" value, or the first one.
  */
-static int parse_pprof(const char *path, const unsigned char *buf,
-		       size_t len, bool no_comm, struct dset *s, int which)
+static int parse_pprof(const char *path, const unsigned char *buf, size_t len,
+		       bool no_comm, struct dset *s, int which)
 {
 	Profile *p = perftools__profiles__profile__unpack(NULL, len, buf);
 	size_t i, j, k, vi = 0, n = 0, cap = 0;
@@ -254,7 +253,8 @@ static int parse_pprof(const char *path, const unsigned char *buf,
 		n = 0;
 		for (j = 0; j < sm->n_label && !no_comm; j++)
 			if (!strcmp(STR(sm->label[j]->key), "comm") &&
-			    (err = put(&line, &n, &cap, STR(sm->label[j]->str))))
+			    (err = put(&line, &n, &cap,
+				       STR(sm->label[j]->str))))
 				goto cleanup;
 		/* location_id is leaf first; a location's lines callee first */
 		for (j = sm->n_location_id; j-- > 0;) {
@@ -276,9 +276,9 @@ static int parse_pprof(const char *path, const unsigned char *buf,
 					goto cleanup;
 			}
 			for (k = l->n_line; k-- > 0;) {
-				Function *f = find_id(fns, p->n_function,
-						      l->line[k]->function_id,
-						      true);
+				Function *f =
+					find_id(fns, p->n_function,
+						l->line[k]->function_id, true);
 
 				err = put(&line, &n, &cap,
 					  f ? STR(f->name) : "?");

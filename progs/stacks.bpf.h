@@ -493,8 +493,7 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 				    __u64 proc_key)
 {
-	struct stack_hash h = { 0xcbf29ce484222325ULL,
-				0x27d4eb2f165667c5ULL };
+	struct stack_hash h = { 0xcbf29ce484222325ULL, 0x27d4eb2f165667c5ULL };
 	struct stack_trace *st = &s->st, *old;
 	bool filled = false, shared;
 	__u64 id;

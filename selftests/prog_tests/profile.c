@@ -581,14 +581,16 @@ static void check_drain(void)
 			plain[1] = json_u64(out, "samples");
 			free(out);
 			out = NULL;
-			ASSERT_GE(plain[1], plain[0], "plain reads keep samples");
+			ASSERT_GE(plain[1], plain[0],
+				  "plain reads keep samples");
 		}
 		if (!ASSERT_EQ(reader_run(&out, "-j profile profile --drain"),
 			       0, "--drain"))
 			break;
 		s = json_u64(out, "samples");
 		if (i % 3 == 1)
-			ASSERT_GE(s, plain[1], "the window has the plain read's");
+			ASSERT_GE(s, plain[1],
+				  "the window has the plain read's");
 		ASSERT_EQ(s, json_u64(out, "bpf_samples"),
 			  "window = the BPF side's count");
 		ASSERT_EQ(json_u64(out, "epoch"), (unsigned long long)n,
@@ -645,7 +647,8 @@ static void svg_fill(const char *svg, const char *name, char *fill, size_t sz)
  */
 static void check_diff(void)
 {
-	char comm[16], a[64], b[64], svg[64], fill[64], *out = NULL, *doc = NULL;
+	char comm[16], a[64], b[64], svg[64], fill[64], *out = NULL,
+							*doc = NULL;
 	long long hot = 0, cold = 0, other = 0, base, new, total = 0;
 	const char *line, *eol, *sp;
 	int r = 255, g = 255;
@@ -668,10 +671,12 @@ static void check_diff(void)
 		  0, "1:3");
 	ASSERT_EQ(reader_run(NULL, "profile profile --drain --pprof %s", b), 0,
 		  "window 2");
-	if (!ASSERT_EQ(reader_run(&out,
-				  "profile --diff %s %s --normalize --folded --svg %s",
-				  a, b, svg),
-		       0, "--diff"))
+	if (!ASSERT_EQ(
+		    reader_run(
+			    &out,
+			    "profile --diff %s %s --normalize --folded --svg %s",
+			    a, b, svg),
+		    0, "--diff"))
 		goto cleanup;
 	for (line = out; *line; line = eol + 1) {
 		eol = strchr(line, '\n');
@@ -738,27 +743,32 @@ static void check_go_pprof(void)
 	int rows = 0;
 
 	if (run_cmd(NULL, "command -v go >/dev/null")) {
-		test__skip("no go (Debian's golang-go; scripts/setup.sh installs it)");
+		test__skip(
+			"no go (Debian's golang-go; scripts/setup.sh installs it)");
 		return;
 	}
 	snprintf(comm, sizeof(comm), "pgo%d", getpid() % 100000);
 	snprintf(pb, sizeof(pb), "/tmp/pgo-%d.pb.gz", getpid());
 	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
 		return;
-	ASSERT_EQ(run_cmd(NULL,
-			  "%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
-			  env_output_dir(), comm),
-		  0, "workload");
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
+			env_output_dir(), comm),
+		0, "workload");
 	/* one read, both outputs: they must describe the same samples */
-	if (!ASSERT_EQ(reader_run(&top, "profile profile --drain --top 1000 --pprof %s",
-				  pb),
-		       0, "--top --pprof"))
+	if (!ASSERT_EQ(
+		    reader_run(&top,
+			       "profile profile --drain --top 1000 --pprof %s",
+			       pb),
+		    0, "--top --pprof"))
 		goto cleanup;
 	/* HOME: go wants a cache directory even for `tool` */
-	if (!ASSERT_EQ(run_cmd(&go,
-			       "HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -nodefraction=0 -nodecount=100000 -top %s 2>&1 ; HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -tags %s 2>&1",
-			       pb, pb),
-		       0, "go tool pprof"))
+	if (!ASSERT_EQ(
+		    run_cmd(&go,
+			    "HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -nodefraction=0 -nodecount=100000 -top %s 2>&1 ; HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -tags %s 2>&1",
+			    pb, pb),
+		    0, "go tool pprof"))
 		goto cleanup;
 	ASSERT_HAS_SUBSTR(go, "Duration:", "the window's duration");
 	ASSERT_HAS_SUBSTR(go, "host=", "the host comment");
@@ -770,7 +780,8 @@ static void check_go_pprof(void)
 	ASSERT_EQ(sscanf(p ? p + 5 : "", "%llu total", &go_all), 1,
 		  "go's total");
 	ASSERT_EQ(go_all, all, "same total");
-	for (line = top; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (line = top; line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		char want[300];
 
 		if (sscanf(line, "%*f%% %*f%% %llu %llu %255s", &self, &total,
@@ -779,8 +790,8 @@ static void check_go_pprof(void)
 		rows++;
 		/* go's row: flat flat% sum% cum cum% name */
 		for (p = go; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-			if (sscanf(p, "%llu %*s %*s %llu %*s %255s", &flat, &cum,
-				   want) == 3 &&
+			if (sscanf(p, "%llu %*s %*s %llu %*s %255s", &flat,
+				   &cum, want) == 3 &&
 			    !strcmp(want, name))
 				break;
 		if (!ASSERT_OK_PTR(p, name))
@@ -846,8 +857,9 @@ static int spool_scan(const char *dir, unsigned long long *bytes,
 		ASSERT_EQ((unsigned long long)p->time_nanos / 1000000000ULL,
 			  from, "time_nanos = FROM");
 		ASSERT_LE(from, until, "FROM <= UNTIL");
-		ASSERT_LE((unsigned long long)(p->time_nanos + p->duration_nanos),
-			  until * 1000000000ULL, "the window ends by UNTIL");
+		ASSERT_LE(
+			(unsigned long long)(p->time_nanos + p->duration_nanos),
+			until * 1000000000ULL, "the window ends by UNTIL");
 		for (i = 0; i < p->n_sample; i++)
 			*samples += p->sample[i]->value[0];
 		perftools__profiles__profile__free_unpacked(p, NULL);
@@ -882,12 +894,16 @@ static void check_spool(void)
 		goto cleanup;
 	/* a generous bound: every window stays */
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 0.3",
-				  env_output_dir(), comm),
-			  0, "workload");
-		ASSERT_EQ(reader_run(NULL, "profile profile --spool %s --spool-max 64M",
-				     dir),
-			  0, "--spool");
+		ASSERT_EQ(
+			run_cmd(NULL,
+				"%s/workloads/cpuburn --comm %s --seconds 0.3",
+				env_output_dir(), comm),
+			0, "workload");
+		ASSERT_EQ(
+			reader_run(NULL,
+				   "profile profile --spool %s --spool-max 64M",
+				   dir),
+			0, "--spool");
 	}
 	n = spool_scan(dir, &bytes, &samples, first, sizeof(first));
 	ASSERT_EQ(n, 3, "three windows spooled");
@@ -896,11 +912,15 @@ static void check_spool(void)
 	/* about two windows' bytes: each new one pushes the oldest out */
 	bound = bytes * 2 / 3 + 64;
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 0.3",
-				  env_output_dir(), comm),
-			  0, "workload");
-		ASSERT_EQ(reader_run(NULL, "profile profile --spool %s --spool-max %llu",
-				     dir, bound),
+		ASSERT_EQ(
+			run_cmd(NULL,
+				"%s/workloads/cpuburn --comm %s --seconds 0.3",
+				env_output_dir(), comm),
+			0, "workload");
+		ASSERT_EQ(reader_run(
+				  NULL,
+				  "profile profile --spool %s --spool-max %llu",
+				  dir, bound),
 			  0, "--spool bounded");
 		n = spool_scan(dir, &bytes, &samples, oldest, sizeof(oldest));
 		ASSERT_GE(n, 1, "the newest window stays");
@@ -910,10 +930,12 @@ static void check_spool(void)
 	printf("spool bound %llu bytes: %d windows, %llu bytes\n", bound, n,
 	       bytes);
 	/* one byte: no window fits; refused and removed */
-	ASSERT_EQ(run_cmd_sep(NULL, &err_out,
-			      "%s/pinsight profile profile --spool %s --spool-max 1",
-			      env_output_dir(), dir),
-		  1, "a window over the bound: exit 1");
+	ASSERT_EQ(
+		run_cmd_sep(
+			NULL, &err_out,
+			"%s/pinsight profile profile --spool %s --spool-max 1",
+			env_output_dir(), dir),
+		1, "a window over the bound: exit 1");
 	ASSERT_HAS_SUBSTR(err_out, "more than --spool-max", "says why");
 	n = spool_scan(dir, &bytes, &samples, oldest, sizeof(oldest));
 	ASSERT_EQ(n, 0, "nothing left over the bound");
@@ -933,7 +955,10 @@ cleanup:
 static void check_stacks_shared(void)
 {
 	struct profile_key key, next, *prev = NULL;
-	struct { __u64 id; __u32 tgid; } seen[512];
+	struct {
+		__u64 id;
+		__u32 tgid;
+	} seen[512];
 	char comm[16], bin[512], *out = NULL;
 	int fd, i, j, n = 0, best = 0, procs = 0, c;
 	__u32 tgids[16];
@@ -954,8 +979,9 @@ static void check_stacks_shared(void)
 	waitpid(pid, NULL, 0);
 	ASSERT_EQ(reader_run(&out, "profile profile --drain"), 0, "drain");
 	for (i = 0; i < 5; i++)
-		ASSERT_EQ(run_cmd(NULL, "%s --comm %s --seconds 0.4", bin, comm),
-			  0, "cpuburn");
+		ASSERT_EQ(
+			run_cmd(NULL, "%s --comm %s --seconds 0.4", bin, comm),
+			0, "cpuburn");
 	fd = pin_open("profile", "maps/profile_counts");
 	if (!ASSERT_GE(fd, 0, "profile_counts"))
 		goto cleanup;
