@@ -75,6 +75,8 @@ struct fn_stat {
 
 /* Samples whose stack could not be stored (counted in drops). */
 static struct prof_frame lost = { .name = "[lost stack]", .module = "" };
+/* Samples whose stack a --stacks-lru map evicted since (not drops). */
+static struct prof_frame evicted = { .name = "[evicted stack]", .module = "" };
 
 struct opts {
 	int top;
@@ -172,7 +174,7 @@ static void add_proc_exes(struct symbolizer *sym, struct pm_map *procs)
 
 static int build(struct pm_instance *in, struct symbolizer *sym,
 		 const struct opts *o, const struct window *win,
-		 struct prof_data *d)
+		 struct prof_data *d, __u64 *evicted_samples)
 {
 	char cg[256];
 	struct pm_map *counts, *stacks;
@@ -221,8 +223,10 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		d->n++;
 		if (!k->stack_id ||
 		    bpf_map_lookup_elem(stacks->fd, &k->stack_id, &st)) {
-			ps->frames = &lost;
+			ps->frames = k->stack_id ? &evicted : &lost;
 			ps->n = 1;
+			if (k->stack_id)
+				*evicted_samples += v->samples;
 			continue;
 		}
 		n = sym_stack(sym, k->tgid, &st, fr, 2 * STACK_DEPTH);
@@ -447,12 +451,16 @@ static bool mod_bracket(const char *m)
 }
 
 static void print_top(const struct prof_data *d, const struct fn_stat *t,
-		      size_t n, int top)
+		      size_t n, int top, __u64 evicted_samples)
 {
 	size_t i;
 
-	printf("%llu samples, %llu dropped\n", (unsigned long long)d->total,
+	printf("%llu samples, %llu dropped", (unsigned long long)d->total,
 	       (unsigned long long)d->drops);
+	if (evicted_samples)
+		printf(", %llu with an evicted stack",
+		       (unsigned long long)evicted_samples);
+	printf("\n");
 	printf("%7s %7s %9s %9s  %s\n", "SELF%", "TOTAL%", "SELF", "TOTAL",
 	       "FUNCTION");
 	for (i = 0; i < n && (int)i < top; i++)
@@ -528,7 +536,8 @@ static int print_folded(const struct prof_data *d, bool comm)
 /* ---- -j ---- */
 
 static void print_json(const struct prof_data *d, const struct fn_stat *t,
-		       size_t nt, int top, const struct window *win)
+		       size_t nt, int top, const struct window *win,
+		       __u64 evicted_samples)
 {
 	json_writer_t *jw = jsonw_new(stdout, pretty);
 	size_t i;
@@ -539,6 +548,8 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 	jsonw_start_object(jw);
 	jsonw_u64_field(jw, "samples", d->total);
 	jsonw_u64_field(jw, "drops", d->drops);
+	/* samples whose stack --stacks-lru evicted before this read */
+	jsonw_u64_field(jw, "evicted", evicted_samples);
 	jsonw_u64_field(jw, "freq", d->freq);
 	jsonw_u64_field(jw, "start_ns", d->start_ns);
 	jsonw_u64_field(jw, "end_ns", d->end_ns);
@@ -749,6 +760,7 @@ int cmd_profile(int argc, char **argv)
 	bool diff = false;
 	struct window win = {};
 	char host[256] = "";
+	__u64 evicted_samples = 0;
 	int lock_fd = -1;
 	struct prof_data d = {};
 	struct pm_instance *in = NULL;
@@ -864,7 +876,7 @@ int cmd_profile(int argc, char **argv)
 		if (err)
 			goto cleanup;
 	}
-	err = build(in, sym, &o, &win, &d);
+	err = build(in, sym, &o, &win, &d, &evicted_samples);
 	if (err)
 		goto cleanup;
 	/* only once the window is read: what is deleted is not seen again */
@@ -894,16 +906,19 @@ int cmd_profile(int argc, char **argv)
 	if (o.pprof && (err = write_file(o.pprof, &d, pprof_write)))
 		goto cleanup;
 	if (json_output)
-		print_json(&d, top, ntop, o.top > 0 ? o.top : 20, &win);
+		print_json(&d, top, ntop, o.top > 0 ? o.top : 20, &win,
+			   evicted_samples);
 	else if (o.folded)
 		err = print_folded(&d, !o.no_comm);
 	else if (o.top > 0 || (!o.svg && !o.pprof))
-		print_top(&d, top, ntop, o.top > 0 ? o.top : 20);
+		print_top(&d, top, ntop, o.top > 0 ? o.top : 20,
+			  evicted_samples);
 cleanup:
 	for (i = 0; i < d.n; i++) {
 		free((char *)d.stacks[i].comm);
 		free((char *)d.stacks[i].cgroup);
-		if (d.stacks[i].frames != &lost)
+		if (d.stacks[i].frames != &lost &&
+		    d.stacks[i].frames != &evicted)
 			free(d.stacks[i].frames);
 	}
 	free(d.stacks);

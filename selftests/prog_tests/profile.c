@@ -1014,6 +1014,53 @@ cleanup:
 	loader_run(NULL, "unload profile");
 }
 
+/*
+ * --stacks-lru: a stacks map far too small for the workload's stacks
+ * evicts instead of dropping: no drops, never more than N stacks, every
+ * sample still counted, those whose stack went shown as [evicted stack]
+ * (the drops subtest has the same map without it dropping samples).
+ */
+static void check_stacks_lru(void)
+{
+	unsigned long long key, next, *prev = NULL;
+	char comm[16], *out = NULL;
+	int fd, n = 0;
+
+	snprintf(comm, sizeof(comm), "plru%d", getpid() % 100000);
+	if (!ASSERT_EQ(loader_run(NULL,
+				  "profile --comm %s --stacks 4 --stacks-lru",
+				  comm),
+		       0, "load"))
+		return;
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
+			env_output_dir(), comm),
+		0, "workload");
+	if (!ASSERT_EQ(reader_run(&out, "-j profile profile"), 0, "read"))
+		goto cleanup;
+	fd = pin_open("profile", "maps/stacks");
+	if (ASSERT_GE(fd, 0, "stacks")) {
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			n++;
+		}
+		close(fd);
+	}
+	printf("%llu samples, %llu with an evicted stack, %d stacks kept\n",
+	       json_u64(out, "samples"), json_u64(out, "evicted"), n);
+	ASSERT_EQ(drops_of("profile"), 0, "no drops");
+	ASSERT_LE(n, 4, "at most --stacks stacks");
+	ASSERT_GT(json_u64(out, "evicted"), 0, "stacks were evicted");
+	ASSERT_EQ(json_u64(out, "samples"), comm_samples(),
+		  "every sample counted");
+	ASSERT_HAS_SUBSTR(out, "[evicted stack]", "shown as evicted");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -1127,6 +1174,8 @@ void test_profile(void)
 		check_spool();
 	if (test__start_subtest("stacks_shared"))
 		check_stacks_shared();
+	if (test__start_subtest("stacks_lru"))
+		check_stacks_lru();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
