@@ -565,7 +565,8 @@ static void check_drain(void)
 	}
 	if (!ASSERT_GT(pid, 0, "fork"))
 		goto cleanup;
-	for (i = 0; i < 40; i++) {
+	/* until a drain after its exit: a bound only for a hung cpuburn */
+	for (i = 0; i < 400; i++) {
 		bool done = waitpid(pid, &status, WNOHANG) == pid;
 
 		usleep(250000);
