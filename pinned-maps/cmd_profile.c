@@ -66,7 +66,8 @@ const char usage_profile[] =
 	"                     (unix seconds), then remove the oldest *.pb.gz of DIR\n"
 	"                     until it holds at most --spool-max (default 256M)\n"
 	"Unresolved frames show as module+0xoffset; samples whose stack could\n"
-	"not be stored show as [lost stack] and are counted in drops.\n" EXIT_CODES_HELP;
+	"not be stored show as [lost stack] and are counted in drops; those\n"
+	"whose stack a --stacks-lru instance evicted show as [evicted stack].\n" EXIT_CODES_HELP;
 
 struct fn_stat {
 	const char *name, *module;
