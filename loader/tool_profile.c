@@ -27,6 +27,8 @@ static const struct tool_opt profile_opts[] = {
 	  "user frames as addresses, not build-ids (cheaper; unresolvable once the process exits)" },
 	{ "cgroup", "PATH", NULL, "only tasks in this cgroup v2 directory" },
 	{ "stacks", "N", NULL, "distinct stacks kept (default 16384; 4096 before 6.1)" },
+	{ "stacks-lru", NULL, NULL,
+	  "a full stacks map evicts its least recently used stack instead of dropping the sample (preallocates N x 2.6 KB)" },
 	UNWIND_TOOL_OPTS,
 	{},
 };
@@ -88,6 +90,17 @@ static int profile_prepare(struct load_ctx *ctx)
 	}
 	map = bpf_object__find_map_by_name(ctx->obj, "stacks");
 	err = map ? bpf_map__set_max_entries(map, n) : -ENOENT;
+	/*
+	 * --stacks-lru: memory bounded by N and never a drop for space; the
+	 * kernel's LRU maps are preallocated, and readers show samples whose
+	 * stack went as [evicted stack]
+	 */
+	if (!err && ctx_opt(ctx, "stacks-lru")) {
+		err = bpf_map__set_type(map, BPF_MAP_TYPE_LRU_HASH);
+		if (!err)
+			err = bpf_map__set_map_flags(
+				map, bpf_map__map_flags(map) & ~BPF_F_NO_PREALLOC);
+	}
 	if (err) {
 		p_err("%s: cannot size the stacks map: %s", ctx->inst,
 		      strerror(-err));

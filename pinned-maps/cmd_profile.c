@@ -6,10 +6,18 @@
  * stacks and stack_procs (progs/profile.h, progs/stacks.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <dirent.h>
 #include <bpf/bpf.h>
+#include "cgroup.h"
 #include "cmd.h"
 #include "flamegraph.h"
 #include "grow.h"
@@ -17,14 +25,28 @@
 #include "pinmaps.h"
 #include "pprof.h"
 #include "profile.h"
+#include "profile_diff.h"
 #include "symbolize.h"
+#include "units.h"
 
 const char usage_profile[] =
-	"Usage: pinsight profile INSTANCE [--top N] [--folded] [--svg FILE]\n"
-	"                        [--pprof FILE] [--pid PID] [--comm COMM]\n"
-	"                        [--no-comm] [--symbol-path DIR]... [-j]\n"
+	"Usage: pinsight profile INSTANCE [--drain] [--top N] [--folded]\n"
+	"                        [--svg FILE] [--pprof FILE] [--pid PID]\n"
+	"                        [--comm COMM] [--no-comm] [--symbol-path DIR]...\n"
+	"                        [-j]\n"
+	"       pinsight profile INSTANCE --spool DIR [--spool-max SIZE]\n"
+	"       pinsight profile --diff BASE NEW [--normalize] [--folded]\n"
+	"                        [--svg FILE] [--no-comm]\n"
 	"\n"
-	"Symbolized CPU samples of a profile instance (default: --top 20).\n"
+	"Symbolized CPU samples of a profile instance (default: --top 20),\n"
+	"all since it was loaded, or with --drain one window.\n"
+	"  --drain            end the current window and show it: sampling goes\n"
+	"                     on in a new one, the shown samples are removed, so\n"
+	"                     successive drains never count a sample twice or\n"
+	"                     lose one; its start and end are printed first\n"
+	"                     (on stderr with --folded), and are pprof's\n"
+	"                     time/duration and -j's start_ns/end_ns; not with\n"
+	"                     --pid/--comm, which would delete unseen samples\n"
 	"  --top N            hottest functions: self and total samples and %\n"
 	"  --folded           one line per stack, \"comm;root;...;leaf count\"\n"
 	"                     (flamegraph.pl, speedscope, Pyroscope /ingest)\n"
@@ -34,8 +56,18 @@ const char usage_profile[] =
 	"  --no-comm          no command name as the root frame\n"
 	"  --symbol-path DIR  also find binaries by build-id here (repeatable)\n"
 	"  -j                 JSON: samples, drops, top functions, stacks\n"
+	"  --diff BASE NEW    compare two profiles, pprof files (--pprof) or\n"
+	"                     folded text (--folded): \"stack base new\" lines\n"
+	"                     (flamegraph.pl draws them), and with --svg a\n"
+	"                     differential flame graph: NEW's widths, red for\n"
+	"                     growth, blue for shrinkage\n"
+	"  --normalize        scale BASE to NEW's sample count first\n"
+	"  --spool DIR        --drain into DIR/INSTANCE.FROM.UNTIL.EPOCH.pb.gz\n"
+	"                     (unix seconds), then remove the oldest *.pb.gz of DIR\n"
+	"                     until it holds at most --spool-max (default 256M)\n"
 	"Unresolved frames show as module+0xoffset; samples whose stack could\n"
-	"not be stored show as [lost stack] and are counted in drops.\n" EXIT_CODES_HELP;
+	"not be stored show as [lost stack] and are counted in drops; those\n"
+	"whose stack a --stacks-lru instance evicted show as [evicted stack].\n" EXIT_CODES_HELP;
 
 struct fn_stat {
 	const char *name, *module;
@@ -44,16 +76,52 @@ struct fn_stat {
 
 /* Samples whose stack could not be stored (counted in drops). */
 static struct prof_frame lost = { .name = "[lost stack]", .module = "" };
+/* Samples whose stack a --stacks-lru map evicted since (not drops). */
+static struct prof_frame evicted = { .name = "[evicted stack]", .module = "" };
 
 struct opts {
 	int top;
-	bool folded, no_comm;
+	bool folded, no_comm, drain;
 	const char *svg, *pprof;
+	const char *spool; /* --spool DIR */
+	unsigned long long spool_max;
 	__u32 pid;
 	const char *comm;
 	const char *search[16];
 	int nsearch;
 };
+
+/*
+ * A window of samples, as --drain ends it (struct profile_window in
+ * progs/profile.h): the rows of every epoch but @keep are its samples.
+ */
+struct window {
+	bool drain;
+	__u32 epoch, keep; /* the epoch drained, the one sampling goes on in */
+	__u64 start_ns, end_ns;
+	__u64 bpf_samples; /* the BPF side's own count of the window */
+	__u64 drops; /* drops during the window */
+};
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* When the instance was loaded: the ctime of its profile_counts pin. */
+static __u64 load_ns(const struct pm_instance *in)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/maps/profile_counts", in->dir);
+	if (stat(path, &st))
+		return 0;
+	return st.st_ctim.tv_sec * 1000000000ULL + st.st_ctim.tv_nsec;
+}
 
 static __u64 bss_u64(struct pm_instance *in, const char *var)
 {
@@ -106,8 +174,10 @@ static void add_proc_exes(struct symbolizer *sym, struct pm_map *procs)
 }
 
 static int build(struct pm_instance *in, struct symbolizer *sym,
-		 const struct opts *o, struct prof_data *d)
+		 const struct opts *o, const struct window *win,
+		 struct prof_data *d, __u64 *evicted_samples)
 {
+	char cg[256];
 	struct pm_map *counts, *stacks;
 	struct sym_frame fr[2 * STACK_DEPTH];
 	struct stack_trace st;
@@ -139,18 +209,25 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		struct prof_stack *ps = &d->stacks[d->n];
 
 		if ((o->pid && k->tgid != o->pid) ||
-		    (o->comm && strncmp(k->comm, o->comm, TASK_COMM_LEN)))
+		    (o->comm && strncmp(k->comm, o->comm, TASK_COMM_LEN)) ||
+		    (win->drain && k->epoch == win->keep))
 			continue;
 		ps->count = v->samples;
 		ps->tgid = k->tgid;
 		ps->pid = k->pid;
 		ps->comm = strndup(k->comm, TASK_COMM_LEN);
+		if (k->cgroup) {
+			pm_cgroup_name(k->cgroup, cg, sizeof(cg));
+			ps->cgroup = strdup(cg);
+		}
 		d->total += v->samples;
 		d->n++;
 		if (!k->stack_id ||
 		    bpf_map_lookup_elem(stacks->fd, &k->stack_id, &st)) {
-			ps->frames = &lost;
+			ps->frames = k->stack_id ? &evicted : &lost;
 			ps->n = 1;
+			if (k->stack_id)
+				*evicted_samples += v->samples;
 			continue;
 		}
 		n = sym_stack(sym, k->tgid, &st, fr, 2 * STACK_DEPTH);
@@ -166,6 +243,143 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		ps->n = n;
 	}
 	return 0;
+}
+
+/* ---- --drain ---- */
+
+/*
+ * Map the instance's profile_window writable and take the instance's
+ * drain lock (on its directory: a map fd's inode is the shared anon
+ * inode), so two drainers never read the same window.
+ */
+static int window_map(struct pm_instance *in, int *lock_fd,
+		      struct profile_window **w)
+{
+	struct pm_map *m = pm_instance_map(in, "profile_window");
+	size_t len = sysconf(_SC_PAGESIZE);
+	int fd, err;
+	void *p;
+
+	if (!m) {
+		p_err("%s: no profile_window map: not a profile instance, or loaded by a pinsight-load without windows",
+		      in->name);
+		return -ENOENT;
+	}
+	err = check_size(m, sizeof(__u32), sizeof(**w));
+	if (err)
+		return err;
+	*lock_fd = open(in->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*lock_fd < 0 || flock(*lock_fd, LOCK_EX)) {
+		err = -errno;
+		p_err("%s: cannot lock for --drain: %s", in->dir,
+		      strerror(errno));
+		return err;
+	}
+	fd = bpf_obj_get(m->path); /* read-write: readers open read-only */
+	if (fd < 0) {
+		err = -errno;
+		p_err("%s: cannot open for writing: %s", m->what,
+		      strerror(errno));
+		return err;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = p == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err) {
+		p_err("%s: cannot map: %s", m->what, strerror(-err));
+		return err;
+	}
+	*w = p;
+	return 0;
+}
+
+/*
+ * Start a new window and wait until no sample can still land in the old
+ * one (progs/profile.h says why the in-flight count is enough): from then
+ * on the old epoch's rows are final.
+ */
+static int window_flip(struct pm_instance *in, struct profile_window *w,
+		       struct window *win)
+{
+	__u32 old = __atomic_load_n(&w->epoch, __ATOMIC_SEQ_CST);
+	__u32 next = old + 1;
+	__u64 drops = bss_u64(in, "drops");
+	int i;
+
+	win->drain = true;
+	win->epoch = old;
+	win->keep = next;
+	win->end_ns = now_ns();
+	w->start_ns[next & 1] = win->end_ns;
+	w->drops_start[next & 1] = drops;
+	/* a full barrier, as do_sample's, between this and inflight's load */
+	__atomic_fetch_add(&w->epoch, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; __atomic_load_n(&w->inflight[old & 1], __ATOMIC_SEQ_CST);
+	     i++) {
+		/* a BPF program runs for microseconds; 1 s means trouble */
+		if (i == 10000) {
+			p_err("%s: samples of window %u still in flight after 1 s; the next --drain takes them",
+			      in->name, old);
+			return -ETIMEDOUT;
+		}
+		usleep(100);
+	}
+	win->start_ns = w->start_ns[old & 1] ?: load_ns(in);
+	win->drops = drops - w->drops_start[old & 1];
+	win->bpf_samples =
+		__atomic_exchange_n(&w->samples[old & 1], 0, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Delete the drained rows: every epoch but the one sampling goes on in. */
+static int window_clear(struct pm_instance *in, const struct window *win)
+{
+	struct pm_map *counts = pm_instance_map(in, "profile_counts");
+	int fd, err = 0;
+	__u32 i;
+
+	fd = bpf_obj_get(counts->path);
+	if (fd < 0) {
+		err = -errno;
+		p_err("%s: cannot open for writing: %s", counts->what,
+		      strerror(errno));
+		return err;
+	}
+	for (i = 0; i < counts->nrows; i++) {
+		const struct profile_key *k = pm_row_key(counts, i);
+
+		if (k->epoch == win->keep)
+			continue;
+		if (bpf_map_delete_elem(fd, k) && errno != ENOENT) {
+			err = -errno;
+			p_err("%s: cannot delete a drained row: %s",
+			      counts->what, strerror(errno));
+			break;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+static void print_time(FILE *f, const char *what, __u64 ns)
+{
+	time_t t = ns / 1000000000ULL;
+	struct tm tm;
+	char buf[64];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "%s%s.%03lluZ", what, buf,
+		(unsigned long long)(ns % 1000000000ULL / 1000000));
+}
+
+/* "window 7: 2026-...Z .. 2026-...Z (10.000 s)", for people. */
+static void print_window(FILE *f, const struct window *win)
+{
+	fprintf(f, "window %u: ", win->epoch);
+	print_time(f, "", win->start_ns);
+	print_time(f, " .. ", win->end_ns);
+	fprintf(f, " (%.3f s)\n", (win->end_ns - win->start_ns) / 1e9);
 }
 
 /* ---- --top ---- */
@@ -238,12 +452,16 @@ static bool mod_bracket(const char *m)
 }
 
 static void print_top(const struct prof_data *d, const struct fn_stat *t,
-		      size_t n, int top)
+		      size_t n, int top, __u64 evicted_samples)
 {
 	size_t i;
 
-	printf("%llu samples, %llu dropped\n", (unsigned long long)d->total,
+	printf("%llu samples, %llu dropped", (unsigned long long)d->total,
 	       (unsigned long long)d->drops);
+	if (evicted_samples)
+		printf(", %llu with an evicted stack",
+		       (unsigned long long)evicted_samples);
+	printf("\n");
 	printf("%7s %7s %9s %9s  %s\n", "SELF%", "TOTAL%", "SELF", "TOTAL",
 	       "FUNCTION");
 	for (i = 0; i < n && (int)i < top; i++)
@@ -319,7 +537,8 @@ static int print_folded(const struct prof_data *d, bool comm)
 /* ---- -j ---- */
 
 static void print_json(const struct prof_data *d, const struct fn_stat *t,
-		       size_t nt, int top)
+		       size_t nt, int top, const struct window *win,
+		       __u64 evicted_samples)
 {
 	json_writer_t *jw = jsonw_new(stdout, pretty);
 	size_t i;
@@ -330,7 +549,19 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 	jsonw_start_object(jw);
 	jsonw_u64_field(jw, "samples", d->total);
 	jsonw_u64_field(jw, "drops", d->drops);
+	/* samples whose stack --stacks-lru evicted before this read */
+	jsonw_u64_field(jw, "evicted", evicted_samples);
 	jsonw_u64_field(jw, "freq", d->freq);
+	jsonw_u64_field(jw, "start_ns", d->start_ns);
+	jsonw_u64_field(jw, "end_ns", d->end_ns);
+	if (win->drain) {
+		jsonw_name(jw, "window");
+		jsonw_start_object(jw);
+		jsonw_u64_field(jw, "epoch", win->epoch);
+		/* what the BPF side counted: equals samples with no filter */
+		jsonw_u64_field(jw, "bpf_samples", win->bpf_samples);
+		jsonw_end_object(jw);
+	}
 	jsonw_name(jw, "top");
 	jsonw_start_array(jw);
 	for (i = 0; i < nt && (int)i < top; i++) {
@@ -355,6 +586,8 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 		jsonw_string_field(jw, "comm", ps->comm);
 		jsonw_u64_field(jw, "tgid", ps->tgid);
 		jsonw_u64_field(jw, "pid", ps->pid);
+		if (ps->cgroup)
+			jsonw_string_field(jw, "cgroup", ps->cgroup);
 		jsonw_u64_field(jw, "samples", ps->count);
 		jsonw_name(jw, "frames");
 		jsonw_start_array(jw);
@@ -387,6 +620,122 @@ static int write_file(const char *path, const struct prof_data *d,
 	return err;
 }
 
+/* ---- --spool ---- */
+
+/*
+ * The window as DIR/INSTANCE.FROM.UNTIL.EPOCH.pb.gz (unix seconds, so a
+ * pusher has Pyroscope's from= and until= in the name; the epoch keeps
+ * two drains within one second apart), written to a dot file and renamed,
+ * so nothing reading the spool sees half a file.
+ */
+static int spool_write(struct pm_instance *in, const char *dir,
+		       const struct prof_data *d, __u32 epoch, char *path,
+		       size_t sz)
+{
+	char tmp[PATH_MAX];
+	int err;
+
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		err = -errno;
+		p_err("%s: cannot create the spool: %s", dir, strerror(errno));
+		return err;
+	}
+	snprintf(path, sz, "%s/%s.%llu.%llu.%u.pb.gz", dir, in->name,
+		 (unsigned long long)(d->start_ns / 1000000000ULL),
+		 (unsigned long long)((d->end_ns + 999999999ULL) /
+				      1000000000ULL),
+		 epoch);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, in->name, getpid());
+	err = write_file(tmp, d, pprof_write);
+	if (!err && rename(tmp, path)) {
+		err = -errno;
+		p_err("%s: cannot rename into place: %s", path,
+		      strerror(errno));
+	}
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+struct spooled {
+	char name[NAME_MAX + 1];
+	struct timespec mtime;
+	off_t size;
+};
+
+static int cmp_mtime(const void *a, const void *b)
+{
+	const struct spooled *x = a, *y = b;
+
+	if (x->mtime.tv_sec != y->mtime.tv_sec)
+		return x->mtime.tv_sec < y->mtime.tv_sec ? -1 : 1;
+	if (x->mtime.tv_nsec != y->mtime.tv_nsec)
+		return x->mtime.tv_nsec < y->mtime.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Keep the spool's *.pb.gz (every instance's) within @max bytes, oldest
+ * removed first. A window larger than the whole bound is removed too, and
+ * is an error naming it.
+ */
+static int spool_trim(const char *dir, unsigned long long max,
+		      const char *newest)
+{
+	struct spooled *v = NULL;
+	unsigned long long total = 0;
+	size_t n = 0, cap = 0, i, len;
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *dp;
+	int err = 0;
+
+	dp = opendir(dir);
+	if (!dp) {
+		err = -errno;
+		p_err("%s: cannot list the spool: %s", dir, strerror(errno));
+		return err;
+	}
+	while ((de = readdir(dp))) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len < 6 ||
+		    strcmp(de->d_name + len - 6, ".pb.gz"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		if (pm_grow(&v, &cap, n + 1, sizeof(*v), 64)) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+		v[n].mtime = st.st_mtim;
+		v[n].size = st.st_size;
+		total += st.st_size;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_mtime);
+	for (i = 0; i < n && total > max; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, v[i].name);
+		if (unlink(path) && errno != ENOENT) {
+			err = -errno;
+			p_err("%s: cannot remove: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		total -= v[i].size;
+		if (!strcmp(path, newest)) {
+			p_err("%s: %lld bytes, more than --spool-max %llu on its own: removed",
+			      newest, (long long)v[i].size, max);
+			err = -EFBIG;
+		}
+	}
+cleanup:
+	closedir(dp);
+	free(v);
+	return err;
+}
+
 int cmd_profile(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -398,9 +747,22 @@ int cmd_profile(int argc, char **argv)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "no-comm", no_argument, NULL, 'N' },
 		{ "symbol-path", required_argument, NULL, 'S' },
+		{ "drain", no_argument, NULL, 'D' },
+		{ "diff", no_argument, NULL, 'd' },
+		{ "normalize", no_argument, NULL, 'n' },
+		{ "spool", required_argument, NULL, 'o' },
+		{ "spool-max", required_argument, NULL, 'm' },
 		{},
 	};
-	struct opts o = { .top = -1 };
+	struct profile_diff_opts dopt = {};
+	struct profile_window *w = NULL;
+	struct opts o = { .top = -1, .spool_max = 256ULL << 20 };
+	char spool_file[PATH_MAX];
+	bool diff = false;
+	struct window win = {};
+	char host[256] = "";
+	__u64 evicted_samples = 0;
+	int lock_fd = -1;
 	struct prof_data d = {};
 	struct pm_instance *in = NULL;
 	struct symbolizer *sym = NULL;
@@ -441,15 +803,64 @@ int cmd_profile(int argc, char **argv)
 		case 'N':
 			o.no_comm = true;
 			break;
+		case 'D':
+			o.drain = true;
+			break;
+		case 'd':
+			diff = true;
+			break;
+		case 'n':
+			dopt.normalize = true;
+			break;
+		case 'o':
+			o.spool = optarg;
+			o.drain = true;
+			break;
+		case 'm':
+			if (parse_size(optarg, &o.spool_max) || !o.spool_max)
+				return cmd_usage_err(
+					usage_profile,
+					"profile: --spool-max %s: expected a size (e.g. 256M)",
+					optarg);
+			break;
 		case 'S':
 			if (o.nsearch < 15)
 				o.search[o.nsearch++] = optarg;
 			break;
 		}
 	}
+	if (diff) {
+		if (argc - optind != 2)
+			return cmd_usage_err(
+				usage_profile,
+				"profile: --diff takes BASE and NEW");
+		if (o.drain || o.pid || o.comm || o.top > 0 || o.pprof ||
+		    json_output)
+			return cmd_usage_err(
+				usage_profile,
+				"profile: --diff takes only --svg, --folded, --normalize, --no-comm");
+		dopt.svg = o.svg;
+		dopt.folded = o.folded;
+		dopt.no_comm = o.no_comm;
+		dopt.title = "diff";
+		return exit_code_for(
+			profile_diff(argv[optind], argv[optind + 1], &dopt));
+	}
+	if (dopt.normalize)
+		return cmd_usage_err(usage_profile,
+				     "profile: --normalize is for --diff");
+	if (o.spool &&
+	    (o.pprof || o.svg || o.folded || o.top > 0 || json_output))
+		return cmd_usage_err(
+			usage_profile,
+			"profile: --spool writes pprof files only");
 	if (argc - optind != 1)
 		return cmd_usage_err(usage_profile,
 				     "profile: expected one INSTANCE");
+	if (o.drain && (o.pid || o.comm))
+		return cmd_usage_err(
+			usage_profile,
+			"profile: --drain takes the whole window; filter when reading its pprof");
 	err = pm_instance_open(argv[optind], &in);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
@@ -459,12 +870,35 @@ int cmd_profile(int argc, char **argv)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	err = build(in, sym, &o, &d);
+	if (o.drain) {
+		err = window_map(in, &lock_fd, &w);
+		if (!err)
+			err = window_flip(in, w, &win);
+		if (err)
+			goto cleanup;
+	}
+	err = build(in, sym, &o, &win, &d, &evicted_samples);
 	if (err)
 		goto cleanup;
-	d.drops = bss_u64(in, "drops");
+	/* only once the window is read: what is deleted is not seen again */
+	if (o.drain && (err = window_clear(in, &win)))
+		goto cleanup;
+	d.drops = o.drain ? win.drops : bss_u64(in, "drops");
 	d.freq = rodata_u32(in, "sample_freq", 99);
 	d.title = in->name;
+	d.start_ns = o.drain ? win.start_ns : load_ns(in);
+	d.end_ns = o.drain ? win.end_ns : now_ns();
+	if (!gethostname(host, sizeof(host) - 1))
+		d.host = host;
+	if (o.spool) {
+		err = spool_write(in, o.spool, &d, win.epoch, spool_file,
+				  sizeof(spool_file));
+		if (!err)
+			err = spool_trim(o.spool, o.spool_max, spool_file);
+		goto cleanup;
+	}
+	if (o.drain && !json_output)
+		print_window(o.folded ? stderr : stdout, &win);
 	err = top_stats(&d, &top, &ntop);
 	if (err)
 		goto cleanup;
@@ -473,20 +907,28 @@ int cmd_profile(int argc, char **argv)
 	if (o.pprof && (err = write_file(o.pprof, &d, pprof_write)))
 		goto cleanup;
 	if (json_output)
-		print_json(&d, top, ntop, o.top > 0 ? o.top : 20);
+		print_json(&d, top, ntop, o.top > 0 ? o.top : 20, &win,
+			   evicted_samples);
 	else if (o.folded)
 		err = print_folded(&d, !o.no_comm);
 	else if (o.top > 0 || (!o.svg && !o.pprof))
-		print_top(&d, top, ntop, o.top > 0 ? o.top : 20);
+		print_top(&d, top, ntop, o.top > 0 ? o.top : 20,
+			  evicted_samples);
 cleanup:
 	for (i = 0; i < d.n; i++) {
 		free((char *)d.stacks[i].comm);
-		if (d.stacks[i].frames != &lost)
+		free((char *)d.stacks[i].cgroup);
+		if (d.stacks[i].frames != &lost &&
+		    d.stacks[i].frames != &evicted)
 			free(d.stacks[i].frames);
 	}
 	free(d.stacks);
 	free(top);
 	sym_free(sym);
+	if (w)
+		munmap(w, sysconf(_SC_PAGESIZE));
+	if (lock_fd >= 0)
+		close(lock_fd);
 	pm_instance_close(in);
 	return exit_code_for(err);
 }

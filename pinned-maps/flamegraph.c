@@ -19,6 +19,7 @@ struct node {
 	const char *name;
 	bool kernel;
 	__u64 value;
+	__s64 delta; /* diff: NEW minus BASE, summed like value */
 	struct node *child,
 		*next; /* children sorted by name, for a stable layout */
 };
@@ -98,11 +99,28 @@ static void xml_escape(FILE *f, const char *s, size_t max)
 	}
 }
 
-/* flamegraph.pl's "hot" palette, seeded by the name so colours are stable. */
-static void color(const struct node *n, char *buf, size_t sz)
+/*
+ * flamegraph.pl's "hot" palette, seeded by the name so colours are stable;
+ * in a diff (maxd > 0), red for growth and blue for shrinkage, deeper the
+ * larger the change against the largest one (flamegraph.pl --diff).
+ */
+static void color(const struct node *n, __u64 maxd, char *buf, size_t sz)
 {
-	unsigned int h = 5381;
+	unsigned int h = 5381, c;
 	const char *p;
+
+	if (maxd) {
+		c = 230 - (unsigned int)(230.0 *
+					 (n->delta < 0 ? -n->delta : n->delta) /
+					 maxd);
+		if (n->delta > 0)
+			snprintf(buf, sz, "rgb(255,%u,%u)", c, c);
+		else if (n->delta < 0)
+			snprintf(buf, sz, "rgb(%u,%u,255)", c, c);
+		else
+			snprintf(buf, sz, "rgb(240,240,240)");
+		return;
+	}
 
 	for (p = n->name; *p; p++)
 		h = h * 33 + (unsigned char)*p;
@@ -114,8 +132,8 @@ static void color(const struct node *n, char *buf, size_t sz)
 			 (h >> 16) % 55);
 }
 
-static void emit(FILE *f, const struct node *n, __u64 total, double x,
-		 int level, int height)
+static void emit(FILE *f, const struct node *n, __u64 total, __u64 maxd,
+		 double x, int level, int height)
 {
 	double w = total ? (double)n->value * FG_WIDTH / total : 0;
 	double y = height - FG_ROW * (level + 1) - 4;
@@ -125,11 +143,14 @@ static void emit(FILE *f, const struct node *n, __u64 total, double x,
 
 	if (w < FG_MIN_PX)
 		return;
-	color(n, fill, sizeof(fill));
+	color(n, maxd, fill, sizeof(fill));
 	fprintf(f, "<g class=\"f\"><title>");
 	xml_escape(f, n->name, 4096);
-	fprintf(f, " (%llu samples, %.2f%%)</title>",
-		(unsigned long long)n->value, 100.0 * n->value / total);
+	fprintf(f, " (%llu samples, %.2f%%", (unsigned long long)n->value,
+		100.0 * n->value / total);
+	if (maxd)
+		fprintf(f, ", %+lld", (long long)n->delta);
+	fprintf(f, ")</title>");
 	fprintf(f,
 		"<rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" "
 		"fill=\"%s\" rx=\"2\" fx=\"%.4f\" fw=\"%.4f\"/>",
@@ -145,7 +166,7 @@ static void emit(FILE *f, const struct node *n, __u64 total, double x,
 	}
 	fputs("</text></g>\n", f);
 	for (c = n->child; c; c = c->next) {
-		emit(f, c, total, x, level + 1, height);
+		emit(f, c, total, maxd, x, level + 1, height);
 		x += total ? (double)c->value * FG_WIDTH / total : 0;
 	}
 }
@@ -228,9 +249,24 @@ static const char fg_script[] =
 	"svg.setAttribute('data-frames', frames.length);\n"
 	"]]></script>\n";
 
+/* The largest change of any frame, the deepest colour of a diff. */
+static __u64 max_delta(const struct node *n)
+{
+	__u64 m = n->delta < 0 ? -n->delta : n->delta, x;
+	const struct node *c;
+
+	for (c = n->child; c; c = c->next) {
+		x = max_delta(c);
+		if (x > m)
+			m = x;
+	}
+	return m;
+}
+
 int flamegraph_svg(FILE *f, const struct prof_data *d)
 {
 	struct node *root = calloc(1, sizeof(*root)), *n;
+	__u64 maxd = 0;
 	int height, i;
 	size_t s;
 
@@ -241,9 +277,11 @@ int flamegraph_svg(FILE *f, const struct prof_data *d)
 		const struct prof_stack *ps = &d->stacks[s];
 
 		root->value += ps->count;
+		root->delta += ps->delta;
 		n = node_child(root, ps->comm ?: "?", false);
 		for (i = 0; n && i < ps->n; i++) {
 			n->value += ps->count;
+			n->delta += ps->delta;
 			n = node_child(n, ps->frames[i].name,
 				       ps->frames[i].kernel);
 		}
@@ -252,7 +290,14 @@ int flamegraph_svg(FILE *f, const struct prof_data *d)
 			return -ENOMEM;
 		}
 		n->value += ps->count;
+		n->delta += ps->delta;
 	}
+	/* the scale of a diff: its largest change below "all" (none: 1) */
+	for (n = d->diff ? root->child : NULL; n; n = n->next)
+		if (max_delta(n) > maxd)
+			maxd = max_delta(n);
+	if (d->diff && !maxd)
+		maxd = 1;
 	height = depth_of(root) * FG_ROW + FG_PAD + 8;
 	fprintf(f,
 		"<?xml version=\"1.0\" standalone=\"no\"?>\n"
@@ -273,9 +318,14 @@ int flamegraph_svg(FILE *f, const struct prof_data *d)
 		"style=\"font-size:15px\">",
 		FG_WIDTH / 2);
 	xml_escape(f, d->title ?: "profile", 200);
-	fprintf(f, ": %llu samples at %u Hz, %llu dropped</text>\n",
-		(unsigned long long)d->total, d->freq,
-		(unsigned long long)d->drops);
+	if (d->diff)
+		fprintf(f,
+			": %llu samples; red: more than before, blue: fewer</text>\n",
+			(unsigned long long)d->total);
+	else
+		fprintf(f, ": %llu samples at %u Hz, %llu dropped</text>\n",
+			(unsigned long long)d->total, d->freq,
+			(unsigned long long)d->drops);
 	fprintf(f,
 		"<text id=\"search\" class=\"ui\" x=\"%d\" y=\"16\" "
 		"style=\"pointer-events:all\">Search</text>\n",
@@ -284,7 +334,7 @@ int flamegraph_svg(FILE *f, const struct prof_data *d)
 		"<text id=\"reset\" class=\"ui\" x=\"10\" y=\"16\" "
 		"style=\"pointer-events:all;display:none\">Reset zoom</text>\n");
 	fprintf(f, "<text id=\"info\" x=\"10\" y=\"34\"> </text>\n");
-	emit(f, root, root->value, 0, 0, height);
+	emit(f, root, root->value, maxd, 0, 0, height);
 	fprintf(f, fg_script, FG_WIDTH, (unsigned long long)root->value);
 	fprintf(f, "</svg>\n");
 	node_free(root);

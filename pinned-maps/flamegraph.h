@@ -23,7 +23,9 @@ struct prof_stack {
 	int n;
 	__u64 count;
 	const char *comm;
+	const char *cgroup; /* container id, unit or path; NULL: unknown */
 	__u32 tgid, pid;
+	__s64 delta; /* --diff: count in NEW minus count in BASE */
 };
 
 struct prof_data {
@@ -33,9 +35,19 @@ struct prof_data {
 	__u64 drops;
 	__u32 freq; /* sampling frequency, Hz */
 	const char *title;
+	/* the time the samples cover, CLOCK_REALTIME ns; 0: unknown */
+	__u64 start_ns, end_ns;
+	const char *host; /* a pprof comment "host=..." when set */
+	/* a differential graph: widths from count, colour from delta */
+	bool diff;
 };
 
-/* An interactive SVG flame graph (zoom, search, tooltips), no externals. */
+/*
+ * An interactive SVG flame graph (zoom, search, tooltips), no externals.
+ * With d->diff, frames are coloured as Brendan Gregg's differential flame
+ * graphs: red for growth, blue for shrinkage, white for none, deeper for
+ * a larger share of the largest change.
+ */
 int flamegraph_svg(FILE *f, const struct prof_data *d);
 
 #endif /* __FLAMEGRAPH_H */

@@ -63,6 +63,7 @@ int pprof_write(FILE *f, const struct prof_data *d)
 	Label *labels = NULL, **labelp = NULL;
 	uint64_t *locids = NULL;
 	int64_t *values = NULL;
+	int64_t comment;
 	long period = 1000000000L / (d->freq ? d->freq : 99);
 	size_t i, nlocs, cap, len;
 	uint8_t *buf = NULL;
@@ -79,7 +80,10 @@ int pprof_write(FILE *f, const struct prof_data *d)
 	p.n_sample_type = 2;
 	p.period_type = &pt;
 	p.period = period;
-	p.time_nanos = (int64_t)time(NULL) * 1000000000LL;
+	p.time_nanos = d->start_ns ? (int64_t)d->start_ns
+				   : (int64_t)time(NULL) * 1000000000LL;
+	if (d->start_ns && d->end_ns > d->start_ns)
+		p.duration_nanos = d->end_ns - d->start_ns;
 
 	/* Functions and locations: one each per distinct frame name, with
 	 * id = string index of the name (ids need only be unique, nonzero). */
@@ -95,8 +99,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 	locids = calloc(cap, sizeof(*locids));
 	samples = calloc(d->n + 1, sizeof(*samples));
 	samplep = calloc(d->n + 1, sizeof(*samplep));
-	labels = calloc(2 * d->n + 1, sizeof(*labels));
-	labelp = calloc(2 * d->n + 1, sizeof(*labelp));
+	labels = calloc(3 * d->n + 1, sizeof(*labels));
+	labelp = calloc(3 * d->n + 1, sizeof(*labelp));
 	values = calloc(2 * d->n + 1, sizeof(*values));
 	if (!funcs || !funcp || !locs || !locp || !lines || !linep || !locids ||
 	    !samples || !samplep || !labels || !labelp || !values)
@@ -108,6 +112,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 		size_t *slot_of = NULL, nslots = 0, k, off = 0;
 		long comm_key = strtab_add(&t, "comm");
 		long pid_key = strtab_add(&t, "pid");
+		long cg_key = strtab_add(&t, "cgroup");
+		Label *l;
 
 		for (i = 0; i < d->n; i++) {
 			const struct prof_stack *ps = &d->stacks[i];
@@ -159,16 +165,24 @@ int pprof_write(FILE *f, const struct prof_data *d)
 			s->n_value = 2;
 			s->value[0] = ps->count;
 			s->value[1] = ps->count * period;
-			perftools__profiles__label__init(&labels[2 * i]);
-			labels[2 * i].key = comm_key;
-			labels[2 * i].str = strtab_add(&t, ps->comm ?: "");
-			perftools__profiles__label__init(&labels[2 * i + 1]);
-			labels[2 * i + 1].key = pid_key;
-			labels[2 * i + 1].num = ps->tgid;
-			labelp[2 * i] = &labels[2 * i];
-			labelp[2 * i + 1] = &labels[2 * i + 1];
-			s->label = &labelp[2 * i];
-			s->n_label = 2;
+			/* comm, pid and, when known, cgroup (unit, container)
+			 */
+			l = &labels[3 * i];
+			s->label = &labelp[3 * i];
+			perftools__profiles__label__init(&l[0]);
+			l[0].key = comm_key;
+			l[0].str = strtab_add(&t, ps->comm ?: "");
+			perftools__profiles__label__init(&l[1]);
+			l[1].key = pid_key;
+			l[1].num = ps->tgid;
+			s->label[s->n_label++] = &l[0];
+			s->label[s->n_label++] = &l[1];
+			if (ps->cgroup && *ps->cgroup) {
+				perftools__profiles__label__init(&l[2]);
+				l[2].key = cg_key;
+				l[2].str = strtab_add(&t, ps->cgroup);
+				s->label[s->n_label++] = &l[2];
+			}
 			samplep[i] = s;
 		}
 		p.sample = samplep;
@@ -180,6 +194,14 @@ int pprof_write(FILE *f, const struct prof_data *d)
 		free(slot_of);
 		if (err)
 			goto cleanup;
+	}
+	if (d->host) {
+		char host[300];
+
+		snprintf(host, sizeof(host), "host=%s", d->host);
+		comment = strtab_add(&t, host);
+		p.comment = &comment;
+		p.n_comment = 1;
 	}
 	strs = strtab_array(&t);
 	p.string_table = strs;

@@ -34,6 +34,15 @@ struct {
 } profile_counts SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	/* the drainer flips the epoch with an atomic op on its mapping */
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct profile_window);
+} profile_window SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct profile_comm_key);
@@ -43,19 +52,54 @@ struct {
 static const struct profile_val zero_val ZERO_SEC;
 static const struct profile_comm_val zero_comm ZERO_SEC;
 
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
+/*
+ * An atomic add whose result is used, so clang emits BPF_FETCH, which every
+ * JIT makes a full barrier (a plain BPF_ADD is not one on arm64).
+ */
+static __always_inline void add_full(__u64 *p, __s64 v)
+{
+	__u64 old = __sync_fetch_and_add(p, v);
+
+	barrier_var(old);
+}
+
+/*
+ * Enter the current window: count this run in flight for its epoch, then
+ * check the epoch did not move meanwhile (profile.h says why that is
+ * enough). A drainer waits for the old epoch to have none in flight, so
+ * two flips inside one retry cannot happen; the bound is for the verifier.
+ */
+static __always_inline __u32 window_enter(struct profile_window *w)
+{
+	__u32 e = READ_ONCE(w->epoch), i;
+
+	add_full(&w->inflight[e & 1], 1);
+	for (i = 0; i < 3 && READ_ONCE(w->epoch) != e; i++) {
+		add_full(&w->inflight[e & 1], -1);
+		e = READ_ONCE(w->epoch);
+		add_full(&w->inflight[e & 1], 1);
+	}
+	return e;
+}
+
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	struct profile_window *w;
 	struct profile_comm_val *cv;
 	struct profile_key key = {};
 	struct profile_val *v;
 	__u32 flags = STACK_F_USER | STACK_F_KERNEL;
+	__u32 zero = 0, epoch;
 	bool in_kernel;
 
 	if (!(__u32)id && !targ_idle)
 		return 0;
-	if (targ_cgroup && bpf_get_current_cgroup_id() != targ_cgroup)
+	if (targ_cgroup && cgroup != targ_cgroup)
 		return 0;
 	if (!task_wanted(bpf_get_current_task_btf()))
 		return 0;
@@ -66,13 +110,22 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	if (!in_kernel)
 		flags |= STACK_F_USER_MODE; /* no kernel stack to walk */
 
+	w = bpf_map_lookup_elem(&profile_window, &zero);
+	if (!w)
+		return 0;
+	epoch = window_enter(w);
 	key.tgid = id >> 32;
 	key.pid = (__u32)id;
 	current_comm(key.comm);
+	key.cgroup = cgroup;
+	key.epoch = epoch;
 	key.stack_id = stack_capture(ctx, flags);
 	v = lookup_or_init(&profile_counts, &key, &zero_val);
 	if (v)
 		__sync_fetch_and_add(&v->samples, 1);
+	__sync_fetch_and_add(&w->samples[epoch & 1], 1);
+	/* last: after this the drainer may read and delete the window */
+	add_full(&w->inflight[epoch & 1], -1);
 
 	cv = lookup_or_init(&profile_comm, key.comm, &zero_comm);
 	if (cv) {

@@ -16,10 +16,36 @@ struct profile_key {
 	__u32 pid;
 	char comm[TASK_COMM_LEN];
 	__u64 stack_id __pinsight_tag("pinsight:fmt=hex");
+	/* cgroup v2 id, so a window's pprof can label container/unit */
+	__u64 cgroup __pinsight_tag("pinsight:fmt=cgroup");
+	/* the window (struct profile_window.epoch) the samples fell in;
+	 * 64 bits so that the key has no padding (and no "pad" label) */
+	__u64 epoch;
 };
 
 struct profile_val {
 	__u64 samples __metric("ebpf_profile_thread_samples");
+};
+
+/*
+ * profile_window: one entry, mmapable, that `pinsight profile --drain`
+ * flips to start a new window without stopping the sampling. The samples
+ * of one run of do_sample go to the epoch it read; inflight[] counts the
+ * runs under way per epoch parity, so a drainer that has moved epoch on
+ * knows when no sample can still land in the old one (do_sample counts
+ * itself in, then reads epoch again: with both sides' atomics being full
+ * barriers, either it sees the new epoch or the drainer sees it in
+ * flight). samples[] is the BPF side's own total per window, the check on
+ * what a drain reads back; start_ns[] (CLOCK_REALTIME) and drops_start[]
+ * are written by the drainer when the window starts.
+ */
+struct profile_window {
+	__u32 epoch __internal;
+	__u32 pad __internal;
+	__u64 inflight[2] __internal;
+	__u64 samples[2] __internal;
+	__u64 start_ns[2] __internal;
+	__u64 drops_start[2] __internal;
 };
 
 /* profile_comm: samples per command, never evicted: the Prometheus series. */

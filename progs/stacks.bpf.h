@@ -493,15 +493,35 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
 static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 				    __u64 proc_key)
 {
-	struct stack_hash h = { 0xcbf29ce484222325ULL ^ proc_key,
-				0x27d4eb2f165667c5ULL };
+	struct stack_hash h = { 0xcbf29ce484222325ULL, 0x27d4eb2f165667c5ULL };
 	struct stack_trace *st = &s->st, *old;
-	bool filled = false;
+	bool filled = false, shared;
 	__u64 id;
 	long err;
 	int i;
 
-	stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
+	/*
+	 * User frames the walk already gave as build-id + file offset are
+	 * the same in every process of the same binaries: hashed as they
+	 * are, with no process in the id, such a stack is stored once for
+	 * all of them (what is per process, pid and comm, is in the tools'
+	 * keys beside the id). Others hash the IPs of their process.
+	 */
+	shared = s->user_filled && st->user_nr;
+	for (i = 0; i < STACK_DEPTH && shared; i++) {
+		if (i >= st->user_nr)
+			break;
+		if (st->user[i].status != BPF_STACK_BUILD_ID_VALID)
+			shared = false;
+	}
+	if (shared)
+		stack_hash_words(&h, (const __u64 *)st->user,
+				 st->user_nr * (sizeof(st->user[0]) / 8),
+				 STACK_DEPTH * (sizeof(st->user[0]) / 8));
+	else
+		h.h1 ^= proc_key;
+	if (!shared)
+		stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
 	h.h1 ^= st->user_nr | (__u64)st->user_end << 32;
 	stack_hash_words(&h, st->kern, st->kern_nr, STACK_DEPTH);
 	st->check = h.h2 ^ ((__u64)st->kern_nr << 32 | st->user_nr);

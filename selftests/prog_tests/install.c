@@ -35,7 +35,8 @@ static void expect_file(const char *rel, unsigned int mode)
 static const char *const units =
 	"pinsight.service pinsight-metrics.socket pinsight-metrics@.service "
 	"pinsight-textfile.service pinsight-textfile.timer "
-	"pinsight-refresh.service pinsight-refresh.timer";
+	"pinsight-refresh.service pinsight-refresh.timer "
+	"pinsight-spool@.service pinsight-spool@.timer";
 
 static void check_layout(void)
 {
@@ -55,6 +56,7 @@ static void check_layout(void)
 	expect_file("usr/lib/systemd/system/pinsight-metrics@.service", 0644);
 	expect_file("usr/lib/systemd/system/pinsight-textfile.timer", 0644);
 	expect_file("usr/lib/systemd/system/pinsight-refresh.timer", 0644);
+	expect_file("usr/lib/systemd/system/pinsight-spool@.timer", 0644);
 	expect_file("etc/init.d/pinsight", 0755);
 	expect_file("etc/pinsight/pinsight.conf", 0644);
 	expect_file("usr/lib/sysctl.d/99-ebpf.conf", 0644);

@@ -6,7 +6,9 @@
  * frames sit on top of user frames; the SVG, pprof and JSON outputs are
  * readable; a tiny stacks map counts drops instead of losing them.
  */
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <zlib.h>
 #include <bpf/bpf.h>
@@ -527,6 +529,539 @@ static void check_rate(void)
 	loader_run(NULL, "unload profile");
 }
 
+/* The number after "@key": in -j output, 0 when absent. */
+static unsigned long long json_u64(const char *out, const char *key)
+{
+	char k[64];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(out, k);
+	return p ? strtoull(p + strlen(k), NULL, 10) : 0;
+}
+
+/*
+ * --drain while cpuburn samples: the windows partition its samples. Their
+ * sum equals profile_comm's count (never drained, and the only comm the
+ * instance samples, all of it after the load and before the last drain)
+ * and, window by window, the BPF side's own count; each window starts
+ * where the one before ended. Plain reads between drains take nothing.
+ */
+static void check_drain(void)
+{
+	unsigned long long sum = 0, bpf_sum = 0, prev_end = 0, s, plain[2];
+	char comm[16], bin[512], *out = NULL;
+	int i, n = 0, busy = 0, status;
+	pid_t pid;
+
+	snprintf(comm, sizeof(comm), "pwin%d", getpid() % 100000);
+	out_path(bin, sizeof(bin), "workloads/cpuburn");
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execl(bin, bin, "--comm", comm, "--seconds", "3", (char *)NULL);
+		_exit(127);
+	}
+	if (!ASSERT_GT(pid, 0, "fork"))
+		goto cleanup;
+	/* until a drain after its exit: a bound only for a hung cpuburn */
+	for (i = 0; i < 400; i++) {
+		bool done = waitpid(pid, &status, WNOHANG) == pid;
+
+		usleep(250000);
+		if (i % 3 == 1) {
+			/* two plain reads: the second sees no less */
+			ASSERT_EQ(reader_run(&out, "-j profile profile"), 0,
+				  "plain read");
+			plain[0] = json_u64(out, "samples");
+			free(out);
+			out = NULL;
+			ASSERT_EQ(reader_run(&out, "-j profile profile"), 0,
+				  "plain read");
+			plain[1] = json_u64(out, "samples");
+			free(out);
+			out = NULL;
+			ASSERT_GE(plain[1], plain[0],
+				  "plain reads keep samples");
+		}
+		if (!ASSERT_EQ(reader_run(&out, "-j profile profile --drain"),
+			       0, "--drain"))
+			break;
+		s = json_u64(out, "samples");
+		if (i % 3 == 1)
+			ASSERT_GE(s, plain[1],
+				  "the window has the plain read's");
+		ASSERT_EQ(s, json_u64(out, "bpf_samples"),
+			  "window = the BPF side's count");
+		ASSERT_EQ(json_u64(out, "epoch"), (unsigned long long)n,
+			  "epochs in order");
+		if (prev_end)
+			ASSERT_EQ(json_u64(out, "start_ns"), prev_end,
+				  "starts where the last ended");
+		ASSERT_GT(json_u64(out, "end_ns"), json_u64(out, "start_ns"),
+			  "end after start");
+		prev_end = json_u64(out, "end_ns");
+		sum += s;
+		bpf_sum += json_u64(out, "bpf_samples");
+		busy += s > 0;
+		n++;
+		free(out);
+		out = NULL;
+		if (done) /* this drain came after the exit: it was the last */
+			break;
+	}
+	printf("%d windows (%d with samples), %llu samples; profile_comm %llu\n",
+	       n, busy, sum, comm_samples());
+	ASSERT_GE(busy, 4, "several windows while it ran");
+	ASSERT_GT(sum, 100, "samples drained");
+	ASSERT_EQ(sum, comm_samples(), "windows sum to profile_comm");
+	ASSERT_EQ(bpf_sum, sum, "and to the BPF side's counts");
+	/* all drained: a plain read finds nothing left */
+	if (ASSERT_EQ(reader_run(&out, "-j profile profile"), 0, "read"))
+		ASSERT_EQ(json_u64(out, "samples"), 0, "nothing left");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+/* The fill of the SVG frame named @name ("" when not drawn). */
+static void svg_fill(const char *svg, const char *name, char *fill, size_t sz)
+{
+	char key[64];
+	const char *p, *q;
+
+	snprintf(key, sizeof(key), "<title>%s (", name);
+	*fill = '\0';
+	p = strstr(svg, key);
+	p = p ? strstr(p, "fill=\"") : NULL;
+	q = p ? strchr(p + 6, '"') : NULL;
+	if (q && (size_t)(q - p - 6) < sz)
+		snprintf(fill, q - p - 6 + 1, "%s", p + 6);
+}
+
+/*
+ * Two drained windows of cpuburn, 3:1 for burn_hot, then --swap, 1:3:
+ * --diff of their pprof files shows burn_hot shrinking and burn_cold
+ * growing by half the samples each (75 % -> 25 %), nothing else changing
+ * more than noise, and the SVG colours them blue and red.
+ */
+static void check_diff(void)
+{
+	char comm[16], a[64], b[64], svg[64], fill[64], *out = NULL,
+							*doc = NULL;
+	long long hot = 0, cold = 0, other = 0, base, new, total = 0;
+	const char *line, *eol, *sp;
+	int r = 255, g = 255;
+	char *copy;
+
+	snprintf(comm, sizeof(comm), "pdiff%d", getpid() % 100000);
+	snprintf(a, sizeof(a), "/tmp/pdiff-a-%d.pb.gz", getpid());
+	snprintf(b, sizeof(b), "/tmp/pdiff-b-%d.pb.gz", getpid());
+	snprintf(svg, sizeof(svg), "/tmp/pdiff-%d.svg", getpid());
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 1",
+			  env_output_dir(), comm),
+		  0, "3:1");
+	ASSERT_EQ(reader_run(NULL, "profile profile --drain --pprof %s", a), 0,
+		  "window 1");
+	ASSERT_EQ(run_cmd(NULL,
+			  "%s/workloads/cpuburn --comm %s --seconds 1 --swap",
+			  env_output_dir(), comm),
+		  0, "1:3");
+	ASSERT_EQ(reader_run(NULL, "profile profile --drain --pprof %s", b), 0,
+		  "window 2");
+	if (!ASSERT_EQ(
+		    reader_run(
+			    &out,
+			    "profile --diff %s %s --normalize --folded --svg %s",
+			    a, b, svg),
+		    0, "--diff"))
+		goto cleanup;
+	for (line = out; *line; line = eol + 1) {
+		eol = strchr(line, '\n');
+		if (!eol)
+			break;
+		copy = strndup(line, eol - line);
+		if (!copy)
+			break;
+		/* "stack base new": the two counts after the last spaces */
+		sp = strrchr(copy, ' ');
+		new = strtoll(sp + 1, NULL, 10);
+		copy[sp - copy] = '\0';
+		sp = strrchr(copy, ' ');
+		base = strtoll(sp + 1, NULL, 10);
+		total += new;
+		if (strstr(copy, ";burn_hot"))
+			hot += new - base;
+		else if (strstr(copy, ";burn_cold"))
+			cold += new - base;
+		else
+			other += llabs(new - base);
+		free(copy);
+	}
+	printf("burn_hot %+lld, burn_cold %+lld, other %lld of %lld\n", hot,
+	       cold, other, total);
+	/*
+	 * 0.75 -> 0.25 of the samples: -50 % and +50 %, measured from 26 %
+	 * to 50 % on this shared 2-CPU host with ~100 samples a window
+	 */
+	ASSERT_LT(hot, -total * 20 / 100, "burn_hot shrank");
+	ASSERT_GT(cold, total * 20 / 100, "burn_cold grew");
+	ASSERT_LE(other, total * 5 / 100, "nothing else changed");
+	if (ASSERT_EQ(run_cmd(&doc, "cat %s", svg), 0, "svg")) {
+		/* the largest changes: (near) the deepest colours */
+		svg_fill(doc, "burn_hot", fill, sizeof(fill));
+		ASSERT_EQ(sscanf(fill, "rgb(%d,%d,255)", &r, &g), 2,
+			  "burn_hot blue");
+		ASSERT_LT(r, 60, "deep blue");
+		svg_fill(doc, "burn_cold", fill, sizeof(fill));
+		ASSERT_EQ(sscanf(fill, "rgb(255,%d,%d)", &g, &r), 2,
+			  "burn_cold red");
+		ASSERT_LT(g, 60, "deep red");
+	}
+cleanup:
+	free(out);
+	free(doc);
+	unlink(a);
+	unlink(b);
+	unlink(svg);
+	loader_run(NULL, "unload profile");
+}
+
+/*
+ * A real pprof reader: Debian's `go tool pprof` reads the file a drain
+ * writes, with its window's time and duration and our labels, and its
+ * -top (counts, every node) agrees with `pinsight profile --top` row by
+ * row. Skipped where go is missing (the VM images).
+ */
+static void check_go_pprof(void)
+{
+	char comm[16], pb[64], name[256], *top = NULL, *go = NULL, *p;
+	unsigned long long self, total, flat, cum, n = 0, all = 0, go_all = 0;
+	const char *line;
+	int rows = 0;
+
+	if (run_cmd(NULL, "command -v go >/dev/null")) {
+		test__skip(
+			"no go (Debian's golang-go; scripts/setup.sh installs it)");
+		return;
+	}
+	snprintf(comm, sizeof(comm), "pgo%d", getpid() % 100000);
+	snprintf(pb, sizeof(pb), "/tmp/pgo-%d.pb.gz", getpid());
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
+			env_output_dir(), comm),
+		0, "workload");
+	/* one read, both outputs: they must describe the same samples */
+	if (!ASSERT_EQ(
+		    reader_run(&top,
+			       "profile profile --drain --top 1000 --pprof %s",
+			       pb),
+		    0, "--top --pprof"))
+		goto cleanup;
+	/* HOME: go wants a cache directory even for `tool` */
+	if (!ASSERT_EQ(
+		    run_cmd(&go,
+			    "HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -nodefraction=0 -nodecount=100000 -top %s 2>&1 ; HOME=${HOME:-/tmp} go tool pprof -symbolize=none -sample_index=samples -tags %s 2>&1",
+			    pb, pb),
+		    0, "go tool pprof"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(go, "Duration:", "the window's duration");
+	ASSERT_HAS_SUBSTR(go, "host=", "the host comment");
+	ASSERT_HAS_SUBSTR(go, comm, "the comm label");
+	p = strstr(top, "\n");
+	ASSERT_EQ(sscanf(p ? p + 1 : "", "%llu samples", &all), 1,
+		  "pinsight's total");
+	p = strstr(go, "% of ");
+	ASSERT_EQ(sscanf(p ? p + 5 : "", "%llu total", &go_all), 1,
+		  "go's total");
+	ASSERT_EQ(go_all, all, "same total");
+	for (line = top; line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char want[300];
+
+		if (sscanf(line, "%*f%% %*f%% %llu %llu %255s", &self, &total,
+			   name) != 3)
+			continue;
+		rows++;
+		/* go's row: flat flat% sum% cum cum% name */
+		for (p = go; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+			if (sscanf(p, "%llu %*s %*s %llu %*s %255s", &flat,
+				   &cum, want) == 3 &&
+			    !strcmp(want, name))
+				break;
+		if (!ASSERT_OK_PTR(p, name))
+			continue;
+		ASSERT_EQ(flat, self, name);
+		ASSERT_EQ(cum, total, name);
+		n++;
+	}
+	printf("%llu samples; %d functions, %llu found alike in go tool pprof\n",
+	       all, rows, n);
+	ASSERT_GE(rows, 3, "functions in --top");
+cleanup:
+	free(top);
+	free(go);
+	unlink(pb);
+	loader_run(NULL, "unload profile");
+}
+
+/*
+ * The spool's files in @dir, oldest window first: their count, bytes and
+ * summed samples (decoded here: each must be a valid pprof whose time and
+ * duration are the window in its name).
+ */
+static int spool_scan(const char *dir, unsigned long long *bytes,
+		      unsigned long long *samples, char *oldest, size_t sz)
+{
+	unsigned long long from, until;
+	unsigned int epoch, best = ~0U;
+	Perftools__Profiles__Profile *p;
+	unsigned char *buf = NULL;
+	char path[512];
+	struct dirent *de;
+	struct stat st;
+	int n = 0, bad = 0;
+	size_t len, i;
+	DIR *dp;
+
+	*bytes = *samples = 0;
+	dp = opendir(dir);
+	if (!ASSERT_OK_PTR(dp, "opendir spool"))
+		return -1;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (!ASSERT_EQ(sscanf(de->d_name, "profile.%llu.%llu.%u.pb.gz",
+				      &from, &until, &epoch),
+			       3, de->d_name))
+			bad++;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) || gunzip_file(path, &buf, &len)) {
+			bad++;
+			continue;
+		}
+		*bytes += st.st_size;
+		p = perftools__profiles__profile__unpack(NULL, len, buf);
+		free(buf);
+		buf = NULL;
+		if (!ASSERT_OK_PTR(p, "a valid pprof")) {
+			bad++;
+			continue;
+		}
+		/* the name's window, to the second, is the profile's */
+		ASSERT_EQ((unsigned long long)p->time_nanos / 1000000000ULL,
+			  from, "time_nanos = FROM");
+		ASSERT_LE(from, until, "FROM <= UNTIL");
+		ASSERT_LE(
+			(unsigned long long)(p->time_nanos + p->duration_nanos),
+			until * 1000000000ULL, "the window ends by UNTIL");
+		for (i = 0; i < p->n_sample; i++)
+			*samples += p->sample[i]->value[0];
+		perftools__profiles__profile__free_unpacked(p, NULL);
+		/* oldest: the first epoch (the instance is loaded once) */
+		if (epoch < best) {
+			best = epoch;
+			snprintf(oldest, sz, "%s", de->d_name);
+		}
+		n++;
+	}
+	closedir(dp);
+	return bad ? -1 : n;
+}
+
+/*
+ * --spool as the timer runs it: drains while cpuburn samples become pprof
+ * files whose samples add up to profile_comm's; with a bound of about two
+ * windows the oldest go and the spool stays within it; a window larger
+ * than the whole bound is refused (exit 1) and not left behind.
+ */
+static void check_spool(void)
+{
+	char dir[] = "/tmp/pinsight-spool-XXXXXX", comm[16], oldest[256] = "";
+	char first[256] = "", *err_out = NULL;
+	unsigned long long bytes, samples, bound;
+	int i, n;
+
+	snprintf(comm, sizeof(comm), "pspool%d", getpid() % 100000);
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		goto cleanup;
+	/* a generous bound: every window stays */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(
+			run_cmd(NULL,
+				"%s/workloads/cpuburn --comm %s --seconds 0.3",
+				env_output_dir(), comm),
+			0, "workload");
+		ASSERT_EQ(
+			reader_run(NULL,
+				   "profile profile --spool %s --spool-max 64M",
+				   dir),
+			0, "--spool");
+	}
+	n = spool_scan(dir, &bytes, &samples, first, sizeof(first));
+	ASSERT_EQ(n, 3, "three windows spooled");
+	ASSERT_GT(samples, 30, "samples spooled");
+	ASSERT_EQ(samples, comm_samples(), "the windows hold every sample");
+	/* about two windows' bytes: each new one pushes the oldest out */
+	bound = bytes * 2 / 3 + 64;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(
+			run_cmd(NULL,
+				"%s/workloads/cpuburn --comm %s --seconds 0.3",
+				env_output_dir(), comm),
+			0, "workload");
+		ASSERT_EQ(reader_run(
+				  NULL,
+				  "profile profile --spool %s --spool-max %llu",
+				  dir, bound),
+			  0, "--spool bounded");
+		n = spool_scan(dir, &bytes, &samples, oldest, sizeof(oldest));
+		ASSERT_GE(n, 1, "the newest window stays");
+		ASSERT_LE(bytes, bound, "within --spool-max");
+	}
+	ASSERT_NEQ(strcmp(oldest, first), 0, "the oldest window went first");
+	printf("spool bound %llu bytes: %d windows, %llu bytes\n", bound, n,
+	       bytes);
+	/* one byte: no window fits; refused and removed */
+	ASSERT_EQ(
+		run_cmd_sep(
+			NULL, &err_out,
+			"%s/pinsight profile profile --spool %s --spool-max 1",
+			env_output_dir(), dir),
+		1, "a window over the bound: exit 1");
+	ASSERT_HAS_SUBSTR(err_out, "more than --spool-max", "says why");
+	n = spool_scan(dir, &bytes, &samples, oldest, sizeof(oldest));
+	ASSERT_EQ(n, 0, "nothing left over the bound");
+cleanup:
+	free(err_out);
+	run_cmd(NULL, "rm -rf %s", dir);
+	loader_run(NULL, "unload profile");
+}
+
+/*
+ * Stacks unwound by tables come as build-id + offset frames, the same in
+ * every process of a binary: they are stored once (progs/stacks.bpf.h).
+ * cpuburn's image gets its table from a refresh while one runs; then five
+ * short-lived cpuburns sample the same stacks, and some stack id is
+ * shared by at least four of them (with per-process ids, none is).
+ */
+static void check_stacks_shared(void)
+{
+	struct profile_key key, next, *prev = NULL;
+	struct {
+		__u64 id;
+		__u32 tgid;
+	} seen[512];
+	char comm[16], bin[512], *out = NULL;
+	int fd, i, j, n = 0, best = 0, procs = 0, c;
+	__u32 tgids[16];
+	pid_t pid;
+
+	snprintf(comm, sizeof(comm), "pshr%d", getpid() % 100000);
+	out_path(bin, sizeof(bin), "workloads/cpuburn");
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		execl(bin, bin, "--comm", comm, "--seconds", "1", (char *)NULL);
+		_exit(127);
+	}
+	usleep(300000);
+	/* cpuburn's image is mapped now: its table gets compiled */
+	ASSERT_EQ(loader_run(NULL, "refresh"), 0, "refresh");
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(reader_run(&out, "profile profile --drain"), 0, "drain");
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(
+			run_cmd(NULL, "%s --comm %s --seconds 0.4", bin, comm),
+			0, "cpuburn");
+	fd = pin_open("profile", "maps/profile_counts");
+	if (!ASSERT_GE(fd, 0, "profile_counts"))
+		goto cleanup;
+	while (!bpf_map_get_next_key(fd, prev, &next) && n < 512) {
+		key = next;
+		prev = &key;
+		if (!key.stack_id)
+			continue;
+		seen[n].id = key.stack_id;
+		seen[n++].tgid = key.tgid;
+		for (j = 0; j < procs && tgids[j] != key.tgid; j++)
+			;
+		if (j == procs && procs < 16)
+			tgids[procs++] = key.tgid;
+	}
+	close(fd);
+	/* the largest number of processes sharing one stack id */
+	for (i = 0; i < n; i++) {
+		for (j = 0, c = 0; j < n; j++)
+			c += seen[j].id == seen[i].id;
+		if (c > best)
+			best = c;
+	}
+	printf("%d rows of %d processes; one stack id in %d of them\n", n,
+	       procs, best);
+	ASSERT_EQ(procs, 5, "five processes sampled");
+	ASSERT_GE(best, 4, "a stack stored once for four processes or more");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+/*
+ * --stacks-lru: a stacks map far too small for the workload's stacks
+ * evicts instead of dropping: no drops, never more than N stacks, every
+ * sample still counted, those whose stack went shown as [evicted stack]
+ * (the drops subtest has the same map without it dropping samples).
+ */
+static void check_stacks_lru(void)
+{
+	unsigned long long key, next, *prev = NULL;
+	char comm[16], *out = NULL;
+	int fd, n = 0;
+
+	snprintf(comm, sizeof(comm), "plru%d", getpid() % 100000);
+	if (!ASSERT_EQ(loader_run(NULL,
+				  "profile --comm %s --stacks 4 --stacks-lru",
+				  comm),
+		       0, "load"))
+		return;
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/cpuburn --comm %s --seconds 1 --syscalls",
+			env_output_dir(), comm),
+		0, "workload");
+	if (!ASSERT_EQ(reader_run(&out, "-j profile profile"), 0, "read"))
+		goto cleanup;
+	fd = pin_open("profile", "maps/stacks");
+	if (ASSERT_GE(fd, 0, "stacks")) {
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			key = next;
+			prev = &key;
+			n++;
+		}
+		close(fd);
+	}
+	printf("%llu samples, %llu with an evicted stack, %d stacks kept\n",
+	       json_u64(out, "samples"), json_u64(out, "evicted"), n);
+	ASSERT_EQ(drops_of("profile"), 0, "no drops");
+	ASSERT_LE(n, 4, "at most --stacks stacks");
+	ASSERT_GT(json_u64(out, "evicted"), 0, "stacks were evicted");
+	ASSERT_EQ(json_u64(out, "samples"), comm_samples(),
+		  "every sample counted");
+	ASSERT_HAS_SUBSTR(out, "[evicted stack]", "shown as evicted");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
 /* The reference service: search_vectors is where its CPU goes. */
 static void check_vector_studio(void)
 {
@@ -630,6 +1165,18 @@ void test_profile(void)
 		check_rate();
 	if (test__start_subtest("cgroup_filter"))
 		check_cgroup();
+	if (test__start_subtest("drain_windows"))
+		check_drain();
+	if (test__start_subtest("diff_hot_change"))
+		check_diff();
+	if (test__start_subtest("pprof_go_tool"))
+		check_go_pprof();
+	if (test__start_subtest("spool_bound"))
+		check_spool();
+	if (test__start_subtest("stacks_shared"))
+		check_stacks_shared();
+	if (test__start_subtest("stacks_lru"))
+		check_stacks_lru();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }

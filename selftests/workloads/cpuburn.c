@@ -4,7 +4,8 @@
  * profile tests. burn_hot() and burn_cold() run the same loop, 3 and 1
  * units per round, so a profile must show them 3:1. --syscalls instead
  * spends its time in read() of /dev/zero, so samples land in the kernel
- * under burn_syscalls().
+ * under burn_syscalls(). --swap gives burn_cold the 3 units and burn_hot
+ * the 1, so a later run shows the hot function changed (profile --diff).
  * Built with frame pointers, which the kernel's user stack walk follows.
  */
 #include <fcntl.h>
@@ -25,12 +26,16 @@
 
 static const char usage[] =
 	"Usage: cpuburn [--comm COMM] [--seconds S] [--syscalls | --in-signal]\n"
+	"               [--swap]\n"
 	"Burns S seconds of CPU time (default 2): burn_hot 3 units to burn_cold's\n"
-	"1, or with --syscalls read()s of /dev/zero from burn_syscalls; with\n"
-	"--in-signal, the burners run in a SIGUSR1 handler, raised in a loop.\n";
+	"1 (--swap: 1 to 3), or with --syscalls read()s of /dev/zero from\n"
+	"burn_syscalls; with --in-signal, the burners run in a SIGUSR1 handler,\n"
+	"raised in a loop.\n";
 
 volatile unsigned long burn_sink;
 volatile unsigned long burn_unit = 200000;
+/* units of burn_hot and burn_cold per round; --swap exchanges them */
+static unsigned long hot_units = 3, cold_units = 1;
 
 
 /* The same loop in both, so time is in proportion to the units. */
@@ -38,7 +43,7 @@ BURN_FN void burn_hot(void)
 {
 	unsigned long i, x = burn_sink;
 
-	for (i = 0; i < 3 * burn_unit; i++)
+	for (i = 0; i < hot_units * burn_unit; i++)
 		x = x * 6364136223846793005UL + i;
 	burn_sink = x;
 }
@@ -47,7 +52,7 @@ BURN_FN void burn_cold(void)
 {
 	unsigned long i, x = burn_sink;
 
-	for (i = 0; i < burn_unit; i++)
+	for (i = 0; i < cold_units * burn_unit; i++)
 		x = x * 6364136223846793005UL + i;
 	burn_sink = x;
 }
@@ -107,6 +112,7 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "syscalls", no_argument, NULL, 'y' },
 		{ "in-signal", no_argument, NULL, 'S' },
+		{ "swap", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -115,7 +121,7 @@ int main(int argc, char **argv)
 	static char buf[1 << 16];
 	long rounds = 0;
 
-	while ((c = getopt_long(argc, argv, "c:s:ySh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:ySwh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			prctl(PR_SET_NAME, optarg);
@@ -129,6 +135,10 @@ int main(int argc, char **argv)
 		case 'S':
 			in_signal = 1;
 			signal(SIGUSR1, on_signal);
+			break;
+		case 'w':
+			hot_units = 1;
+			cold_units = 3;
 			break;
 		case 'h':
 			fputs(usage, stdout);
