@@ -21,7 +21,7 @@ shift 2 2>/dev/null
 # arguments are words), e.g. server=-d:64:-n:4 for the light requests
 SERVER_ARGS="-d 128 -n 32"
 case ${1:-} in server=*) SERVER_ARGS=$(echo "${1#server=}" | tr ':' ' '); shift ;; esac
-ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io memalloc tcpconnlat default io_client none_b"
+ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io memalloc tcpconnlat default all io_client none_b"
 CONDS=${*:-$ALL}
 # ICOUNT_HOST=1: the same cells on this host, by its wall clock, for the
 # A/B beside the instruction count (icount.sh -H): a private pin root, the
@@ -125,6 +125,11 @@ setup() {
 	default)
 		load profile --comm vector-studio && load io --comm vector-studio &&
 			load memalloc --pid $SERVER && load tcpconnlat --comm vector-studio ;;
+	all)
+		setup default && load execmon --comm vector-studio &&
+			load funclat --binary "$W"/vector-studio --func search_vectors,insert_vectors,build_index --pid $SERVER &&
+			load hwcount --events cpu-clock,page-faults,context-switches &&
+			load pktstat --dev lo && load runqlat --comm vector-studio ;;
 	*) say "unknown condition $1"; return 1 ;;
 	esac
 }

@@ -16,7 +16,8 @@ def labels: {
   profile_io: ["profile+io", ""],
   memalloc: ["memalloc", "pinsight-load memalloc --pid SERVER"],
   tcpconnlat: ["tcpconnlat", "pinsight-load tcpconnlat --comm vector-studio"],
-  default: ["default set", "profile, io, memalloc, tcpconnlat"]
+  default: ["default set", "profile, io, memalloc, tcpconnlat"],
+  all: ["every tool", "the default set, execmon, funclat (search_vectors, insert_vectors, build_index), hwcount (software events), pktstat on lo, runqlat"]
 };
 # two-sided 95 % Student t quantiles by degrees of freedom
 def tq: [0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
@@ -86,6 +87,6 @@ end,
 goals,
 "| condition | server CPU/request | 95 % interval | min – max | reps | Δ/request | BPF stats / request | client CPU/request | switches/request | what |",
 "|---|---|---|---|---|---|---|---|---|---|",
-( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "memalloc", "tcpconnlat", "default"]
+( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "memalloc", "tcpconnlat", "default", "all"]
   | map(select(. as $c | $conds | index($c))) | .[] | row(.) ),
 ""

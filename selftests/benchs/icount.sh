@@ -23,6 +23,10 @@
 #              section for -u is named after DIR's last component
 #   -u         update that section of RESULTS.md
 #   -R DIR     no VM: render (and with -u update) from DIR's icount.jsonl
+#   -E         the per-event goals instead (selftests/benchs/icount-events.sh:
+#              execmon, funclat, profile beside their floors and bpftrace),
+#              to DIR/<kernel>/events.jsonl and events.md, RESULTS.md's
+#              icount-events section with -u
 #   -H         no VM: the same cells on this host by its wall clock (the
 #              A/B beside the count; as root, private pin root), to
 #              .output/benchs/icount/host.jsonl and host.md
@@ -30,7 +34,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 REPS=6 REQS=100 SHIFT=0 KERNEL=6.12 T=5400 UPDATE=0 RENDER="" HOST=0 SARGS="" OUT=.output/benchs/icount
-while getopts r:n:s:k:T:a:o:uR:Hh opt; do
+EVENTS=0
+while getopts r:n:s:k:T:a:o:uR:HEh opt; do
 	case $opt in
 	r) REPS=$OPTARG ;;
 	n) REQS=$OPTARG ;;
@@ -40,6 +45,7 @@ while getopts r:n:s:k:T:a:o:uR:Hh opt; do
 	u) UPDATE=1 ;;
 	R) RENDER=$OPTARG ;;
 	H) HOST=1 ;;
+	E) EVENTS=1 ;;
 	o) OUT=$OPTARG ;;
 	a) SARGS=server=$(echo "$OPTARG" | tr ' ' ':') ;;
 	*) sed -n '3,/^set -eu/p' "$0" | sed 's/^# \{0,1\}//; /^set -eu/d'; exit 2 ;;
@@ -63,6 +69,28 @@ update_md() {
 		!skip' "$md" > "$md.tmp" && mv "$md.tmp" "$md"
 }
 
+if [ "$EVENTS" = 1 ]; then
+	if [ -z "$RENDER" ]; then
+		# bpftrace and its libraries: for this run's initramfs only
+		VMTEST_RUN=selftests/benchs/icount-events.sh VMTEST_EXTRA_COMMANDS=bpftrace \
+		VMTEST_QEMU_ARGS="-icount shift=$SHIFT,sleep=off" \
+			selftests/vmtest.sh -n -s 2 -m 2G -T "$T" -o "$OUT-events" "$KERNEL" -- "$REPS" ||
+			echo "icount: the VM did not finish cleanly (see $OUT-events/*/console.log)" >&2
+		# shellcheck disable=SC2012 # kernel versions: no odd characters
+		dir=$(ls -td "$OUT-events"/*/ | head -n 1)
+		echo $(($(date +%s) - start)) > "$dir/secs"
+	else
+		dir=$RENDER
+	fi
+	[ -s "$dir/events.jsonl" ] || { echo "icount: no results in $dir" >&2; exit 1; }
+	jq -s -r -f selftests/benchs/icount-events.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
+		--arg secs "$(cat "$dir/secs" 2>/dev/null)" \
+		--arg rev "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
+		"$dir/events.jsonl" > "$dir/events.md"
+	cat "$dir/events.md"
+	[ "$UPDATE" = 1 ] && update_md icount-events "$dir/events.md"
+	exit 0
+fi
 if [ "$HOST" = 1 ]; then
 	mkdir -p "$OUT"
 	# shellcheck disable=SC2086

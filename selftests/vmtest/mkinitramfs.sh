@@ -93,7 +93,9 @@ tar -C "$src" --exclude='./.*' --exclude=./vmlinux -cf - . |
 
 # Host commands the tests run (bpftool, jq, ip, ...): the system's, not a
 # per-user shim (pyenv), with their libraries and the extra trees listed.
-grep -v '^#' "$here"/commands | while read -r cmd extra; do
+# $VMTEST_EXTRA_COMMANDS: more, for one run (bpftrace, for a benchmark)
+{ grep -v '^#' "$here"/commands; printf '%s\n' ${VMTEST_EXTRA_COMMANDS:-}; } |
+while read -r cmd extra; do
 	[ -n "$cmd" ] || continue
 	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$cmd" || true)
 	[ -n "$p" ] || { echo "mkinitramfs: $cmd: not on this host, not copied" >&2; continue; }

@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# icount-events.sh REPS: the per-event goals of issue 16 counted in
+# instructions, the half of `selftests/benchs/icount.sh -E` that runs
+# inside its qemu -icount VM (vmtest/init's VMTEST_RUN). The same `bench
+# event` loops and conditions as bench.sh's section 2 for execmon,
+# funclat and profile, each tool beside its floor (empty programs on the
+# same hooks, the bare uprobe pair, the bare stack walk) and beside
+# bpftrace doing its job, every condition once per repetition. In the VM
+# the clock counts instructions, so ns/op and the BPF run time are
+# instruction counts: the ratios do not move with the host's load.
+# Each event's JSON goes to ttyS1 as "=== events.jsonl", one line each.
+set -u
+REPS=${1:-4}
+O=/pinsight/.output
+B=$O/benchs/bench
+L=$O/pinsight-load
+F=$O/benchs/bench_floor.bpf.o
+COMM=pinsight-bench
+OUT=/tmp/events.jsonl
+export PINSIGHT_PIN_ROOT=/sys/fs/bpf/pinsight-events
+: >"$OUT"
+
+pl() { echo "sh:$L $*%%$L unload --all"; }
+
+# NAME LOOP ITERS COND...: one `bench event`, its JSON as one line
+event() {
+	name=$1 loop=$2 iters=$3
+	shift 3
+	echo "icount-events: $name ($loop x $iters, $REPS reps)"
+	if timeout 1800 "$B" event -r "$REPS" -n "$iters" -l "$loop" -c "$COMM" \
+		-O "$F" "$@" >/tmp/ev.json 2>/tmp/ev.err; then
+		jq -c --arg n "$name" '. + { name: $n }' /tmp/ev.json >>"$OUT"
+	else
+		echo "icount-events: $name failed: $(tail -n 3 /tmp/ev.err)"
+	fi
+}
+
+event execmon exec 100 none=none \
+	empty=progs:e_tp_exec,e_tp_fork,e_tp_exit \
+	"execmon=$(pl execmon --comm $COMM)" \
+	'bpftrace=bpftrace:tracepoint:sched:sched_process_exec { @exec[comm, str(args->filename)] = count(); }
+tracepoint:sched:sched_process_fork { @fork[comm] = count(); } tracepoint:sched:sched_process_exit { @exit[comm] = count(); }'
+event funclat func 5000 none=none \
+	empty=progs:e_uprobe@"$B":bench_uprobe_target,e_uretprobe@"$B":bench_uprobe_target \
+	"funclat=$(pl funclat --binary "$B" --func bench_uprobe_target --pid @PID@)" \
+	"bpftrace=bpftrace:-p @PID@ uprobe:$B:bench_uprobe_target { @start[tid] = nsecs; }
+uretprobe:$B:bench_uprobe_target /@start[tid]/ { @calls = count();
+@lat = hist(nsecs - @start[tid]); delete(@start[tid]); }"
+# per sample, from BPF run time; the loop alone is sampled (--pid)
+event profile cpu 3000000 none=none walk=progs:w_perf \
+	"profile_fp=$(pl profile --fp-stacks --pid @PID@)" \
+	"profile_fp_ip=$(pl profile --fp-stacks --ip-stacks --pid @PID@)" \
+	"profile=$(pl profile --pid @PID@)" \
+	'bpftrace=bpftrace:profile:hz:99 /pid == @PID@/ { @[kstack, ustack, pid, comm] = count(); }'
+
+{
+	echo "=== events.jsonl"
+	cat "$OUT"
+	echo "=== kernel"
+	uname -r
+	echo "=== end"
+} >/dev/ttyS1
