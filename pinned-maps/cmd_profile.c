@@ -108,8 +108,8 @@ static void add_proc_exes(struct symbolizer *sym, struct pm_map *procs)
 static int build(struct pm_instance *in, struct symbolizer *sym,
 		 const struct opts *o, struct prof_data *d)
 {
-	struct pm_map *counts, *stacks;
-	struct sym_frame fr[2 * STACK_DEPTH];
+	struct pm_map *counts, *stacks, *codes;
+	struct sym_frame fr[SYM_STACK_MAX];
 	struct stack_trace st;
 	__u32 i;
 	int j, n, err;
@@ -130,6 +130,9 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 	if (err)
 		return err;
 	add_proc_exes(sym, pm_instance_map(in, "stack_procs"));
+	codes = pm_instance_map(in, "py_codes");
+	if (codes)
+		sym_set_py_codes(sym, codes->fd);
 	d->stacks = calloc(counts->nrows + 1, sizeof(*d->stacks));
 	if (!d->stacks)
 		return -ENOMEM;
@@ -153,7 +156,7 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 			ps->n = 1;
 			continue;
 		}
-		n = sym_stack(sym, k->tgid, &st, fr, 2 * STACK_DEPTH);
+		n = sym_stack(sym, k->tgid, &st, fr, SYM_STACK_MAX);
 		ps->frames = calloc(n ? n : 1, sizeof(*ps->frames));
 		if (!ps->frames)
 			return -ENOMEM;
