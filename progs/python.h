@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Python frames in stacks (DESIGN.md 5b): the shared types of the BPF
+ * Python frames in stacks (README.md, "Python frames"): the shared types of the BPF
  * walker (progs/python.bpf.h), the loader that gives it the interpreter's
  * layout (loader/python.c) and the readers that merge Python frames into
  * native stacks (pinned-maps/symbolize.c).

@@ -12,9 +12,11 @@
       native frames under Python ones, and Python under native.
 
 --reference FILE: a thread samples the main thread's frames with
-sys._current_frames() every 10 ms and, at exit (SIGTERM too), writes
-the inclusive share of each function name, in percent, as "name share"
-lines: the interpreter's own view, for comparing with pinsight's.
+sys._current_frames() every 2 ms (the GIL switch interval made 1 ms so
+it gets them) and, at exit (SIGTERM too), writes the inclusive share of
+each function name, in percent, as "name share" lines: the
+interpreter's own view, for comparing with pinsight's. SIGUSR1 starts
+its counts over, so its window can be pinsight's.
 """
 import argparse
 import collections
@@ -29,7 +31,10 @@ import zlib
 
 
 def work(n):
-    # pure Python arithmetic: the time is in the interpreter loop
+    # pure Python arithmetic: the time is in the interpreter loop, and
+    # long loops (backward jumps, where the interpreter lets another
+    # thread take the GIL) next to few calls keep the reference sampler's
+    # view unbiased by function entries
     x = 0
     for i in range(n):
         x = (x * 31 + i) & 0xFFFF
@@ -37,11 +42,11 @@ def work(n):
 
 
 def burn_hot():
-    return work(3000)
+    return work(30000)
 
 
 def burn_cold():
-    return work(1000)
+    return work(10000)
 
 
 def ratio_loop(deadline):
@@ -67,7 +72,7 @@ def py_sort_caller():
     libc.qsort(arr, 256, ctypes.sizeof(ctypes.c_int), _cmp)
 
 
-_blob = bytes((i * 7919) % 251 for i in range(1 << 20))
+_blob = bytes((i * 7919) % 251 for i in range(1 << 14))
 
 
 def py_native_caller():
@@ -78,24 +83,30 @@ def py_native_caller():
 
 def mixed_loop(deadline):
     while time.monotonic() < deadline:
-        py_sort_caller()
+        for _ in range(4):
+            py_sort_caller()
         py_native_caller()
 
 
 class Reference(threading.Thread):
     """The interpreter's own sampler: inclusive shares of the main thread."""
 
-    def __init__(self, path, period=0.01):
+    def __init__(self, path, period=0.002):
         super().__init__(daemon=True)
         self.path = path
         self.period = period
         self.main = threading.main_thread().ident
         self.counts = collections.Counter()
         self.samples = 0
+        self.restart = False
 
     def run(self):
         while True:
             time.sleep(self.period)
+            if self.restart:
+                self.counts.clear()
+                self.samples = 0
+                self.restart = False
             f = sys._current_frames().get(self.main)
             names = set()
             while f is not None:
@@ -124,7 +135,10 @@ def main():
             f.write(a.comm[:15])
     ref = None
     if a.reference:
+        sys.setswitchinterval(0.001)
         ref = Reference(a.reference)
+        signal.signal(signal.SIGUSR1,
+                      lambda *_: setattr(ref, "restart", True))
         ref.start()
     def stop(*_):
         raise SystemExit(0)
