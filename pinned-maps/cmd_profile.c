@@ -22,7 +22,7 @@
 const char usage_profile[] =
 	"Usage: pinsight profile INSTANCE [--top N] [--folded] [--svg FILE]\n"
 	"                        [--pprof FILE] [--pid PID] [--comm COMM]\n"
-	"                        [--no-comm] [--symbol-path DIR]... [-j]\n"
+	"                        [--no-comm] [--native] [--symbol-path DIR]... [-j]\n"
 	"\n"
 	"Symbolized CPU samples of a profile instance (default: --top 20).\n"
 	"  --top N            hottest functions: self and total samples and %\n"
@@ -32,6 +32,8 @@ const char usage_profile[] =
 	"  --pprof FILE       gzip'd profile.proto (go tool pprof, Pyroscope)\n"
 	"  --pid PID, --comm COMM   only this process / command\n"
 	"  --no-comm          no command name as the root frame\n"
+	"  --native           Python frames left out: the interpreter loop\n"
+	"                     (_PyEval_EvalFrameDefault) as the CPU ran it\n"
 	"  --symbol-path DIR  also find binaries by build-id here (repeatable)\n"
 	"  -j                 JSON: samples, drops, top functions, stacks\n"
 	"Unresolved frames show as module+0xoffset; samples whose stack could\n"
@@ -47,7 +49,7 @@ static struct prof_frame lost = { .name = "[lost stack]", .module = "" };
 
 struct opts {
 	int top;
-	bool folded, no_comm;
+	bool folded, no_comm, native;
 	const char *svg, *pprof;
 	__u32 pid;
 	const char *comm;
@@ -165,6 +167,10 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 			ps->frames[j].module = fr[j].module;
 			ps->frames[j].addr = fr[j].addr;
 			ps->frames[j].kernel = fr[j].kernel;
+			if (fr[j].python) {
+				ps->frames[j].file = fr[j].src_file;
+				ps->frames[j].line = fr[j].src_line;
+			}
 		}
 		ps->n = n;
 	}
@@ -250,10 +256,11 @@ static void print_top(const struct prof_data *d, const struct fn_stat *t,
 	printf("%7s %7s %9s %9s  %s\n", "SELF%", "TOTAL%", "SELF", "TOTAL",
 	       "FUNCTION");
 	for (i = 0; i < n && (int)i < top; i++)
-		printf("%6.2f%% %6.2f%% %9llu %9llu  %s %s%s%s\n",
+		printf("%6.2f%% %6.2f%% %9llu %9llu  %s%s%s%s%s\n",
 		       pct(t[i].self, d->total), pct(t[i].total, d->total),
 		       (unsigned long long)t[i].self,
 		       (unsigned long long)t[i].total, t[i].name,
+		       t[i].module && *t[i].module ? " " : "",
 		       mod_bracket(t[i].module) ? "[" : "", t[i].module ?: "",
 		       mod_bracket(t[i].module) ? "]" : "");
 }
@@ -400,6 +407,7 @@ int cmd_profile(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'i' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "no-comm", no_argument, NULL, 'N' },
+		{ "native", no_argument, NULL, 'n' },
 		{ "symbol-path", required_argument, NULL, 'S' },
 		{},
 	};
@@ -444,6 +452,9 @@ int cmd_profile(int argc, char **argv)
 		case 'N':
 			o.no_comm = true;
 			break;
+		case 'n':
+			o.native = true;
+			break;
 		case 'S':
 			if (o.nsearch < 15)
 				o.search[o.nsearch++] = optarg;
@@ -457,6 +468,7 @@ int cmd_profile(int argc, char **argv)
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
 	so.search_path = o.search;
+	so.no_python = o.native;
 	sym = sym_new(&so);
 	if (!sym) {
 		err = -ENOMEM;

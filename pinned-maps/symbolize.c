@@ -753,7 +753,7 @@ static void sym_python(struct symbolizer *s, __u64 id, struct sym_frame *f)
 
 	memset(f, 0, sizeof(*f));
 	f->python = true;
-	f->module = "python";
+	f->module = ""; /* the name says [py]: --top adds nothing */
 	f->addr = id;
 	if (s->py_codes_fd < 0 ||
 	    bpf_map_lookup_elem(s->py_codes_fd, &id, &c)) {
@@ -799,6 +799,8 @@ int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 	__u32 gs[PY_DEPTH], ge[PY_DEPTH], ng = 0, start = 0, j, ne = 0, g;
 	struct sym_frame user[STACK_DEPTH];
 
+	if (s->opts.no_python)
+		pn = 0;
 	/*
 	 * Python frames, innermost first, in groups: one per C call of the
 	 * interpreter loop, ending at an entry frame. The innermost native

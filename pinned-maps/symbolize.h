@@ -37,6 +37,8 @@ struct sym_opts {
 	 */
 	const char *const *search_path;
 	bool no_demangle;
+	/* sym_stack() leaves Python frames out (the interpreter loop stays) */
+	bool no_python;
 };
 
 struct sym_frame {
@@ -49,7 +51,7 @@ struct sym_frame {
 	const char *src_file; /* DWARF source file (Python: the code's), or NULL */
 	int src_line; /* Python: the function's first line */
 	bool kernel;
-	bool python; /* a Python function (module "python") */
+	bool python; /* a Python function (module "", its name ends "[py]") */
 };
 
 /* Frames sym_stack() may return: user, Python, kernel, an end marker. */

@@ -5,7 +5,8 @@
  * no frame pointers). The workloads are started before the load, so
  * their images have tables and the interpreter is known:
  * - ratio_reference: burn_hot and burn_cold in 3:1 by name, within 5
- *   points, under their Python callers; and the inclusive shares against
+ *   points, under their Python callers, named in --top and pprof (file,
+ *   first line) after the process exited; and the inclusive shares against
  *   the interpreter's own view in the same window (a thread of the
  *   workload reading sys._current_frames() every 2 ms) within 5 points;
  * - mixed: Python callers above native frames (zlib's deflate under
@@ -21,6 +22,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include "pinsight_helpers.h"
+#include "pprof.pb-c.h"
 #include "test_progs.h"
 
 #define PYTHON "/usr/bin/python3.11"
@@ -122,6 +124,82 @@ static double ref_share(const char *path, const char *name)
 	return r;
 }
 
+/* The line of "def @fn(" in the workload's pyburn.py, or -1. */
+static int def_line(const char *fn)
+{
+	char path[512], line[256], want[64];
+	int n = 0, r = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/workloads/pyvdb/pyburn.py",
+		 env_output_dir());
+	snprintf(want, sizeof(want), "def %s(", fn);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (r < 0 && fgets(line, sizeof(line), f)) {
+		n++;
+		if (!strncmp(line, want, strlen(want)))
+			r = n;
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * --top names burn_hot as a Python function, with about its folded
+ * share; pprof has it as a function with its file and first line.
+ */
+static void check_top_pprof(const char *comm, const char *dir)
+{
+	Perftools__Profiles__Profile *p = NULL;
+	char name[128], pb[128], *top = NULL, *l;
+	unsigned char *buf = NULL;
+	bool found = false;
+	int line = def_line("burn_hot");
+	size_t len = 0, i;
+	const char *file;
+
+	if (!ASSERT_GT(line, 0, "def burn_hot in pyburn.py"))
+		return;
+	snprintf(name, sizeof(name), "burn_hot (pyvdb/pyburn.py:%d) [py]",
+		 line);
+	if (ASSERT_EQ(reader_run(&top, "profile profile --comm %s --top 100000",
+				 comm),
+		      0, "--top")) {
+		l = strstr(top, name);
+		ASSERT_OK_PTR(l, "--top names burn_hot (file:first line) [py]");
+	}
+	snprintf(pb, sizeof(pb), "%s/p.pb.gz", dir);
+	if (!ASSERT_EQ(reader_run(NULL, "profile profile --comm %s --pprof %s",
+				  comm, pb),
+		       0, "--pprof") ||
+	    !ASSERT_OK(gunzip_file(pb, &buf, &len), "gunzip pprof"))
+		goto cleanup;
+	p = perftools__profiles__profile__unpack(NULL, len, buf);
+	if (!ASSERT_OK_PTR(p, "pprof decodes"))
+		goto cleanup;
+	for (i = 0; i < p->n_function && !found; i++) {
+		const Perftools__Profiles__Function *f = p->function[i];
+
+		if (f->name >= (int64_t)p->n_string_table ||
+		    f->filename >= (int64_t)p->n_string_table ||
+		    strcmp(p->string_table[f->name], name))
+			continue;
+		found = true;
+		file = p->string_table[f->filename];
+		ASSERT_OK_PTR(strstr(file, "/workloads/pyvdb/pyburn.py"),
+			      "pprof function's filename");
+		ASSERT_EQ(f->start_line, line, "pprof function's start_line");
+	}
+	ASSERT_TRUE(found, "pprof has the burn_hot Python function");
+cleanup:
+	if (p)
+		perftools__profiles__profile__free_unpacked(p, NULL);
+	free(buf);
+	free(top);
+}
+
 static void test_ratio_reference(void)
 {
 	char comm[16], dir[] = "/tmp/pinsight-py-XXXXXX", ref[64], *out = NULL;
@@ -173,6 +251,7 @@ static void test_ratio_reference(void)
 		goto cleanup;
 	ASSERT_LE(fabs(p_hot - r_hot), 5.0, "burn_hot within 5 points");
 	ASSERT_LE(fabs(p_cold - r_cold), 5.0, "burn_cold within 5 points");
+	check_top_pprof(comm, dir);
 cleanup:
 	stop(pid, SIGKILL);
 	free(out);
@@ -213,6 +292,18 @@ static void test_mixed(void)
 	/* the order: py_sort_caller, then qsort, then py_compare */
 	ASSERT_GE(fcount(out, comm, "qsort", ";py_sort_caller (").above,
 		  cmp_q.above, "qsort under py_sort_caller");
+	/* --native: the interpreter loop as it ran, no Python frame */
+	free(out);
+	out = NULL;
+	if (ASSERT_EQ(reader_run(&out, "profile profile --folded --native"), 0,
+		      "--native")) {
+		ASSERT_EQ(fcount(out, comm, "[py]", NULL).with, 0,
+			  "--native: no Python frame");
+		ASSERT_GE(fcount(out, comm, "deflate",
+				 ";_PyEval_EvalFrameDefault;")
+				  .above,
+			  defl.above, "--native: deflate under the eval loop");
+	}
 cleanup:
 	stop(pid, SIGKILL);
 	free(out);
