@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CPython layouts for the Python frame walker (python.h). Each entry was
- * checked against the interpreter's own headers (Debian's
- * libpython3.11-dev: Include/internal/pycore_frame.h, pycore_runtime.h,
- * pycore_interp.h, cpython/pystate.h, cpython/code.h, cpython/unicodeobject.h)
- * by offsetof() in a program built with Py_BUILD_CORE; the selftest
- * python/abi_table does that check again where the headers are installed.
- * Release builds only: a debug build (python3.11d) has other layouts.
+ * CPython images for the Python frame walker (python.h): which layout of
+ * python_table.h an image gets, and where its _PyRuntime is.
  */
 #include <errno.h>
 #include <gelf.h>
@@ -18,33 +13,8 @@
 #include "log.h"
 #include "python.h"
 #include "../progs/python.h"
+#include "python_table.h"
 
-struct py_table_entry {
-	unsigned int major, minor;
-	struct py_abi abi;
-};
-
-static const struct py_table_entry py_table[] = {
-	{ 3, 11,
-	  {
-		  .version = 0x030b,
-		  .rt_interp_head = 40,
-		  .is_tstate_head = 16,
-		  .ts_next = 8,
-		  .ts_native_tid = 160,
-		  .ts_cframe = 56,
-		  .cf_current = 8,
-		  .fr_code = 32,
-		  .fr_previous = 48,
-		  .fr_is_entry = 68,
-		  .co_firstlineno = 72,
-		  .co_filename = 112,
-		  .co_qualname = 128,
-		  .str_length = 16,
-		  .str_state = 32,
-		  .str_ascii_data = 48,
-	  } },
-};
 #define PY_TABLE_NR (sizeof(py_table) / sizeof(py_table[0]))
 
 /* the abi index of entry i: 0 is "none" in unwind_files */

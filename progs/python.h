@@ -49,7 +49,7 @@ enum py_end {
 /*
  * An interpreter layout: byte offsets of the fields the walker reads.
  * py_abis[abi] (an array map each instance's loader fills from its
- * checked table, loader/python.c); abi 0 is never used.
+ * checked table, loader/python_table.h); abi 0 is never used.
  */
 struct py_abi {
 	__u32 version __internal; /* 0x030b for 3.11 */

@@ -16,6 +16,7 @@
  *   once, each with its own language's frames;
  * - unknown_version: a copy of the interpreter named python3.12 is
  *   refused by name and version at load, and keeps its native frames.
+ * - abi_table: the loader's layout table against CPython's own headers.
  * Host only (DENYLIST.vmtest): the VM images carry no python3.
  */
 #include <math.h>
@@ -400,8 +401,36 @@ cleanup:
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
+/*
+ * The loader's layout table against the interpreter's headers, where
+ * they are (libpython3.11-dev, scripts/setup.sh): built and run here.
+ */
+static void test_abi_table(void)
+{
+	char dir[] = "/tmp/pinsight-pyabi-XXXXXX", *out = NULL;
+
+	if (access("/usr/include/python3.11/internal/pycore_frame.h", R_OK)) {
+		test__skip("no CPython 3.11 headers (libpython3.11-dev)");
+		return;
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	if (ASSERT_EQ(run_cmd(NULL,
+			      "cc -I/usr/include/python3.11 -I%s/loader -o %s/abi_check %s/selftests/workloads/pyvdb/abi_check.c",
+			      env_src_dir(), dir, env_src_dir()),
+		      0, "build abi_check")) {
+		ASSERT_EQ(run_cmd(&out, "%s/abi_check", dir), 0,
+			  "table == headers");
+		ASSERT_FALSE(out && strstr(out, "MISMATCH"), "no field differs");
+	}
+	free(out);
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
 void test_python(void)
 {
+	if (test__start_subtest("abi_table"))
+		test_abi_table();
 	if (!have_python())
 		return;
 	if (test__start_subtest("ratio_reference"))
