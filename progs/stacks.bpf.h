@@ -65,6 +65,9 @@
 /* stack_capture() only, never stored: the event came from user mode */
 #define STACK_F_USER_MODE (1U << 31)
 
+/* No Python frame walk (--no-python): set by the loader. */
+const volatile bool stack_no_python = false;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -627,7 +630,7 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 	if (s->st.user_nr) {
 		proc_key = stack_note_proc(s);
 		/* a CPython image was on the way: its frames too */
-		if (s->uw.py_abi && !stack_fp_only)
+		if (s->uw.py_abi && !stack_fp_only && !stack_no_python)
 			py_walk_frames(&s->st, s->uw.py_abi,
 				       s->uw.py_runtime, proc_key);
 		if (!(flags & STACK_F_BUILD_ID))
