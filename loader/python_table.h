@@ -21,7 +21,8 @@ struct py_table_entry {
 };
 
 static const struct py_table_entry py_table[] = {
-	{ 3, 11,
+	{ 3,
+	  11,
 	  {
 		  .version = 0x030b,
 		  .rt_interp_head = 40,

@@ -55,31 +55,31 @@ static __always_inline int py_read(void *dst, __u32 sz, __u64 addr)
  * paths are, nearly always), else "?". A string longer than @buf keeps
  * its end after a '|': of a path, the end names the file.
  */
-#define py_read_str(a, obj, buf)                                              \
-	({                                                                    \
-		__u64 __len = 0, __data;                                      \
-		__u32 __state = 0;                                            \
-		(buf)[0] = '?';                                               \
-		(buf)[1] = '\0';                                              \
-		if ((obj) &&                                                  \
-		    !py_read(&__state, sizeof(__state),                       \
-			     (obj) + (a)->str_state) &&                       \
-		    (__state & PY_STATE_COMPACT_ASCII) ==                     \
-			    PY_STATE_COMPACT_ASCII &&                         \
-		    !py_read(&__len, sizeof(__len),                           \
-			     (obj) + (a)->str_length)) {                      \
-			__data = (obj) + (a)->str_ascii_data;                 \
-			if (__len < sizeof(buf)) {                            \
-				bpf_probe_read_user_str((buf), sizeof(buf),   \
-							(void *)__data);      \
-			} else {                                              \
-				(buf)[0] = '|';                               \
-				bpf_probe_read_user_str(                      \
-					(buf) + 1, sizeof(buf) - 1,           \
-					(void *)(__data + __len -             \
-						 (sizeof(buf) - 2)));         \
-			}                                                     \
-		}                                                             \
+#define py_read_str(a, obj, buf)                                            \
+	({                                                                  \
+		__u64 __len = 0, __data;                                    \
+		__u32 __state = 0;                                          \
+		(buf)[0] = '?';                                             \
+		(buf)[1] = '\0';                                            \
+		if ((obj) &&                                                \
+		    !py_read(&__state, sizeof(__state),                     \
+			     (obj) + (a)->str_state) &&                     \
+		    (__state & PY_STATE_COMPACT_ASCII) ==                   \
+			    PY_STATE_COMPACT_ASCII &&                       \
+		    !py_read(&__len, sizeof(__len),                         \
+			     (obj) + (a)->str_length)) {                    \
+			__data = (obj) + (a)->str_ascii_data;               \
+			if (__len < sizeof(buf)) {                          \
+				bpf_probe_read_user_str((buf), sizeof(buf), \
+							(void *)__data);    \
+			} else {                                            \
+				(buf)[0] = '|';                             \
+				bpf_probe_read_user_str(                    \
+					(buf) + 1, sizeof(buf) - 1,         \
+					(void *)(__data + __len -           \
+						 (sizeof(buf) - 2)));       \
+			}                                                   \
+		}                                                           \
 	})
 
 /* Note the names of code object @code under @id: 0, or -1 on a failure. */
@@ -127,8 +127,7 @@ __noinline int py_walk_frames(struct stack_trace *st, __u32 abi, __u64 runtime,
 		return 0;
 	st->py_end = PY_END_NO_THREAD;
 	if (py_read(&interp, sizeof(interp), runtime + a->rt_interp_head) ||
-	    !interp ||
-	    py_read(&ts, sizeof(ts), interp + a->is_tstate_head))
+	    !interp || py_read(&ts, sizeof(ts), interp + a->is_tstate_head))
 		return 0;
 	for (i = 0; i < PY_THREADS; i++) {
 		if (!ts || py_read(&v, sizeof(v), ts + a->ts_native_tid))

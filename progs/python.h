@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Python frames in stacks (README.md, "Python frames"): the shared types of the BPF
- * walker (progs/python.bpf.h), the loader that gives it the interpreter's
+ * Python frames in stacks (README.md, "Python frames"): the shared types of the
+ * BPF walker (progs/python.bpf.h), the loader that gives it the interpreter's
  * layout (loader/python.c) and the readers that merge Python frames into
  * native stacks (pinned-maps/symbolize.c).
  *
@@ -24,7 +24,7 @@
 /* Python frames kept per stack; deeper ones keep the innermost. */
 #define PY_DEPTH 32
 /* thread states looked at to find the sampled thread's */
-#define PY_THREADS 32
+#define PY_THREADS  32
 #define PY_NAME_LEN 80
 #define PY_FILE_LEN 112
 

@@ -16,6 +16,8 @@
  *   once, each with its own language's frames;
  * - unknown_version: a copy of the interpreter named python3.12 is
  *   refused by name and version at load, and keeps its native frames.
+ * - after_refresh: a Python process started after the load gets its
+ *   Python frames once `refresh` compiled its images;
  * - abi_table: the loader's layout table against CPython's own headers.
  * Host only (DENYLIST.vmtest): the VM images carry no python3.
  */
@@ -93,8 +95,9 @@ static bool have_python(void)
 static pid_t start_burn(const char *py, const char *mode, const char *comm,
 			const char *args)
 {
-	pid_t pid = spawn_sh("exec %s %s/workloads/pyvdb/pyburn.py %s --seconds 600 --comm %s %s",
-			     py, env_output_dir(), mode, comm, args);
+	pid_t pid = spawn_sh(
+		"exec %s %s/workloads/pyvdb/pyburn.py %s --seconds 600 --comm %s %s",
+		py, env_output_dir(), mode, comm, args);
 
 	ASSERT_GT(pid, 0, "spawn pyburn.py");
 	usleep(500000); /* the interpreter and its modules mapped */
@@ -212,8 +215,9 @@ static void test_ratio_reference(void)
 		return;
 	snprintf(ref, sizeof(ref), "%s/ref", dir);
 	snprintf(comm, sizeof(comm), "pyr%d", getpid() % 100000);
-	pid = spawn_sh("exec %s %s/workloads/pyvdb/pyburn.py ratio --seconds 600 --comm %s --reference %s",
-		       PYTHON, env_output_dir(), comm, ref);
+	pid = spawn_sh(
+		"exec %s %s/workloads/pyvdb/pyburn.py ratio --seconds 600 --comm %s --reference %s",
+		PYTHON, env_output_dir(), comm, ref);
 	if (!ASSERT_GT(pid, 0, "spawn"))
 		goto cleanup;
 	usleep(500000);
@@ -227,8 +231,8 @@ static void test_ratio_reference(void)
 	stop(pid, SIGTERM); /* writes the reference */
 	pid = 0;
 	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
-	cold = fcount(out, comm, ";burn_cold (pyvdb/pyburn.py:",
-		      ";ratio_loop (");
+	cold = fcount(out, comm,
+		      ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
 	all = fcount(out, comm, ";main (pyvdb/pyburn.py:", NULL);
 	printf("burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu), main %llu\n",
 	       hot.with, hot.above, cold.with, cold.above, all.with);
@@ -321,14 +325,16 @@ static void test_pyvdb(void)
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		return;
 	snprintf(comm, sizeof(comm), "pyvdb%d", getpid() % 100000);
-	err = run_cmd(NULL,
-		      "%s/workloads/vector-studio -f %s/port -P 4000 -n 16 >/dev/null 2>&1 & "
-		      "echo $! > %s/pid; for i in $(seq 100); do [ -s %s/port ] && break; sleep 0.1; done",
-		      env_output_dir(), dir, dir, dir);
+	err = run_cmd(
+		NULL,
+		"%s/workloads/vector-studio -f %s/port -P 4000 -n 16 >/dev/null 2>&1 & "
+		"echo $! > %s/pid; for i in $(seq 100); do [ -s %s/port ] && break; sleep 0.1; done",
+		env_output_dir(), dir, dir, dir);
 	if (!ASSERT_EQ(err, 0, "start vector-studio"))
 		goto cleanup;
-	pid = spawn_sh("exec %s %s/workloads/pyvdb/pyvdb_load.py -f %s/port --seconds 600 --comm %s >/dev/null",
-		       PYTHON, env_output_dir(), dir, comm);
+	pid = spawn_sh(
+		"exec %s %s/workloads/pyvdb/pyvdb_load.py -f %s/port --seconds 600 --comm %s >/dev/null",
+		PYTHON, env_output_dir(), dir, comm);
 	if (!ASSERT_GT(pid, 0, "spawn pyvdb_load.py"))
 		goto cleanup;
 	usleep(500000);
@@ -381,7 +387,8 @@ static void test_unknown_version(void)
 	if (!ASSERT_EQ(loader_run(&load, "profile --comm %s 2>&1", comm), 0,
 		       "load profile"))
 		goto cleanup;
-	ASSERT_OK_PTR(strstr(load ?: "", "python3.12: CPython 3.12 has no frame layout"),
+	ASSERT_OK_PTR(strstr(load ?: "",
+			     "python3.12: CPython 3.12 has no frame layout"),
 		      "the refusal names the file and the version");
 	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
@@ -402,6 +409,43 @@ cleanup:
 }
 
 /*
+ * A Python process started after the load: native frames by frame
+ * pointers until `refresh` compiles its images, Python frames after;
+ * `show` decodes the instance's Python maps.
+ */
+static void test_after_refresh(void)
+{
+	char comm[16], *out = NULL, *show = NULL;
+	struct fshare py_fr;
+	pid_t pid = 0;
+
+	snprintf(comm, sizeof(comm), "pyf%d", getpid() % 100000);
+	/* an instance for a command no process has yet: no tables for it */
+	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+		return;
+	pid = start_burn(PYTHON, "ratio", comm, "");
+	if (pid <= 0)
+		goto cleanup;
+	sleep(1); /* BPF notes the interpreter's images as wanted */
+	if (!ASSERT_EQ(loader_run(NULL, "refresh"), 0, "refresh"))
+		goto cleanup;
+	if (fwait(&out, comm, "burn_hot (pyvdb/pyburn.py:", 50))
+		goto cleanup;
+	py_fr = fcount(out, comm, "burn_hot (pyvdb/pyburn.py:", NULL);
+	printf("after refresh: %llu burn_hot samples\n", py_fr.with);
+	ASSERT_GE(py_fr.with, 50, "Python frames after refresh");
+	if (ASSERT_EQ(reader_run(&show, "show profile py_codes"), 0,
+		      "show py_codes"))
+		ASSERT_OK_PTR(strstr(show, "burn_hot"),
+			      "py_codes has burn_hot");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	free(show);
+	loader_run(NULL, "unload profile");
+}
+
+/*
  * The loader's layout table against the interpreter's headers, where
  * they are (libpython3.11-dev, scripts/setup.sh): built and run here.
  */
@@ -415,13 +459,15 @@ static void test_abi_table(void)
 	}
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		return;
-	if (ASSERT_EQ(run_cmd(NULL,
-			      "cc -I/usr/include/python3.11 -I%s/loader -o %s/abi_check %s/selftests/workloads/pyvdb/abi_check.c",
-			      env_src_dir(), dir, env_src_dir()),
-		      0, "build abi_check")) {
+	if (ASSERT_EQ(
+		    run_cmd(NULL,
+			    "cc -I/usr/include/python3.11 -I%s/loader -o %s/abi_check %s/selftests/workloads/pyvdb/abi_check.c",
+			    env_src_dir(), dir, env_src_dir()),
+		    0, "build abi_check")) {
 		ASSERT_EQ(run_cmd(&out, "%s/abi_check", dir), 0,
 			  "table == headers");
-		ASSERT_FALSE(out && strstr(out, "MISMATCH"), "no field differs");
+		ASSERT_FALSE(out && strstr(out, "MISMATCH"),
+			     "no field differs");
 	}
 	free(out);
 	run_cmd(NULL, "rm -rf %s", dir);
@@ -441,4 +487,6 @@ void test_python(void)
 		test_pyvdb();
 	if (test__start_subtest("unknown_version"))
 		test_unknown_version();
+	if (test__start_subtest("after_refresh"))
+		test_after_refresh();
 }
