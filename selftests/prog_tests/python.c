@@ -8,7 +8,7 @@
  *   points, under their Python callers, named in --top and pprof (file,
  *   first line) after the process exited; and the inclusive shares against
  *   the interpreter's own view in the same window (a thread of the
- *   workload reading sys._current_frames() every 2 ms) within 5 points;
+ *   workload reading sys._current_frames() about every 2 ms) within 5 points;
  * - mixed: Python callers above native frames (zlib's deflate under
  *   py_native_caller), and Python under native (a ctypes comparator
  *   called back from libc's qsort);
@@ -221,11 +221,12 @@ static void test_ratio_reference(void)
 	if (!ASSERT_GT(pid, 0, "spawn"))
 		goto cleanup;
 	usleep(500000);
-	/* 499 Hz: enough samples for 5 points in a few seconds */
-	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
+	/* 999 Hz: enough samples for 5 points in a second or two */
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 999 --comm %s", comm),
 		       0, "load profile"))
 		goto cleanup;
 	kill(pid, SIGUSR1); /* the reference's window starts now too */
+	sleep(3); /* its own samples: 2 ms apart, when it gets the GIL */
 	if (fwait(&out, comm, "burn_", 1000))
 		goto cleanup;
 	stop(pid, SIGTERM); /* writes the reference */
@@ -249,8 +250,8 @@ static void test_ratio_reference(void)
 	p_cold = 100.0 * cold.with / all.with;
 	r_hot = ref_share(ref, "burn_hot");
 	r_cold = ref_share(ref, "burn_cold");
-	printf("inclusive: burn_hot pinsight %.1f%% reference %.1f%%, burn_cold pinsight %.1f%% reference %.1f%%\n",
-	       p_hot, r_hot, p_cold, r_cold);
+	printf("inclusive: burn_hot pinsight %.1f%% reference %.1f%%, burn_cold pinsight %.1f%% reference %.1f%% (reference samples %.0f)\n",
+	       p_hot, r_hot, p_cold, r_cold, ref_share(ref, "samples"));
 	if (!ASSERT_GE(r_hot, 0.0, "reference written") ||
 	    !ASSERT_GE(r_cold, 0.0, "reference has burn_cold"))
 		goto cleanup;
@@ -274,7 +275,8 @@ static void test_mixed(void)
 	pid = start_burn(PYTHON, "mixed", comm, "");
 	if (pid <= 0)
 		return;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
+		       0, "load"))
 		goto cleanup;
 	if (fwait(&out, comm, ";py_compare (", 40))
 		goto cleanup;
@@ -339,7 +341,8 @@ static void test_pyvdb(void)
 		goto cleanup;
 	usleep(500000);
 	/* both processes: one instance for every process */
-	if (!ASSERT_EQ(loader_run(NULL, "profile"), 0, "load profile"))
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499"), 0,
+		       "load profile"))
 		goto cleanup;
 	if (fwait(&out, comm, ";VectorDB.make_query (", 100))
 		goto cleanup;
@@ -384,8 +387,9 @@ static void test_unknown_version(void)
 	pid = start_burn(py, "ratio", comm, "");
 	if (pid <= 0)
 		goto cleanup;
-	if (!ASSERT_EQ(loader_run(&load, "profile --comm %s 2>&1", comm), 0,
-		       "load profile"))
+	if (!ASSERT_EQ(loader_run(&load, "profile --freq 499 --comm %s 2>&1",
+				  comm),
+		       0, "load profile"))
 		goto cleanup;
 	ASSERT_OK_PTR(strstr(load ?: "",
 			     "python3.12: CPython 3.12 has no frame layout"),
@@ -421,7 +425,8 @@ static void test_after_refresh(void)
 
 	snprintf(comm, sizeof(comm), "pyf%d", getpid() % 100000);
 	/* an instance for a command no process has yet: no tables for it */
-	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0, "load"))
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
+		       0, "load"))
 		return;
 	pid = start_burn(PYTHON, "ratio", comm, "");
 	if (pid <= 0)

@@ -12,7 +12,7 @@
       native frames under Python ones, and Python under native.
 
 --reference FILE: a thread samples the main thread's frames with
-sys._current_frames() every 2 ms (the GIL switch interval made 1 ms so
+sys._current_frames() about every 2 ms, jittered (the GIL switch interval made 1 ms so
 it gets them) and, at exit (SIGTERM too), writes the inclusive share of
 each function name, in percent, as "name share" lines: the
 interpreter's own view, for comparing with pinsight's. SIGUSR1 starts
@@ -21,6 +21,7 @@ its counts over, so its window can be pinsight's.
 import argparse
 import collections
 import os
+import random
 import ctypes
 import ctypes.util
 import signal
@@ -41,12 +42,14 @@ def work(n):
     return x
 
 
+# Each call's work is drawn around its mean (3:1), so the loop has no
+# period a fixed-rate sampler could beat with.
 def burn_hot():
-    return work(30000)
+    return work(random.randint(20000, 40000))
 
 
 def burn_cold():
-    return work(10000)
+    return work(random.randint(5000, 15000))
 
 
 def ratio_loop(deadline):
@@ -102,7 +105,8 @@ class Reference(threading.Thread):
 
     def run(self):
         while True:
-            time.sleep(self.period)
+            # jittered, not to beat with the loop either
+            time.sleep(self.period * random.uniform(0.5, 1.5))
             if self.restart:
                 self.counts.clear()
                 self.samples = 0
