@@ -12,11 +12,12 @@
       native frames under Python ones, and Python under native.
 
 --reference FILE: a thread samples the main thread's frames with
-sys._current_frames() about every 2 ms, jittered (the GIL switch interval made 1 ms so
-it gets them) and, at exit (SIGTERM too), writes the inclusive share of
-each function name, in percent, as "name share" lines: the
-interpreter's own view, for comparing with pinsight's. SIGUSR1 starts
-its counts over, so its window can be pinsight's.
+sys._current_frames() about every 2 ms, jittered (the GIL switch
+interval made 1 ms so it gets them) and, at exit (SIGTERM too), writes
+the inclusive share of each function name, in percent, as "name share"
+lines, and "samples N": the interpreter's own view, for comparing with
+pinsight's. SIGUSR1 starts its counts over, so its window can be
+pinsight's.
 """
 import argparse
 import collections
