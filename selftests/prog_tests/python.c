@@ -16,6 +16,7 @@
  *   once, each with its own language's frames;
  * - unknown_version: a copy of the interpreter named python3.12 is
  *   refused by name and version at load, and keeps its native frames.
+ * - no_python: --no-python gives python3.11 native frames only;
  * - after_refresh: a Python process started after the load gets its
  *   Python frames once `refresh` compiled its images;
  * - abi_table: the loader's layout table against CPython's own headers.
@@ -371,36 +372,44 @@ cleanup:
 	run_cmd(NULL, "kill $(cat %s/pid) 2>/dev/null; rm -rf %s", dir, dir);
 }
 
-static void test_unknown_version(void)
+/*
+ * Native frames only, complete to Py_BytesMain: the interpreter @name
+ * (a copy of python3.11 under that name in a temporary directory, or
+ * python3.11 itself when NULL) loaded with @opt; @refusal, when given, is
+ * what the loader must say.
+ */
+static void check_native_only(const char *name, const char *opt,
+			      const char *refusal)
 {
-	char dir[] = "/tmp/pinsight-py312-XXXXXX", py[64], comm[16];
+	char dir[] = "/tmp/pinsight-pynat-XXXXXX", py[64], comm[16];
 	char *out = NULL, *load = NULL;
 	struct fshare eval, py_fr, root;
 	pid_t pid = 0;
 
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		return;
-	snprintf(py, sizeof(py), "%s/python3.12", dir);
-	snprintf(comm, sizeof(comm), "pyu%d", getpid() % 100000);
-	if (!ASSERT_EQ(run_cmd(NULL, "cp %s %s", PYTHON, py), 0, "copy"))
+	snprintf(py, sizeof(py), "%s/%s", dir, name ?: "");
+	snprintf(comm, sizeof(comm), "pyn%d", getpid() % 100000);
+	if (name &&
+	    !ASSERT_EQ(run_cmd(NULL, "cp %s %s", PYTHON, py), 0, "copy"))
 		goto cleanup;
-	pid = start_burn(py, "ratio", comm, "");
+	pid = start_burn(name ? py : PYTHON, "ratio", comm, "");
 	if (pid <= 0)
 		goto cleanup;
-	if (!ASSERT_EQ(loader_run(&load, "profile --freq 499 --comm %s 2>&1",
-				  comm),
+	if (!ASSERT_EQ(loader_run(&load, "profile --freq 499 --comm %s %s 2>&1",
+				  comm, opt),
 		       0, "load profile"))
 		goto cleanup;
-	ASSERT_OK_PTR(strstr(load ?: "",
-			     "python3.12: CPython 3.12 has no frame layout"),
-		      "the refusal names the file and the version");
+	if (refusal)
+		ASSERT_OK_PTR(strstr(load ?: "", refusal),
+			      "the refusal names the file and the version");
 	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
 	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
 	root = fcount(out, comm, "_PyEval_EvalFrameDefault", ";Py_BytesMain;");
 	py_fr = fcount(out, comm, "[py]", NULL);
-	printf("python3.12 copy: %llu samples in the eval loop, %llu under Py_BytesMain, %llu with Python frames\n",
-	       eval.with, root.above, py_fr.with);
+	printf("%s %s: %llu samples in the eval loop, %llu under Py_BytesMain, %llu with Python frames\n",
+	       name ?: PYTHON, opt, eval.with, root.above, py_fr.with);
 	ASSERT_EQ(py_fr.with, 0, "no Python frame");
 	ASSERT_GE(100.0 * root.above / eval.with, 95.0,
 		  "native frames still reach Py_BytesMain");
@@ -410,6 +419,17 @@ cleanup:
 	free(load);
 	loader_run(NULL, "unload profile");
 	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+static void test_unknown_version(void)
+{
+	check_native_only("python3.12", "",
+			  "python3.12: CPython 3.12 has no frame layout");
+}
+
+static void test_no_python(void)
+{
+	check_native_only(NULL, "--no-python", NULL);
 }
 
 /*
@@ -492,6 +512,8 @@ void test_python(void)
 		test_pyvdb();
 	if (test__start_subtest("unknown_version"))
 		test_unknown_version();
+	if (test__start_subtest("no_python"))
+		test_no_python();
 	if (test__start_subtest("after_refresh"))
 		test_after_refresh();
 }
