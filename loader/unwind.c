@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "pin_layout.h"
+#include "python.h"
 #include "rodata.h"
 #include "unwind.h"
 #include "unwind_table.h"
@@ -324,6 +325,7 @@ static int add_image_fd(struct fill *fl, int fd, struct image_ref *r)
 		fl->failed++;
 		goto cleanup;
 	}
+	python_image(fd, r->path, &fv);
 	if (img.build_id_size) {
 		memcpy(fv.build_id, img.build_id, sizeof(fv.build_id));
 		fv.build_id_size = img.build_id_size;
@@ -473,6 +475,12 @@ int unwind_fill(struct load_ctx *ctx, int pid, const char *comm)
 
 	if (!has_unwind_maps(ctx->obj) || fp_only(ctx))
 		return 0;
+	err = python_fill_abis(ctx->obj);
+	if (err) {
+		p_err("%s: cannot fill map py_abis: %s", ctx->inst,
+		      strerror(-err));
+		return err;
+	}
 	err = fill_open(&fl, ctx);
 	if (err)
 		goto cleanup;

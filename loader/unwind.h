@@ -15,6 +15,8 @@
 #define UNWIND_TOOL_OPTS                                                      \
 	{ "fp-stacks", NULL, "stack_fp_only",                                 \
 	  "user stacks by frame pointers only, no unwind tables" },          \
+	{ "no-python", NULL, "stack_no_python",                               \
+	  "no Python frames: CPython processes keep the interpreter loop" },  \
 	{                                                                     \
 		"unwind-mem", "SIZE", NULL,                                   \
 		"bound on the unwind tables all instances share (default 32M; the first instance sets it)" \

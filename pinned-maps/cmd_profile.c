@@ -32,8 +32,8 @@
 const char usage_profile[] =
 	"Usage: pinsight profile INSTANCE [--drain] [--top N] [--folded]\n"
 	"                        [--svg FILE] [--pprof FILE] [--pid PID]\n"
-	"                        [--comm COMM] [--no-comm] [--symbol-path DIR]...\n"
-	"                        [-j]\n"
+	"                        [--comm COMM] [--no-comm] [--native]\n"
+	"                        [--symbol-path DIR]... [-j]\n"
 	"       pinsight profile INSTANCE --spool DIR [--spool-max SIZE]\n"
 	"       pinsight profile --diff BASE NEW [--normalize] [--folded]\n"
 	"                        [--svg FILE] [--no-comm]\n"
@@ -54,6 +54,8 @@ const char usage_profile[] =
 	"  --pprof FILE       gzip'd profile.proto (go tool pprof, Pyroscope)\n"
 	"  --pid PID, --comm COMM   only this process / command\n"
 	"  --no-comm          no command name as the root frame\n"
+	"  --native           Python frames left out: the interpreter loop\n"
+	"                     (_PyEval_EvalFrameDefault) as the CPU ran it\n"
 	"  --symbol-path DIR  also find binaries by build-id here (repeatable)\n"
 	"  -j                 JSON: samples, drops, top functions, stacks\n"
 	"  --diff BASE NEW    compare two profiles, pprof files (--pprof) or\n"
@@ -81,7 +83,7 @@ static struct prof_frame evicted = { .name = "[evicted stack]", .module = "" };
 
 struct opts {
 	int top;
-	bool folded, no_comm, drain;
+	bool folded, no_comm, drain, native;
 	const char *svg, *pprof;
 	const char *spool; /* --spool DIR */
 	unsigned long long spool_max;
@@ -178,8 +180,8 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		 struct prof_data *d, __u64 *evicted_samples)
 {
 	char cg[256];
-	struct pm_map *counts, *stacks;
-	struct sym_frame fr[2 * STACK_DEPTH];
+	struct pm_map *counts, *stacks, *codes;
+	struct sym_frame fr[SYM_STACK_MAX];
 	struct stack_trace st;
 	__u32 i;
 	int j, n, err;
@@ -200,6 +202,9 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 	if (err)
 		return err;
 	add_proc_exes(sym, pm_instance_map(in, "stack_procs"));
+	codes = pm_instance_map(in, "py_codes");
+	if (codes)
+		sym_set_py_codes(sym, codes->fd);
 	d->stacks = calloc(counts->nrows + 1, sizeof(*d->stacks));
 	if (!d->stacks)
 		return -ENOMEM;
@@ -230,7 +235,7 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 				*evicted_samples += v->samples;
 			continue;
 		}
-		n = sym_stack(sym, k->tgid, &st, fr, 2 * STACK_DEPTH);
+		n = sym_stack(sym, k->tgid, &st, fr, SYM_STACK_MAX);
 		ps->frames = calloc(n ? n : 1, sizeof(*ps->frames));
 		if (!ps->frames)
 			return -ENOMEM;
@@ -239,6 +244,10 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 			ps->frames[j].module = fr[j].module;
 			ps->frames[j].addr = fr[j].addr;
 			ps->frames[j].kernel = fr[j].kernel;
+			if (fr[j].python) {
+				ps->frames[j].file = fr[j].src_file;
+				ps->frames[j].line = fr[j].src_line;
+			}
 		}
 		ps->n = n;
 	}
@@ -465,10 +474,11 @@ static void print_top(const struct prof_data *d, const struct fn_stat *t,
 	printf("%7s %7s %9s %9s  %s\n", "SELF%", "TOTAL%", "SELF", "TOTAL",
 	       "FUNCTION");
 	for (i = 0; i < n && (int)i < top; i++)
-		printf("%6.2f%% %6.2f%% %9llu %9llu  %s %s%s%s\n",
+		printf("%6.2f%% %6.2f%% %9llu %9llu  %s%s%s%s%s\n",
 		       pct(t[i].self, d->total), pct(t[i].total, d->total),
 		       (unsigned long long)t[i].self,
 		       (unsigned long long)t[i].total, t[i].name,
+		       t[i].module && *t[i].module ? " " : "",
 		       mod_bracket(t[i].module) ? "[" : "", t[i].module ?: "",
 		       mod_bracket(t[i].module) ? "]" : "");
 }
@@ -746,6 +756,7 @@ int cmd_profile(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'i' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "no-comm", no_argument, NULL, 'N' },
+		{ "native", no_argument, NULL, 'V' },
 		{ "symbol-path", required_argument, NULL, 'S' },
 		{ "drain", no_argument, NULL, 'D' },
 		{ "diff", no_argument, NULL, 'd' },
@@ -823,6 +834,9 @@ int cmd_profile(int argc, char **argv)
 					"profile: --spool-max %s: expected a size (e.g. 256M)",
 					optarg);
 			break;
+		case 'V':
+			o.native = true;
+			break;
 		case 'S':
 			if (o.nsearch < 15)
 				o.search[o.nsearch++] = optarg;
@@ -865,6 +879,7 @@ int cmd_profile(int argc, char **argv)
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : exit_code_for(err);
 	so.search_path = o.search;
+	so.no_python = o.native;
 	sym = sym_new(&so);
 	if (!sym) {
 		err = -ENOMEM;

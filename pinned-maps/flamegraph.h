@@ -16,6 +16,8 @@ struct prof_frame {
 	const char *module;
 	__u64 addr; /* as captured (kernel address, or file offset) */
 	bool kernel;
+	const char *file; /* a Python frame's source file, else NULL */
+	int line; /* its function's first line */
 };
 
 struct prof_stack {

@@ -143,10 +143,22 @@ int pprof_write(FILE *f, const struct prof_data *d)
 					funcs[k].id = id;
 					funcs[k].name = funcs[k].system_name =
 						id;
+					/* Python: the file and first line */
+					if (ps->frames[j].file) {
+						long fid = strtab_add(
+							&t, ps->frames[j].file);
+
+						if (fid < 0)
+							goto cleanup_inner;
+						funcs[k].filename = fid;
+						funcs[k].start_line =
+							ps->frames[j].line;
+					}
 					funcp[k] = &funcs[k];
 					perftools__profiles__line__init(
 						&lines[k]);
 					lines[k].function_id = id;
+					lines[k].line = funcs[k].start_line;
 					linep[k] = &lines[k];
 					perftools__profiles__location__init(
 						&locs[k]);

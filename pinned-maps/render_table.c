@@ -148,10 +148,15 @@ static void print_stacks(FILE *out, const struct pm_instance *in,
 		if (!sm || sm->info.key_size != 8 ||
 		    sm->info.value_size != sizeof(st))
 			continue;
-		if (!sym)
+		if (!sym) {
 			sym = sym_new(NULL);
+			sm = pm_instance_map(in, "py_codes");
+			if (sym && sm)
+				sym_set_py_codes(sym, sm->fd);
+			sm = pm_instance_map(in, f->stack_map);
+		}
 		if (!fr)
-			fr = calloc(2 * STACK_DEPTH, sizeof(*fr));
+			fr = calloc(SYM_STACK_MAX, sizeof(*fr));
 		if (!sym || !fr)
 			break;
 		for (r = 0; r < n && shown < MAX_STACKS; r++) {
@@ -167,7 +172,7 @@ static void print_stacks(FILE *out, const struct pm_instance *in,
 				fprintf(out, "    [lost stack]\n");
 				continue;
 			}
-			k = sym_stack(sym, tgid, &st, fr, 2 * STACK_DEPTH);
+			k = sym_stack(sym, tgid, &st, fr, SYM_STACK_MAX);
 			/* innermost first, as debuggers print them */
 			for (j = k - 1; j >= 0; j--)
 				fprintf(out, "    %s\n",

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <elfutils/libdwelf.h>
+#include <bpf/bpf.h>
 #include <elfutils/libdwfl.h>
 #include "debuginfo.h"
 #include "elf_syms.h"
@@ -68,6 +69,7 @@ struct symbolizer {
 	char **strs; /* interned strings */
 	size_t nstrs, strs_cap;
 	int vdso_fd; /* our vDSO, which is every process's: its build-id */
+	int py_codes_fd; /* sym_set_py_codes(), or -1 */
 };
 
 static const char *intern(struct symbolizer *s, const char *str)
@@ -105,6 +107,7 @@ struct symbolizer *sym_new(const struct sym_opts *opts)
 		s->opts = *opts;
 	/* vDSO frames (build-id frames of unwound stacks) resolve by it */
 	s->vdso_fd = pm_vdso_memfd(&size);
+	s->py_codes_fd = -1;
 	if (s->vdso_fd >= 0) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", s->vdso_fd);
 		sym_add_file(s, path);
@@ -725,13 +728,95 @@ static const char *const unwind_end[UNW_END_NR] = {
 	[UNW_END_DEPTH] = "[truncated]",
 };
 
+void sym_set_py_codes(struct symbolizer *s, int fd)
+{
+	s->py_codes_fd = fd;
+}
+
+/* The last two components of a path: "pyvdb/api.py". */
+static const char *short_path(const char *p)
+{
+	const char *a = strrchr(p, '/'), *b;
+
+	if (!a)
+		return p;
+	for (b = a - 1; b >= p && *b != '/'; b--)
+		;
+	return b + 1;
+}
+
+/* Python frame @id (py[] bits cleared) into @f. */
+static void sym_python(struct symbolizer *s, __u64 id, struct sym_frame *f)
+{
+	struct py_code c;
+	char buf[PY_NAME_LEN + PY_FILE_LEN + 32];
+
+	memset(f, 0, sizeof(*f));
+	f->python = true;
+	f->module = ""; /* the name says [py]: --top adds nothing */
+	f->addr = id;
+	if (s->py_codes_fd < 0 ||
+	    bpf_map_lookup_elem(s->py_codes_fd, &id, &c)) {
+		snprintf(buf, sizeof(buf), "[python code %#llx] [py]",
+			 (unsigned long long)id);
+		f->name = intern(s, buf);
+		return;
+	}
+	c.qualname[PY_NAME_LEN - 1] = c.filename[PY_FILE_LEN - 1] = '\0';
+	/* a path kept by its end starts with '|' (python.h) */
+	f->src_file = intern(s, c.filename[0] == '|' ? c.filename + 1 :
+						       c.filename);
+	f->src_line = c.firstlineno;
+	snprintf(buf, sizeof(buf), "%s (%s:%u) [py]", c.qualname,
+		 short_path(f->src_file), c.firstlineno);
+	f->name = intern(s, buf);
+}
+
+static bool is_eval_frame(const struct sym_frame *f)
+{
+	return f->name && !strcmp(f->name, "_PyEval_EvalFrameDefault");
+}
+
+/* Python frames of group @g (see sym_stack) at out[n...], root first. */
+static int put_py_group(struct symbolizer *s, const struct stack_trace *st,
+			const __u32 *gs, const __u32 *ge, __u32 g,
+			struct sym_frame *out, int n, int max)
+{
+	int j;
+
+	for (j = ge[g]; j >= (int)gs[g] && n < max; j--)
+		sym_python(s, st->py[j] & ~PY_FRAME_ENTRY, &out[n++]);
+	return n;
+}
+
 int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 	      struct sym_frame *out, int max)
 {
 	int i, n = 0;
 	__u32 un = st->user_nr < STACK_DEPTH ? st->user_nr : STACK_DEPTH;
 	__u32 kn = st->kern_nr < STACK_DEPTH ? st->kern_nr : STACK_DEPTH;
+	__u32 pn = st->py_nr < PY_DEPTH ? st->py_nr : PY_DEPTH;
+	__u32 gs[PY_DEPTH], ge[PY_DEPTH], ng = 0, start = 0, j, ne = 0, g;
+	struct sym_frame user[STACK_DEPTH];
 
+	if (s->opts.no_python)
+		pn = 0;
+	/*
+	 * Python frames, innermost first, in groups: one per C call of the
+	 * interpreter loop, ending at an entry frame. The innermost native
+	 * _PyEval_EvalFrameDefault ran group 0, the next one group 1...
+	 */
+	for (j = 0; j < pn; j++) {
+		if ((st->py[j] & PY_FRAME_ENTRY) || j == pn - 1) {
+			gs[ng] = start;
+			ge[ng++] = j;
+			start = j + 1;
+		}
+	}
+	for (j = 0; j < un; j++) {
+		sym_user_frame(s, tgid, &st->user[j], &user[j]);
+		ne += is_eval_frame(&user[j]);
+	}
 	/* a user stack that could not be finished says why, at its root */
 	if (un && st->user_end < sizeof(unwind_end) / sizeof(unwind_end[0]) &&
 	    unwind_end[st->user_end] && n < max) {
@@ -739,8 +824,16 @@ int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 		out[n].name = unwind_end[st->user_end];
 		out[n++].module = "[unwind]";
 	}
-	for (i = un - 1; i >= 0 && n < max; i--)
-		sym_user_frame(s, tgid, &st->user[i], &out[n++]);
+	/* groups no native frame ran (the native walk ended first): root */
+	for (g = ng; g > ne; g--)
+		n = put_py_group(s, st, gs, ge, g - 1, out, n, max);
+	for (i = un - 1; i >= 0 && n < max; i--) {
+		if (is_eval_frame(&user[i]) && --ne < ng) {
+			n = put_py_group(s, st, gs, ge, ne, out, n, max);
+			continue;
+		}
+		out[n++] = user[i];
+	}
 	for (i = kn - 1; i >= 0 && n < max; i--)
 		sym_kernel(s, st->kern[i], &out[n++]);
 	return n;

@@ -37,6 +37,8 @@ struct sym_opts {
 	 */
 	const char *const *search_path;
 	bool no_demangle;
+	/* sym_stack() leaves Python frames out (the interpreter loop stays) */
+	bool no_python;
 };
 
 struct sym_frame {
@@ -46,10 +48,14 @@ struct sym_frame {
 	__u64 addr; /* as captured: kernel address, user address or file offset
 		     */
 	__u64 offset; /* into the function when name, else into the module */
-	const char *src_file; /* DWARF source file, or NULL */
-	int src_line;
+	const char *src_file; /* DWARF source file (Python: the code's), or NULL */
+	int src_line; /* Python: the function's first line */
 	bool kernel;
+	bool python; /* a Python function (module "", its name ends "[py]") */
 };
+
+/* Frames sym_stack() may return: user, Python, kernel, an end marker. */
+#define SYM_STACK_MAX (2 * STACK_DEPTH + PY_DEPTH + 1)
 
 struct symbolizer *sym_new(const struct sym_opts *opts);
 void sym_free(struct symbolizer *s);
@@ -70,9 +76,19 @@ int sym_add_file(struct symbolizer *s, const char *path);
 const char *sym_proc_path(const struct stack_proc *p, char *buf, size_t sz);
 
 /*
+ * The py_codes map (progs/python.h) of the instance whose stacks are
+ * read, by fd (kept open by the caller): without it, Python frames show
+ * as their code ids.
+ */
+void sym_set_py_codes(struct symbolizer *s, int fd);
+
+/*
  * Every frame of @st, root first: user frames from the outermost to the
  * innermost, then kernel frames likewise (so kernel frames sit on top of
- * the user frames in a flame graph). Returns the number written to @out.
+ * the user frames in a flame graph). Python frames (st->py) replace the
+ * native interpreter-loop frames (_PyEval_EvalFrameDefault) that ran
+ * them, as "qualname (dir/file.py:firstline) [py]" with python set. Returns
+ * the number written to @out (SYM_STACK_MAX fits any stack).
  */
 int sym_stack(struct symbolizer *s, __u32 tgid, const struct stack_trace *st,
 	      struct sym_frame *out, int max);

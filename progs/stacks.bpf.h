@@ -55,6 +55,7 @@
 #include "stacks.h"
 #include "maps.bpf.h"
 #include "unwind.bpf.h"
+#include "python.bpf.h"
 
 #define STACK_PROBES	 4
 /* file mappings remembered per process (see "stack_vmas") */
@@ -63,6 +64,9 @@
 #define STACK_BUILD_ID_SIZE 20
 /* stack_capture() only, never stored: the event came from user mode */
 #define STACK_F_USER_MODE (1U << 31)
+
+/* No Python frame walk (--no-python): set by the loader. */
+const volatile bool stack_no_python = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -156,7 +160,8 @@ static __always_inline bool stack_eq(const struct stack_trace *a,
 {
 	return a->check == b->check && a->user_nr == b->user_nr &&
 	       a->kern_nr == b->kern_nr && a->flags == b->flags &&
-	       a->user_end == b->user_end;
+	       a->user_end == b->user_end && a->py_nr == b->py_nr &&
+	       a->py_end == b->py_end;
 }
 
 /*
@@ -524,6 +529,10 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 		stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
 	h.h1 ^= st->user_nr | (__u64)st->user_end << 32;
 	stack_hash_words(&h, st->kern, st->kern_nr, STACK_DEPTH);
+	if (st->py_nr) {
+		h.h1 ^= st->py_nr | (__u64)st->py_end << 32;
+		stack_hash_words(&h, st->py, st->py_nr, PY_DEPTH);
+	}
 	st->check = h.h2 ^ ((__u64)st->kern_nr << 32 | st->user_nr);
 	for (i = 0; i < STACK_PROBES; i++) {
 		id = (h.h1 + i) ?: 1;
@@ -574,7 +583,7 @@ static __always_inline void stack_unwind_user(struct stack_scratch *s,
 	w->sp = BPF_CORE_READ(regs, sp);
 	w->bp = BPF_CORE_READ(regs, bp);
 	w->end = UNW_END_OK;
-	w->fp = w->signal = w->leaf_call = 0;
+	w->fp = w->signal = w->leaf_call = w->py_abi = 0;
 	/*
 	 * In the kernel on a syscall, the user IP follows the syscall
 	 * instruction, which may end its function (a noreturn wrapper,
@@ -622,6 +631,8 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 	s->st.flags = flags & ~STACK_F_USER_MODE;
 	s->st.user_nr = s->st.kern_nr = 0;
 	s->st.user_end = UNW_END_OK;
+	s->st.py_nr = 0;
+	s->st.py_end = PY_END_NONE;
 	s->user_filled = 0;
 	if ((flags & (STACK_F_KERNEL | STACK_F_USER_MODE)) == STACK_F_KERNEL) {
 		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
@@ -638,6 +649,10 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 	}
 	if (s->st.user_nr) {
 		proc_key = stack_note_proc(s);
+		/* a CPython image was on the way: its frames too */
+		if (s->uw.py_abi && !stack_fp_only && !stack_no_python)
+			py_walk_frames(&s->st, s->uw.py_abi,
+				       s->uw.py_runtime, proc_key);
 		if (!(flags & STACK_F_BUILD_ID))
 			proc_key =
 				0; /* IP stacks: readers resolve per sample */

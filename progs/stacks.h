@@ -19,6 +19,7 @@
 #include <linux/types.h>
 #endif
 #include "pinsight.h"
+#include "python.h"
 
 /* Frames kept per side; deeper stacks keep their innermost frames. */
 #define STACK_DEPTH 64
@@ -45,6 +46,10 @@ struct stack_trace {
 	__u64 check __internal;
 	struct bpf_stack_build_id user[STACK_DEPTH];
 	__u64 kern[STACK_DEPTH];
+	/* Python frames (python.h), innermost first; py_nr 0 without */
+	__u32 py_nr __internal;
+	__u32 py_end __internal; /* enum py_end */
+	__u64 py[PY_DEPTH] __internal;
 };
 
 /*

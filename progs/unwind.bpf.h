@@ -97,7 +97,8 @@ struct unw_walk {
 	__u32 signal; /* ip is exact (interrupted), not a return address */
 	__u32 fp_at; /* the frame the frame-pointer walk began at */
 	__u32 leaf_call; /* the leaf's IP follows a syscall: look before it */
-	__u32 pad2;
+	__u32 py_abi; /* a CPython image met on the way (python.h), or 0 */
+	__u64 py_runtime; /* its _PyRuntime in this process */
 	__u64 fr_ip; /* the IP of the frame just unwound */
 	struct unw_map m;
 	struct unw_krow row;
@@ -213,6 +214,10 @@ __noinline int unw_find_vma(struct unw_walk *w, __u64 ip)
 		return 0;
 	}
 	w->m.flags = UNW_M_FILE;
+	if (fv->py_abi) {
+		w->py_abi = fv->py_abi;
+		w->py_runtime = w->m.base + fv->py_runtime;
+	}
 	if (fv->build_id_size) {
 		__builtin_memcpy(w->m.build_id, fv->build_id,
 				 UNWIND_BUILD_ID_SIZE);

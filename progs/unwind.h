@@ -74,6 +74,14 @@ struct unw_file_val {
 	__u64 table_id __internal; /* 0: the image has no usable CFI */
 	unsigned char build_id[UNWIND_BUILD_ID_SIZE] __internal;
 	__u32 build_id_size __internal; /* 0: none, table_id hashes the content */
+	/*
+	 * A CPython image the loader knows (python.h): py_abis[py_abi] is
+	 * its layout, and _PyRuntime is at the mapping's file-offset base
+	 * (vm_start - vm_pgoff * PAGE_SIZE) + py_runtime. py_abi 0: none.
+	 */
+	__u32 py_abi __internal;
+	__u32 pad __internal;
+	__u64 py_runtime __internal;
 };
 
 /*

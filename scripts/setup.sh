@@ -9,7 +9,7 @@ PKGS="clang-19 llvm-19 libclang-rt-19-dev clang llvm libbpf-dev bpftool libxdp-d
 libelf-dev libdw-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler pkg-config
 make gcc g++ iproute2 prometheus
 jq util-linux bpftrace time busybox-static qemu-system-x86 cpio kmod
-scdoc systemd python3-yaml man-db libjemalloc2 golang-go
+scdoc systemd python3-yaml man-db libjemalloc2 golang-go python3.11 libpython3.11-dev
 chromium-headless-shell"
 
 missing=""

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <zlib.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -318,4 +319,23 @@ void bpf_ids_tagged(const char *comm, struct bpf_ids *c)
 				c->links += progs[i] == info.prog_id;
 		close(fd);
 	}
+}
+
+int gunzip_file(const char *path, unsigned char **buf, size_t *len)
+{
+	size_t cap = 1 << 16;
+	gzFile gz = gzopen(path, "rb");
+	int n;
+
+	if (!gz)
+		return -errno;
+	*len = 0;
+	*buf = malloc(cap);
+	while (*buf && (n = gzread(gz, *buf + *len, cap - *len)) > 0) {
+		*len += n;
+		if (*len == cap)
+			*buf = realloc(*buf, cap *= 2);
+	}
+	gzclose(gz);
+	return *buf ? 0 : -ENOMEM;
 }

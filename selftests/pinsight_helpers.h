@@ -39,6 +39,8 @@ int pin_lookup_sum(const char *inst, const char *map_rel, const void *key,
 /* How many values a log2 histogram holds: its slots summed. */
 __u64 hist_samples(const struct hist *h);
 
+/* The gzip file @path, inflated into a malloc()ed *@buf: 0 or -errno. */
+int gunzip_file(const char *path, unsigned char **buf, size_t *len);
 /* Entries of a directory, dot files excepted; -errno if it cannot be read. */
 int dir_count(const char *path);
 /* The "Example:" options of TOOL --help into @buf: they load on any host. */

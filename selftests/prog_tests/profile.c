@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -248,25 +247,6 @@ static void check_kernel_frames(void)
 cleanup:
 	free(out);
 	loader_run(NULL, "unload profile");
-}
-
-static int gunzip_file(const char *path, unsigned char **buf, size_t *len)
-{
-	size_t cap = 1 << 16;
-	gzFile gz = gzopen(path, "rb");
-	int n;
-
-	if (!gz)
-		return -errno;
-	*len = 0;
-	*buf = malloc(cap);
-	while (*buf && (n = gzread(gz, *buf + *len, cap - *len)) > 0) {
-		*len += n;
-		if (*len == cap)
-			*buf = realloc(*buf, cap *= 2);
-	}
-	gzclose(gz);
-	return *buf ? 0 : -ENOMEM;
 }
 
 /* SVG parses as XML and names the function; pprof decodes to the totals. */

@@ -495,7 +495,9 @@ static void test_vs_perf(void)
 			  "perf record -q -e cpu-clock -F 499 --call-graph dwarf -p %d -o %s/perf.data -- sleep 6",
 			  pid, dir),
 		  0, "perf record");
-	ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0, "folded");
+	/* native frames, as perf sees them: no Python frames merged */
+	ASSERT_EQ(reader_run(&out, "profile profile --folded --native"), 0,
+		  "folded");
 	loader_run(NULL, "unload profile");
 	snprintf(path, sizeof(path), "%s/folded", dir);
 	f = out ? fopen(path, "w") : NULL;

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * python: Python frames in profiles (progs/python.bpf.h, merged by
+ * pinned-maps/symbolize.c), for Debian's /usr/bin/python3.11 (which has
+ * no frame pointers). The workloads are started before the load, so
+ * their images have tables and the interpreter is known:
+ * - ratio_reference: burn_hot and burn_cold in 3:1 by name, within 5
+ *   points, under their Python callers, named in --top and pprof (file,
+ *   first line) after the process exited; and the inclusive shares against
+ *   the interpreter's own view in the same window (a thread of the
+ *   workload reading sys._current_frames() about every 2 ms) within 5 points;
+ * - mixed: Python callers above native frames (zlib's deflate under
+ *   py_native_caller), and Python under native (a ctypes comparator
+ *   called back from libc's qsort);
+ * - pyvdb: the pyvdb stand-in driving vector-studio, both profiled at
+ *   once, each with its own language's frames;
+ * - unknown_version: a copy of the interpreter named python3.12 is
+ *   refused by name and version at load, and keeps its native frames.
+ * - no_python: --no-python gives python3.11 native frames only;
+ * - after_refresh: a Python process started after the load gets its
+ *   Python frames once `refresh` compiled its images;
+ * - abi_table: the loader's layout table against CPython's own headers.
+ * Host only (DENYLIST.vmtest): the VM images carry no python3.
+ */
+#include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include "pinsight_helpers.h"
+#include "pprof.pb-c.h"
+#include "test_progs.h"
+
+#define PYTHON "/usr/bin/python3.11"
+
+/* Samples of folded lines starting with @comm: with @need, and @pre before. */
+struct fshare {
+	unsigned long long with, above;
+};
+
+static struct fshare fcount(const char *out, const char *comm, const char *need,
+			    const char *pre)
+{
+	struct fshare r = {};
+	const char *line, *eol, *sp, *n, *p;
+	char buf[16384];
+	size_t len;
+
+	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		len = eol ? (size_t)(eol - line) : strlen(line);
+		if (len >= sizeof(buf))
+			continue;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		sp = strrchr(buf, ' ');
+		if (!sp || (comm && strncmp(buf, comm, strlen(comm))))
+			continue;
+		n = need ? strstr(buf, need) : buf;
+		if (!n)
+			continue;
+		r.with += strtoull(sp + 1, NULL, 10);
+		p = pre ? strstr(buf, pre) : NULL;
+		if (p && p < n)
+			r.above += strtoull(sp + 1, NULL, 10);
+	}
+	return r;
+}
+
+/* Read the folded profile until @min samples of @comm hold @need (60 s). */
+static int fwait(char **out, const char *comm, const char *need,
+		 unsigned long long min)
+{
+	int err = 0, i;
+
+	for (i = 0; i < 60; i++) {
+		sleep(1);
+		free(*out);
+		*out = NULL;
+		err = reader_run(out, "profile profile --folded");
+		if (err || fcount(*out, comm, need, NULL).with >= min)
+			break;
+	}
+	ASSERT_EQ(err, 0, "pinsight profile --folded");
+	return err;
+}
+
+static bool have_python(void)
+{
+	if (access(PYTHON, X_OK)) {
+		test__skip("no %s", PYTHON);
+		return false;
+	}
+	return true;
+}
+
+/* Start pyburn.py @mode under @py with comm @comm: its pid. */
+static pid_t start_burn(const char *py, const char *mode, const char *comm,
+			const char *args)
+{
+	pid_t pid = spawn_sh(
+		"exec %s %s/workloads/pyvdb/pyburn.py %s --seconds 600 --comm %s %s",
+		py, env_output_dir(), mode, comm, args);
+
+	ASSERT_GT(pid, 0, "spawn pyburn.py");
+	usleep(500000); /* the interpreter and its modules mapped */
+	return pid;
+}
+
+static void stop(pid_t pid, int sig)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, sig);
+	waitpid(pid, NULL, 0);
+}
+
+/* "name share" from the reference file: the share, or -1. */
+static double ref_share(const char *path, const char *name)
+{
+	char line[256], n[200];
+	double v, r = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%199s %lf", n, &v) == 2 && !strcmp(n, name))
+			r = v;
+	fclose(f);
+	return r;
+}
+
+/* The line of "def @fn(" in the workload's pyburn.py, or -1. */
+static int def_line(const char *fn)
+{
+	char path[512], line[256], want[64];
+	int n = 0, r = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/workloads/pyvdb/pyburn.py",
+		 env_output_dir());
+	snprintf(want, sizeof(want), "def %s(", fn);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (r < 0 && fgets(line, sizeof(line), f)) {
+		n++;
+		if (!strncmp(line, want, strlen(want)))
+			r = n;
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * --top names burn_hot as a Python function, with about its folded
+ * share; pprof has it as a function with its file and first line.
+ */
+static void check_top_pprof(const char *comm, const char *dir)
+{
+	Perftools__Profiles__Profile *p = NULL;
+	char name[128], pb[128], *top = NULL, *l;
+	unsigned char *buf = NULL;
+	bool found = false;
+	int line = def_line("burn_hot");
+	size_t len = 0, i;
+	const char *file;
+
+	if (!ASSERT_GT(line, 0, "def burn_hot in pyburn.py"))
+		return;
+	snprintf(name, sizeof(name), "burn_hot (pyvdb/pyburn.py:%d) [py]",
+		 line);
+	if (ASSERT_EQ(reader_run(&top, "profile profile --comm %s --top 100000",
+				 comm),
+		      0, "--top")) {
+		l = strstr(top, name);
+		ASSERT_OK_PTR(l, "--top names burn_hot (file:first line) [py]");
+	}
+	snprintf(pb, sizeof(pb), "%s/p.pb.gz", dir);
+	if (!ASSERT_EQ(reader_run(NULL, "profile profile --comm %s --pprof %s",
+				  comm, pb),
+		       0, "--pprof") ||
+	    !ASSERT_OK(gunzip_file(pb, &buf, &len), "gunzip pprof"))
+		goto cleanup;
+	p = perftools__profiles__profile__unpack(NULL, len, buf);
+	if (!ASSERT_OK_PTR(p, "pprof decodes"))
+		goto cleanup;
+	for (i = 0; i < p->n_function && !found; i++) {
+		const Perftools__Profiles__Function *f = p->function[i];
+
+		if (f->name >= (int64_t)p->n_string_table ||
+		    f->filename >= (int64_t)p->n_string_table ||
+		    strcmp(p->string_table[f->name], name))
+			continue;
+		found = true;
+		file = p->string_table[f->filename];
+		ASSERT_OK_PTR(strstr(file, "/workloads/pyvdb/pyburn.py"),
+			      "pprof function's filename");
+		ASSERT_EQ(f->start_line, line, "pprof function's start_line");
+	}
+	ASSERT_TRUE(found, "pprof has the burn_hot Python function");
+cleanup:
+	if (p)
+		perftools__profiles__profile__free_unpacked(p, NULL);
+	free(buf);
+	free(top);
+}
+
+static void test_ratio_reference(void)
+{
+	char comm[16], dir[] = "/tmp/pinsight-py-XXXXXX", ref[64], *out = NULL;
+	struct fshare hot, cold, all;
+	double share, p_hot, p_cold, r_hot, r_cold;
+	pid_t pid;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(ref, sizeof(ref), "%s/ref", dir);
+	snprintf(comm, sizeof(comm), "pyr%d", getpid() % 100000);
+	pid = spawn_sh(
+		"exec %s %s/workloads/pyvdb/pyburn.py ratio --seconds 600 --comm %s --reference %s",
+		PYTHON, env_output_dir(), comm, ref);
+	if (!ASSERT_GT(pid, 0, "spawn"))
+		goto cleanup;
+	usleep(500000);
+	/* 999 Hz: enough samples for 5 points in a second or two */
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 999 --comm %s", comm),
+		       0, "load profile"))
+		goto cleanup;
+	kill(pid, SIGUSR1); /* the reference's window starts now too */
+	sleep(3); /* its own samples: 2 ms apart, when it gets the GIL */
+	if (fwait(&out, comm, "burn_", 1000))
+		goto cleanup;
+	stop(pid, SIGTERM); /* writes the reference */
+	pid = 0;
+	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
+	cold = fcount(out, comm,
+		      ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
+	all = fcount(out, comm, ";main (pyvdb/pyburn.py:", NULL);
+	printf("burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu), main %llu\n",
+	       hot.with, hot.above, cold.with, cold.above, all.with);
+	if (!ASSERT_GE(hot.with + cold.with, 800, "enough samples"))
+		goto cleanup;
+	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
+		  99.0, ">= 99% under their Python caller");
+	share = 100.0 * hot.with / (hot.with + cold.with);
+	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+
+	/* inclusive shares of the script's main: the reference's, too */
+	p_hot = 100.0 * hot.with / all.with;
+	p_cold = 100.0 * cold.with / all.with;
+	r_hot = ref_share(ref, "burn_hot");
+	r_cold = ref_share(ref, "burn_cold");
+	printf("inclusive: burn_hot pinsight %.1f%% reference %.1f%%, burn_cold pinsight %.1f%% reference %.1f%% (reference samples %.0f)\n",
+	       p_hot, r_hot, p_cold, r_cold, ref_share(ref, "samples"));
+	if (!ASSERT_GE(r_hot, 0.0, "reference written") ||
+	    !ASSERT_GE(r_cold, 0.0, "reference has burn_cold"))
+		goto cleanup;
+	ASSERT_LE(fabs(p_hot - r_hot), 5.0, "burn_hot within 5 points");
+	ASSERT_LE(fabs(p_cold - r_cold), 5.0, "burn_cold within 5 points");
+	check_top_pprof(comm, dir);
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+static void test_mixed(void)
+{
+	char comm[16], *out = NULL;
+	struct fshare defl, cmp, cmp_q;
+	pid_t pid;
+
+	snprintf(comm, sizeof(comm), "pym%d", getpid() % 100000);
+	pid = start_burn(PYTHON, "mixed", comm, "");
+	if (pid <= 0)
+		return;
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
+		       0, "load"))
+		goto cleanup;
+	if (fwait(&out, comm, ";py_compare (", 40))
+		goto cleanup;
+	/* Python above native: the extension's C under its Python caller */
+	defl = fcount(out, comm, "deflate", ";py_native_caller (");
+	/* native above Python: qsort calling back into py_compare */
+	cmp = fcount(out, comm, ";py_compare (", ";py_sort_caller (");
+	cmp_q = fcount(out, comm, ";py_compare (", "qsort");
+	printf("deflate %llu (%llu under py_native_caller), py_compare %llu (%llu under py_sort_caller, %llu under qsort)\n",
+	       defl.with, defl.above, cmp.with, cmp.above, cmp_q.above);
+	if (ASSERT_GE(defl.with, 50, "deflate samples"))
+		ASSERT_GE(100.0 * defl.above / defl.with, 95.0,
+			  "deflate under py_native_caller");
+	if (ASSERT_GE(cmp.with, 40, "py_compare samples")) {
+		ASSERT_GE(100.0 * cmp.above / cmp.with, 95.0,
+			  "py_compare under py_sort_caller");
+		ASSERT_GE(100.0 * cmp_q.above / cmp.with, 95.0,
+			  "py_compare under qsort");
+	}
+	/* the order: py_sort_caller, then qsort, then py_compare */
+	ASSERT_GE(fcount(out, comm, "qsort", ";py_sort_caller (").above,
+		  cmp_q.above, "qsort under py_sort_caller");
+	/* --native: the interpreter loop as it ran, no Python frame */
+	free(out);
+	out = NULL;
+	if (ASSERT_EQ(reader_run(&out, "profile profile --folded --native"), 0,
+		      "--native")) {
+		ASSERT_EQ(fcount(out, comm, "[py]", NULL).with, 0,
+			  "--native: no Python frame");
+		ASSERT_GE(fcount(out, comm, "deflate",
+				 ";_PyEval_EvalFrameDefault;")
+				  .above,
+			  defl.above, "--native: deflate under the eval loop");
+	}
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+static void test_pyvdb(void)
+{
+	char dir[] = "/tmp/pinsight-pyvdb-XXXXXX", comm[16], *out = NULL;
+	struct fshare mq, rr, req, vs, vspy;
+	pid_t pid = 0;
+	int err;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(comm, sizeof(comm), "pyvdb%d", getpid() % 100000);
+	err = run_cmd(
+		NULL,
+		"%s/workloads/vector-studio -f %s/port -P 4000 -n 16 >/dev/null 2>&1 & "
+		"echo $! > %s/pid; for i in $(seq 100); do [ -s %s/port ] && break; sleep 0.1; done",
+		env_output_dir(), dir, dir, dir);
+	if (!ASSERT_EQ(err, 0, "start vector-studio"))
+		goto cleanup;
+	pid = spawn_sh(
+		"exec %s %s/workloads/pyvdb/pyvdb_load.py -f %s/port --seconds 600 --comm %s >/dev/null",
+		PYTHON, env_output_dir(), dir, comm);
+	if (!ASSERT_GT(pid, 0, "spawn pyvdb_load.py"))
+		goto cleanup;
+	usleep(500000);
+	/* both processes: one instance for every process */
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499"), 0,
+		       "load profile"))
+		goto cleanup;
+	if (fwait(&out, comm, ";VectorDB.make_query (", 100))
+		goto cleanup;
+	mq = fcount(out, comm, ";VectorDB.make_query (pyvdb/api.py:",
+		    ";VectorDB.search (pyvdb/api.py:");
+	rr = fcount(out, comm, ";VectorDB.rerank (pyvdb/api.py:",
+		    ";VectorDB.search (pyvdb/api.py:");
+	req = fcount(out, comm, ";Client.request (pyvdb/client.py:",
+		     ";VectorDB.search (pyvdb/api.py:");
+	vs = fcount(out, "vector-studio;", "search_vectors", NULL);
+	vspy = fcount(out, "vector-studio;", "[py]", NULL);
+	printf("pyvdb: make_query %llu (%llu under search), rerank %llu (%llu), request %llu (%llu); vector-studio: search_vectors %llu, [py] %llu\n",
+	       mq.with, mq.above, rr.with, rr.above, req.with, req.above,
+	       vs.with, vspy.with);
+	ASSERT_GE(mq.with, 100, "make_query samples");
+	ASSERT_EQ(mq.above, mq.with, "make_query under VectorDB.search");
+	ASSERT_GT(rr.with, 0, "rerank samples");
+	ASSERT_EQ(rr.above, rr.with, "rerank under VectorDB.search");
+	ASSERT_GT(req.with, 0, "Client.request samples");
+	ASSERT_GT(vs.with, 0, "vector-studio's search_vectors, native");
+	ASSERT_EQ(vspy.with, 0, "no Python frame in vector-studio");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "kill $(cat %s/pid) 2>/dev/null; rm -rf %s", dir, dir);
+}
+
+/*
+ * Native frames only, complete to Py_BytesMain: the interpreter @name
+ * (a copy of python3.11 under that name in a temporary directory, or
+ * python3.11 itself when NULL) loaded with @opt; @refusal, when given, is
+ * what the loader must say.
+ */
+static void check_native_only(const char *name, const char *opt,
+			      const char *refusal)
+{
+	char dir[] = "/tmp/pinsight-pynat-XXXXXX", py[64], comm[16];
+	char *out = NULL, *load = NULL;
+	struct fshare eval, py_fr, root;
+	pid_t pid = 0;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	snprintf(py, sizeof(py), "%s/%s", dir, name ?: "");
+	snprintf(comm, sizeof(comm), "pyn%d", getpid() % 100000);
+	if (name &&
+	    !ASSERT_EQ(run_cmd(NULL, "cp %s %s", PYTHON, py), 0, "copy"))
+		goto cleanup;
+	pid = start_burn(name ? py : PYTHON, "ratio", comm, "");
+	if (pid <= 0)
+		goto cleanup;
+	if (!ASSERT_EQ(loader_run(&load, "profile --freq 499 --comm %s %s 2>&1",
+				  comm, opt),
+		       0, "load profile"))
+		goto cleanup;
+	if (refusal)
+		ASSERT_OK_PTR(strstr(load ?: "", refusal),
+			      "the refusal names the file and the version");
+	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+		goto cleanup;
+	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
+	root = fcount(out, comm, "_PyEval_EvalFrameDefault", ";Py_BytesMain;");
+	py_fr = fcount(out, comm, "[py]", NULL);
+	printf("%s %s: %llu samples in the eval loop, %llu under Py_BytesMain, %llu with Python frames\n",
+	       name ?: PYTHON, opt, eval.with, root.above, py_fr.with);
+	ASSERT_EQ(py_fr.with, 0, "no Python frame");
+	ASSERT_GE(100.0 * root.above / eval.with, 95.0,
+		  "native frames still reach Py_BytesMain");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	free(load);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+static void test_unknown_version(void)
+{
+	check_native_only("python3.12", "",
+			  "python3.12: CPython 3.12 has no frame layout");
+}
+
+static void test_no_python(void)
+{
+	check_native_only(NULL, "--no-python", NULL);
+}
+
+/*
+ * A Python process started after the load: native frames by frame
+ * pointers until `refresh` compiles its images, Python frames after;
+ * `show` decodes the instance's Python maps.
+ */
+static void test_after_refresh(void)
+{
+	char comm[16], *out = NULL, *show = NULL;
+	struct fshare py_fr;
+	pid_t pid = 0;
+
+	snprintf(comm, sizeof(comm), "pyf%d", getpid() % 100000);
+	/* an instance for a command no process has yet: no tables for it */
+	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
+		       0, "load"))
+		return;
+	pid = start_burn(PYTHON, "ratio", comm, "");
+	if (pid <= 0)
+		goto cleanup;
+	sleep(1); /* BPF notes the interpreter's images as wanted */
+	if (!ASSERT_EQ(loader_run(NULL, "refresh"), 0, "refresh"))
+		goto cleanup;
+	if (fwait(&out, comm, "burn_hot (pyvdb/pyburn.py:", 50))
+		goto cleanup;
+	py_fr = fcount(out, comm, "burn_hot (pyvdb/pyburn.py:", NULL);
+	printf("after refresh: %llu burn_hot samples\n", py_fr.with);
+	ASSERT_GE(py_fr.with, 50, "Python frames after refresh");
+	if (ASSERT_EQ(reader_run(&show, "show profile py_codes"), 0,
+		      "show py_codes"))
+		ASSERT_OK_PTR(strstr(show, "burn_hot"),
+			      "py_codes has burn_hot");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	free(show);
+	loader_run(NULL, "unload profile");
+}
+
+/*
+ * The loader's layout table against the interpreter's headers, where
+ * they are (libpython3.11-dev, scripts/setup.sh): built and run here.
+ */
+static void test_abi_table(void)
+{
+	char dir[] = "/tmp/pinsight-pyabi-XXXXXX", *out = NULL;
+
+	if (access("/usr/include/python3.11/internal/pycore_frame.h", R_OK)) {
+		test__skip("no CPython 3.11 headers (libpython3.11-dev)");
+		return;
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	if (ASSERT_EQ(
+		    run_cmd(NULL,
+			    "cc -I/usr/include/python3.11 -I%s/loader -o %s/abi_check %s/selftests/workloads/pyvdb/abi_check.c",
+			    env_src_dir(), dir, env_src_dir()),
+		    0, "build abi_check")) {
+		ASSERT_EQ(run_cmd(&out, "%s/abi_check", dir), 0,
+			  "table == headers");
+		ASSERT_FALSE(out && strstr(out, "MISMATCH"),
+			     "no field differs");
+	}
+	free(out);
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+void test_python(void)
+{
+	if (test__start_subtest("abi_table"))
+		test_abi_table();
+	if (!have_python())
+		return;
+	if (test__start_subtest("ratio_reference"))
+		test_ratio_reference();
+	if (test__start_subtest("mixed"))
+		test_mixed();
+	if (test__start_subtest("pyvdb"))
+		test_pyvdb();
+	if (test__start_subtest("unknown_version"))
+		test_unknown_version();
+	if (test__start_subtest("no_python"))
+		test_no_python();
+	if (test__start_subtest("after_refresh"))
+		test_after_refresh();
+}
