@@ -22,6 +22,13 @@ TOOLS := $(patsubst progs/%.bpf.c,%,$(wildcard progs/*.bpf.c))
 BPF_OBJS := $(TOOLS:%=$(OUTPUT)/progs/%.bpf.o)
 SKELS := $(TOOLS:%=$(OUTPUT)/%.skel.h)
 
+# --version: `git describe` of a v* tag when built from a clone, else the
+# release below with the commit; a tarball has the release alone.
+RELEASE := 0.1.0
+VERSION ?= $(or $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' \
+	--dirty 2>/dev/null)),$(RELEASE)$(addprefix +g,$(shell git describe \
+	--always --dirty 2>/dev/null)))
+
 LIB_SRCS := $(filter-out pinned-maps/pinsight.c,$(wildcard pinned-maps/*.c))
 # protobuf-c message code generated from pinned-maps/*.proto (e.g. pprof)
 PROTOS := $(wildcard pinned-maps/*.proto)
@@ -78,12 +85,20 @@ $(OUTPUT)/tools.def: $(wildcard loader/tool_*.c) | $(OUTPUT)
 	$(Q)printf 'TOOL(%s)\n' $(sort $(LOADER_TOOLS)) > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# Rewritten only when the version changes: only cmdline.o then rebuilds.
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)echo '#define PINSIGHT_VERSION "$(VERSION)"' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
 # Generated headers are order-only: -MMD then tracks who includes them.
 $(OUTPUT)/loader/%.o: loader/%.c | $(OUTPUT)/tools.def $(SKELS) $(OUTPUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c | $(PROTO_C) $(OUTPUT)/pinned-maps
+$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c | $(PROTO_C) $(OUTPUT)/version.h \
+		$(OUTPUT)/pinned-maps
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
@@ -132,7 +147,8 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 fuzz: $(OUTPUT)/fuzz/fuzz_decode $(OUTPUT)/fuzz/gen_seeds
 # (the pinsight commands in it are left out: they need pinsight.c)
 $(OUTPUT)/fuzz/fuzz_decode: selftests/fuzz/fuzz_decode.c \
-		$(filter-out pinned-maps/cmd_%.c,$(LIB_SRCS)) $(PROTO_C)
+		$(filter-out pinned-maps/cmd_%.c,$(LIB_SRCS)) $(PROTO_C) \
+		$(OUTPUT)/version.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) $(filter %.c,$^) \

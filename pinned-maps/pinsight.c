@@ -21,6 +21,7 @@
 
 static const char usage_main[] =
 	"Usage: pinsight [-j|-p] [-v] COMMAND [ARGS]\n"
+	"       pinsight --version\n"
 	"\n"
 	"Commands:\n"
 	"  list                          instances, programs, maps, config\n"
@@ -37,6 +38,7 @@ static const char usage_main[] =
 	"  -p, --pretty   indented JSON (implies -j)\n"
 	"  -v, --verbose  libbpf debug output\n"
 	"  -h, --help     this help; `pinsight COMMAND --help` for a command's\n"
+	"  -V, --version  the version and the libbpf in use\n"
 	"Options may also follow the command; a command may be abbreviated.\n"
 	"\n"
 	"Pins are read from $PINSIGHT_PIN_ROOT, default " PIN_ROOT_DEFAULT
@@ -313,9 +315,12 @@ int main(int argc, char **argv)
 	prog_name = "pinsight";
 	cmd_json_prescan(argc, argv);
 	while ((c = cmd_global_getopt(argc, argv, NULL, usage_main, &help)) !=
-	       -1)
+	       -1) {
 		if (c == CMD_BAD)
 			return EXIT_USAGE;
+		if (c == CMD_VERSION)
+			return EXIT_OK;
+	}
 	libbpf_set_print(libbpf_print);
 	argc -= optind;
 	argv += optind;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "cmdline.h"
 #include "funclat.h"
 #include "log.h"
@@ -572,6 +573,48 @@ static void check_help(void)
 		0, "--group and --max-entries in pinsight-load(8)");
 }
 
+/*
+ * --version in both binaries: the same lines (name, the build's version,
+ * libbpf), the same version, anywhere on the line, and JSON with -j.
+ */
+static void check_version(void)
+{
+	static const char *const cmds[] = {
+		"pinsight --version", "pinsight-load -V", "pinsight show -V",
+		"pinsight-load io --version", "pinsight -j --version",
+	};
+	char *out = NULL, want[128], what[64];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(what, sizeof(what), "%s", cmds[i]);
+		err = run_cmd(&out, "%s/%s", env_output_dir(), cmds[i]);
+		ASSERT_EQ(err, 0, what);
+		if (!ASSERT_OK_PTR(out, what))
+			continue;
+		if (strstr(cmds[i], "-j"))
+			snprintf(want, sizeof(want),
+				 "{\"name\":\"pinsight\",\"version\":\"%s\",\"libbpf\":\"v%u.%u\"}\n",
+				 pinsight_version, libbpf_major_version(),
+				 libbpf_minor_version());
+		else
+			snprintf(want, sizeof(want),
+				 "%.*s %s\nusing libbpf v%u.%u\n",
+				 (int)strcspn(cmds[i], " "), cmds[i],
+				 pinsight_version, libbpf_major_version(),
+				 libbpf_minor_version());
+		/* nothing else: `io --version` loads nothing */
+		ASSERT_STREQ(out, want, what);
+		free(out);
+		out = NULL;
+	}
+	ASSERT_FALSE(loaded("io"), "--version after a tool loads nothing");
+	/* the build's version is git's or the release's, never empty */
+	ASSERT_TRUE(pinsight_version[0] >= '0' && pinsight_version[0] <= '9',
+		    "version starts with a digit");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -596,4 +639,6 @@ void test_cli(void)
 		check_units();
 	if (test__start_subtest("help_docs"))
 		check_help();
+	if (test__start_subtest("version"))
+		check_version();
 }
