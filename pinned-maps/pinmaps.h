@@ -192,6 +192,18 @@ bool pm_value_is_zero(const struct pm_map *m, const void *value);
 /* dst += src field by field (integers and histograms; the rest kept). */
 void pm_value_add(const struct pm_schema *s, void *dst, const void *src);
 
+/*
+ * Whether a value field counts up: an integer not tagged gauge or
+ * internal, or a histogram. Only these are differenced or reset.
+ */
+bool pm_field_is_counter(const struct pm_field *f);
+/*
+ * @cur -= @prev for the counter fields of @s, leaving the others as read;
+ * a field below its previous value was reset or re-created, and keeps all
+ * of @cur. Whether a counter moved (or @s has none).
+ */
+bool pm_value_delta(const struct pm_schema *s, void *cur, const void *prev);
+
 /* An integer or enum field's value, sign-extended when signed. */
 __u64 pm_field_u64(const struct pm_field *f, const void *data);
 /* A field formatted for a table cell or a label value. */

@@ -615,6 +615,86 @@ static void check_version(void)
 		    "version starts with a digit");
 }
 
+/*
+ * Sum of a "slots":[...] array at @p (the first after it), or -1. The
+ * histogram of one interval must count that interval's calls only.
+ */
+static long long json_slots_sum(const char *p)
+{
+	long long n = 0;
+	char *end;
+
+	p = p ? strstr(p, "\"slots\":[") : NULL;
+	if (!p)
+		return -1;
+	for (p += 9; *p && *p != ']'; p = *end == ',' ? end + 1 : end) {
+		n += strtoll(p, &end, 10);
+		if (end == p)
+			return -1;
+	}
+	return n;
+}
+
+/*
+ * show --interval: after 1000 writes, 100 more in each of three 1 s
+ * intervals. Each interval must show its own 100 (counter and histogram
+ * differenced), not the cumulative 1100..1300.
+ */
+static void check_interval(void)
+{
+	char comm[16], pat[96], *out = NULL, *line, *save, *p;
+	long long ops[4], total = 0, hist;
+	unsigned long long ns;
+	int err, n = 0;
+
+	snprintf(comm, sizeof(comm), "cli-iv-%d", getpid() % 100000);
+	if (!ASSERT_EQ(loader_run(NULL, "io --name iv --comm %s", comm), 0,
+		       "load io@iv"))
+		return;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm %s --count 1000",
+			  env_output_dir(), comm),
+		  0, "iogen 1000");
+	/* the baseline is read at once; each batch lands mid-interval */
+	err = run_cmd(
+		&out,
+		"cd %s && { ./pinsight -j show io@iv io_comm --interval 1s --count 3 & "
+		"for i in 1 2 3; do sleep 0.5; ./workloads/iogen --comm %s --count 100 >/dev/null; sleep 0.5; done; wait $!; }",
+		env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "show --interval 1s --count 3");
+	snprintf(pat, sizeof(pat),
+		 "\"comm\":\"%s\",\"op\":\"IO_OP_WRITE\"},\"value\":{\"ops\":",
+		 comm);
+	for (line = strtok_r(out ?: "", "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!ASSERT_LT(n, 3, "three intervals"))
+			break;
+		ASSERT_EQ(sscanf(line, "{\"time\":%*u,\"interval_ns\":%llu", &ns),
+			  1, "interval_ns");
+		ASSERT_TRUE(ns > 500000000ULL && ns < 2000000000ULL,
+			    "about 1 s each");
+		p = strstr(line, pat);
+		ops[n] = p ? strtoll(p + strlen(pat), NULL, 10) : 0;
+		hist = p ? json_slots_sum(p) : 0;
+		ASSERT_LT(ops[n], 1000, "a difference, not the total");
+		ASSERT_EQ(hist, ops[n], "histogram differenced too");
+		total += ops[n++];
+	}
+	ASSERT_EQ(n, 3, "three lines");
+	ASSERT_EQ(total, 300, "every write of the run, once");
+	free(out);
+	out = NULL;
+	/* errors: a count without an interval, a bare number, the config */
+	ASSERT_EQ(reader_run(NULL, "show io@iv --count 3"), EXIT_USAGE,
+		  "--count needs --interval");
+	ASSERT_EQ(reader_run(NULL, "show io@iv --interval 1"), EXIT_USAGE,
+		  "a bare number is refused");
+	ASSERT_EQ(reader_run(&out, "show io@iv rodata --interval 1s"),
+		  EXIT_USAGE, "the config does not change");
+	ASSERT_HAS_SUBSTR(out, "rodata", "names the map");
+	free(out);
+	loader_run(NULL, "unload io@iv");
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -641,4 +721,6 @@ void test_cli(void)
 		check_help();
 	if (test__start_subtest("version"))
 		check_version();
+	if (test__start_subtest("show_interval"))
+		check_interval();
 }
