@@ -28,6 +28,7 @@ static const char usage_main[] =
 	"  show INSTANCE [MAP] [--interval DURATION [--count N]]\n"
 	"                                decode an instance's pinned maps, or\n"
 	"                                what changed every DURATION\n"
+	"  reset INSTANCE [MAP]          zero counters, without a reload\n"
 	"  metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
 	"                                Prometheus text exposition\n"
 	"  alerts [--follow] [INSTANCE...]  print (and consume) pending alerts\n"
@@ -184,6 +185,7 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
+	{ "reset", cmd_reset, usage_reset },
 	{ "metrics", cmd_metrics, usage_metrics },
 	{ "alerts", cmd_alerts, usage_alerts },
 	{ "profile", cmd_profile, usage_profile },

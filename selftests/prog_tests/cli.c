@@ -6,11 +6,15 @@
  * refuses, exit codes and the help text. Each subtest is one defect.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cmdline.h"
+#include "execmon.h"
 #include "funclat.h"
+#include "io.h"
 #include "log.h"
 #include "pin_layout.h"
 #include "pinsight_helpers.h"
@@ -695,6 +699,102 @@ static void check_interval(void)
 	loader_run(NULL, "unload io@iv");
 }
 
+/*
+ * reset: io_comm's rows hold counters alone and go (they come back at the
+ * next event: the programs stay attached); execmon's targets rows also
+ * hold who is a target, and only their counter is zeroed. The config,
+ * state/ and records are refused.
+ */
+static void check_reset(void)
+{
+	struct io_comm_key key = { .op = IO_OP_WRITE };
+	struct target_key tk = {};
+	struct target_val tv = {};
+	struct io_comm_val v = {};
+	char comm[16], go[64], *out = NULL;
+	pid_t child;
+	int i, err, fd;
+
+	snprintf(comm, sizeof(comm), "cli-rs-%d", getpid() % 100000);
+	memcpy(key.comm, comm, strlen(comm));
+	if (!ASSERT_EQ(loader_run(NULL, "io --name rs --comm %s", comm), 0,
+		       "load io@rs"))
+		return;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm %s --count 50",
+			  env_output_dir(), comm),
+		  0, "iogen 50");
+	ASSERT_EQ(reader_run(&out, "reset io@rs io_comm"), 0, "reset io_comm");
+	ASSERT_HAS_SUBSTR(out, "io@rs: maps/io_comm: 6 rows reset",
+			  "six rows: one per op");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(pin_lookup_sum("io@rs", "maps/io_comm", &key, &v, sizeof(v)),
+		  -ENOENT, "the row is gone");
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
+			  env_output_dir(), comm),
+		  0, "iogen 5");
+	if (ASSERT_OK(pin_lookup_sum("io@rs", "maps/io_comm", &key, &v,
+				     sizeof(v)),
+		      "counted again"))
+		ASSERT_EQ(v.ops, 5, "from zero, still attached");
+	/* what is not counters, by name: exit 2 and why */
+	ASSERT_EQ(reader_run(&out, "reset io@rs rodata"), EXIT_USAGE,
+		  "the config");
+	ASSERT_HAS_SUBSTR(out, "config", "says it is the config");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(reader_run(&out, "reset io@rs alerts"), EXIT_USAGE,
+		  "a ring buffer");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(reader_run(NULL, "reset io@rs nosuch"), EXIT_NOENT,
+		  "no such map");
+	ASSERT_EQ(reader_run(NULL, "-j reset io@rs"), 0, "the whole instance");
+	loader_run(NULL, "unload io@rs");
+
+	/* a target that execs once, when told to */
+	snprintf(go, sizeof(go), "/tmp/cli-rs-go-%d", getpid());
+	unlink(go);
+	child = spawn_sh("while [ ! -e %s ]; do sleep 0.05; done; exec sleep 30",
+			 go);
+	if (!ASSERT_GT(child, 0, "spawn"))
+		return;
+	err = loader_run(NULL, "execmon --name rs --pid %d --allow /bin/true",
+			 child);
+	if (!ASSERT_EQ(err, 0, "load execmon@rs"))
+		goto kill;
+	fd = creat(go, 0600);
+	close(fd);
+	tk.tgid = child;
+	for (i = 0; i < 100; i++) {
+		if (!pin_lookup_sum("execmon@rs", "maps/targets", &tk, &tv,
+				    sizeof(tv)) &&
+		    tv.execs)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(tv.execs, 1, "the exec counted");
+	ASSERT_EQ(reader_run(&out, "reset execmon@rs targets"), 0,
+		  "reset targets");
+	ASSERT_HAS_SUBSTR(out, "maps/targets: 1 row reset", "one row");
+	free(out);
+	out = NULL;
+	tv.execs = 99;
+	ASSERT_OK(pin_lookup_sum("execmon@rs", "maps/targets", &tk, &tv,
+				 sizeof(tv)),
+		  "still a target");
+	ASSERT_EQ(tv.execs, 0, "its counter zeroed");
+	ASSERT_EQ(reader_run(&out, "reset execmon@rs exec_log"), EXIT_USAGE,
+		  "records");
+	ASSERT_HAS_SUBSTR(out, "records", "says why");
+	free(out);
+	loader_run(NULL, "unload execmon@rs");
+kill:
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	unlink(go);
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -723,4 +823,6 @@ void test_cli(void)
 		check_version();
 	if (test__start_subtest("show_interval"))
 		check_interval();
+	if (test__start_subtest("reset"))
+		check_reset();
 }
