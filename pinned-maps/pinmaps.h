@@ -68,6 +68,11 @@ struct pm_field {
 	char names_var[64];
 	char stack_map[64]; /* pinsight:stack=MAP: a stack id, frames in MAP */
 	/*
+	 * pinsight:help=TEXT: what the metric means, or NULL; points into
+	 * the map's BTF, so it lives as long as the map is open.
+	 */
+	const char *help;
+	/*
 	 * pinsight:if=VAR:BIT: the field exists only when bit BIT of the
 	 * rodata integer VAR is set; pm_instance_open() drops it otherwise.
 	 */
