@@ -505,10 +505,11 @@ static void check_units(void)
 }
 
 /*
- * Man pages and completion against the programs' own command lists
- * (defect 11): every command --help lists is in the man page and is
- * offered by the completion, run here with a stand-in for
- * bash-completion's _init_completion.
+ * Man pages, completion and README against the programs' own command
+ * tables (defect 11): every command --help lists is in the man page, is
+ * offered by the completion (run here with a stand-in for
+ * bash-completion's _init_completion), has an example in README.md, and
+ * `help CMD` prints what `CMD --help` does.
  */
 static void check_help(void)
 {
@@ -551,6 +552,20 @@ static void check_help(void)
 				       0, "in the man page"))
 				printf("%s: '%s' not in %s\n", progs[i], word,
 				       path);
+			/* README's examples show every command once */
+			if (!ASSERT_EQ(run_cmd(NULL,
+					       "grep -qE '(^|[ `])%s %s( |`|$)' %s/README.md",
+					       progs[i], word, env_src_dir()),
+				       0, "in README.md"))
+				printf("'%s %s' not in README.md\n", progs[i],
+				       word);
+			/* help CMD is CMD --help, from the same table */
+			if (!ASSERT_EQ(run_cmd(NULL,
+					       "cd %s && [ \"$(./%s help %s)\" = \"$(./%s %s --help)\" ]",
+					       env_output_dir(), progs[i], word,
+					       progs[i], word),
+				       0, "help CMD is CMD --help"))
+				printf("%s help %s differs\n", progs[i], word);
 		}
 		free(cmds);
 		free(offered);
