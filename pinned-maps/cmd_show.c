@@ -236,6 +236,9 @@ static int show_intervals(struct pm_instance *in, const char *only,
 			if (!interval_map(m, only))
 				continue;
 			err = interval_rows(m, &snaps[i]);
+			/* a table of variables that did not change says nothing */
+			if (!err && !jw && m->datasec && !m->nrows)
+				continue;
 			if (!err) {
 				if (!jw)
 					putchar('\n');
