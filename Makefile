@@ -23,11 +23,13 @@ BPF_OBJS := $(TOOLS:%=$(OUTPUT)/progs/%.bpf.o)
 SKELS := $(TOOLS:%=$(OUTPUT)/%.skel.h)
 
 # --version: `git describe` of a v* tag when built from a clone, else the
-# release below with the commit; a tarball has the release alone.
+# release below with the commit; a tarball (no .git here, whatever repo
+# it may sit in) has the release alone. PINSIGHT_VERSION=... overrides.
 RELEASE := 0.1.0
-VERSION ?= $(or $(patsubst v%,%,$(shell git describe --tags --match 'v[0-9]*' \
-	--dirty 2>/dev/null)),$(RELEASE)$(addprefix +g,$(shell git describe \
-	--always --dirty 2>/dev/null)))
+GIT_DESCRIBE = $(if $(wildcard .git),$(shell git describe $(1) 2>/dev/null))
+PINSIGHT_VERSION ?= $(or $(patsubst v%,%,$(call GIT_DESCRIBE,--tags \
+	--match 'v[0-9]*' --dirty)),$(RELEASE)$(addprefix +g,$(call \
+	GIT_DESCRIBE,--always --dirty)))
 
 LIB_SRCS := $(filter-out pinned-maps/pinsight.c,$(wildcard pinned-maps/*.c))
 # protobuf-c message code generated from pinned-maps/*.proto (e.g. pprof)
@@ -87,7 +89,7 @@ $(OUTPUT)/tools.def: $(wildcard loader/tool_*.c) | $(OUTPUT)
 
 # Rewritten only when the version changes: only cmdline.o then rebuilds.
 $(OUTPUT)/version.h: FORCE | $(OUTPUT)
-	$(Q)echo '#define PINSIGHT_VERSION "$(VERSION)"' > $@.tmp
+	$(Q)echo '#define PINSIGHT_VERSION "$(PINSIGHT_VERSION)"' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 .PHONY: FORCE
 FORCE:

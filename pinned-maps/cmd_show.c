@@ -250,9 +250,8 @@ static int show_intervals(struct pm_instance *in, const char *only,
 		if (jw) {
 			jsonw_end_array(jw);
 			jsonw_end_object(jw);
+			/* ends the line: a pipe reader sees each interval now */
 			jsonw_destroy(&jw);
-			/* a line per interval: a pipe reader sees each now */
-			putchar('\n');
 		}
 		fflush(stdout);
 		if (err)
