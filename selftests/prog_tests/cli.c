@@ -678,7 +678,7 @@ static void check_interval(void)
 		  0, "iogen 1000");
 	err = run_cmd(
 		&out,
-		"cd %s && f=iv.$$ && { ./pinsight -j show io@iv io_comm --interval 1s --count 4 > $f & "
+		"cd %s && f=iv.$$ && : > $f && { ./pinsight -j show io@iv io_comm --interval 1s --count 4 >> $f & "
 		"for i in 1 2 3; do while [ $(wc -l < $f) -lt $i ]; do sleep 0.02; done; "
 		"./workloads/iogen --comm %s --count 100 >/dev/null; done; wait $!; e=$?; cat $f; rm -f $f; exit $e; }",
 		env_output_dir(), comm);
