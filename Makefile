@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # pinsight: progs/*.bpf.c -> .output/*.bpf.o -> skeletons -> pinsight-load;
-# pinned-maps/ -> libpinmaps.a -> pinsight; selftests/ -> test_progs.
+# pinned-maps/ -> libpinmaps.a (the pin contract, both binaries),
+# pinned-maps/reader/ -> libpinreader.a, pinned-maps/cmd/ -> pinsight;
+# selftests/ -> test_progs.
 OUTPUT := .output
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CLANG ?= $(shell command -v clang-19 || command -v clang)
@@ -14,7 +16,8 @@ PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null || echo -lbpf -l
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -std=gnu11 -MMD -MP -D_GNU_SOURCE
-INCLUDES := -I$(OUTPUT) -Iprogs -Ipinned-maps -Iloader $(PKG_CFLAGS)
+INCLUDES := -I$(OUTPUT) -Iprogs -Ipinned-maps -Ipinned-maps/reader \
+	-Ipinned-maps/cmd -Iloader $(PKG_CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(OUTPUT) -Ivmlinux/$(ARCH) -Iprogs -MMD -MP
 
@@ -22,14 +25,36 @@ TOOLS := $(patsubst progs/%.bpf.c,%,$(wildcard progs/*.bpf.c))
 BPF_OBJS := $(TOOLS:%=$(OUTPUT)/progs/%.bpf.o)
 SKELS := $(TOOLS:%=$(OUTPUT)/%.skel.h)
 
-LIB_SRCS := $(filter-out pinned-maps/pinsight.c,$(wildcard pinned-maps/*.c))
-# protobuf-c message code generated from pinned-maps/*.proto (e.g. pprof)
-PROTOS := $(wildcard pinned-maps/*.proto)
-PROTO_C := $(PROTOS:pinned-maps/%.proto=$(OUTPUT)/%.pb-c.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(OUTPUT)/%.o) $(PROTO_C:%.c=%.o)
-LIB := $(OUTPUT)/libpinmaps.a
+# --version: `git describe` of a v* tag when built from a clone, else the
+# release below with the commit; a tarball (no .git here, whatever repo
+# it may sit in) has the release alone. PINSIGHT_VERSION=... overrides.
+RELEASE := 0.1.0
+GIT_DESCRIBE = $(if $(wildcard .git),$(shell git describe $(1) 2>/dev/null))
+PINSIGHT_VERSION ?= $(or $(patsubst v%,%,$(call GIT_DESCRIBE,--tags \
+	--match 'v[0-9]*' --dirty)),$(RELEASE)$(addprefix +g,$(call \
+	GIT_DESCRIBE,--always --dirty)))
+
+# Three rooms, each with its own source list:
+# - the pin contract both binaries stand on (pinned-maps/*.c): paths and
+#   names, the BTF schema, opening and reading pins, the command-line
+#   grammar, units, messages, and the ELF/unwind-table code the loader
+#   and the symbolizer share;
+# - the reader library (pinned-maps/reader/): table, JSON and Prometheus
+#   renderers, list, HTTP, symbolization, pprof and flame graphs;
+# - the pinsight command (pinned-maps/cmd/): its main and its commands.
+CONTRACT_SRCS := $(wildcard pinned-maps/*.c)
+READER_SRCS := $(wildcard pinned-maps/reader/*.c)
+CMD_SRCS := $(wildcard pinned-maps/cmd/*.c)
+# protobuf-c message code generated from pinned-maps/reader/*.proto (pprof)
+PROTOS := $(wildcard pinned-maps/reader/*.proto)
+PROTO_C := $(PROTOS:pinned-maps/reader/%.proto=$(OUTPUT)/%.pb-c.c)
+CONTRACT_LIB := $(OUTPUT)/libpinmaps.a
+READER_LIB := $(OUTPUT)/libpinreader.a
+# the reader's library before the contract's, which it uses
+LIB := $(READER_LIB) $(CONTRACT_LIB)
+LIB_SRCS := $(CONTRACT_SRCS) $(READER_SRCS)
 LOADER_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard loader/*.c))
-READER_OBJS := $(OUTPUT)/pinned-maps/pinsight.o
+READER_OBJS := $(CMD_SRCS:%.c=$(OUTPUT)/%.o)
 TEST_SRCS := $(wildcard selftests/*.c) $(wildcard selftests/prog_tests/*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(OUTPUT)/%.o)
 WORKLOADS := $(patsubst selftests/workloads/%.c,$(OUTPUT)/workloads/%,\
@@ -78,25 +103,40 @@ $(OUTPUT)/tools.def: $(wildcard loader/tool_*.c) | $(OUTPUT)
 	$(Q)printf 'TOOL(%s)\n' $(sort $(LOADER_TOOLS)) > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
+# Rewritten only when the version changes: only cmdline.o then rebuilds.
+$(OUTPUT)/version.h: FORCE | $(OUTPUT)
+	$(Q)echo '#define PINSIGHT_VERSION "$(PINSIGHT_VERSION)"' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+
 # Generated headers are order-only: -MMD then tracks who includes them.
 $(OUTPUT)/loader/%.o: loader/%.c | $(OUTPUT)/tools.def $(SKELS) $(OUTPUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c | $(PROTO_C) $(OUTPUT)/pinned-maps
+$(OUTPUT)/pinned-maps/%.o: pinned-maps/%.c | $(PROTO_C) $(OUTPUT)/version.h \
+		$(OUTPUT)/pinned-maps
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OUTPUT)/%.pb-c.c $(OUTPUT)/%.pb-c.h: pinned-maps/%.proto | $(OUTPUT)
+$(OUTPUT)/%.pb-c.c $(OUTPUT)/%.pb-c.h: pinned-maps/reader/%.proto | $(OUTPUT)
 	$(call msg,PROTOC,$@)
-	$(Q)protoc-c --proto_path=pinned-maps --c_out=$(OUTPUT) $<
+	$(Q)protoc-c --proto_path=pinned-maps/reader --c_out=$(OUTPUT) $<
 
 $(OUTPUT)/%.pb-c.o: $(OUTPUT)/%.pb-c.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $(INCLUDES) -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+$(CONTRACT_LIB): $(CONTRACT_SRCS:%.c=$(OUTPUT)/%.o)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(READER_LIB): $(READER_SRCS:%.c=$(OUTPUT)/%.o) $(PROTO_C:%.c=%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 $(OUTPUT)/pinsight-load: $(LOADER_OBJS) $(LIB)
@@ -130,9 +170,8 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 .PHONY: fuzz
 fuzz: $(OUTPUT)/fuzz/fuzz_decode $(OUTPUT)/fuzz/gen_seeds
-# (the pinsight commands in it are left out: they need pinsight.c)
-$(OUTPUT)/fuzz/fuzz_decode: selftests/fuzz/fuzz_decode.c \
-		$(filter-out pinned-maps/cmd_%.c,$(LIB_SRCS)) $(PROTO_C)
+$(OUTPUT)/fuzz/fuzz_decode: selftests/fuzz/fuzz_decode.c $(LIB_SRCS) $(PROTO_C) \
+		$(OUTPUT)/version.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(INCLUDES) $(filter %.c,$^) \
@@ -302,4 +341,4 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d $(OUTPUT)/*/*/*/*.d)

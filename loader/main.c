@@ -83,7 +83,8 @@ static void usage(FILE *f)
 		"       pinsight-load [-j|-p] --config FILE [load|check|unload]\n"
 		"       pinsight-load [-j|-p] doctor\n"
 		"       pinsight-load [-j|-p] refresh\n"
-		"       pinsight-load help [COMMAND|TOOL]\n\n"
+		"       pinsight-load help [COMMAND|TOOL]\n"
+		"       pinsight-load --version\n\n"
 		"Loads TOOL, attaches it, pins it under %s/<instance>\n"
 		"(instance = TOOL or TOOL@NAME) and exits; the programs keep running.\n"
 		"Commands may be abbreviated (unl = unload); options may follow them.\n\n"
@@ -94,7 +95,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\n  -v, --verbose  libbpf debug output (the verifier log on failure)\n"
 		"  -j, --json     JSON output, -p, --pretty indented JSON\n"
-		"  -h, --help     this help; COMMAND --help or TOOL --help for one\n\n" EXIT_CODES_HELP);
+		"  -h, --help     this help; COMMAND --help or TOOL --help for one\n"
+		"  -V, --version  the version and the libbpf in use\n\n" EXIT_CODES_HELP);
 }
 
 static void print_main_usage(FILE *f, const void *arg)
@@ -311,6 +313,8 @@ int main(int argc, char **argv)
 					&help)) != -1) {
 		if (opt == CMD_BAD)
 			return EXIT_USAGE;
+		if (opt == CMD_VERSION)
+			return EXIT_OK;
 		config = optarg; /* 'c', the only extra */
 	}
 	if (config) { /* boot-time pinning: config.c */

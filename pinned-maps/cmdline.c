@@ -2,10 +2,37 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include "cmdline.h"
+#include "json_writer.h"
 #include "log.h"
+#include "version.h"
 
 bool pretty;
+const char pinsight_version[] = PINSIGHT_VERSION;
+
+void cmd_print_version(void)
+{
+	json_writer_t *jw;
+	char libbpf[32];
+
+	snprintf(libbpf, sizeof(libbpf), "v%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	if (!json_output) {
+		printf("%s %s\nusing libbpf %s\n", prog_name, pinsight_version,
+		       libbpf);
+		return;
+	}
+	jw = jsonw_new(stdout, pretty);
+	if (!jw)
+		return;
+	jsonw_start_object(jw);
+	jsonw_string_field(jw, "name", prog_name);
+	jsonw_string_field(jw, "version", pinsight_version);
+	jsonw_string_field(jw, "libbpf", libbpf);
+	jsonw_end_object(jw);
+	jsonw_destroy(&jw);
+}
 
 const struct cmd *cmd_find(const struct cmd *cmds, const char *word,
 			   bool *ambiguous)
@@ -67,6 +94,7 @@ static int getopt_common(int argc, char **argv, const char *extra_short,
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 	};
 	const char *who = help ? "" : argv[0], *sep = help ? "" : ": ";
 	struct option all[64];
@@ -83,7 +111,7 @@ static int getopt_common(int argc, char **argv, const char *extra_short,
 	 * "+": the global parse stops at the command, which parses the rest.
 	 * ':' tells a missing value (':') from an unknown option ('?').
 	 */
-	snprintf(shorts, sizeof(shorts), "%s:jpvh%s", help ? "+" : "",
+	snprintf(shorts, sizeof(shorts), "%s:jpvhV%s", help ? "+" : "",
 		 extra_short ?: "");
 	opterr = 0;
 	for (;;) {
@@ -98,6 +126,10 @@ static int getopt_common(int argc, char **argv, const char *extra_short,
 		case 'v':
 			verbose = true;
 			continue;
+		case 'V':
+			/* like -h: the command does nothing else */
+			cmd_print_version();
+			return help ? CMD_VERSION : CMD_HELP;
 		case 'h':
 			if (help) {
 				*help = true;

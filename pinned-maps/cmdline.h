@@ -3,7 +3,7 @@
  * The one command-line grammar of pinsight-load and pinsight, in bpftool's
  * style: global options, then a command from a table (its full name or a
  * prefix of it alone), then the command's arguments, with the common -j -p
- * -v -h taken in any position and anything a command does not know refused
+ * -v -h -V taken in any position and anything a command does not know refused
  * before it does anything.
  */
 #ifndef __PINSIGHT_CMDLINE_H
@@ -22,7 +22,7 @@ struct cmd {
 	const char *usage; /* its --help: synopsis first */
 };
 
-enum { CMD_HELP = -2, CMD_BAD = -3 };
+enum { CMD_HELP = -2, CMD_BAD = -3, CMD_VERSION = -4 };
 
 /*
  * The entry of @cmds ({}-terminated) that @word names: its full name, or a
@@ -44,20 +44,29 @@ void cmd_json_prescan(int argc, char **argv);
  * options, in any order with the positional arguments (set optind = 0
  * before the first call of a command). Returns an extra option's val, -1
  * at the end (positional arguments are then argv[optind..]), CMD_HELP
- * after printing @usage to stdout (exit 0), or CMD_BAD after printing the
+ * after printing @usage (-h) or the version (-V) to stdout (exit 0), or CMD_BAD after printing the
  * error and @usage to stderr (exit EXIT_USAGE).
  */
 int cmd_getopt(int argc, char **argv, const char *extra_short,
 	       const struct option *extra, const char *usage);
 /*
  * The options before the command, the same in both binaries: the common
- * ones (-h sets *help) and @extra. Returns an extra option's val, -1 at
- * the command (argv[optind], or none), or CMD_BAD after printing the
- * error and @usage to stderr. Reset optind to 0 before the command's own
+ * ones (-h sets *help), -V/--version and @extra. Returns an extra option's
+ * val, -1 at the command (argv[optind], or none), CMD_VERSION after
+ * printing the version (exit 0), or CMD_BAD after printing the error and
+ * @usage to stderr. Reset optind to 0 before the command's own
  * parse: glibc then forgets this parse's "+".
  */
 int cmd_global_getopt(int argc, char **argv, const struct option *extra,
 		      const char *usage, bool *help);
+/*
+ * "<prog_name> <version>" and the libbpf it runs with, the same lines in
+ * both binaries; with -j {"name", "version", "libbpf"}.
+ */
+void cmd_print_version(void);
+/* The version the build was made from (Makefile: git describe). */
+extern const char pinsight_version[];
+
 /* p_err() the message, then @usage to stderr; returns EXIT_USAGE. */
 int cmd_usage_err(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -74,6 +74,85 @@ void pm_value_add(const struct pm_schema *s, void *dst, const void *src)
 	}
 }
 
+/* An unsigned integer of 1, 2, 4 or 8 bytes (any alignment). */
+static __u64 get_uint(const void *p, __u32 size)
+{
+	__u8 u8;
+	__u16 u16;
+	__u32 u32;
+	__u64 u64 = 0;
+
+	switch (size) {
+	case 1: memcpy(&u8, p, 1); return u8;
+	case 2: memcpy(&u16, p, 2); return u16;
+	case 4: memcpy(&u32, p, 4); return u32;
+	case 8: memcpy(&u64, p, 8); return u64;
+	}
+	return 0;
+}
+
+static void put_uint(void *p, __u32 size, __u64 v)
+{
+	__u8 u8 = v;
+	__u16 u16 = v;
+	__u32 u32 = v;
+
+	switch (size) {
+	case 1: memcpy(p, &u8, 1); break;
+	case 2: memcpy(p, &u16, 2); break;
+	case 4: memcpy(p, &u32, 4); break;
+	case 8: memcpy(p, &v, 8); break;
+	}
+}
+
+bool pm_field_is_counter(const struct pm_field *f)
+{
+	return (f->kind == PM_K_INT && !f->bit_size && !f->gauge &&
+		!f->internal && !f->local) ||
+	       f->kind == PM_K_HIST;
+}
+
+bool pm_value_delta(const struct pm_schema *s, void *cur, const void *prev)
+{
+	char *c = cur;
+	const char *p = prev;
+	const struct pm_field *f;
+	bool moved = false, counters = false;
+	__u32 i, n, w;
+	int j;
+
+	for (j = 0; j < s->cnt; j++) {
+		f = &s->fields[j];
+		if (!pm_field_is_counter(f))
+			continue;
+		counters = true;
+		/* a histogram is nslots 8-byte counters, then its sum */
+		n = f->kind == PM_K_HIST ? f->nslots : 1;
+		w = f->kind == PM_K_HIST ? 8 : f->size;
+		/* a field below its last value was reset: all of it is new */
+		for (i = 0; i < n; i++)
+			if (get_uint(c + f->off + i * w, w) <
+			    get_uint(p + f->off + i * w, w))
+				break;
+		if (i < n) {
+			moved = true;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			__u64 d = get_uint(c + f->off + i * w, w) -
+				  get_uint(p + f->off + i * w, w);
+
+			put_uint(c + f->off + i * w, w, d);
+			moved |= d != 0;
+		}
+		if (f->kind == PM_K_HIST && f->sum_off >= 0)
+			put_uint(c + f->sum_off, 8,
+				 get_uint(c + f->sum_off, 8) -
+					 get_uint(p + f->sum_off, 8));
+	}
+	return moved || !counters;
+}
+
 bool pm_value_is_zero(const struct pm_map *m, const void *value)
 {
 	const unsigned char *p = value;

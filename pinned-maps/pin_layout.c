@@ -2,7 +2,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +180,46 @@ int pin_root_lock(void)
 		return err;
 	}
 	return fd;
+}
+
+/* Whether the comma-separated @list holds @tok. */
+static bool has_token(const char *list, const char *tok)
+{
+	size_t len = strlen(tok);
+	const char *p;
+
+	for (p = list; (p = strstr(p, tok)); p += len)
+		if ((p == list || p[-1] == ',') && (!p[len] || p[len] == ','))
+			return true;
+	return false;
+}
+
+int inst_attach(const char *inst_dir, char *buf, size_t sz)
+{
+	char path[PATH_MAX], pfx[NAME_MAX + 1];
+	struct dirent **ents;
+	const char *sep;
+	int i, n, err;
+
+	buf[0] = '\0';
+	err = path_fmt(path, sizeof(path), "%s/links", inst_dir);
+	if (err)
+		return err;
+	/* sorted, so that several variants' order does not vary */
+	n = scandir(path, &ents, NULL, alphasort);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		sep = strstr(ents[i]->d_name, "__");
+		if (sep && sep != ents[i]->d_name) {
+			snprintf(pfx, sizeof(pfx), "%.*s",
+				 (int)(sep - ents[i]->d_name), ents[i]->d_name);
+			if (!has_token(buf, pfx))
+				snprintf(buf + strlen(buf), sz - strlen(buf),
+					 "%s%s", buf[0] ? "," : "", pfx);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return 0;
 }

@@ -36,6 +36,14 @@ int path_fmt(char *buf, size_t sz, const char *fmt, ...)
  */
 int inst_list(char ***names);
 void strv_free(char **v);
+/*
+ * The attach variant an instance was loaded with (pinsight-load --attach),
+ * from its link pins: programs of a variant are named "<variant>__<name>"
+ * (loader/instance.c), links/ holds only the loaded variant's, and a tool
+ * with one way to attach has no such prefix. "" then; several prefixes
+ * are joined by ','. 0 or -errno (links/ unreadable).
+ */
+int inst_attach(const char *inst_dir, char *buf, size_t sz);
 /* Remove a directory tree of pins (unlink files, rmdir dirs). */
 int rm_tree(const char *path);
 /*

@@ -69,6 +69,11 @@ struct pm_field {
 	char names_var[64];
 	char stack_map[64]; /* pinsight:stack=MAP: a stack id, frames in MAP */
 	/*
+	 * pinsight:help=TEXT: what the metric means, or NULL; points into
+	 * the map's BTF, so it lives as long as the map is open.
+	 */
+	const char *help;
+	/*
 	 * pinsight:if=VAR:BIT: the field exists only when bit BIT of the
 	 * rodata integer VAR is set; pm_instance_open() drops it otherwise.
 	 */
@@ -197,6 +202,18 @@ bool pm_btf_member_tagged(const struct btf *btf, __u32 owner, int comp,
 			  const char *tag);
 /* dst += src field by field (integers and histograms; the rest kept). */
 void pm_value_add(const struct pm_schema *s, void *dst, const void *src);
+
+/*
+ * Whether a value field counts up: an integer not tagged gauge or
+ * internal, or a histogram. Only these are differenced or reset.
+ */
+bool pm_field_is_counter(const struct pm_field *f);
+/*
+ * @cur -= @prev for the counter fields of @s, leaving the others as read;
+ * a field below its previous value was reset or re-created, and keeps all
+ * of @cur. Whether a counter moved (or @s has none).
+ */
+bool pm_value_delta(const struct pm_schema *s, void *cur, const void *prev);
 
 /* An integer or enum field's value, sign-extended when signed. */
 __u64 pm_field_u64(const struct pm_field *f, const void *data);

@@ -23,6 +23,7 @@ struct tags {
 	char stack[64];
 	char if_var[64];
 	int if_bit;
+	const char *help; /* in the BTF's strings */
 	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP, FMT_ARGV } fmt;
 };
 
@@ -124,6 +125,8 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			snprintf(tg->stack, sizeof(tg->stack), "%s", s + 6);
 		else if (!strcmp(s, "internal"))
 			tg->internal = true;
+		else if (!strncmp(s, "help=", 5))
+			tg->help = s + 5;
 		else if (!strncmp(s, "if=", 3))
 			read_if(s + 3, tg);
 		else
@@ -355,6 +358,7 @@ common:
 	f->type_id = id;
 	f->gauge = tg->gauge;
 	f->internal = tg->internal;
+	f->help = tg->help;
 	snprintf(f->names_var, sizeof(f->names_var), "%s", tg->names);
 	snprintf(f->stack_map, sizeof(f->stack_map), "%s", tg->stack);
 	snprintf(f->if_var, sizeof(f->if_var), "%s", tg->if_var);

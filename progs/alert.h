@@ -43,7 +43,8 @@ struct alert_key {
 };
 
 struct alert_count {
-	__u64 alerts; /* raised, whether or not the ring buffer took them */
+	/* raised, whether or not the ring buffer took them */
+	__u64 alerts __help("Alerts raised, whether or not the ring buffer had room");
 };
 
 #endif /* __ALERT_H */

@@ -56,9 +56,9 @@ const volatile __u32 nr_allow = 0;
 const volatile char allow_list[EXEC_ALLOW_LEN] = {};
 
 /* Counters, exported as ebpf_execmon_<name>_total */
-__u64 execs SEC(".bss"); /* execs by targets */
-__u64 forks SEC(".bss"); /* new target processes */
-__u64 exits SEC(".bss"); /* target processes gone */
+__u64 execs SEC(".bss") __help("Execs by target processes");
+__u64 forks SEC(".bss") __help("New target processes (forks of targets)");
+__u64 exits SEC(".bss") __help("Target processes that exited");
 
 /* the loader makes it EXEC_TARGETS_ALL when there is no filter */
 struct {

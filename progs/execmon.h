@@ -63,7 +63,8 @@ struct target_val {
 	__u32 euid __internal;
 	__u32 gid __internal;
 	__u32 egid __internal;
-	__u64 execs __metric("ebpf_execmon_process_execs");
+	__u64 execs __metric("ebpf_execmon_process_execs")
+		__help("Execs by the target process");
 };
 
 /*

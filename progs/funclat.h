@@ -22,9 +22,10 @@ struct funclat_key {
 };
 
 struct funclat_val {
-	__u64 calls;
-	__u64 breaches; /* calls that took threshold_ns or longer */
-	struct hist latency_ns;
+	__u64 calls __help("Calls of the function that returned");
+	/* calls that took threshold_ns or longer */
+	__u64 breaches __help("Calls that took the --threshold or longer");
+	struct hist latency_ns __help("Time from entry to return of a call");
 };
 
 #endif /* __FUNCLAT_H */

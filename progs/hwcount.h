@@ -29,13 +29,17 @@ struct hwcount_key {
  * readers leave the others out (__if_bit: bit i is enum hwcount_event i).
  */
 struct hwcount_val {
-	__u64 cycles __if_bit("events", 0);
-	__u64 instructions __if_bit("events", 1);
-	__u64 cache_misses __if_bit("events", 2);
-	__u64 branch_misses __if_bit("events", 3);
-	__u64 cpu_ns __if_bit("events", 4);
-	__u64 page_faults __if_bit("events", 5);
-	__u64 context_switches __if_bit("events", 6);
+	__u64 cycles __if_bit("events", 0) __help("CPU cycles");
+	__u64 instructions __if_bit("events", 1)
+		__help("Instructions retired");
+	__u64 cache_misses __if_bit("events", 2)
+		__help("Last-level cache misses");
+	__u64 branch_misses __if_bit("events", 3)
+		__help("Mispredicted branches");
+	__u64 cpu_ns __if_bit("events", 4) __help("Time on CPU (cpu-clock)");
+	__u64 page_faults __if_bit("events", 5) __help("Page faults");
+	__u64 context_switches __if_bit("events", 6)
+		__help("Context switches");
 };
 
 /* The tags above spell the bits out: keep them in step with the enum. */

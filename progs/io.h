@@ -27,9 +27,12 @@ struct io_proc_key {
 };
 
 struct io_proc_val {
-	__u64 ops __metric("ebpf_io_process_ops");
-	__u64 bytes __metric("ebpf_io_process_bytes");
-	__u64 errors __metric("ebpf_io_process_errors");
+	__u64 ops __metric("ebpf_io_process_ops")
+		__help("Read/write system calls completed by the process");
+	__u64 bytes __metric("ebpf_io_process_bytes")
+		__help("Bytes the process's read/write calls returned");
+	__u64 errors __metric("ebpf_io_process_errors")
+		__help("Read/write calls of the process that returned an error");
 };
 
 /* io_comm: per command, never evicted: the Prometheus series. */
@@ -39,10 +42,13 @@ struct io_comm_key {
 };
 
 struct io_comm_val {
-	__u64 ops;
-	__u64 bytes; /* from return values, so short reads count as done */
-	__u64 errors; /* calls that returned a negative errno */
-	struct hist duration_ns;
+	__u64 ops __help("Read/write system calls completed");
+	/* from return values, so short reads count as done */
+	__u64 bytes __help("Bytes read/write calls returned (short reads as done)");
+	/* calls that returned a negative errno */
+	__u64 errors __help("Read/write calls that returned an error");
+	struct hist duration_ns
+		__help("Time from entry to return of a read/write call");
 };
 
 #endif /* __IO_H */

@@ -10,7 +10,8 @@
  * that could not be stored (a full map, a full ring buffer) is counted there
  * and readers export it, so no loss is silent.
  */
-__u64 drops SEC(".bss");
+__u64 drops SEC(".bss")
+	__help("Events that could not be stored (a full map or ring buffer)");
 
 static __always_inline void count_drop(void)
 {

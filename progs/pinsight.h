@@ -11,7 +11,9 @@
  *   - __metric("ebpf_x") overrides the Prometheus name, __label("x") the
  *     label name of a key field;
  *   - __names("arr") renders an index as the string arr[index] of .rodata;
- *   - __internal hides a value field from metrics.
+ *   - __internal hides a value field from metrics;
+ *   - __help("...") says what a value field or variable counts: the
+ *     Prometheus HELP text of its series.
  */
 #ifndef __PINSIGHT_H
 #define __PINSIGHT_H
@@ -55,6 +57,12 @@
  * what was not asked for does not show as 0. @bit is a literal number.
  */
 #define __if_bit(var, bit) __pinsight_tag("pinsight:if=" var ":" #bit)
+/*
+ * What a metric means, in a sentence without its labels or unit (both are
+ * in the exposition already): `pinsight metrics` prints it as the
+ * series' HELP. A field without one gets "<tool> <map>.<field>".
+ */
+#define __help(text) __pinsight_tag("pinsight:help=" text)
 /* Program state kept in a map value: shown by `show`, never exported. */
 #define __internal __pinsight_tag("pinsight:internal")
 /* An IPv4 (__u32, network order) or IPv6 (__u8[16]) address field. */

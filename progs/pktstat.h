@@ -66,9 +66,10 @@ struct pkt_dir_key {
 };
 
 struct pkt_dir_val {
-	__u64 bytes;
-	__u64 packets;
-	__u64 malformed; /* packets of a class other than ok/fragment */
+	__u64 bytes __help("Bytes of the packets seen, link-layer headers included");
+	__u64 packets __help("Packets seen");
+	/* packets of a class other than ok/fragment */
+	__u64 malformed __help("Packets whose headers could not be parsed");
 };
 
 /* pktstat_l3: protocol mix and parse outcomes. */
@@ -81,8 +82,10 @@ struct pkt_l3_key {
 };
 
 struct pkt_l3_val {
-	__u64 bytes __metric("ebpf_pktstat_l3_bytes");
-	__u64 packets __metric("ebpf_pktstat_l3_packets");
+	__u64 bytes __metric("ebpf_pktstat_l3_bytes")
+		__help("Bytes by protocol, VLAN and parse outcome");
+	__u64 packets __metric("ebpf_pktstat_l3_packets")
+		__help("Packets by protocol, VLAN and parse outcome");
 };
 
 /* pktstat_ports: TCP and UDP by port pair (ephemeral ports folded). */
@@ -94,8 +97,10 @@ struct pkt_port_key {
 };
 
 struct pkt_port_val {
-	__u64 bytes __metric("ebpf_pktstat_port_bytes");
-	__u64 packets __metric("ebpf_pktstat_port_packets");
+	__u64 bytes __metric("ebpf_pktstat_port_bytes")
+		__help("TCP/UDP bytes by port pair, ephemeral ports folded");
+	__u64 packets __metric("ebpf_pktstat_port_packets")
+		__help("TCP/UDP packets by port pair, ephemeral ports folded");
 };
 
 /* pktstat_tcp_flags: tcpdump's letters, S F R P U E W and '.' for ACK. */
@@ -106,7 +111,8 @@ struct pkt_flags_key {
 };
 
 struct pkt_flags_val {
-	__u64 packets __metric("ebpf_pktstat_tcp_flags_packets");
+	__u64 packets __metric("ebpf_pktstat_tcp_flags_packets")
+		__help("TCP packets by their flags, as tcpdump writes them");
 };
 
 /* pktstat_peers: the remote address (source in, destination out). */
@@ -116,8 +122,10 @@ struct pkt_peer_key {
 };
 
 struct pkt_peer_val {
-	__u64 bytes __metric("ebpf_pktstat_peer_bytes");
-	__u64 packets __metric("ebpf_pktstat_peer_packets");
+	__u64 bytes __metric("ebpf_pktstat_peer_bytes")
+		__help("Bytes by remote address");
+	__u64 packets __metric("ebpf_pktstat_peer_packets")
+		__help("Packets by remote address");
 };
 
 #endif /* __PKTSTAT_H */

@@ -24,7 +24,8 @@ struct profile_key {
 };
 
 struct profile_val {
-	__u64 samples __metric("ebpf_profile_thread_samples");
+	__u64 samples __metric("ebpf_profile_thread_samples")
+		__help("CPU samples of the thread in this stack");
 };
 
 /*
@@ -54,8 +55,9 @@ struct profile_comm_key {
 };
 
 struct profile_comm_val {
-	__u64 samples;
-	__u64 kernel_samples; /* taken while in the kernel */
+	__u64 samples __help("CPU samples taken while the command ran");
+	/* taken while in the kernel */
+	__u64 kernel_samples __help("CPU samples taken while the command ran in the kernel");
 };
 
 #endif /* __PROFILE_H */

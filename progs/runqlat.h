@@ -14,7 +14,8 @@ struct runq_key {
 
 struct runq_val {
 	/* wakeup (or preemption) to on-CPU */
-	struct hist latency_ns;
+	struct hist latency_ns
+		__help("Time a task waited on a run queue, from wakeup or preemption to running");
 };
 
 struct runq_comm_key {
@@ -22,9 +23,10 @@ struct runq_comm_key {
 };
 
 struct runq_comm_val {
-	__u64 migrations; /* sched_migrate_task */
-	__u64 oncpu_ns; /* time on CPU, added per 10 ms a task gathers and at
-			   exit */
+	/* sched_migrate_task */
+	__u64 migrations __help("Moves of the command's tasks to another CPU");
+	/* time on CPU, added per 10 ms a task gathers and at exit */
+	__u64 oncpu_ns __help("Time the command's tasks ran on a CPU");
 };
 
 #endif /* __RUNQLAT_H */

@@ -3,7 +3,7 @@
  * Stacks as tools keep them (see stacks.bpf.h for the BPF side): one
  * "stacks" hash map from a 64-bit stack id (our own hash of the frames) to
  * the user and kernel frames, shared by every sample or event that has the
- * same stack. Readers symbolize them with pinned-maps/symbolize.h.
+ * same stack. Readers symbolize them with pinned-maps/reader/symbolize.h.
  *
  * User frames use the kernel's struct bpf_stack_build_id layout even when
  * captured as plain addresses, so a reader has one format: status

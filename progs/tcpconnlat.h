@@ -29,9 +29,11 @@ struct tcpconnlat_key {
 };
 
 struct tcpconnlat_val {
-	__u64 connects; /* attempts that ended this way */
+	/* attempts that ended this way */
+	__u64 connects __help("TCP connect attempts that ended with this result");
 	/* SYN sent to the outcome: to ESTABLISHED, or to the RST/timeout */
-	struct hist latency_ns;
+	struct hist latency_ns
+		__help("Time from the SYN sent to the connection's outcome");
 };
 
 /* tcpconnlat_pending: connects in flight, by socket address. */

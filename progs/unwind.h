@@ -130,10 +130,18 @@ enum unw_end {
 
 /* unwind_stats: user stacks walked by tables, by how they ended */
 struct unw_stats {
-	__u64 unwind_complete; /* to the outermost frame */
-	__u64 unwind_no_table; /* an image without a table: frame pointers */
-	__u64 unwind_error; /* a frame with no rule, or a read that failed */
-	__u64 unwind_truncated; /* deeper than STACK_DEPTH */
+	/* to the outermost frame */
+	__u64 unwind_complete
+		__help("User stacks walked by unwind tables to the outermost frame");
+	/* an image without a table: frame pointers */
+	__u64 unwind_no_table
+		__help("User stacks that met an image without a table (frame pointers from there)");
+	/* a frame with no rule, or a read that failed */
+	__u64 unwind_error
+		__help("User stacks cut short by a frame without a rule or a failed read");
+	/* deeper than STACK_DEPTH */
+	__u64 unwind_truncated
+		__help("User stacks deeper than the frames kept");
 };
 
 #endif /* __UNWIND_H */

@@ -13,8 +13,11 @@
 #include <sys/wait.h>
 #include <linux/sched.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "cmdline.h"
+#include "execmon.h"
 #include "funclat.h"
+#include "io.h"
 #include "log.h"
 #include "pin_layout.h"
 #include "pinsight_helpers.h"
@@ -505,10 +508,11 @@ static void check_units(void)
 }
 
 /*
- * Man pages and completion against the programs' own command lists
- * (defect 11): every command --help lists is in the man page and is
- * offered by the completion, run here with a stand-in for
- * bash-completion's _init_completion.
+ * Man pages, completion and README against the programs' own command
+ * tables (defect 11): every command --help lists is in the man page, is
+ * offered by the completion (run here with a stand-in for
+ * bash-completion's _init_completion), has an example in README.md, and
+ * `help CMD` prints what `CMD --help` does.
  */
 static void check_help(void)
 {
@@ -551,6 +555,20 @@ static void check_help(void)
 				       0, "in the man page"))
 				printf("%s: '%s' not in %s\n", progs[i], word,
 				       path);
+			/* README's examples show every command once */
+			if (!ASSERT_EQ(run_cmd(NULL,
+					       "grep -qE '(^|[ `])%s %s( |`|$)' %s/README.md",
+					       progs[i], word, env_src_dir()),
+				       0, "in README.md"))
+				printf("'%s %s' not in README.md\n", progs[i],
+				       word);
+			/* help CMD is CMD --help, from the same table */
+			if (!ASSERT_EQ(run_cmd(NULL,
+					       "cd %s && [ \"$(./%s help %s)\" = \"$(./%s %s --help)\" ]",
+					       env_output_dir(), progs[i], word,
+					       progs[i], word),
+				       0, "help CMD is CMD --help"))
+				printf("%s help %s differs\n", progs[i], word);
 		}
 		free(cmds);
 		free(offered);
@@ -754,6 +772,242 @@ cleanup:
 	loader_run(NULL, "unload io@ru");
 }
 
+/*
+ * --version in both binaries: the same lines (name, the build's version,
+ * libbpf), the same version, anywhere on the line, and JSON with -j.
+ */
+static void check_version(void)
+{
+	static const char *const cmds[] = {
+		"pinsight --version", "pinsight-load -V", "pinsight show -V",
+		"pinsight-load io --version", "pinsight -j --version",
+	};
+	char *out = NULL, want[128], what[64];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		snprintf(what, sizeof(what), "%s", cmds[i]);
+		err = run_cmd(&out, "%s/%s", env_output_dir(), cmds[i]);
+		ASSERT_EQ(err, 0, what);
+		if (!ASSERT_OK_PTR(out, what))
+			continue;
+		if (strstr(cmds[i], "-j"))
+			snprintf(want, sizeof(want),
+				 "{\"name\":\"pinsight\",\"version\":\"%s\",\"libbpf\":\"v%u.%u\"}\n",
+				 pinsight_version, libbpf_major_version(),
+				 libbpf_minor_version());
+		else
+			snprintf(want, sizeof(want),
+				 "%.*s %s\nusing libbpf v%u.%u\n",
+				 (int)strcspn(cmds[i], " "), cmds[i],
+				 pinsight_version, libbpf_major_version(),
+				 libbpf_minor_version());
+		/* nothing else: `io --version` loads nothing */
+		ASSERT_STREQ(out, want, what);
+		free(out);
+		out = NULL;
+	}
+	ASSERT_FALSE(loaded("io"), "--version after a tool loads nothing");
+	/* the build's version is git's or the release's, never empty */
+	ASSERT_TRUE(pinsight_version[0] >= '0' && pinsight_version[0] <= '9',
+		    "version starts with a digit");
+}
+
+/*
+ * Sum of a "slots":[...] array at @p (the first after it), or -1. The
+ * histogram of one interval must count that interval's calls only.
+ */
+static long long json_slots_sum(const char *p)
+{
+	long long n = 0;
+	char *end;
+
+	p = p ? strstr(p, "\"slots\":[") : NULL;
+	if (!p)
+		return -1;
+	for (p += 9; *p && *p != ']'; p = *end == ',' ? end + 1 : end) {
+		n += strtoll(p, &end, 10);
+		if (end == p)
+			return -1;
+	}
+	return n;
+}
+
+/*
+ * show --interval: after 1000 writes, 100 more in each of intervals 2, 3
+ * and 4 (each batch starts when the last interval's line is out, so the
+ * loader's and reader's start-up times do not matter). Each interval must
+ * show its own writes (counter and histogram differenced), not the
+ * cumulative 1100..1300.
+ */
+static void check_interval(void)
+{
+	static const long long want[] = { 0, 100, 100, 100 };
+	char comm[16], pat[96], *out = NULL, *line, *save, *p;
+	long long ops, hist;
+	unsigned long long ns;
+	int err, n = 0;
+
+	snprintf(comm, sizeof(comm), "cli-iv-%d", getpid() % 100000);
+	if (!ASSERT_EQ(loader_run(NULL, "io --name iv --comm %s", comm), 0,
+		       "load io@iv"))
+		return;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm %s --count 1000",
+			  env_output_dir(), comm),
+		  0, "iogen 1000");
+	err = run_cmd(
+		&out,
+		"cd %s && f=iv.$$ && : > $f && { ./pinsight -j show io@iv io_comm --interval 1s --count 4 >> $f & "
+		"for i in 1 2 3; do while [ $(wc -l < $f) -lt $i ]; do sleep 0.02; done; "
+		"./workloads/iogen --comm %s --count 100 >/dev/null; done; wait $!; e=$?; cat $f; rm -f $f; exit $e; }",
+		env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "show --interval 1s --count 4");
+	snprintf(pat, sizeof(pat),
+		 "\"comm\":\"%s\",\"op\":\"IO_OP_WRITE\"},\"value\":{\"ops\":",
+		 comm);
+	for (line = strtok_r(out ?: "", "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!ASSERT_LT(n, 4, "four intervals"))
+			break;
+		ASSERT_EQ(sscanf(line, "{\"time\":%*u,\"interval_ns\":%llu", &ns),
+			  1, "interval_ns");
+		ASSERT_TRUE(ns > 500000000ULL && ns < 2000000000ULL,
+			    "about 1 s each");
+		p = strstr(line, pat);
+		ops = p ? strtoll(p + strlen(pat), NULL, 10) : 0;
+		hist = p ? json_slots_sum(p) : 0;
+		/* 0 in the first: an unchanged row is left out */
+		ASSERT_EQ(ops, want[n], "this interval's writes only");
+		ASSERT_EQ(hist, ops, "histogram differenced too");
+		n++;
+	}
+	ASSERT_EQ(n, 4, "four lines");
+	free(out);
+	out = NULL;
+	/* errors: a count without an interval, a bare number, the config */
+	ASSERT_EQ(reader_run(NULL, "show io@iv --count 3"), EXIT_USAGE,
+		  "--count needs --interval");
+	ASSERT_EQ(reader_run(NULL, "show io@iv --interval 1"), EXIT_USAGE,
+		  "a bare number is refused");
+	ASSERT_EQ(reader_run(&out, "show io@iv rodata --interval 1s"),
+		  EXIT_USAGE, "the config does not change");
+	ASSERT_HAS_SUBSTR(out, "rodata", "names the map");
+	free(out);
+	loader_run(NULL, "unload io@iv");
+}
+
+/*
+ * reset: io_comm's rows hold counters alone and go (they come back at the
+ * next event: the programs stay attached); execmon's targets rows also
+ * hold who is a target, and only their counter is zeroed. The config,
+ * state/ and records are refused.
+ */
+static void check_reset(void)
+{
+	struct io_comm_key key = { .op = IO_OP_WRITE };
+	struct target_key tk = {};
+	struct target_val tv = {};
+	struct io_comm_val v = {};
+	char comm[16], go[64], *out = NULL;
+	pid_t child;
+	int i, err, fd;
+
+	snprintf(comm, sizeof(comm), "cli-rs-%d", getpid() % 100000);
+	memcpy(key.comm, comm, strlen(comm));
+	if (!ASSERT_EQ(loader_run(NULL, "io --name rs --comm %s", comm), 0,
+		       "load io@rs"))
+		return;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm %s --count 50",
+			  env_output_dir(), comm),
+		  0, "iogen 50");
+	ASSERT_EQ(reader_run(&out, "reset io@rs io_comm"), 0, "reset io_comm");
+	ASSERT_HAS_SUBSTR(out, "io@rs: maps/io_comm: 6 rows reset",
+			  "six rows: one per op");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(pin_lookup_sum("io@rs", "maps/io_comm", &key, &v, sizeof(v)),
+		  -ENOENT, "the row is gone");
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
+			  env_output_dir(), comm),
+		  0, "iogen 5");
+	if (ASSERT_OK(pin_lookup_sum("io@rs", "maps/io_comm", &key, &v,
+				     sizeof(v)),
+		      "counted again"))
+		ASSERT_EQ(v.ops, 5, "from zero, still attached");
+	/* what is not counters, by name: exit 2 and why */
+	ASSERT_EQ(reader_run(&out, "reset io@rs rodata"), EXIT_USAGE,
+		  "the config");
+	ASSERT_HAS_SUBSTR(out, "config", "says it is the config");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(reader_run(&out, "reset io@rs alerts"), EXIT_USAGE,
+		  "a ring buffer");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(reader_run(NULL, "reset io@rs nosuch"), EXIT_NOENT,
+		  "no such map");
+	/* a map under state/ is program state (as profile's unwind_rows) */
+	fd = pin_open("io@rs", "maps/io_comm");
+	snprintf(go, sizeof(go), "%s/io@rs/state/cli_state", pin_root());
+	if (ASSERT_GE(fd, 0, "open io_comm") &&
+	    ASSERT_OK(bpf_obj_pin(fd, go), "pin it under state/")) {
+		ASSERT_EQ(reader_run(&out, "reset io@rs cli_state"),
+			  EXIT_USAGE, "state/ refused");
+		ASSERT_HAS_SUBSTR(out, "state/cli_state: program state",
+				  "says why");
+		free(out);
+		out = NULL;
+		unlink(go);
+	}
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(reader_run(NULL, "-j reset io@rs"), 0, "the whole instance");
+	loader_run(NULL, "unload io@rs");
+
+	/* a target that execs once, when told to */
+	snprintf(go, sizeof(go), "/tmp/cli-rs-go-%d", getpid());
+	unlink(go);
+	child = spawn_sh("while [ ! -e %s ]; do sleep 0.05; done; exec sleep 30",
+			 go);
+	if (!ASSERT_GT(child, 0, "spawn"))
+		return;
+	err = loader_run(NULL, "execmon --name rs --pid %d --allow /bin/true",
+			 child);
+	if (!ASSERT_EQ(err, 0, "load execmon@rs"))
+		goto kill;
+	fd = creat(go, 0600);
+	close(fd);
+	tk.tgid = child;
+	for (i = 0; i < 100; i++) {
+		if (!pin_lookup_sum("execmon@rs", "maps/targets", &tk, &tv,
+				    sizeof(tv)) &&
+		    tv.execs)
+			break;
+		usleep(20000);
+	}
+	ASSERT_EQ(tv.execs, 1, "the exec counted");
+	ASSERT_EQ(reader_run(&out, "reset execmon@rs targets"), 0,
+		  "reset targets");
+	ASSERT_HAS_SUBSTR(out, "maps/targets: 1 row reset", "one row");
+	free(out);
+	out = NULL;
+	tv.execs = 99;
+	ASSERT_OK(pin_lookup_sum("execmon@rs", "maps/targets", &tk, &tv,
+				 sizeof(tv)),
+		  "still a target");
+	ASSERT_EQ(tv.execs, 0, "its counter zeroed");
+	ASSERT_EQ(reader_run(&out, "reset execmon@rs exec_log"), EXIT_USAGE,
+		  "records");
+	ASSERT_HAS_SUBSTR(out, "records", "says why");
+	free(out);
+	loader_run(NULL, "unload execmon@rs");
+kill:
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	unlink(go);
+}
+
 void test_cli(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -784,4 +1038,10 @@ void test_cli(void)
 		check_lifetime();
 	if (test__start_subtest("pid_reuse"))
 		check_pid_reuse();
+	if (test__start_subtest("version"))
+		check_version();
+	if (test__start_subtest("show_interval"))
+		check_interval();
+	if (test__start_subtest("reset"))
+		check_reset();
 }

@@ -392,6 +392,76 @@ cleanup:
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
+/*
+ * HELP says what a series means (the __help tags of progs/ headers, not the
+ * "<tool> <map>.<field>" fallback), and ebpf_instance_info tells an empty
+ * scrape from a wrong pin root.
+ */
+static void check_help_info(void)
+{
+	char *out = NULL, path[64];
+	int err;
+
+	/*
+	 * A wrong root (or nothing loaded) is a scrape without series, as
+	 * before any load at boot; a loaded instance has its info series
+	 * even before it counts anything (below).
+	 */
+	err = run_cmd(&out, "PINSIGHT_PIN_ROOT=/sys/fs/bpf/prom-nosuch %s/pinsight metrics",
+		      env_output_dir());
+	ASSERT_EQ(err, 0, "a wrong root: exit 0");
+	ASSERT_STREQ(out, "", "and nothing, not even an info series");
+	free(out);
+	out = NULL;
+	if (!ASSERT_EQ(loader_run(NULL, "io --name hp --comm prom-help"), 0,
+		       "load io@hp") ||
+	    !ASSERT_EQ(loader_run(NULL,
+				  "io --name hr --attach raw --comm prom-help"),
+		       0, "load io@hr"))
+		goto cleanup;
+	/* nothing counted yet: only the info series and the zero drops */
+	err = reader_run(&out, "metrics io@hp io@hr");
+	ASSERT_EQ(err, 0, "metrics");
+	ASSERT_HAS_SUBSTR(out,
+			  "# TYPE ebpf_instance_info gauge\n"
+			  "ebpf_instance_info{instance=\"io@hp\",tool=\"io\",attach=\"tp\"} 1\n"
+			  "ebpf_instance_info{instance=\"io@hr\",tool=\"io\",attach=\"raw\"} 1\n",
+			  "one info series per instance, with its variant");
+	ASSERT_HAS_SUBSTR(out,
+			  "# HELP ebpf_io_drops_total Events that could not be stored",
+			  "a variable's tag");
+	free(out);
+	out = NULL;
+	ASSERT_EQ(run_cmd(NULL, "%s/workloads/iogen --comm prom-help --count 3",
+			  env_output_dir()),
+		  0, "iogen");
+	snprintf(path, sizeof(path), "/tmp/pinsight-help-%d.prom", getpid());
+	ASSERT_EQ(reader_run(NULL, "metrics --textfile %s io@hp", path), 0,
+		  "textfile");
+	ASSERT_EQ(run_cmd(&out, "grep '^# HELP' %s", path), 0, "HELP");
+	ASSERT_HAS_SUBSTR(out,
+			  "# HELP ebpf_io_duration_seconds Time from entry to return of a read/write call, in seconds\n",
+			  "a histogram's, with its unit");
+	ASSERT_HAS_SUBSTR(out,
+			  "# HELP ebpf_io_ops_total Read/write system calls completed\n",
+			  "a counter's");
+	/* every io family has a sentence, not the fallback */
+	ASSERT_NULL(strstr(out ?: "", " io io_comm."), "no fallback HELP");
+	ASSERT_NULL(strstr(out ?: "", " io bss."), "no fallback HELP (bss)");
+	free(out);
+	out = NULL;
+	if (run_cmd(NULL, "command -v promtool"))
+		printf("%s: promtool missing, format not checked\n", __func__);
+	else
+		ASSERT_EQ(run_cmd(&out, "promtool check metrics < %s 2>&1",
+				  path),
+			  0, "promtool check metrics");
+	unlink(path);
+cleanup:
+	free(out);
+	loader_run(NULL, "unload io@hp io@hr");
+}
+
 void test_prometheus(void)
 {
 	const char *missing = NULL;
@@ -406,6 +476,8 @@ void test_prometheus(void)
 	}
 	if (test__start_subtest("http"))
 		check_http();
+	if (test__start_subtest("help_info"))
+		check_help_info();
 	if (test__start_subtest("textfile")) {
 		if (run_cmd(NULL, "command -v promtool"))
 			test__skip(

@@ -21,10 +21,14 @@
 
 static const char usage_main[] =
 	"Usage: pinsight [-j|-p] [-v] COMMAND [ARGS]\n"
+	"       pinsight --version\n"
 	"\n"
 	"Commands:\n"
 	"  list                          instances, programs, maps, config\n"
-	"  show INSTANCE [MAP]           decode an instance's pinned maps\n"
+	"  show INSTANCE [MAP] [--interval DURATION [--count N]]\n"
+	"                                decode an instance's pinned maps, or\n"
+	"                                what changed every DURATION\n"
+	"  reset INSTANCE [MAP]          zero counters, without a reload\n"
 	"  metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
 	"                                Prometheus text exposition\n"
 	"  alerts [--follow] [INSTANCE...]  print (and consume) pending alerts\n"
@@ -37,6 +41,7 @@ static const char usage_main[] =
 	"  -p, --pretty   indented JSON (implies -j)\n"
 	"  -v, --verbose  libbpf debug output\n"
 	"  -h, --help     this help; `pinsight COMMAND --help` for a command's\n"
+	"  -V, --version  the version and the libbpf in use\n"
 	"Options may also follow the command; a command may be abbreviated.\n"
 	"\n"
 	"Pins are read from $PINSIGHT_PIN_ROOT, default " PIN_ROOT_DEFAULT
@@ -49,19 +54,6 @@ const char usage_list[] =
 	"program id, run count and average run time when\n"
 	"kernel.bpf_stats_enabled=1), its maps (type, entries in use) and its\n"
 	"config (the rodata variables).\n" EXIT_CODES_HELP;
-
-const char usage_show[] =
-	"Usage: pinsight [-j|-p] show INSTANCE [MAP]\n"
-	"\n"
-	"Decode every pinned map of INSTANCE (or only MAP) from its BTF. Hash\n"
-	"and array maps are tables, key fields first, sorted by the first\n"
-	"value column, descending; histograms are log2 tables, one per row;\n"
-	"bss/data are name = value; rodata is the config. Per-CPU values are\n"
-	"summed over CPUs.\n"
-	"\n"
-	"With -j: [{\"map\", \"type\", \"entries\": [{\"key\", \"value\"}]}], keys and\n"
-	"values as in `bpftool map dump -j`'s \"formatted\" objects, except that\n"
-	"per-CPU maps have the summed \"value\" instead of \"values\" per CPU.\n" EXIT_CODES_HELP;
 
 const char usage_metrics[] =
 	"Usage: pinsight metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
@@ -94,89 +86,6 @@ int cmd_list(int argc, char **argv)
 	if (c != -1)
 		return c;
 	return exit_code_for(pm_list(json_output, pretty));
-}
-
-static int show_one(const struct pm_instance *in, struct pm_map *m,
-		    json_writer_t *jw)
-{
-	int err;
-
-	if (jw) /* streams the map: memory is a batch, not the map */
-		return pm_render_json(jw, m);
-	/* a table is sorted: it needs every row */
-	if (m->decodable) {
-		err = pm_map_read(m);
-		if (err)
-			return err;
-	}
-	return pm_render_table(stdout, in, m);
-}
-
-int cmd_show(int argc, char **argv)
-{
-	struct pm_instance *in = NULL;
-	json_writer_t *jw = NULL;
-	struct pm_map *m;
-	int i, err, ret = 0;
-
-	err = cmd_args(argc, argv, usage_show, 1, 2);
-	if (err != -1)
-		return err;
-	argc -= optind;
-	argv += optind;
-	err = pm_instance_open(argv[0], &in);
-	if (err)
-		return exit_code_for(err);
-	if (argc == 2) {
-		m = pm_instance_map(in, argv[1]);
-		if (!m) {
-			/* a pin that failed to open was named already */
-			if (!in->err)
-				p_err("%s: maps/%.80s: no such map", in->name,
-				      argv[1]);
-			ret = in->err ?: -ENOENT;
-			goto cleanup;
-		}
-		/*
-		 * Asked for by name: say why there is nothing. The alerts
-		 * ring buffer has no rows by design (`pinsight alerts` reads
-		 * it), so it is shown as in the whole instance; any other map
-		 * without rows, a ring buffer pinned where a hash should be
-		 * included, is an error.
-		 */
-		if (!m->decodable && (m->info.type != BPF_MAP_TYPE_RINGBUF ||
-				      strcmp(m->name, "alerts"))) {
-			ret = pm_map_read(m);
-			goto cleanup;
-		}
-	}
-	if (json_output) {
-		jw = jsonw_new(stdout, pretty);
-		if (!jw) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		jsonw_start_array(jw);
-	}
-	for (i = 0; i < in->map_cnt; i++) {
-		m = in->maps[i];
-		if (argc == 2 && strcmp(m->name, argv[1]))
-			continue;
-		if (!jw && i && argc == 1)
-			putchar('\n');
-		err = show_one(in, m, jw);
-		if (err && !ret)
-			ret = err;
-	}
-	if (jw) {
-		jsonw_end_array(jw);
-		jsonw_destroy(&jw);
-	}
-	if (!ret)
-		ret = in->err;
-cleanup:
-	pm_instance_close(in);
-	return exit_code_for(ret);
 }
 
 int cmd_metrics(int argc, char **argv)
@@ -276,6 +185,7 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "list", cmd_list, usage_list },
 	{ "show", cmd_show, usage_show },
+	{ "reset", cmd_reset, usage_reset },
 	{ "metrics", cmd_metrics, usage_metrics },
 	{ "alerts", cmd_alerts, usage_alerts },
 	{ "profile", cmd_profile, usage_profile },
@@ -313,9 +223,12 @@ int main(int argc, char **argv)
 	prog_name = "pinsight";
 	cmd_json_prescan(argc, argv);
 	while ((c = cmd_global_getopt(argc, argv, NULL, usage_main, &help)) !=
-	       -1)
+	       -1) {
 		if (c == CMD_BAD)
 			return EXIT_USAGE;
+		if (c == CMD_VERSION)
+			return EXIT_OK;
+	}
 	libbpf_set_print(libbpf_print);
 	argc -= optind;
 	argv += optind;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "pin_layout.h"
 #include "pinmaps.h"
 #include "strtab.h"
 
@@ -48,6 +49,7 @@ struct entry {
 
 struct pm_prom {
 	bool per_pid;
+	struct strtab info; /* ebpf_instance_info's label sets */
 	struct source *src;
 	size_t nsrc, src_cap;
 	struct entry *e;
@@ -87,6 +89,7 @@ void pm_prom_free(struct pm_prom *p)
 		entry_free(&p->e[i]);
 	for (i = 0; i < p->nsrc; i++)
 		source_free(&p->src[i]);
+	strtab_free(&p->info);
 	free(p->e);
 	free(p->src);
 	free(p);
@@ -334,12 +337,22 @@ static int entry_init(struct entry *e, const struct pm_instance *in,
 	if (e->type == PT_COUNTER &&
 	    (strlen(name) < 6 || strcmp(name + strlen(name) - 6, "_total")))
 		strncat(name, "_total", sizeof(name) - strlen(name) - 1);
-	snprintf(help, sizeof(help), "%s %s.%s%s", in->tool, m->name, f->name,
-		 f->unit == PM_UNIT_NS ? " (ns, exported in seconds)" :
-		 f->unit == PM_UNIT_US ? " (us, exported in seconds)" :
-					 "");
+	/* the tag's sentence, else where the series comes from */
+	if (f->help)
+		snprintf(help, sizeof(help), "%s%s", f->help,
+			 f->unit == PM_UNIT_NS || f->unit == PM_UNIT_US ?
+				 ", in seconds" :
+				 "");
+	else
+		snprintf(help, sizeof(help), "%s %s.%s%s", in->tool, m->name,
+			 f->name,
+			 f->unit == PM_UNIT_NS ? " (ns, exported in seconds)" :
+			 f->unit == PM_UNIT_US ? " (us, exported in seconds)" :
+						 "");
 	e->f = *f;
-	e->f.names = NULL; /* the instance's, gone when it is closed */
+	/* the instance's, gone when it is closed */
+	e->f.names = NULL;
+	e->f.help = NULL;
 	e->name = strdup(name);
 	e->help = strdup(help);
 	if (e->type == PT_HISTOGRAM) {
@@ -442,11 +455,42 @@ static bool map_has_metric(const struct pm_map *m)
 	return m->datasec;
 }
 
+/*
+ * ebpf_instance_info{instance,tool,attach} 1: every instance found has one
+ * series, with or without rows in its maps, so an empty scrape (nothing
+ * counted yet) differs from a wrong pin root (no instance at all).
+ */
+static int add_info(struct pm_prom *p, const struct pm_instance *in)
+{
+	char attach[128], *buf = NULL;
+	size_t sz;
+	FILE *s;
+	long k;
+
+	/* unknown without links/ (a test's instance, say): left empty */
+	if (inst_attach(in->dir, attach, sizeof(attach)))
+		attach[0] = '\0';
+	s = open_memstream(&buf, &sz);
+	if (!s)
+		return -ENOMEM;
+	fputs("instance=\"", s);
+	put_label_value(s, in->name);
+	fputs("\",tool=\"", s);
+	put_label_value(s, in->tool);
+	fputs("\",attach=\"", s);
+	put_label_value(s, attach);
+	putc('"', s);
+	k = fclose(s) ? -1 : strtab_add(&p->info, buf);
+	free(buf);
+	return k < 0 ? -ENOMEM : 0;
+}
+
 int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in)
 {
 	struct pm_map *m;
-	int i, err, ret = 0;
+	int i, err, ret;
 
+	ret = add_info(p, in);
 	for (i = 0; i < in->map_cnt; i++) {
 		m = in->maps[i];
 		/* rodata is the configuration, shown by list/show only */
@@ -586,10 +630,30 @@ static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 	}
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int pm_prom_print(struct pm_prom *p, FILE *f)
 {
+	char **info = NULL;
 	size_t i, end;
 
+	if (p->info.n) {
+		info = strtab_array(&p->info);
+		if (!info)
+			return -ENOMEM;
+		qsort(info, p->info.n, sizeof(*info), cmp_str);
+		fputs("# HELP ebpf_instance_info An instance pinsight-load pinned, "
+		      "whatever its maps hold: attach is its variant "
+		      "(pinsight-load --attach), empty when the tool has one\n"
+		      "# TYPE ebpf_instance_info gauge\n",
+		      f);
+		for (i = 0; i < p->info.n; i++)
+			fprintf(f, "ebpf_instance_info{%s} 1\n", info[i]);
+		free(info);
+	}
 	if (p->n) /* p->e is NULL then, and qsort's is nonnull */
 		qsort(p->e, p->n, sizeof(*p->e), cmp_entry);
 	for (i = 0; i < p->n; i = end) {

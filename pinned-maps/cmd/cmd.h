@@ -21,5 +21,6 @@ PINSIGHT_CMD(show);
 PINSIGHT_CMD(metrics);
 PINSIGHT_CMD(alerts);
 PINSIGHT_CMD(profile);
+PINSIGHT_CMD(reset);
 
 #endif /* __PINSIGHT_CMD_H */
