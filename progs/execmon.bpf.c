@@ -75,7 +75,8 @@ struct {
 	__type(value, struct exec_rec);
 } exec_log SEC(".maps");
 
-__u64 exec_log_next SEC(".bss"); /* execs logged: the next slot, modulo */
+/* execs logged: exec_log's next slot, modulo its size */
+__u64 exec_log_next SEC(".bss") __help("Execs written to exec_log");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

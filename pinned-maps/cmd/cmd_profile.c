@@ -756,7 +756,7 @@ int cmd_profile(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'i' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "no-comm", no_argument, NULL, 'N' },
-		{ "native", no_argument, NULL, 'V' },
+		{ "native", no_argument, NULL, 1000 },
 		{ "symbol-path", required_argument, NULL, 'S' },
 		{ "drain", no_argument, NULL, 'D' },
 		{ "diff", no_argument, NULL, 'd' },
@@ -834,7 +834,7 @@ int cmd_profile(int argc, char **argv)
 					"profile: --spool-max %s: expected a size (e.g. 256M)",
 					optarg);
 			break;
-		case 'V':
+		case 1000: /* --native */
 			o.native = true;
 			break;
 		case 'S':
