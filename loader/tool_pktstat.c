@@ -10,14 +10,15 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include "attach_net.h"
 #include "log.h"
-#include "pinmaps.h"
 #include "pin_layout.h"
 #include "pktstat.skel.h"
 #include "rodata.h"
@@ -78,67 +79,65 @@ static unsigned long ephemeral_min(void)
 	return lo;
 }
 
-static const struct pm_field *field(const struct pm_map *m, const char *name)
-{
-	int i;
-
-	for (i = 0; i < m->value.cnt; i++)
-		if (!strcmp(m->value.fields[i].name, name))
-			return &m->value.fields[i];
-	return NULL;
-}
-
-/* A number an older loader's rodata may lack: 0 then. */
-static __u64 field_u64(const struct pm_map *m, const char *name, const void *v)
-{
-	const struct pm_field *f = field(m, name);
-
-	return f ? pm_field_u64(f, v) : 0;
-}
-
-/* Read <inst_dir>/maps/rodata; -ENOENT when there is none. */
+/*
+ * Read <inst_dir>/maps/rodata back through the skeleton's own type, not
+ * the readers' BTF decoder: it is this tool's configuration. An instance
+ * loaded by an older pinsight-load may have a shorter .rodata (fields are
+ * only ever added at its end): what it lacks reads as 0. -ENOENT when
+ * there is no such pin.
+ */
 static int read_cfg(const char *inst_dir, struct pkt_cfg *c)
 {
-	const struct pm_field *fi, *fe, *fp, *fo, *fv;
-	char path[PATH_MAX];
-	struct pm_map *m = NULL;
-	const void *v;
-	int err;
+	LIBBPF_OPTS(bpf_obj_get_opts, opts, .file_flags = BPF_F_RDONLY);
+	struct pktstat_bpf__rodata ro = {};
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), key = 0;
+	char path[PATH_MAX], *val = NULL;
+	int fd, err;
 
 	memset(c, 0, sizeof(*c));
 	err = path_fmt(path, sizeof(path), "%s/maps/rodata", inst_dir);
 	if (err)
 		return err;
-	if (access(path, F_OK))
-		return -ENOENT;
-	err = pm_map_open(path, path, NULL, &m);
-	if (!err)
-		err = pm_map_read(m);
-	if (err)
+	fd = bpf_obj_get_opts(path, &opts);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
 		goto cleanup;
-	fi = field(m, "ifindex");
-	fe = field(m, "egress");
-	fp = field(m, "tc_prio");
-	fo = field(m, "tc_own_qdisc");
-	fv = field(m, "dev");
-	if (!m->nrows || !fi || !fe || !fp || !fo || !fv) {
+	}
+	if (info.type != BPF_MAP_TYPE_ARRAY || info.key_size != 4 ||
+	    info.max_entries != 1 ||
+	    info.value_size < offsetof(struct pktstat_bpf__rodata, xdp_mode)) {
 		err = -EBADMSG;
 		p_err("%s: not a pktstat rodata", path);
 		goto cleanup;
 	}
-	v = pm_row_value(m, 0);
-	c->ifindex = pm_field_u64(fi, v);
-	pm_field_fmt(m->btf, fe, v, c->egress, sizeof(c->egress));
-	c->tc_prio = pm_field_u64(fp, v);
-	c->tc_own_qdisc = pm_field_u64(fo, v);
-	pm_field_fmt(m->btf, fv, v, c->dev, sizeof(c->dev));
-	c->ns.dev = field_u64(m, "netns_dev", v);
-	c->ns.ino = field_u64(m, "netns_ino", v);
-	c->ns.cookie = field_u64(m, "netns_cookie", v);
-	c->map_id = m->info.id;
+	val = calloc(1, info.value_size);
+	if (!val) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	if (bpf_map_lookup_elem(fd, &key, val)) {
+		err = -errno;
+		goto cleanup;
+	}
+	memcpy(&ro, val,
+	       info.value_size < sizeof(ro) ? info.value_size : sizeof(ro));
+	snprintf(c->dev, sizeof(c->dev), "%.*s", (int)sizeof(ro.dev), ro.dev);
+	c->ifindex = ro.ifindex;
+	snprintf(c->egress, sizeof(c->egress), "%.*s", (int)sizeof(ro.egress),
+		 ro.egress);
+	c->tc_prio = ro.tc_prio;
+	c->tc_own_qdisc = ro.tc_own_qdisc;
+	c->ns.dev = ro.netns_dev;
+	c->ns.ino = ro.netns_ino;
+	c->ns.cookie = ro.netns_cookie;
+	c->map_id = info.id;
 	c->dir = inst_dir;
 cleanup:
-	pm_map_close(m);
+	free(val);
+	close(fd);
 	return err;
 }
 

@@ -7,6 +7,7 @@
  * readable; a tiny stacks map counts drops instead of losing them.
  */
 #include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -532,6 +533,7 @@ static void check_drain(void)
 	unsigned long long sum = 0, bpf_sum = 0, prev_end = 0, s, plain[2];
 	char comm[16], bin[512], *out = NULL;
 	int i, n = 0, busy = 0, status;
+	bool stopped = false;
 	pid_t pid;
 
 	snprintf(comm, sizeof(comm), "pwin%d", getpid() % 100000);
@@ -540,7 +542,9 @@ static void check_drain(void)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		execl(bin, bin, "--comm", comm, "--seconds", "3", (char *)NULL);
+		/* stopped once enough windows had samples (below) */
+		execl(bin, bin, "--comm", comm, "--seconds", "120",
+		      (char *)NULL);
 		_exit(127);
 	}
 	if (!ASSERT_GT(pid, 0, "fork"))
@@ -590,6 +594,11 @@ static void check_drain(void)
 		out = NULL;
 		if (done) /* this drain came after the exit: it was the last */
 			break;
+		/* drains take seconds under TCG: stop by count, not by time */
+		if (busy >= 5 && sum > 150 && !stopped) {
+			kill(pid, SIGTERM);
+			stopped = true;
+		}
 	}
 	printf("%d windows (%d with samples), %llu samples; profile_comm %llu\n",
 	       n, busy, sum, comm_samples());
