@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <signal.h>
 #include <zlib.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -338,4 +339,23 @@ int gunzip_file(const char *path, unsigned char **buf, size_t *len)
 	}
 	gzclose(gz);
 	return *buf ? 0 : -ENOMEM;
+}
+
+/* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
+bool waits_for_usr1(pid_t pid)
+{
+	char path[64], line[256];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigCgt:", 7))
+			yes = strtoull(line + 7, NULL, 16) &
+			      (1ULL << (SIGUSR1 - 1));
+	fclose(f);
+	return yes;
 }

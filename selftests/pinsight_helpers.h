@@ -53,6 +53,8 @@ int root_temporaries(void);
  * pid, for waitpid() and kill(), or -errno. Its output goes to the test's.
  */
 pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
+bool waits_for_usr1(pid_t pid);
 /*
  * A TCP socket (AF_INET or AF_INET6) bound to a free loopback port, which
  * goes in *port; listening or not (connects to it are then refused while it

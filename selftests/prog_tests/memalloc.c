@@ -541,25 +541,6 @@ cleanup:
 	loader_run(NULL, "unload memalloc@rs");
 }
 
-/* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
-static bool waits_for_usr1(pid_t pid)
-{
-	char path[64], line[256];
-	bool yes = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "SigCgt:", 7))
-			yes = strtoull(line + 7, NULL, 16) &
-			      (1ULL << (SIGUSR1 - 1));
-	fclose(f);
-	return yes;
-}
-
 /*
  * A process whose allocator is jemalloc (preloaded, as packaged servers
  * link it): memalloc --pid finds it in the process's maps and probes it,
