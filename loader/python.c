@@ -62,29 +62,35 @@ struct py_runtime {
 	__u64 off; /* its address less the executable segment's bias */
 	size_t init_len; /* bytes of its initial data in init */
 	unsigned char init[PY_DEBUG_SIZE];
+	__u64 version; /* Py_Version (PY_VERSION_HEX, 3.11+), or 0 */
 };
 
-/* The initial data of @s (a symbol of @e), up to sizeof(rt->init). */
-static void runtime_init(Elf *e, const GElf_Sym *s, struct py_runtime *rt)
+/*
+ * The initial data of @s (a symbol of @e), up to @size bytes, into @buf:
+ * the bytes copied.
+ */
+static size_t sym_init(Elf *e, const GElf_Sym *s, void *buf, size_t size)
 {
 	Elf_Scn *scn = elf_getscn(e, s->st_shndx);
 	GElf_Shdr sh;
 	Elf_Data *d;
+	size_t len;
 	__u64 at;
 
 	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
 	    s->st_value < sh.sh_addr)
-		return;
+		return 0;
 	d = elf_getdata(scn, NULL);
 	at = s->st_value - sh.sh_addr;
 	if (!d || !d->d_buf || at >= d->d_size)
-		return;
-	rt->init_len = d->d_size - at;
-	if (rt->init_len > sizeof(rt->init))
-		rt->init_len = sizeof(rt->init);
-	if (rt->init_len > s->st_size)
-		rt->init_len = s->st_size;
-	memcpy(rt->init, (const char *)d->d_buf + at, rt->init_len);
+		return 0;
+	len = d->d_size - at;
+	if (len > size)
+		len = size;
+	if (len > s->st_size)
+		len = s->st_size;
+	memcpy(buf, (const char *)d->d_buf + at, len);
+	return len;
 }
 
 /*
@@ -100,7 +106,7 @@ static int runtime_find(int fd, struct py_runtime *rt)
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	GElf_Phdr ph;
-	GElf_Sym s;
+	GElf_Sym s, runtime;
 	Elf_Data *d;
 	size_t i, n;
 	Elf *e;
@@ -119,7 +125,8 @@ static int runtime_find(int fd, struct py_runtime *rt)
 			have_seg = true;
 		}
 	}
-	while (!have_sym && (scn = elf_nextscn(e, scn))) {
+	/* both symbol tables: a stripped image has Py_Version in .dynsym */
+	while ((scn = elf_nextscn(e, scn))) {
 		if (!gelf_getshdr(scn, &sh) ||
 		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB) ||
 		    !sh.sh_entsize)
@@ -131,15 +138,23 @@ static int runtime_find(int fd, struct py_runtime *rt)
 			if (!gelf_getsym(d, i, &s) || s.st_shndx == SHN_UNDEF)
 				continue;
 			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (name && !strcmp(name, "_PyRuntime")) {
+			if (!name)
+				continue;
+			if (!strcmp(name, "Py_Version") && !rt->version &&
+			    sym_init(e, &s, &rt->version,
+				     sizeof(rt->version)) !=
+				    sizeof(rt->version))
+				rt->version = 0;
+			if (!have_sym && !strcmp(name, "_PyRuntime")) {
 				have_sym = true;
-				break;
+				runtime = s;
 			}
 		}
 	}
 	if (have_sym && have_seg) {
-		rt->off = s.st_value - delta;
-		runtime_init(e, &s, rt);
+		rt->off = runtime.st_value - delta;
+		rt->init_len = sym_init(e, &runtime, rt->init,
+					sizeof(rt->init));
 		err = 0;
 	}
 cleanup:
@@ -213,6 +228,14 @@ bool python_image(int fd, const char *path, struct unw_file_val *fv)
 	for (i = 0; i < PY_TABLE_NR; i++) {
 		if (py_table[i].major != major || py_table[i].minor != minor)
 			continue;
+		/* a file's name is no proof: the build's own version is */
+		if (rt.version && (rt.version >> 24 != major ||
+				   (rt.version >> 16 & 0xff) != minor)) {
+			p_info("python: %s: named CPython %u.%u, but its Py_Version is %llu.%llu: its processes get native frames only",
+			       path, major, minor, rt.version >> 24,
+			       rt.version >> 16 & 0xff);
+			return false;
+		}
 		if (py_table[i].own_offsets &&
 		    !own_offsets_match(path, &rt, major, minor,
 				       &py_table[i].abi))
