@@ -19,6 +19,8 @@
  * - misnamed: a copy named python3.12 is refused by its Py_Version;
  * - pyenv_3_12, pyenv_3_13: pyenv's builds (libpython3.X.so), where
  *   installed: no refusal, burn_hot:burn_cold 3:1 within 5 points;
+ * - own_offsets: a libpython3.13 whose _Py_DebugOffsets differ from the
+ *   table is refused, naming the field;
  * - no_python: --no-python gives python3.11 native frames only;
  * - after_refresh: a Python process started after the load gets its
  *   Python frames once `refresh` compiled its images;
@@ -94,6 +96,32 @@ static bool have_python(void)
 		return false;
 	}
 	return true;
+}
+
+/* pyenv's CPython builds this test also profiles, where installed */
+static const char *const pyenv_versions[] = { "3.12", "3.13" };
+
+/*
+ * The prefix of pyenv's build of @ver (/root/.pyenv/versions/3.12.1)
+ * into @buf: true when its bin/python@ver is there.
+ */
+static bool pyenv_prefix(const char *ver, char *buf, size_t size)
+{
+	char *out = NULL, *nl;
+	bool ok;
+
+	ok = !run_cmd(&out,
+		      "ls -d /root/.pyenv/versions/%s.[0-9]* 2>/dev/null | grep -v -- '-\\|t$' | sort -V | tail -1",
+		      ver) &&
+	     out && out[0] == '/';
+	if (ok) {
+		nl = strchr(out, '\n');
+		if (nl)
+			*nl = '\0';
+		snprintf(buf, size, "%s", out);
+	}
+	free(out);
+	return ok;
 }
 
 /* Start pyburn.py @mode under @py with comm @comm: its pid. */
@@ -431,6 +459,66 @@ static void test_unknown_version(void)
 			  "python3.10: CPython 3.10 has no frame layout");
 }
 
+/*
+ * 3.13's own offsets are checked: a copy of its libpython whose
+ * _Py_DebugOffsets give thread_state.current_frame as 80 (not 72) is
+ * refused, naming the field, and its process keeps native frames.
+ */
+static void test_own_offsets(void)
+{
+	char dir[] = "/tmp/pinsight-py13-XXXXXX", prefix[256], py[640];
+	char comm[16], *out = NULL, *load = NULL;
+	struct fshare eval, py_fr;
+	pid_t pid = 0;
+
+	if (!pyenv_prefix("3.13", prefix, sizeof(prefix))) {
+		test__skip("no pyenv build of CPython 3.13");
+		return;
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	/*
+	 * _PyRuntime starts with the cookie and the version (3.13: 0x030d
+	 * in its high half; the cookie alone is in .rodata too);
+	 * current_frame's offset is at +184
+	 */
+	if (!ASSERT_EQ(run_cmd(NULL,
+			       "cp %s/lib/libpython3.13.so.1.0 %s/ && f=%s/libpython3.13.so.1.0 && "
+			       "at=$(LC_ALL=C grep -obUaP 'xdebugpy[\\x00-\\xff]{2}\\x0d\\x03' $f | head -1 | cut -d: -f1) && "
+			       "[ -n \"$at\" ] && "
+			       "printf '\\120' | dd of=$f bs=1 seek=$((at + 184)) conv=notrunc 2>/dev/null",
+			       prefix, dir, dir),
+		       0, "patch a copy of libpython3.13"))
+		goto cleanup;
+	snprintf(py, sizeof(py), "env LD_LIBRARY_PATH=%s %s/bin/python3.13",
+		 dir, prefix);
+	snprintf(comm, sizeof(comm), "pyo%d", getpid() % 100000);
+	pid = start_burn(py, "ratio", comm, "");
+	if (pid <= 0)
+		goto cleanup;
+	if (!ASSERT_EQ(loader_run(&load, "profile --freq 499 --comm %s 2>&1",
+				  comm),
+		       0, "load profile"))
+		goto cleanup;
+	ASSERT_OK_PTR(strstr(load ?: "",
+			     "libpython3.13.so.1.0: CPython 3.13's _Py_DebugOffsets give thread_state.current_frame 80, this pinsight's 3.13 layout 72"),
+		      "the refusal names the file and the field");
+	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+		goto cleanup;
+	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
+	py_fr = fcount(out, comm, "[py]", NULL);
+	printf("patched libpython3.13: %llu samples in the eval loop, %llu with Python frames\n",
+	       eval.with, py_fr.with);
+	ASSERT_GE(eval.with, 100, "native frames");
+	ASSERT_EQ(py_fr.with, 0, "no Python frame");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	free(load);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
 /* a file's name is no proof: the interpreter's Py_Version is checked */
 static void test_misnamed(void)
 {
@@ -479,32 +567,6 @@ cleanup:
 	free(out);
 	free(show);
 	loader_run(NULL, "unload profile");
-}
-
-/* pyenv's CPython builds this test also profiles, where installed */
-static const char *const pyenv_versions[] = { "3.12", "3.13" };
-
-/*
- * The prefix of pyenv's build of @ver (/root/.pyenv/versions/3.12.1)
- * into @buf: true when its bin/python@ver is there.
- */
-static bool pyenv_prefix(const char *ver, char *buf, size_t size)
-{
-	char *out = NULL, *nl;
-	bool ok;
-
-	ok = !run_cmd(&out,
-		      "ls -d /root/.pyenv/versions/%s.[0-9]* 2>/dev/null | grep -v -- '-\\|t$' | sort -V | tail -1",
-		      ver) &&
-	     out && out[0] == '/';
-	if (ok) {
-		nl = strchr(out, '\n');
-		if (nl)
-			*nl = '\0';
-		snprintf(buf, size, "%s", out);
-	}
-	free(out);
-	return ok;
 }
 
 /*
@@ -628,6 +690,8 @@ void test_python(void)
 		check_pyenv_ratio("3.12");
 	if (test__start_subtest("pyenv_3_13"))
 		check_pyenv_ratio("3.13");
+	if (test__start_subtest("own_offsets"))
+		test_own_offsets();
 	if (!have_python())
 		return;
 	if (test__start_subtest("ratio_reference"))
