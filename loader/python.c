@@ -153,8 +153,8 @@ static int runtime_find(int fd, struct py_runtime *rt)
 	}
 	if (have_sym && have_seg) {
 		rt->off = runtime.st_value - delta;
-		rt->init_len = sym_init(e, &runtime, rt->init,
-					sizeof(rt->init));
+		rt->init_len =
+			sym_init(e, &runtime, rt->init, sizeof(rt->init));
 		err = 0;
 	}
 cleanup:
@@ -199,13 +199,14 @@ static bool own_offsets_match(const char *path, const struct py_runtime *rt,
 		       path, major, minor);
 		return false;
 	}
-#define PY_DEBUG_MATCH(field, member, at)                                    \
-	v = init_u64(rt, at);                                                \
-	if (v != a->field) {                                                 \
-		p_info("python: %s: CPython %u.%u's _Py_DebugOffsets give " #member " %llu, this pinsight's %u.%u layout %u: its processes get native frames only", \
-		       path, major, minor, (unsigned long long)v, major,     \
-		       minor, (unsigned int)a->field);                       \
-		return false;                                                \
+#define PY_DEBUG_MATCH(field, member, at)                                                              \
+	v = init_u64(rt, at);                                                                          \
+	if (v != a->field) {                                                                           \
+		p_info("python: %s: CPython %u.%u's _Py_DebugOffsets give " #member                    \
+		       " %llu, this pinsight's %u.%u layout %u: its processes get native frames only", \
+		       path, major, minor, (unsigned long long)v, major,                               \
+		       minor, (unsigned int)a->field);                                                 \
+		return false;                                                                          \
 	}
 	PY_DEBUG_FIELDS(PY_DEBUG_MATCH)
 #undef PY_DEBUG_MATCH
@@ -244,9 +245,9 @@ bool python_image(int fd, const char *path, struct unw_file_val *fv)
 		fv->py_runtime = rt.off;
 		p_debug("python: %s: CPython %u.%u, _PyRuntime at +0x%llx%s",
 			path, major, minor, (unsigned long long)rt.off,
-			py_table[i].own_offsets ?
-				", its _Py_DebugOffsets match the table" :
-				"");
+			py_table[i].own_offsets
+				? ", its _Py_DebugOffsets match the table"
+				: "");
 		return true;
 	}
 	p_info("python: %s: CPython %u.%u has no frame layout in this pinsight (known: 3.11, 3.12, 3.13): its processes get native frames only",

@@ -105,24 +105,24 @@ static const struct py_table_entry py_table[] = {
  * and, for each py_abi field, the byte position of the uint64_t that
  * gives its offset. Checked by abi_check.c against 3.13's headers.
  */
-#define PY_DEBUG_COOKIE "xdebugpy"
-#define PY_DEBUG_VERSION 8
+#define PY_DEBUG_COOKIE	       "xdebugpy"
+#define PY_DEBUG_VERSION       8
 #define PY_DEBUG_FREE_THREADED 16
-#define PY_DEBUG_SIZE 584 /* sizeof, through gc */
-#define PY_DEBUG_FIELDS(X)                                                 \
-	X(rt_interp_head, runtime_state.interpreters_head, 40)            \
-	X(is_tstate_head, interpreter_state.threads_head, 72)             \
-	X(ts_next, thread_state.next, 168)                                \
-	X(ts_cframe, thread_state.current_frame, 184)                     \
-	X(ts_native_tid, thread_state.native_thread_id, 200)              \
-	X(fr_previous, interpreter_frame.previous, 232)                   \
-	X(fr_code, interpreter_frame.executable, 240)                     \
-	X(fr_owner, interpreter_frame.owner, 264)                         \
-	X(co_filename, code_object.filename, 280)                         \
-	X(co_qualname, code_object.qualname, 296)                         \
-	X(co_firstlineno, code_object.firstlineno, 312)                   \
-	X(str_state, unicode_object.state, 544)                           \
-	X(str_length, unicode_object.length, 552)                         \
+#define PY_DEBUG_SIZE	       584 /* sizeof, through gc */
+#define PY_DEBUG_FIELDS(X)                                     \
+	X(rt_interp_head, runtime_state.interpreters_head, 40) \
+	X(is_tstate_head, interpreter_state.threads_head, 72)  \
+	X(ts_next, thread_state.next, 168)                     \
+	X(ts_cframe, thread_state.current_frame, 184)          \
+	X(ts_native_tid, thread_state.native_thread_id, 200)   \
+	X(fr_previous, interpreter_frame.previous, 232)        \
+	X(fr_code, interpreter_frame.executable, 240)          \
+	X(fr_owner, interpreter_frame.owner, 264)              \
+	X(co_filename, code_object.filename, 280)              \
+	X(co_qualname, code_object.qualname, 296)              \
+	X(co_firstlineno, code_object.firstlineno, 312)        \
+	X(str_state, unicode_object.state, 544)                \
+	X(str_length, unicode_object.length, 552)              \
 	X(str_ascii_data, unicode_object.asciiobject_size, 560)
 
 #endif /* __LOADER_PYTHON_TABLE_H */

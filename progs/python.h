@@ -60,7 +60,7 @@ struct py_abi {
 	__u16 ts_native_tid __internal; /* PyThreadState.native_thread_id */
 	/* PyThreadState.cframe (3.11, 3.12), current_frame (3.13+) */
 	__u16 ts_cframe __internal;
-	/* _PyCFrame.current_frame; PY_OFF_NONE: ts_cframe is the frame (3.13+) */
+	/* _PyCFrame.current_frame; PY_OFF_NONE: no _PyCFrame (3.13+) */
 	__u16 cf_current __internal;
 	/* _PyInterpreterFrame.f_code (3.11, 3.12), f_executable (3.13+) */
 	__u16 fr_code __internal;
@@ -84,7 +84,7 @@ struct py_abi {
 #define PY_OFF_NONE 0xffff
 /* _PyInterpreterFrame.owner of the C call's shim: FRAME_OWNED_BY_CSTACK */
 #define PY_OWNED_BY_CSTACK 3
-#define PY_ABIS 8
+#define PY_ABIS		   8
 /* PyASCIIObject.state: compact and ascii bits (the data follows it) */
 #define PY_STATE_COMPACT_ASCII 0x60
 

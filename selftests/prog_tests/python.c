@@ -110,9 +110,10 @@ static bool pyenv_prefix(const char *ver, char *buf, size_t size)
 	char *out = NULL, *nl;
 	bool ok;
 
-	ok = !run_cmd(&out,
-		      "ls -d /root/.pyenv/versions/%s.[0-9]* 2>/dev/null | grep -v -- '-\\|t$' | sort -V | tail -1",
-		      ver) &&
+	ok = !run_cmd(
+		     &out,
+		     "ls -d /root/.pyenv/versions/%s.[0-9]* 2>/dev/null | grep -v -- '-\\|t$' | sort -V | tail -1",
+		     ver) &&
 	     out && out[0] == '/';
 	if (ok) {
 		nl = strchr(out, '\n');
@@ -482,13 +483,14 @@ static void test_own_offsets(void)
 	 * in its high half; the cookie alone is in .rodata too);
 	 * current_frame's offset is at +184
 	 */
-	if (!ASSERT_EQ(run_cmd(NULL,
-			       "cp %s/lib/libpython3.13.so.1.0 %s/ && f=%s/libpython3.13.so.1.0 && "
-			       "at=$(LC_ALL=C grep -obUaP 'xdebugpy[\\x00-\\xff]{2}\\x0d\\x03' $f | head -1 | cut -d: -f1) && "
-			       "[ -n \"$at\" ] && "
-			       "printf '\\120' | dd of=$f bs=1 seek=$((at + 184)) conv=notrunc 2>/dev/null",
-			       prefix, dir, dir),
-		       0, "patch a copy of libpython3.13"))
+	if (!ASSERT_EQ(
+		    run_cmd(NULL,
+			    "cp %s/lib/libpython3.13.so.1.0 %s/ && f=%s/libpython3.13.so.1.0 && "
+			    "at=$(LC_ALL=C grep -obUaP 'xdebugpy[\\x00-\\xff]{2}\\x0d\\x03' $f | head -1 | cut -d: -f1) && "
+			    "[ -n \"$at\" ] && "
+			    "printf '\\120' | dd of=$f bs=1 seek=$((at + 184)) conv=notrunc 2>/dev/null",
+			    prefix, dir, dir),
+		    0, "patch a copy of libpython3.13"))
 		goto cleanup;
 	snprintf(py, sizeof(py), "env LD_LIBRARY_PATH=%s %s/bin/python3.13",
 		 dir, prefix);
@@ -500,9 +502,10 @@ static void test_own_offsets(void)
 				  comm),
 		       0, "load profile"))
 		goto cleanup;
-	ASSERT_OK_PTR(strstr(load ?: "",
-			     "libpython3.13.so.1.0: CPython 3.13's _Py_DebugOffsets give thread_state.current_frame 80, this pinsight's 3.13 layout 72"),
-		      "the refusal names the file and the field");
+	ASSERT_OK_PTR(
+		strstr(load ?: "",
+		       "libpython3.13.so.1.0: CPython 3.13's _Py_DebugOffsets give thread_state.current_frame 80, this pinsight's 3.13 layout 72"),
+		"the refusal names the file and the field");
 	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
 	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
@@ -522,8 +525,9 @@ cleanup:
 /* a file's name is no proof: the interpreter's Py_Version is checked */
 static void test_misnamed(void)
 {
-	check_native_only("python3.12", "",
-			  "python3.12: named CPython 3.12, but its Py_Version is 3.11");
+	check_native_only(
+		"python3.12", "",
+		"python3.12: named CPython 3.12, but its Py_Version is 3.11");
 }
 
 static void test_no_python(void)
@@ -606,7 +610,8 @@ static void test_abi_table(void)
 		check_abi("3.11", "/usr/include/python3.11", "");
 		checked++;
 	}
-	for (i = 0; i < sizeof(pyenv_versions) / sizeof(pyenv_versions[0]); i++) {
+	for (i = 0; i < sizeof(pyenv_versions) / sizeof(pyenv_versions[0]);
+	     i++) {
 		const char *v = pyenv_versions[i];
 
 		if (!pyenv_prefix(v, prefix, sizeof(prefix)))
@@ -659,8 +664,7 @@ static void check_pyenv_ratio(const char *ver)
 		    "no refusal of the interpreter");
 	if (fwait(&out, comm, "burn_", 600))
 		goto cleanup;
-	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:",
-		     ";ratio_loop (");
+	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
 	cold = fcount(out, comm,
 		      ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
 	printf("%s: burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu)\n",

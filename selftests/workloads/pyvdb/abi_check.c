@@ -85,11 +85,10 @@ int main(void)
 	check("sizeof(_Py_DebugOffsets)", PY_DEBUG_SIZE,
 	      sizeof(_Py_DebugOffsets));
 	check("cookie", 0, strcmp(_Py_Debug_Cookie, PY_DEBUG_COOKIE));
-#define DEBUG_CHECK(field, member, at)                                   \
-	check("_Py_DebugOffsets." #member, at,                           \
-	      offsetof(_Py_DebugOffsets, member));                       \
-	check("_Py_DebugOffsets." #member " value", a->field,            \
-	      debug.member);
+#define DEBUG_CHECK(field, member, at)             \
+	check("_Py_DebugOffsets." #member, at,     \
+	      offsetof(_Py_DebugOffsets, member)); \
+	check("_Py_DebugOffsets." #member " value", a->field, debug.member);
 	{
 		/* the interpreter's own (linked with its libpython) */
 		const _Py_DebugOffsets debug = _PyRuntime.debug_offsets;
