@@ -19,6 +19,7 @@
  * - misnamed: a copy named python3.12 is refused by its Py_Version;
  * - pyenv_3_12, pyenv_3_13: pyenv's builds (libpython3.X.so), where
  *   installed: no refusal, burn_hot:burn_cold 3:1 within 5 points;
+ *   pyenv_mixed_3_12, pyenv_mixed_3_13: mixed stacks under them;
  * - own_offsets: a libpython3.13 whose _Py_DebugOffsets differ from the
  *   table is refused, naming the field;
  * - no_python: --no-python gives python3.11 native frames only;
@@ -123,6 +124,23 @@ static bool pyenv_prefix(const char *ver, char *buf, size_t size)
 	}
 	free(out);
 	return ok;
+}
+
+/* pyenv's python@ver into @buf: false (the test skipped) without it. */
+static bool pyenv_python(const char *ver, char *buf, size_t size)
+{
+	char prefix[256];
+
+	if (!pyenv_prefix(ver, prefix, sizeof(prefix))) {
+		test__skip("no pyenv build of CPython %s", ver);
+		return false;
+	}
+	snprintf(buf, size, "%s/bin/python%s", prefix, ver);
+	if (access(buf, X_OK)) {
+		test__skip("no %s", buf);
+		return false;
+	}
+	return true;
 }
 
 /* Start pyburn.py @mode under @py with comm @comm: its pid. */
@@ -299,14 +317,15 @@ cleanup:
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
-static void test_mixed(void)
+/* Mixed stacks under the interpreter @py. */
+static void check_mixed(const char *py)
 {
 	char comm[16], *out = NULL;
 	struct fshare defl, cmp, cmp_q;
 	pid_t pid;
 
 	snprintf(comm, sizeof(comm), "pym%d", getpid() % 100000);
-	pid = start_burn(PYTHON, "mixed", comm, "");
+	pid = start_burn(py, "mixed", comm, "");
 	if (pid <= 0)
 		return;
 	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
@@ -349,6 +368,11 @@ cleanup:
 	stop(pid, SIGKILL);
 	free(out);
 	loader_run(NULL, "unload profile");
+}
+
+static void test_mixed(void)
+{
+	check_mixed(PYTHON);
 }
 
 static void test_pyvdb(void)
@@ -638,20 +662,13 @@ static void test_abi_table(void)
  */
 static void check_pyenv_ratio(const char *ver)
 {
-	char prefix[256], py[320], comm[16], *out = NULL, *load = NULL;
+	char py[320], comm[16], *out = NULL, *load = NULL;
 	struct fshare hot, cold;
 	double share;
 	pid_t pid;
 
-	if (!pyenv_prefix(ver, prefix, sizeof(prefix))) {
-		test__skip("no pyenv build of CPython %s", ver);
+	if (!pyenv_python(ver, py, sizeof(py)))
 		return;
-	}
-	snprintf(py, sizeof(py), "%s/bin/python%s", prefix, ver);
-	if (access(py, X_OK)) {
-		test__skip("no %s", py);
-		return;
-	}
 	snprintf(comm, sizeof(comm), "pyv%d", getpid() % 100000);
 	pid = start_burn(py, "ratio", comm, "");
 	if (pid <= 0)
@@ -686,6 +703,19 @@ cleanup:
 	loader_run(NULL, "unload profile");
 }
 
+/*
+ * 3.12+ marks where each C call of the eval loop began by a shim frame
+ * owned by the C stack: Python called back from qsort must still sit
+ * over the C frames, under its Python caller.
+ */
+static void test_pyenv_mixed(const char *ver)
+{
+	char py[320];
+
+	if (pyenv_python(ver, py, sizeof(py)))
+		check_mixed(py);
+}
+
 void test_python(void)
 {
 	if (test__start_subtest("abi_table"))
@@ -694,6 +724,10 @@ void test_python(void)
 		check_pyenv_ratio("3.12");
 	if (test__start_subtest("pyenv_3_13"))
 		check_pyenv_ratio("3.13");
+	if (test__start_subtest("pyenv_mixed_3_12"))
+		test_pyenv_mixed("3.12");
+	if (test__start_subtest("pyenv_mixed_3_13"))
+		test_pyenv_mixed("3.13");
 	if (test__start_subtest("own_offsets"))
 		test_own_offsets();
 	if (!have_python())
