@@ -4,9 +4,11 @@
  * native walk met a CPython image whose layout the loader gave (the walk
  * notes it in unw_walk.py_abi). From _PyRuntime it follows
  * interpreters.head -> threads.head -> next ... to the thread state whose
- * native_thread_id is the sampled thread, then cframe->current_frame ->
- * previous ... and keeps, per frame, a code id (py_codes has the names,
- * read once per code object) and whether it is an entry frame.
+ * native_thread_id is the sampled thread, then cframe->current_frame
+ * (3.11, 3.12) or current_frame (3.13) -> previous ... and keeps, per
+ * frame, a code id (py_codes has the names, read once per code object)
+ * and whether it is an entry frame (3.11's is_entry; from 3.12 the frame
+ * inside a shim frame owned by the C stack, which is not kept).
  *
  * Everything is read from user memory with bpf_probe_read_user(), so a
  * layout that does not match (a torn list while the interpreter changes
@@ -140,16 +142,43 @@ __noinline int py_walk_frames(struct stack_trace *st, __u32 abi, __u64 runtime,
 	if (i == PY_THREADS)
 		return 0;
 	st->py_end = PY_END_ERROR;
-	if (py_read(&v, sizeof(v), ts + a->ts_cframe) || !v ||
-	    py_read(&frame, sizeof(frame), v + a->cf_current))
+	if (a->cf_current == PY_OFF_NONE) {
+		/* 3.13+: the thread state points at its frame */
+		if (py_read(&frame, sizeof(frame), ts + a->ts_cframe))
+			return 0;
+	} else if (py_read(&v, sizeof(v), ts + a->ts_cframe) || !v ||
+		   py_read(&frame, sizeof(frame), v + a->cf_current)) {
 		return 0;
+	}
 	st->py_end = PY_END_OK;
+	st->py_nr = 0;
 	for (i = 0; i < PY_DEPTH; i++) {
 		if (!frame)
 			break;
+		entry = 0;
+		if (py_read(&v, sizeof(v), frame + a->fr_previous) ||
+		    (a->fr_owner != PY_OFF_NONE &&
+		     py_read(&entry, sizeof(entry), frame + a->fr_owner))) {
+			st->py_end = PY_END_ERROR;
+			break;
+		}
+		if (a->fr_owner != PY_OFF_NONE) {
+			/* 3.12+: a C call's shim, no code of its own; the
+			 * frame kept before it began that call */
+			if (entry == PY_OWNED_BY_CSTACK) {
+				n = st->py_nr;
+				if (n > 0 && n <= PY_DEPTH)
+					st->py[n - 1] |= PY_FRAME_ENTRY;
+				frame = v;
+				continue;
+			}
+			entry = 0;
+		} else if (py_read(&entry, sizeof(entry),
+				   frame + a->fr_is_entry)) {
+			st->py_end = PY_END_ERROR;
+			break;
+		}
 		if (py_read(&code, sizeof(code), frame + a->fr_code) ||
-		    py_read(&entry, sizeof(entry), frame + a->fr_is_entry) ||
-		    py_read(&v, sizeof(v), frame + a->fr_previous) ||
 		    py_read(&line, sizeof(line), code + a->co_firstlineno)) {
 			st->py_end = PY_END_ERROR;
 			break;
@@ -162,14 +191,19 @@ __noinline int py_walk_frames(struct stack_trace *st, __u32 abi, __u64 runtime,
 		id &= ~PY_FRAME_ENTRY;
 		if (!bpf_map_lookup_elem(&py_codes, &id))
 			py_note_code(abi, code, id, line);
-		st->py[i] = id | (entry ? PY_FRAME_ENTRY : 0);
-		n = i + 1;
+		/* the count lives in the map value, not a register: the
+		 * verifier then keeps no state per count (the frames kept
+		 * differ from the frames met by the shim frames skipped) */
+		n = st->py_nr;
+		if (n >= PY_DEPTH)
+			break;
+		st->py[n] = id | (entry ? PY_FRAME_ENTRY : 0);
+		st->py_nr = n + 1;
 		frame = v;
 	}
 	if (i == PY_DEPTH && frame)
 		st->py_end = PY_END_DEPTH;
-	st->py_nr = n;
-	return n;
+	return st->py_nr;
 }
 
 #endif /* __PYTHON_BPF_H */

@@ -50,6 +50,7 @@ enum py_end {
  * An interpreter layout: byte offsets of the fields the walker reads.
  * py_abis[abi] (an array map each instance's loader fills from its
  * checked table, loader/python_table.h); abi 0 is never used.
+ * PY_OFF_NONE marks a field the version does not have.
  */
 struct py_abi {
 	__u32 version __internal; /* 0x030b for 3.11 */
@@ -57,21 +58,33 @@ struct py_abi {
 	__u16 is_tstate_head __internal; /* PyInterpreterState.threads.head */
 	__u16 ts_next __internal; /* PyThreadState.next */
 	__u16 ts_native_tid __internal; /* PyThreadState.native_thread_id */
-	__u16 ts_cframe __internal; /* PyThreadState.cframe */
-	__u16 cf_current __internal; /* _PyCFrame.current_frame */
-	__u16 fr_code __internal; /* _PyInterpreterFrame.f_code */
+	/* PyThreadState.cframe (3.11, 3.12), current_frame (3.13+) */
+	__u16 ts_cframe __internal;
+	/* _PyCFrame.current_frame; PY_OFF_NONE: no _PyCFrame (3.13+) */
+	__u16 cf_current __internal;
+	/* _PyInterpreterFrame.f_code (3.11, 3.12), f_executable (3.13+) */
+	__u16 fr_code __internal;
 	__u16 fr_previous __internal; /* _PyInterpreterFrame.previous */
-	__u16 fr_is_entry __internal; /* _PyInterpreterFrame.is_entry */
+	/* _PyInterpreterFrame.is_entry (3.11 only, else PY_OFF_NONE) */
+	__u16 fr_is_entry __internal;
 	__u16 co_firstlineno __internal; /* PyCodeObject.co_firstlineno */
 	__u16 co_filename __internal; /* PyCodeObject.co_filename */
 	__u16 co_qualname __internal; /* PyCodeObject.co_qualname */
 	__u16 str_length __internal; /* PyASCIIObject.length */
 	__u16 str_state __internal; /* PyASCIIObject.state */
 	__u16 str_ascii_data __internal; /* sizeof(PyASCIIObject) */
-	__u16 pad __internal;
+	/*
+	 * _PyInterpreterFrame.owner (3.12+, else PY_OFF_NONE): a frame
+	 * owned by the C stack is the shim each C call of the interpreter
+	 * loop pushes; the frame inside it is that call's entry frame.
+	 */
+	__u16 fr_owner __internal;
 };
 
-#define PY_ABIS 4
+#define PY_OFF_NONE 0xffff
+/* _PyInterpreterFrame.owner of the C call's shim: FRAME_OWNED_BY_CSTACK */
+#define PY_OWNED_BY_CSTACK 3
+#define PY_ABIS		   8
 /* PyASCIIObject.state: compact and ascii bits (the data follows it) */
 #define PY_STATE_COMPACT_ASCII 0x60
 

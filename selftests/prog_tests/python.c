@@ -14,12 +14,19 @@
  *   called back from libc's qsort);
  * - pyvdb: the pyvdb stand-in driving vector-studio, both profiled at
  *   once, each with its own language's frames;
- * - unknown_version: a copy of the interpreter named python3.12 is
- *   refused by name and version at load, and keeps its native frames.
+ * - unknown_version: a copy of the interpreter named python3.10 is
+ *   refused by name and version at load, and keeps its native frames;
+ * - misnamed: a copy named python3.12 is refused by its Py_Version;
+ * - pyenv_3_12, pyenv_3_13: pyenv's builds (libpython3.X.so), where
+ *   installed: no refusal, burn_hot:burn_cold 3:1 within 5 points;
+ *   pyenv_mixed_3_12, pyenv_mixed_3_13: mixed stacks under them;
+ * - own_offsets: a libpython3.13 whose _Py_DebugOffsets differ from the
+ *   table is refused, naming the field;
  * - no_python: --no-python gives python3.11 native frames only;
  * - after_refresh: a Python process started after the load gets its
  *   Python frames once `refresh` compiled its images;
- * - abi_table: the loader's layout table against CPython's own headers.
+ * - abi_table: the loader's layout table against CPython's own headers
+ *   (3.11's, and pyenv's 3.12 and 3.13), and 3.13's _Py_DebugOffsets.
  * Host only (DENYLIST.vmtest): the VM images carry no python3.
  */
 #include <math.h>
@@ -87,6 +94,50 @@ static bool have_python(void)
 {
 	if (access(PYTHON, X_OK)) {
 		test__skip("no %s", PYTHON);
+		return false;
+	}
+	return true;
+}
+
+/* pyenv's CPython builds this test also profiles, where installed */
+static const char *const pyenv_versions[] = { "3.12", "3.13" };
+
+/*
+ * The prefix of pyenv's build of @ver (/root/.pyenv/versions/3.12.1)
+ * into @buf: true when its bin/python@ver is there.
+ */
+static bool pyenv_prefix(const char *ver, char *buf, size_t size)
+{
+	char *out = NULL, *nl;
+	bool ok;
+
+	ok = !run_cmd(
+		     &out,
+		     "ls -d /root/.pyenv/versions/%s.[0-9]* 2>/dev/null | grep -v -- '-\\|t$' | sort -V | tail -1",
+		     ver) &&
+	     out && out[0] == '/';
+	if (ok) {
+		nl = strchr(out, '\n');
+		if (nl)
+			*nl = '\0';
+		snprintf(buf, size, "%s", out);
+	}
+	free(out);
+	return ok;
+}
+
+/* pyenv's python@ver into @buf: false (the test skipped) without it. */
+static bool pyenv_python(const char *ver, char *buf, size_t size)
+{
+	char prefix[256];
+
+	if (!pyenv_prefix(ver, prefix, sizeof(prefix))) {
+		test__skip("no pyenv build of CPython %s", ver);
+		return false;
+	}
+	snprintf(buf, size, "%s/bin/python%s", prefix, ver);
+	if (access(buf, X_OK)) {
+		test__skip("no %s", buf);
 		return false;
 	}
 	return true;
@@ -266,14 +317,15 @@ cleanup:
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
-static void test_mixed(void)
+/* Mixed stacks under the interpreter @py. */
+static void check_mixed(const char *py)
 {
 	char comm[16], *out = NULL;
 	struct fshare defl, cmp, cmp_q;
 	pid_t pid;
 
 	snprintf(comm, sizeof(comm), "pym%d", getpid() % 100000);
-	pid = start_burn(PYTHON, "mixed", comm, "");
+	pid = start_burn(py, "mixed", comm, "");
 	if (pid <= 0)
 		return;
 	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499 --comm %s", comm),
@@ -316,6 +368,11 @@ cleanup:
 	stop(pid, SIGKILL);
 	free(out);
 	loader_run(NULL, "unload profile");
+}
+
+static void test_mixed(void)
+{
+	check_mixed(PYTHON);
 }
 
 static void test_pyvdb(void)
@@ -423,8 +480,78 @@ cleanup:
 
 static void test_unknown_version(void)
 {
-	check_native_only("python3.12", "",
-			  "python3.12: CPython 3.12 has no frame layout");
+	check_native_only("python3.10", "",
+			  "python3.10: CPython 3.10 has no frame layout");
+}
+
+/*
+ * 3.13's own offsets are checked: a copy of its libpython whose
+ * _Py_DebugOffsets give thread_state.current_frame as 80 (not 72) is
+ * refused, naming the field, and its process keeps native frames.
+ */
+static void test_own_offsets(void)
+{
+	char dir[] = "/tmp/pinsight-py13-XXXXXX", prefix[256], py[640];
+	char comm[16], *out = NULL, *load = NULL;
+	struct fshare eval, py_fr;
+	pid_t pid = 0;
+
+	if (!pyenv_prefix("3.13", prefix, sizeof(prefix))) {
+		test__skip("no pyenv build of CPython 3.13");
+		return;
+	}
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	/*
+	 * _PyRuntime starts with the cookie and the version (3.13: 0x030d
+	 * in its high half; the cookie alone is in .rodata too);
+	 * current_frame's offset is at +184
+	 */
+	if (!ASSERT_EQ(
+		    run_cmd(NULL,
+			    "cp %s/lib/libpython3.13.so.1.0 %s/ && f=%s/libpython3.13.so.1.0 && "
+			    "at=$(LC_ALL=C grep -obUaP 'xdebugpy[\\x00-\\xff]{2}\\x0d\\x03' $f | head -1 | cut -d: -f1) && "
+			    "[ -n \"$at\" ] && "
+			    "printf '\\120' | dd of=$f bs=1 seek=$((at + 184)) conv=notrunc 2>/dev/null",
+			    prefix, dir, dir),
+		    0, "patch a copy of libpython3.13"))
+		goto cleanup;
+	snprintf(py, sizeof(py), "env LD_LIBRARY_PATH=%s %s/bin/python3.13",
+		 dir, prefix);
+	snprintf(comm, sizeof(comm), "pyo%d", getpid() % 100000);
+	pid = start_burn(py, "ratio", comm, "");
+	if (pid <= 0)
+		goto cleanup;
+	if (!ASSERT_EQ(loader_run(&load, "profile --freq 499 --comm %s 2>&1",
+				  comm),
+		       0, "load profile"))
+		goto cleanup;
+	ASSERT_OK_PTR(
+		strstr(load ?: "",
+		       "libpython3.13.so.1.0: CPython 3.13's _Py_DebugOffsets give thread_state.current_frame 80, this pinsight's 3.13 layout 72"),
+		"the refusal names the file and the field");
+	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+		goto cleanup;
+	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
+	py_fr = fcount(out, comm, "[py]", NULL);
+	printf("patched libpython3.13: %llu samples in the eval loop, %llu with Python frames\n",
+	       eval.with, py_fr.with);
+	ASSERT_GE(eval.with, 100, "native frames");
+	ASSERT_EQ(py_fr.with, 0, "no Python frame");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	free(load);
+	loader_run(NULL, "unload profile");
+	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+/* a file's name is no proof: the interpreter's Py_Version is checked */
+static void test_misnamed(void)
+{
+	check_native_only(
+		"python3.12", "",
+		"python3.12: named CPython 3.12, but its Py_Version is 3.11");
 }
 
 static void test_no_python(void)
@@ -472,36 +599,137 @@ cleanup:
 
 /*
  * The loader's layout table against the interpreter's headers, where
- * they are (libpython3.11-dev, scripts/setup.sh): built and run here.
+ * they are (libpython3.11-dev, scripts/setup.sh; pyenv's 3.12 and 3.13
+ * builds): built and run here, per version. 3.13's is linked with its
+ * libpython, whose _Py_DebugOffsets must give the table's offsets.
  */
-static void test_abi_table(void)
+static void check_abi(const char *ver, const char *inc, const char *libs)
 {
 	char dir[] = "/tmp/pinsight-pyabi-XXXXXX", *out = NULL;
 
-	if (access("/usr/include/python3.11/internal/pycore_frame.h", R_OK)) {
-		test__skip("no CPython 3.11 headers (libpython3.11-dev)");
-		return;
-	}
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		return;
 	if (ASSERT_EQ(
 		    run_cmd(NULL,
-			    "cc -I/usr/include/python3.11 -I%s/loader -o %s/abi_check %s/selftests/workloads/pyvdb/abi_check.c",
-			    env_src_dir(), dir, env_src_dir()),
+			    "cc -I%s -I%s/loader -o %s/abi_check %s/selftests/workloads/pyvdb/abi_check.c %s",
+			    inc, env_src_dir(), dir, env_src_dir(), libs),
 		    0, "build abi_check")) {
 		ASSERT_EQ(run_cmd(&out, "%s/abi_check", dir), 0,
 			  "table == headers");
 		ASSERT_FALSE(out && strstr(out, "MISMATCH"),
 			     "no field differs");
+		printf("%s: %s", ver, out ?: "");
 	}
 	free(out);
 	run_cmd(NULL, "rm -rf %s", dir);
+}
+
+static void test_abi_table(void)
+{
+	char prefix[256], inc[320], libs[640];
+	int checked = 0;
+	size_t i;
+
+	if (!access("/usr/include/python3.11/internal/pycore_frame.h", R_OK)) {
+		check_abi("3.11", "/usr/include/python3.11", "");
+		checked++;
+	}
+	for (i = 0; i < sizeof(pyenv_versions) / sizeof(pyenv_versions[0]);
+	     i++) {
+		const char *v = pyenv_versions[i];
+
+		if (!pyenv_prefix(v, prefix, sizeof(prefix)))
+			continue;
+		snprintf(inc, sizeof(inc), "%s/include/python%s", prefix, v);
+		if (access(inc, R_OK))
+			continue;
+		libs[0] = '\0';
+		if (strcmp(v, "3.13") >= 0)
+			snprintf(libs, sizeof(libs),
+				 "-L%s/lib -lpython%s -Wl,-rpath,%s/lib",
+				 prefix, v, prefix);
+		check_abi(v, inc, libs);
+		checked++;
+	}
+	if (!checked)
+		test__skip("no CPython headers (libpython3.11-dev, pyenv)");
+}
+
+/*
+ * pyenv's CPython @ver (libpython@ver.so: its _PyRuntime there): loaded
+ * without a refusal, burn_hot and burn_cold in 3:1 by name within 5
+ * points, under their Python caller.
+ */
+static void check_pyenv_ratio(const char *ver)
+{
+	char py[320], comm[16], *out = NULL, *load = NULL;
+	struct fshare hot, cold;
+	double share;
+	pid_t pid;
+
+	if (!pyenv_python(ver, py, sizeof(py)))
+		return;
+	snprintf(comm, sizeof(comm), "pyv%d", getpid() % 100000);
+	pid = start_burn(py, "ratio", comm, "");
+	if (pid <= 0)
+		return;
+	if (!ASSERT_EQ(loader_run(&load, "profile --freq 999 --comm %s 2>&1",
+				  comm),
+		       0, "load profile"))
+		goto cleanup;
+	ASSERT_NULL(strstr(load ?: "", "native frames only"),
+		    "no refusal of the interpreter");
+	if (fwait(&out, comm, "burn_", 600))
+		goto cleanup;
+	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
+	cold = fcount(out, comm,
+		      ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
+	printf("%s: burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu)\n",
+	       py, hot.with, hot.above, cold.with, cold.above);
+	if (!ASSERT_GE(hot.with + cold.with, 500, "enough samples"))
+		goto cleanup;
+	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
+		  99.0, ">= 99% under their Python caller");
+	share = 100.0 * hot.with / (hot.with + cold.with);
+	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	/* libpython's eval loop replaced by the Python frames it ran */
+	ASSERT_EQ(fcount(out, comm, "_PyEval_EvalFrameDefault;", NULL).with, 0,
+		  "no eval loop frame above Python frames");
+cleanup:
+	stop(pid, SIGKILL);
+	free(out);
+	free(load);
+	loader_run(NULL, "unload profile");
+}
+
+/*
+ * 3.12+ marks where each C call of the eval loop began by a shim frame
+ * owned by the C stack: Python called back from qsort must still sit
+ * over the C frames, under its Python caller.
+ */
+static void test_pyenv_mixed(const char *ver)
+{
+	char py[320];
+
+	if (pyenv_python(ver, py, sizeof(py)))
+		check_mixed(py);
 }
 
 void test_python(void)
 {
 	if (test__start_subtest("abi_table"))
 		test_abi_table();
+	if (test__start_subtest("pyenv_3_12"))
+		check_pyenv_ratio("3.12");
+	if (test__start_subtest("pyenv_3_13"))
+		check_pyenv_ratio("3.13");
+	if (test__start_subtest("pyenv_mixed_3_12"))
+		test_pyenv_mixed("3.12");
+	if (test__start_subtest("pyenv_mixed_3_13"))
+		test_pyenv_mixed("3.13");
+	if (test__start_subtest("own_offsets"))
+		test_own_offsets();
 	if (!have_python())
 		return;
 	if (test__start_subtest("ratio_reference"))
@@ -512,6 +740,8 @@ void test_python(void)
 		test_pyvdb();
 	if (test__start_subtest("unknown_version"))
 		test_unknown_version();
+	if (test__start_subtest("misnamed"))
+		test_misnamed();
 	if (test__start_subtest("no_python"))
 		test_no_python();
 	if (test__start_subtest("after_refresh"))

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The loader's CPython 3.11 layout (loader/python_table.h) against the
+ * The loader's CPython layouts (loader/python_table.h) against the
  * interpreter's own headers: built by the selftest python/abi_table with
- * -I/usr/include/python3.11 (libpython3.11-dev) and run; prints each
+ * -I/usr/include/python3.11 (libpython3.11-dev), and with each pyenv
+ * 3.12 or 3.13 build's include directory, and run; prints each
  * field as "name table headers" and exits 1 when one differs, 2 when the
  * table has no entry for the headers' version.
  */
@@ -11,6 +12,8 @@
 #include <internal/pycore_frame.h>
 #include <internal/pycore_interp.h>
 #include <internal/pycore_runtime.h>
+#if PY_MINOR_VERSION >= 13
+#endif
 #include <stddef.h>
 #include <stdio.h>
 #include "python_table.h"
@@ -48,14 +51,51 @@ int main(void)
 	CHECK(is_tstate_head, PyInterpreterState, threads.head);
 	CHECK(ts_next, PyThreadState, next);
 	CHECK(ts_native_tid, PyThreadState, native_thread_id);
+#if PY_MINOR_VERSION < 13
 	CHECK(ts_cframe, PyThreadState, cframe);
 	CHECK(cf_current, _PyCFrame, current_frame);
 	CHECK(fr_code, _PyInterpreterFrame, f_code);
+#else
+	/* no _PyCFrame: the thread state points at its frame */
+	CHECK(ts_cframe, PyThreadState, current_frame);
+	check("cf_current (none)", a->cf_current, PY_OFF_NONE);
+	CHECK(fr_code, _PyInterpreterFrame, f_executable);
+#endif
 	CHECK(fr_previous, _PyInterpreterFrame, previous);
+#if PY_MINOR_VERSION < 12
 	CHECK(fr_is_entry, _PyInterpreterFrame, is_entry);
+	check("fr_owner (none)", a->fr_owner, PY_OFF_NONE);
+#else
+	/* entry frames are marked by the C stack's shim frame instead */
+	check("fr_is_entry (none)", a->fr_is_entry, PY_OFF_NONE);
+	CHECK(fr_owner, _PyInterpreterFrame, owner);
+	check("owner size", 1, sizeof(((_PyInterpreterFrame *)0)->owner));
+	check("FRAME_OWNED_BY_CSTACK", PY_OWNED_BY_CSTACK,
+	      FRAME_OWNED_BY_CSTACK);
+#endif
 	CHECK(co_firstlineno, PyCodeObject, co_firstlineno);
 	CHECK(co_filename, PyCodeObject, co_filename);
 	CHECK(co_qualname, PyCodeObject, co_qualname);
+#if PY_MINOR_VERSION >= 13
+	/* where the loader reads 3.13's own offsets, and what they give */
+	check("_Py_DebugOffsets.version", PY_DEBUG_VERSION,
+	      offsetof(_Py_DebugOffsets, version));
+	check("_Py_DebugOffsets.free_threaded", PY_DEBUG_FREE_THREADED,
+	      offsetof(_Py_DebugOffsets, free_threaded));
+	check("sizeof(_Py_DebugOffsets)", PY_DEBUG_SIZE,
+	      sizeof(_Py_DebugOffsets));
+	check("cookie", 0, strcmp(_Py_Debug_Cookie, PY_DEBUG_COOKIE));
+#define DEBUG_CHECK(field, member, at)             \
+	check("_Py_DebugOffsets." #member, at,     \
+	      offsetof(_Py_DebugOffsets, member)); \
+	check("_Py_DebugOffsets." #member " value", a->field, debug.member);
+	{
+		/* the interpreter's own (linked with its libpython) */
+		const _Py_DebugOffsets debug = _PyRuntime.debug_offsets;
+
+		PY_DEBUG_FIELDS(DEBUG_CHECK)
+	}
+#endif
 	CHECK(str_length, PyASCIIObject, length);
 	CHECK(str_state, PyASCIIObject, state);
 	check("sizeof(PyASCIIObject)", a->str_ascii_data,
@@ -65,8 +105,9 @@ int main(void)
 	o.state.ascii = 1;
 	memcpy(&state, &o.state, sizeof(state));
 	check("state compact|ascii", PY_STATE_COMPACT_ASCII, state);
-	/* the id's bit 0 is free: code objects are 8-byte aligned */
+#if PY_MINOR_VERSION < 12
 	check("is_entry size", 1, sizeof(((_PyInterpreterFrame *)0)->is_entry));
+#endif
 	check("native_thread_id size", 8,
 	      sizeof(((PyThreadState *)0)->native_thread_id));
 	return bad;
