@@ -533,12 +533,15 @@ int instance_unload(const char *inst)
 	return err;
 }
 
-int instance_unload_all(void)
+/*
+ * @fn on every instance under the root lock @lock (closed here), in turn;
+ * the first failure's error, as for several named instances.
+ */
+static int each_instance(int lock, int (*fn)(const char *inst))
 {
 	char **names = NULL, **n;
-	int lock, err, ret = 0;
+	int err, ret = 0;
 
-	lock = lock_root();
 	if (lock < 0)
 		return lock;
 	err = inst_list(&names);
@@ -548,9 +551,8 @@ int instance_unload_all(void)
 		err = runtime_err(err);
 		goto cleanup;
 	}
-	/* the first failure's error, as for several named instances */
 	for (n = names; *n; n++) {
-		err = unload_locked(*n);
+		err = fn(*n);
 		if (err && !ret)
 			ret = err;
 	}
@@ -559,70 +561,43 @@ cleanup:
 	strv_free(names);
 	close(lock);
 	return err;
+}
+
+int instance_unload_all(void)
+{
+	return each_instance(lock_root(), unload_locked);
+}
+
+static int unload_if_finished(const char *inst)
+{
+	struct pm_lifetime lt;
+
+	/* an unreadable lifetime is no reason to remove an instance */
+	if (pm_lifetime_read(inst, &lt) || !pm_life_over(lt.state))
+		return 0;
+	p_info("%s: %s", inst,
+	       lt.state == PM_LIFE_FINISHED ? "its --pid target exited" :
+					      "its --duration ran out");
+	return unload_locked(inst);
 }
 
 int instance_unload_finished(void)
 {
-	char **names = NULL, **n;
-	struct pm_lifetime lt;
-	int lock, err, ret = 0;
+	return each_instance(lock_root(), unload_if_finished);
+}
 
-	lock = lock_root();
-	if (lock < 0)
-		return lock;
-	err = inst_list(&names);
-	if (err < 0) {
-		p_err("%s: cannot list instances: %s", pin_root(),
-		      strerror(-err));
-		err = runtime_err(err);
-		goto cleanup;
-	}
-	for (n = names; *n; n++) {
-		/* an unreadable lifetime is no reason to remove an instance */
-		if (pm_lifetime_read(*n, &lt) || !pm_life_over(lt.state))
-			continue;
-		p_info("%s: %s", *n,
-		       lt.state == PM_LIFE_FINISHED ? "its --pid target exited" :
-						      "its --duration ran out");
-		err = unload_locked(*n);
-		if (err && !ret)
-			ret = err;
-	}
-	err = ret;
-cleanup:
-	strv_free(names);
-	close(lock);
-	return err;
+static int refresh_one(const char *inst)
+{
+	char dir[PATH_MAX], tool[65];
+	const struct tool *t;
+
+	if (inst_tool(inst, tool, sizeof(tool)) || !(t = tool_find(tool)) ||
+	    !t->refresh || path_fmt(dir, sizeof(dir), "%s/%s", pin_root(), inst))
+		return 0;
+	return t->refresh(inst, dir);
 }
 
 int instance_refresh_all(void)
 {
-	char **names = NULL, **n, dir[PATH_MAX], tool[65];
-	const struct tool *t;
-	int lock, err, ret = 0;
-
-	lock = pin_root_lock();
-	if (lock < 0)
-		return lock;
-	err = inst_list(&names);
-	if (err < 0) {
-		p_err("%s: cannot list instances: %s", pin_root(),
-		      strerror(-err));
-		err = runtime_err(err);
-		goto cleanup;
-	}
-	for (n = names; *n; n++) {
-		if (inst_tool(*n, tool, sizeof(tool)) ||
-		    !(t = tool_find(tool)) || !t->refresh ||
-		    path_fmt(dir, sizeof(dir), "%s/%s", pin_root(), *n))
-			continue;
-		err = t->refresh(*n, dir);
-		if (err && !ret)
-			ret = err;
-	}
-	err = ret;
-cleanup:
-	strv_free(names);
-	close(lock);
-	return err;
+	return each_instance(pin_root_lock(), refresh_one);
 }
