@@ -1110,7 +1110,7 @@ static void check_cgroup(void)
 		goto cleanup;
 	ASSERT_EQ(
 		run_cmd(NULL,
-			"sh -c 'echo $$ > %s/cgroup.procs && exec %s/workloads/cpuburn --comm %s --seconds 1'",
+			"sh -c 'echo $$ > %s/cgroup.procs && exec %s/workloads/cpuburn --comm %s --seconds 2'",
 			cg, env_output_dir(), in),
 		0, "burner in the cgroup");
 	ASSERT_EQ(run_cmd(NULL, "%s/workloads/cpuburn --comm %s --seconds 1",
@@ -1118,7 +1118,8 @@ static void check_cgroup(void)
 		  0, "burner outside");
 	if (ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
 		      "--folded")) {
-		ASSERT_GT(folded_leaf(out, "burn_hot"), 30,
+		/* up to 198 samples at 99 Hz; a busy host gives fewer */
+		ASSERT_GT(folded_leaf(out, "burn_hot"), 20,
 			  "the cgroup's samples");
 		ASSERT_FALSE(strstr(out, out_comm), "nothing from outside");
 	}
