@@ -27,7 +27,8 @@
  *   Python frames once `refresh` compiled its images;
  * - abi_table: the loader's layout table against CPython's own headers
  *   (3.11's, and pyenv's 3.12 and 3.13), and 3.13's _Py_DebugOffsets.
- * Host only (DENYLIST.vmtest): the VM images carry no python3.
+ * In the VMs (Debian's python3.11 only) DENYLIST.vmtest leaves out what
+ * does not depend on the kernel: the refusals and the layout check.
  */
 #include <math.h>
 #include <signal.h>

@@ -110,6 +110,11 @@ while read -r cmd extra; do
 		[ -e "$d" ] || continue
 		tar -C / --exclude=__pycache__ --exclude=test --exclude=tests \
 			-cf - "${d#/}" | tar -C "$stage" -xf -
+		# the tree's modules are dlopen()ed, so ldd of the command
+		# does not name their libraries (libffi for ctypes)
+		find "$d" -name '*.so' -type f | while read -r so; do
+			copy_libs "$so"
+		done
 	done
 done
 # libxdp loads its dispatcher from here at run time.

@@ -85,11 +85,16 @@ def py_native_caller():
     return zlib.compress(_blob, 9)
 
 
-def mixed_loop(deadline):
+def mixed_loop(deadline, phase=0.02):
+    # Halves of equal time, not of equal calls: under an emulated CPU
+    # (qemu TCG) zlib and the interpreter slow down by different factors.
     while time.monotonic() < deadline:
-        for _ in range(4):
+        end = time.monotonic() + phase
+        while time.monotonic() < end:
             py_sort_caller()
-        py_native_caller()
+        end = time.monotonic() + phase
+        while time.monotonic() < end:
+            py_native_caller()
 
 
 class Reference(threading.Thread):
