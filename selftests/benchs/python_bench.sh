@@ -8,8 +8,10 @@
 # kernel.bpf_stats_enabled's run_time_ns / run_cnt, and per sample of the
 # loop (the other CPUs' runs are filtered out early).
 # Usage: selftests/benchs/python_bench.sh [SECONDS] (default 10 per condition)
+# `selftests/benchs/icount.sh -P` runs it in a qemu -icount guest, where
+# its nanoseconds are instructions (the guest's copy of the tree is /pinsight).
 set -eu
-cd "$(dirname "$0")/../.."
+if [ -x /pinsight/.output/pinsight-load ]; then cd /pinsight; else cd "$(dirname "$0")/../.."; fi
 O=.output
 SECS=${1:-10}
 export PINSIGHT_PIN_ROOT=/sys/fs/bpf/pinsight-pybench
