@@ -379,6 +379,12 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 			return -errno;
 		return 0;
 	case PM_K_HEX:
+		if (f->bytes) {
+			for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2)
+				snprintf(buf + o, sz - o, "%02x", p[i]);
+			buf[o < sz ? o : sz - 1] = '\0';
+			return 0;
+		}
 		if (f->size <= 8) {
 			v = pm_field_u64(f, data);
 			snprintf(buf, sz, "0x%llx",

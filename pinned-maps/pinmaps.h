@@ -62,6 +62,12 @@ struct pm_field {
 	bool internal; /* pinsight:internal: shown, never exported */
 	bool argv; /* pinsight:fmt=argv: a string of NUL-separated words */
 	/*
+	 * pinsight:fmt=bytes on a byte array (a trace or span id): PM_K_HEX
+	 * printed byte by byte in memory order, never read as a number or
+	 * hidden as a kernel address
+	 */
+	bool bytes;
+	/*
 	 * pinsight:names=VAR: the integer indexes the rodata array of strings
 	 * VAR; pm_instance_open() points names at a copy of it (names_cnt
 	 * strings of names_len bytes), and the field shows names[value].
