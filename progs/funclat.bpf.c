@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include "funclat.h"
 #include "alert.bpf.h"
+#include "exemplar.bpf.h"
 #include "filter.bpf.h"
 #include "hist.bpf.h"
 #include "maps.bpf.h"
@@ -50,6 +51,8 @@ struct {
 	__type(key, struct funclat_key);
 	__type(value, struct funclat_val);
 } funclat_stats SEC(".maps");
+
+DECLARE_EXEMPLARS(funclat_exemplars, struct funclat_exemplar_key);
 
 static const struct funclat_val zero_val ZERO_SEC;
 
@@ -81,7 +84,9 @@ int BPF_KPROBE(funclat_entry)
 	return 0;
 }
 
-static __always_inline void breach(__u32 func, __u64 delta)
+/* @sp: the caller's OpenTelemetry span, NULL when it published none */
+static __always_inline void breach(__u32 func, __u64 delta,
+				   const struct otel_span *sp)
 {
 	struct alert *a = alert_reserve(ALERT_LATENCY);
 
@@ -91,25 +96,38 @@ static __always_inline void breach(__u32 func, __u64 delta)
 	a->threshold = threshold_ns;
 	bpf_probe_read_kernel_str(a->what, sizeof(a->what),
 				  (const void *)func_names[func]);
+	if (sp)
+		alert_set_span(a, sp->trace_id, sp->span_id);
 	alert_submit(a);
 }
 
-/* One timed call of function @func by the current task. */
+/*
+ * One timed call of function @func by the current task. The thread's
+ * OpenTelemetry context is read once, after the call: it names the
+ * bucket's exemplar and, over the threshold, the alert.
+ */
 static __always_inline void record(__u32 func, __u64 delta)
 {
-	struct funclat_key key = {};
+	struct funclat_exemplar_key ekey = {};
 	struct funclat_val *v;
+	struct otel_span sp;
+	bool traced;
 
-	current_comm(key.comm);
-	key.func = func;
-	v = lookup_or_init(&funclat_stats, &key, &zero_val);
+	current_comm(ekey.series.comm);
+	ekey.series.func = func;
+	v = lookup_or_init(&funclat_stats, &ekey.series, &zero_val);
 	if (!v)
 		return;
 	v->calls++;
 	hist_add(&v->latency_ns, delta);
+	traced = !otel_ctx_read(&sp);
+	if (traced) {
+		ekey.slot = hist_slot(delta);
+		exemplar_put(&funclat_exemplars, &ekey, delta, &sp);
+	}
 	if (threshold_ns && delta >= threshold_ns) {
 		v->breaches++;
-		breach(func, delta);
+		breach(func, delta, traced ? &sp : NULL);
 	}
 }
 
