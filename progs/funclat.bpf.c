@@ -102,16 +102,17 @@ static __always_inline void breach(__u32 func, __u64 delta,
 }
 
 /*
- * One timed call of function @func by the current task. The thread's
- * OpenTelemetry context is read once, after the call: it names the
- * bucket's exemplar and, over the threshold, the alert.
+ * One timed call of function @func by the current task, ended at @now.
+ * The thread's OpenTelemetry context is read only for a call over the
+ * threshold (its alert) or one its bucket wants as exemplar
+ * (exemplar_due()), once for both.
  */
-static __always_inline void record(__u32 func, __u64 delta)
+static __always_inline void record(__u32 func, __u64 delta, __u64 now)
 {
 	struct funclat_exemplar_key ekey = {};
 	struct funclat_val *v;
 	struct otel_span sp;
-	bool traced;
+	bool over, traced;
 
 	current_comm(ekey.series.comm);
 	ekey.series.func = func;
@@ -120,12 +121,13 @@ static __always_inline void record(__u32 func, __u64 delta)
 		return;
 	v->calls++;
 	hist_add(&v->latency_ns, delta);
-	traced = !otel_ctx_read(&sp);
-	if (traced) {
-		ekey.slot = hist_slot(delta);
-		exemplar_put(&funclat_exemplars, &ekey, delta, &sp);
-	}
-	if (threshold_ns && delta >= threshold_ns) {
+	over = threshold_ns && delta >= threshold_ns;
+	ekey.slot = hist_slot(delta);
+	traced = (over || exemplar_due(&funclat_exemplars, &ekey, now)) &&
+		 !otel_ctx_read(&sp);
+	if (traced)
+		exemplar_put(&funclat_exemplars, &ekey, delta, now, &sp);
+	if (over) {
 		v->breaches++;
 		breach(func, delta, traced ? &sp : NULL);
 	}
@@ -165,7 +167,7 @@ int BPF_KRETPROBE(funclat_return)
 		count_drop();
 	}
 	if (ts)
-		record(func, now - ts);
+		record(func, now - ts, now);
 	return 0;
 }
 
@@ -182,6 +184,7 @@ int BPF_KPROBE(funclat_session)
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
-	record(bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1), now - *ts);
+	record(bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1), now - *ts,
+	       now);
 	return 0;
 }

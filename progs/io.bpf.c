@@ -126,8 +126,8 @@ static __always_inline int io_exit(long ret)
 	struct io_proc_val *pv;
 	struct io_comm_val *cv;
 	struct otel_span sp;
-	__u64 ts, delta;
-	bool traced;
+	__u64 ts, now, delta;
+	bool over, traced;
 
 	/* Cheap for tasks we never saw: their task has no storage at all. */
 	start = bpf_task_storage_get(&io_start, p, 0, 0);
@@ -135,17 +135,25 @@ static __always_inline int io_exit(long ret)
 		return 0;
 	ts = start->ts;
 	start->ts = 0;
-	delta = bpf_ktime_get_ns() - ts;
-	/*
-	 * The thread's OpenTelemetry context, read once per call: it names
-	 * the bucket's exemplar and, over the threshold, the alert.
-	 */
-	traced = !otel_ctx_read(&sp);
-	if (alert_latency_ns && delta > alert_latency_ns)
-		io_alert(start->op, delta, traced ? &sp : NULL);
+	now = bpf_ktime_get_ns();
+	delta = now - ts;
 
 	task_comm(p, (__u64 *)ckey->comm);
 	ckey->op = start->op;
+	ekey.slot = hist_slot(delta);
+	/*
+	 * The thread's OpenTelemetry context, read only for a call over the
+	 * threshold (its alert) or one its bucket wants as exemplar
+	 * (exemplar_due()), once for both.
+	 */
+	over = alert_latency_ns && delta > alert_latency_ns;
+	traced = (over || exemplar_due(&io_exemplars, &ekey, now)) &&
+		 !otel_ctx_read(&sp);
+	if (over)
+		io_alert(ckey->op, delta, traced ? &sp : NULL);
+	if (traced)
+		exemplar_put(&io_exemplars, &ekey, delta, now, &sp);
+
 	cv = lookup_or_init(&io_comm, ckey, &zero_comm);
 	if (cv) {
 		cv->ops++;
@@ -154,10 +162,6 @@ static __always_inline int io_exit(long ret)
 		else
 			cv->bytes += ret;
 		hist_add(&cv->duration_ns, delta);
-	}
-	if (traced) {
-		ekey.slot = hist_slot(delta);
-		exemplar_put(&io_exemplars, &ekey, delta, &sp);
 	}
 
 	if (!per_pid)

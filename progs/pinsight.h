@@ -97,7 +97,8 @@ struct hist {
 /*
  * A recent observation of one histogram bucket made by a thread that
  * published an OpenTelemetry context (OTEP 4947): which trace and span it
- * belonged to, the value, and when (CLOCK_BOOTTIME ns). Written whole by
+ * belonged to, the value, and when (CLOCK_MONOTONIC ns, bpf_ktime_get_ns:
+ * the clock the call was timed by). Written whole by
  * bpf_map_update_elem(), so a reader never sees one observation's ids
  * with another's value.
  */

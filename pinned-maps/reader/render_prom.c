@@ -36,7 +36,7 @@ static const char *const ptype_str[] = { "counter", "gauge", "histogram" };
 struct exemplar {
 	char trace_id[33], span_id[17]; /* hex; "" when the bucket has none */
 	__u64 value; /* in the histogram's unit */
-	__u64 ts_ns; /* CLOCK_BOOTTIME */
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
 };
 
 /* One exported map: its rows merged by label set. */
@@ -683,13 +683,16 @@ static void put_help(FILE *f, const char *s, bool om)
 	}
 }
 
-/* CLOCK_BOOTTIME ns as Unix seconds, an OpenMetrics timestamp. */
-static double boot_to_unix(__u64 ns)
+/*
+ * CLOCK_MONOTONIC ns (bpf_ktime_get_ns) as Unix seconds, an OpenMetrics
+ * timestamp; a time before a suspend comes out later by its length.
+ */
+static double mono_to_unix(__u64 ns)
 {
 	struct timespec rt, bt;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
+	clock_gettime(CLOCK_MONOTONIC, &bt);
 	return rt.tv_sec + rt.tv_nsec / 1e9 -
 	       (bt.tv_sec + bt.tv_nsec / 1e9 - ns / 1e9);
 }
@@ -700,7 +703,7 @@ static void put_exemplar(FILE *s, const struct exemplar *x, double scale)
 	fprintf(s, " # {trace_id=\"%s\",span_id=\"%s\"} ", x->trace_id,
 		x->span_id);
 	put_double(s, (double)x->value * scale);
-	fprintf(s, " %.3f", boot_to_unix(x->ts_ns));
+	fprintf(s, " %.3f", mono_to_unix(x->ts_ns));
 }
 
 static void put_sample(FILE *s, const char *name, const char *suffix,
