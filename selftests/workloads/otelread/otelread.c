@@ -9,9 +9,12 @@
  * exists. On the signal, it attaches the span (OTEP 4947 record valid),
  * reads a timerfd that fires after --slow-ms, detaches and exits.
  * --untraced publishes nothing and attaches nothing: a process of the
- * kind most hosts run, whose alerts must carry no ids.
+ * kind most hosts run, whose alerts must carry no ids. --count N makes N
+ * fast reads of /dev/zero before the slow one, under the same span: the
+ * per-call cost of the context read and exemplar (bpf_stats).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -25,9 +28,11 @@
 
 static const char usage[] =
 	"Usage: otelread [--untraced] [--slow-ms MS] [--trace HEX32] [--span HEX16]\n"
+	"                [--count N]\n"
 	"Publish an OpenTelemetry process context, wait for SIGUSR1, then read\n"
 	"a timerfd that fires after MS (default 50) with span HEX16 of trace\n"
-	"HEX32 active on the thread. --untraced: no context at all.\n";
+	"HEX32 active on the thread, after N reads of /dev/zero (default 0).\n"
+	"--untraced: no context at all.\n";
 
 static volatile sig_atomic_t go;
 
@@ -51,6 +56,20 @@ static int parse_hex(const char *hex, uint8_t *out, size_t n)
 		out[i] = b;
 	}
 	return 0;
+}
+
+static int fast_reads(long n)
+{
+	char buf[64];
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (n-- > 0)
+		if (read(fd, buf, sizeof(buf)) != sizeof(buf))
+			break;
+	close(fd);
+	return n < 0 ? 0 : -EIO;
 }
 
 static int slow_read(int ms)
@@ -77,6 +96,7 @@ int main(int argc, char **argv)
 		{ "slow-ms", required_argument, NULL, 'm' },
 		{ "trace", required_argument, NULL, 't' },
 		{ "span", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
 		{},
 	};
 	uint8_t trace[16] = { 0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
@@ -86,6 +106,7 @@ int main(int argc, char **argv)
 	sigset_t block, old;
 	bool traced = true;
 	int c, ms = 50, err;
+	long count = 0;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -94,6 +115,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			ms = atoi(optarg);
+			break;
+		case 'c':
+			count = atol(optarg);
 			break;
 		case 't':
 			if (parse_hex(optarg, trace, sizeof(trace)))
@@ -126,11 +150,11 @@ int main(int argc, char **argv)
 		sigsuspend(&old);
 	if (traced)
 		otel_thread_attach(trace, span);
-	err = slow_read(ms);
+	err = fast_reads(count) ?: slow_read(ms);
 	if (traced)
 		otel_thread_detach();
 	if (err) {
-		fprintf(stderr, "otelread: timerfd read: %s\n", strerror(-err));
+		fprintf(stderr, "otelread: read: %s\n", strerror(-err));
 		return 1;
 	}
 	return 0;
