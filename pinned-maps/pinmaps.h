@@ -61,6 +61,8 @@ struct pm_field {
 	bool local; /* a static variable of a DATASEC: not config, not exported */
 	bool internal; /* pinsight:internal: shown, never exported */
 	bool argv; /* pinsight:fmt=argv: a string of NUL-separated words */
+	/* PM_K_HEX of a byte array: its bytes in order, whatever its size */
+	bool hex_bytes;
 	/*
 	 * pinsight:names=VAR: the integer indexes the rodata array of strings
 	 * VAR; pm_instance_open() points names at a copy of it (names_cnt

@@ -349,6 +349,8 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 			f->kind = PM_K_HEX;
 		else
 			f->kind = PM_K_STR;
+		/* ids such as an OpenTelemetry span id read in byte order */
+		f->hex_bytes = f->kind == PM_K_HEX;
 		f->argv = tg->fmt == FMT_ARGV;
 	} else {
 		/* pointers, floats, arrays of wider elements: bytes in hex */
