@@ -197,9 +197,9 @@ static void check_model(const char *bin, __u32 mode)
 	ASSERT_EQ(t.bad_span, 0, "span ids: connection 1..2, request >= 1");
 	ASSERT_LE(t.max_seq, requests, "request numbers within the requests");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
-		ASSERT_EQ(st.read, t.samples, "read = traced samples");
-		ASSERT_EQ(st.fault, 0, "no faults");
-		ASSERT_EQ(st.torn + st.unknown_version, 0, "nothing else skipped");
+		ASSERT_EQ(st.otel_read, t.samples, "read = traced samples");
+		ASSERT_EQ(st.otel_fault, 0, "no faults");
+		ASSERT_EQ(st.otel_torn + st.otel_unknown_version, 0, "nothing else skipped");
 	}
 cleanup:
 	free(out);
@@ -244,8 +244,8 @@ static void check_no_symbol(void)
 	if (ASSERT_OK(read_traced("profile@ot", 0, 0, &t), "profile_traces"))
 		ASSERT_EQ(t.rows, 0, "no traced rows");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats"))
-		ASSERT_EQ(st.read + st.no_span + st.invalid + st.torn +
-				  st.unknown_version + st.fault,
+		ASSERT_EQ(st.otel_read + st.otel_no_span + st.otel_invalid + st.otel_torn +
+				  st.otel_unknown_version + st.otel_fault,
 			  0, "nothing counted");
 cleanup:
 	if (pid > 0) {
@@ -287,10 +287,10 @@ static void check_skipped(void)
 		ASSERT_EQ(t.by_op[OP_SEARCH], 0, "no SEARCH ids");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
 		printf("torn SEARCH: invalid %llu, read %llu\n",
-		       (unsigned long long)st.invalid,
-		       (unsigned long long)st.read);
-		ASSERT_GT(st.invalid, 20, "skipped as invalid");
-		ASSERT_EQ(st.read, t.samples, "read only what has ids");
+		       (unsigned long long)st.otel_invalid,
+		       (unsigned long long)st.otel_read);
+		ASSERT_GT(st.otel_invalid, 20, "skipped as invalid");
+		ASSERT_EQ(st.otel_read, t.samples, "read only what has ids");
 	}
 	loader_run(NULL, "unload profile@ot");
 	stop_vs(dir, vs);
@@ -314,8 +314,8 @@ static void check_skipped(void)
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.samples, 0, "no ids at all");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
-		ASSERT_GT(st.unknown_version, 10, "skipped as unknown version");
-		ASSERT_EQ(st.read, 0, "none read");
+		ASSERT_GT(st.otel_unknown_version, 10, "skipped as unknown version");
+		ASSERT_EQ(st.otel_read, 0, "none read");
 	}
 cleanup:
 	loader_run(NULL, "unload profile@ot");
