@@ -379,7 +379,8 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 			return -errno;
 		return 0;
 	case PM_K_HEX:
-		if (f->bytes) {
+		/* a byte array (an OpenTelemetry id): its bytes in order */
+		if (f->hex_bytes) {
 			for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2)
 				snprintf(buf + o, sz - o, "%02x", p[i]);
 			buf[o < sz ? o : sz - 1] = '\0';
@@ -393,7 +394,7 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		}
 		for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2) {
 			/* arrays of addresses (stack traces): word by word */
-			if (!(i % 8) && i + 8 <= f->size) {
+			if (!(i % 8) && i + 8 <= f->size && !f->hex_bytes) {
 				memcpy(&v, p + i, 8);
 				if (pm_kaddr_hidden(v)) {
 					snprintf(buf + o, sz - o, "%.*s",

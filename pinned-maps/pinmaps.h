@@ -62,11 +62,11 @@ struct pm_field {
 	bool internal; /* pinsight:internal: shown, never exported */
 	bool argv; /* pinsight:fmt=argv: a string of NUL-separated words */
 	/*
-	 * pinsight:fmt=bytes on a byte array (a trace or span id): PM_K_HEX
-	 * printed byte by byte in memory order, never read as a number or
-	 * hidden as a kernel address
+	 * PM_K_HEX of a byte array (a trace or span id): its bytes in order,
+	 * whatever its size, never read as a number or hidden as a kernel
+	 * address
 	 */
-	bool bytes;
+	bool hex_bytes;
 	/*
 	 * pinsight:names=VAR: the integer indexes the rodata array of strings
 	 * VAR; pm_instance_open() points names at a copy of it (names_cnt

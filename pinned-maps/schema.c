@@ -25,7 +25,7 @@ struct tags {
 	char if_var[64];
 	int if_bit;
 	const char *help; /* in the BTF's strings */
-	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP, FMT_ARGV, FMT_BYTES } fmt;
+	enum { FMT_NONE, FMT_IP, FMT_HEX, FMT_CGROUP, FMT_ARGV } fmt;
 };
 
 struct walk {
@@ -116,8 +116,6 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			tg->fmt = FMT_IP;
 		else if (!strcmp(s, "fmt=hex"))
 			tg->fmt = FMT_HEX;
-		else if (!strcmp(s, "fmt=bytes"))
-			tg->fmt = FMT_BYTES;
 		else if (!strcmp(s, "fmt=cgroup"))
 			tg->fmt = FMT_CGROUP;
 		else if (!strcmp(s, "fmt=argv"))
@@ -351,11 +349,12 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 	} else if (is_byte_array(w->btf, t)) {
 		if (tg->fmt == FMT_IP && (f->size == 4 || f->size == 16))
 			f->kind = PM_K_IP;
-		else if (tg->fmt == FMT_HEX || tg->fmt == FMT_BYTES)
+		else if (tg->fmt == FMT_HEX)
 			f->kind = PM_K_HEX;
 		else
 			f->kind = PM_K_STR;
-		f->bytes = tg->fmt == FMT_BYTES;
+		/* ids such as an OpenTelemetry span id read in byte order */
+		f->hex_bytes = f->kind == PM_K_HEX;
 		f->argv = tg->fmt == FMT_ARGV;
 	} else {
 		/* pointers, floats, arrays of wider elements: bytes in hex */

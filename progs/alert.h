@@ -41,8 +41,8 @@ struct alert {
 	 * its thread published a valid context (OTEP 4947); all zero when
 	 * not, or for kinds that are not about a call.
 	 */
-	__u8 trace_id[16] __fmt_bytes;
-	__u8 span_id[8] __fmt_bytes;
+	__u8 trace_id[16] __fmt_hex;
+	__u8 span_id[8] __fmt_hex;
 };
 
 struct alert_key {

@@ -88,13 +88,13 @@ static __always_inline int otel_slot(const struct otel_proc *p,
 		goto fault;
 	/* never touched here: the thread cannot have published anything */
 	if (!blk || blk == OTEL_DTV_UNALLOCATED) {
-		st->no_span++;
+		st->otel_no_span++;
 		return -ENOENT;
 	}
 	*slot = blk + p->dtv_offset;
 	return 0;
 fault:
-	st->fault++;
+	st->otel_fault++;
 	return -EFAULT;
 }
 
@@ -123,31 +123,31 @@ static __always_inline int otel_ctx_read(struct otel_span *out)
 	if (!st)
 		return -ENOENT;
 	if (p->schema != OTEL_SCHEMA_TLS_V1) {
-		st->unknown_version++;
+		st->otel_unknown_version++;
 		return -EINVAL;
 	}
 	err = otel_slot(p, st, &slot);
 	if (err)
 		return err;
 	if (bpf_probe_read_user(&rec, sizeof(rec), (void *)slot)) {
-		st->fault++;
+		st->otel_fault++;
 		return -EFAULT;
 	}
 	if (!rec) {
-		st->no_span++;
+		st->otel_no_span++;
 		return -ENOENT;
 	}
 	/* the OTEP: records start 2-byte aligned */
 	if (rec & 1) {
-		st->torn++;
+		st->otel_torn++;
 		return -EINVAL;
 	}
 	if (bpf_probe_read_user(&h, sizeof(h), (void *)rec)) {
-		st->fault++;
+		st->otel_fault++;
 		return -EFAULT;
 	}
 	if (h.valid != 1) {
-		st->invalid++;
+		st->otel_invalid++;
 		return -EINVAL;
 	}
 	__builtin_memcpy(&t0, h.trace_id, 8);
@@ -155,16 +155,16 @@ static __always_inline int otel_ctx_read(struct otel_span *out)
 	__builtin_memcpy(&s, h.span_id, 8);
 	/* all zero: valid, no span; one set without the other: torn */
 	if (!(t0 | t1) && !s) {
-		st->no_span++;
+		st->otel_no_span++;
 		return -ENOENT;
 	}
 	if (!(t0 | t1) || !s) {
-		st->torn++;
+		st->otel_torn++;
 		return -EINVAL;
 	}
 	__builtin_memcpy(out->trace_id, h.trace_id, sizeof(out->trace_id));
 	__builtin_memcpy(out->span_id, h.span_id, sizeof(out->span_id));
-	st->read++;
+	st->otel_read++;
 	return 0;
 }
 

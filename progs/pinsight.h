@@ -79,10 +79,10 @@
  */
 #define __fmt_cgroup __pinsight_tag("pinsight:fmt=cgroup")
 /*
- * A byte array (__u8[]) shown as lowercase hex in memory order: the W3C
- * form of a trace or span id. Never read as a number.
+ * Hex: an integer as 0x..., a byte array (__u8[]) as its bytes in order,
+ * the W3C form of a trace or span id.
  */
-#define __fmt_bytes __pinsight_tag("pinsight:fmt=bytes")
+#define __fmt_hex __pinsight_tag("pinsight:fmt=hex")
 /*
  * A char[] of NUL-separated words ending in two NULs (an argv as the
  * process has it): readers join the words with spaces, so BPF need not.
@@ -103,8 +103,8 @@ struct hist {
  * with another's value.
  */
 struct hist_exemplar {
-	__u8 trace_id[16] __fmt_bytes;
-	__u8 span_id[8] __fmt_bytes;
+	__u8 trace_id[16] __fmt_hex;
+	__u8 span_id[8] __fmt_hex;
 	__u64 value __internal; /* in the histogram's unit */
 	__u64 ts_ns __internal;
 };

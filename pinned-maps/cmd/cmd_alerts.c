@@ -83,7 +83,7 @@ static void fmt_boot_ns(__u64 ns, char *buf, size_t sz)
 }
 
 /*
- * A pinsight:fmt=bytes field (trace_id, span_id) that is all zero: the
+ * A byte array in hex (trace_id, span_id) that is all zero: the
  * alert has no such id, and shows none rather than a row of zeros.
  */
 static bool id_absent(const struct pm_field *f, const void *data)
@@ -91,7 +91,7 @@ static bool id_absent(const struct pm_field *f, const void *data)
 	const unsigned char *p = (const unsigned char *)data + f->off;
 	__u32 i;
 
-	if (!f->bytes)
+	if (!f->hex_bytes)
 		return false;
 	for (i = 0; i < f->size; i++)
 		if (p[i])
@@ -157,7 +157,7 @@ static int on_alert(void *ctx, void *data, size_t size)
 	/* ids as the W3C hex strings tracing UIs search by, when present */
 	for (i = 0; i < src->schema->value.cnt; i++) {
 		f = &src->schema->value.fields[i];
-		if (!f->bytes || id_absent(f, data))
+		if (!f->hex_bytes || id_absent(f, data))
 			continue;
 		pm_field_fmt(src->btf, f, data, v, sizeof(v));
 		jsonw_string_field(jw, f->name, v);
