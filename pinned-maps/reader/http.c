@@ -254,7 +254,8 @@ static bool wants_openmetrics(const char *buf)
 	const char *line, *end, *comma;
 	size_t len;
 
-	for (line = strchr(buf, '\n'); line && *++line; line = strchr(line, '\n')) {
+	for (line = strchr(buf, '\n'); line && *++line;
+	     line = strchr(line, '\n')) {
 		if (strncasecmp(line, "accept:", 7))
 			continue;
 		line += 7;

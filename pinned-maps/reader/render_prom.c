@@ -834,12 +834,11 @@ static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 				e = &p->e[x];
 				if (e->type != head->type)
 					continue;
-				ex = p->openmetrics && s->ex &&
-						     !strcmp(e->f.name,
-							     s->ex_field) ?
-					     s->ex + (size_t)s->order[r] *
-							     s->ex_nslots :
-					     NULL;
+				ex = NULL;
+				if (p->openmetrics && s->ex &&
+				    !strcmp(e->f.name, s->ex_field))
+					ex = s->ex + (size_t)s->order[r] *
+							     s->ex_nslots;
 				put_series(f, e, labels, value, ex);
 			}
 		}

@@ -325,7 +325,8 @@ static void check_io_exemplar(void)
 	a = out ? strstr(out, "value=") : NULL;
 	if (ASSERT_OK_PTR(a, "alert value") &&
 	    ASSERT_EQ(sscanf(a, "value=%llu", &alert_ns), 1, "value"))
-		ASSERT_EQ((unsigned long long)(v * 1e9 + 0.5), alert_ns, "exemplar value = alert's");
+		ASSERT_EQ((unsigned long long)(v * 1e9 + 0.5), alert_ns,
+			  "exemplar value = alert's");
 out:
 	free(out);
 	free(err_out);
