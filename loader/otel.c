@@ -40,7 +40,7 @@
 #include "otel.h"
 #include "target.h"
 
-#define OTEL_SYM "otel_thread_ctx_v1"
+#define OTEL_SYM	"otel_thread_ctx_v1"
 #define OTEL_SCHEMA_KEY "threadlocal.schema_version"
 /* a process context payload larger than this is not one we read */
 #define OTEL_PAYLOAD_MAX (1u << 20)
@@ -48,7 +48,7 @@
 #ifndef R_X86_64_DTPMOD64
 #define R_X86_64_DTPMOD64 16
 #define R_X86_64_DTPOFF64 17
-#define R_X86_64_TPOFF64 18
+#define R_X86_64_TPOFF64  18
 #endif
 #ifndef R_X86_64_TLSDESC
 #define R_X86_64_TLSDESC 36
@@ -328,8 +328,8 @@ static void exe_static(const struct tls_image *ti, struct otel_proc *out)
  * @pid, the image being loaded at @bias. 0, or -ENOTSUP when no
  * relocation names the symbol, -errno when a slot could not be read.
  */
-static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti,
-		     __u64 bias, struct otel_proc *out)
+static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti, __u64 bias,
+		     struct otel_proc *out)
 {
 	__u64 tpoff = 0, desc = 0, mod = 0, dtpoff = 0;
 	bool have_tpoff = false, have_desc = false, have_mod = false,
@@ -459,7 +459,8 @@ static int image_resolve(pid_t pid, const struct map_line *m, bool is_exe,
 
 int otel_resolve(pid_t pid, struct otel_proc *out)
 {
-	char path[64], line[PATH_MAX + 128], schema[64] = "", last[PATH_MAX] = "";
+	char path[64], line[PATH_MAX + 128], schema[64] = "";
+	char last[PATH_MAX] = "";
 	struct map_line m;
 	struct stat exe;
 	bool have_exe;
@@ -483,10 +484,10 @@ int otel_resolve(pid_t pid, struct otel_proc *out)
 		fclose(f);
 		return err == -EAGAIN ? err : -ENOENT;
 	}
-	out->schema = !strcmp(schema, "tls_v1") ||
-				      !strcmp(schema, "tlsdesc_v1_dev")
-			      ? OTEL_SCHEMA_TLS_V1
-			      : OTEL_SCHEMA_UNKNOWN;
+	out->schema =
+		!strcmp(schema, "tls_v1") || !strcmp(schema, "tlsdesc_v1_dev")
+			? OTEL_SCHEMA_TLS_V1
+			: OTEL_SCHEMA_UNKNOWN;
 	if (out->schema == OTEL_SCHEMA_UNKNOWN)
 		p_info("otel: pid %d: thread-local schema \"%s\" is not one this pinsight reads (tls_v1): its records are skipped and counted",
 		       pid, schema);
@@ -548,8 +549,8 @@ static int fill_one(pid_t pid, void *data)
 
 int otel_fill(struct load_ctx *ctx, int pid, const char *comm)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(ctx->obj,
-							   "otel_procs");
+	struct bpf_map *map =
+		bpf_object__find_map_by_name(ctx->obj, "otel_procs");
 	struct fill fl = { .ctx = ctx };
 	struct dirent *de;
 	int err = 0;

@@ -75,7 +75,8 @@ static __always_inline int otel_slot(const struct otel_proc *p,
 	}
 	if (p->mode != OTEL_TLS_DTV)
 		goto fault;
-	if (bpf_probe_read_user(&dtv, sizeof(dtv), (void *)(tp + OTEL_TCB_DTV)) ||
+	if (bpf_probe_read_user(&dtv, sizeof(dtv),
+				(void *)(tp + OTEL_TCB_DTV)) ||
 	    !dtv)
 		goto fault;
 	/* a module loaded after this thread's DTV was last resized */

@@ -69,12 +69,18 @@ struct otel_span {
  * ebpf_<tool>_otel_<reason>_total.
  */
 struct otel_stats {
-	__u64 otel_read __help("Events that carried the thread's OpenTelemetry trace and span id");
-	__u64 otel_no_span __help("Events of a process publishing OpenTelemetry context while its thread had no span active");
-	__u64 otel_invalid __help("OpenTelemetry thread context records skipped: valid flag not 1 (a writer mid-update)");
-	__u64 otel_torn __help("OpenTelemetry thread context records skipped: inconsistent (one of trace/span id zero, misaligned)");
-	__u64 otel_unknown_version __help("OpenTelemetry thread context records skipped: the process publishes a schema version this pinsight does not read");
-	__u64 otel_fault __help("OpenTelemetry thread context reads that faulted (TLS, DTV or record not readable)");
+	__u64 otel_read __help(
+		"Events that carried the thread's OpenTelemetry trace and span id");
+	__u64 otel_no_span __help(
+		"Events of a process publishing OpenTelemetry context while its thread had no span active");
+	__u64 otel_invalid __help(
+		"OpenTelemetry thread context records skipped: valid flag not 1 (a writer mid-update)");
+	__u64 otel_torn __help(
+		"OpenTelemetry thread context records skipped: inconsistent (one of trace/span id zero, misaligned)");
+	__u64 otel_unknown_version __help(
+		"OpenTelemetry thread context records skipped: the process publishes a schema version this pinsight does not read");
+	__u64 otel_fault __help(
+		"OpenTelemetry thread context reads that faulted (TLS, DTV or record not readable)");
 };
 
 #endif /* __OTEL_CTX_H */

@@ -225,8 +225,9 @@ static int cmp_trace(const void *a, const void *b)
 
 /*
  * The traced rows of the instance, sorted for lookup by the stack row
- * they split (keys point into @traces; NULL and 0 when it has none). An instance loaded before profile_traces
- * existed has no such map: no ids, and --trace is refused.
+ * they split (keys point into @traces; NULL and 0 when it has none). An
+ * instance loaded before profile_traces existed has no such map: no ids, and
+ * --trace is refused.
  */
 static int traces_read(struct pm_instance *in, const struct opts *o,
 		       struct pm_map **traces, struct trace_row **rows,
@@ -256,8 +257,9 @@ static int traces_read(struct pm_instance *in, const struct opts *o,
 		return -ENOMEM;
 	for (i = 0; i < (*traces)->nrows; i++) {
 		(*rows)[i].k = pm_row_key(*traces, i);
-		(*rows)[i].samples = ((const struct profile_val *)pm_row_value(
-					      *traces, i))->samples;
+		(*rows)[i].samples =
+			((const struct profile_val *)pm_row_value(*traces, i))
+				->samples;
 	}
 	qsort(*rows, (*traces)->nrows, sizeof(**rows), cmp_trace);
 	*n = (*traces)->nrows;
@@ -292,8 +294,8 @@ static int push_stack(struct prof_data *d, size_t *cap,
 	ps->comm = strdup(base->comm);
 	ps->cgroup = base->cgroup ? strdup(base->cgroup) : NULL;
 	if (base->frames != &lost && base->frames != &evicted) {
-		ps->frames = malloc((base->n ? base->n : 1) *
-				    sizeof(*ps->frames));
+		ps->frames =
+			malloc((base->n ? base->n : 1) * sizeof(*ps->frames));
 		if (ps->frames)
 			memcpy(ps->frames, base->frames,
 			       base->n * sizeof(*ps->frames));
@@ -316,14 +318,15 @@ static int push_stack(struct prof_data *d, size_t *cap,
  * (never more than the row holds: the traced rows were read after it).
  * With --trace, only that trace's.
  */
-static int split_traced(struct prof_data *d, size_t *cap,
-			const struct opts *o,
+static int split_traced(struct prof_data *d, size_t *cap, const struct opts *o,
 			const struct profile_key *k,
 			const struct prof_stack *base, __u64 count,
 			const struct trace_row *rows, __u32 nrows)
 {
 	struct profile_trace_key want = {
-		.tgid = k->tgid, .pid = k->pid, .stack_id = k->stack_id,
+		.tgid = k->tgid,
+		.pid = k->pid,
+		.stack_id = k->stack_id,
 		.epoch = k->epoch,
 	};
 	const struct trace_row wr = { .k = &want }, *at;
@@ -433,8 +436,8 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 			base.frames = frames;
 			base.n = n;
 		}
-		err = base.comm ? split_traced(d, &cap, o, k, &base,
-					       v->samples, rows, nrows)
+		err = base.comm ? split_traced(d, &cap, o, k, &base, v->samples,
+					       rows, nrows)
 				: -ENOMEM;
 		free((char *)base.comm);
 		free((char *)base.cgroup);
@@ -549,10 +552,11 @@ static int window_clear_map(struct pm_map *counts, const struct window *win)
 	}
 	for (i = 0; i < counts->nrows; i++) {
 		const void *k = pm_row_key(counts, i);
-		__u64 epoch = counts->info.key_size ==
-					      sizeof(struct profile_trace_key)
-				      ? ((const struct profile_trace_key *)k)->epoch
-				      : ((const struct profile_key *)k)->epoch;
+		__u64 epoch =
+			counts->info.key_size ==
+					sizeof(struct profile_trace_key)
+				? ((const struct profile_trace_key *)k)->epoch
+				: ((const struct profile_key *)k)->epoch;
 
 		if (epoch == win->keep)
 			continue;

@@ -200,7 +200,7 @@ int pprof_write(FILE *f, const struct prof_data *d)
 				l[2].str = strtab_add(&t, ps->cgroup);
 				s->label[s->n_label++] = &l[2];
 			}
-			/* OpenTelemetry: `go tool pprof -tagfocus trace_id=...` */
+			/* OpenTelemetry ids: pprof's -tags, -tagfocus */
 			if (ps->trace_id && ps->span_id) {
 				perftools__profiles__label__init(&l[3]);
 				l[3].key = trace_key;

@@ -25,7 +25,7 @@
 /* vector-studio's request ops (vs_proto.h) */
 #define OP_INSERT 1
 #define OP_SEARCH 2
-#define OP_STATS 4
+#define OP_STATS  4
 
 /*
  * Start workloads/@bin with @args, its port file in @dir: its pid (the
@@ -178,10 +178,11 @@ static void check_model(const char *bin, __u32 mode)
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_TLS_V1, "schema tls_v1");
 	}
 	/* one connection: the STATS request's is the first, then its own */
-	ASSERT_EQ(run_cmd(&out,
-			  "%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -j",
-			  env_output_dir(), dir),
-		  0, "vs-loadgen");
+	ASSERT_EQ(
+		run_cmd(&out,
+			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -j",
+			env_output_dir(), dir),
+		0, "vs-loadgen");
 	requests = json_long(out, "requests");
 	if (!ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		goto cleanup;
@@ -199,7 +200,8 @@ static void check_model(const char *bin, __u32 mode)
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
 		ASSERT_EQ(st.otel_read, t.samples, "read = traced samples");
 		ASSERT_EQ(st.otel_fault, 0, "no faults");
-		ASSERT_EQ(st.otel_torn + st.otel_unknown_version, 0, "nothing else skipped");
+		ASSERT_EQ(st.otel_torn + st.otel_unknown_version, 0,
+			  "nothing else skipped");
 	}
 cleanup:
 	free(out);
@@ -229,7 +231,8 @@ static void check_no_symbol(void)
 				  pid),
 		       0, "load profile --pid"))
 		goto cleanup;
-	ASSERT_EQ(read_proc("profile@ot", pid, &p), -ENOENT, "no otel_procs entry");
+	ASSERT_EQ(read_proc("profile@ot", pid, &p), -ENOENT,
+		  "no otel_procs entry");
 	waitpid(pid, NULL, 0);
 	pid = 0;
 	if (ASSERT_EQ(reader_run(&out, "profile profile@ot --folded"), 0,
@@ -237,15 +240,17 @@ static void check_no_symbol(void)
 		ASSERT_HAS_SUBSTR(out, "burn_hot", "sampled as before");
 	free(out);
 	out = NULL;
-	if (ASSERT_EQ(reader_run(&out, "profile profile@ot --trace " TRACE_SEARCH),
+	if (ASSERT_EQ(reader_run(&out,
+				 "profile profile@ot --trace " TRACE_SEARCH),
 		      0, "--trace"))
 		ASSERT_TRUE(out && !strncmp(out, "0 samples", 9),
 			    "no samples of any trace");
 	if (ASSERT_OK(read_traced("profile@ot", 0, 0, &t), "profile_traces"))
 		ASSERT_EQ(t.rows, 0, "no traced rows");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats"))
-		ASSERT_EQ(st.otel_read + st.otel_no_span + st.otel_invalid + st.otel_torn +
-				  st.otel_unknown_version + st.otel_fault,
+		ASSERT_EQ(st.otel_read + st.otel_no_span + st.otel_invalid +
+				  st.otel_torn + st.otel_unknown_version +
+				  st.otel_fault,
 			  0, "nothing counted");
 cleanup:
 	if (pid > 0) {
@@ -279,10 +284,11 @@ static void check_skipped(void)
 				  vs),
 		       0, "load"))
 		goto cleanup;
-	ASSERT_EQ(run_cmd(NULL,
-			  "%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
-			  env_output_dir(), dir),
-		  0, "vs-loadgen");
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
+			env_output_dir(), dir),
+		0, "vs-loadgen");
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.by_op[OP_SEARCH], 0, "no SEARCH ids");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
@@ -307,14 +313,16 @@ static void check_skipped(void)
 		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "otel_procs entry"))
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_UNKNOWN, "schema unknown");
-	ASSERT_EQ(run_cmd(NULL,
-			  "%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 -q >/dev/null",
-			  env_output_dir(), dir),
-		  0, "vs-loadgen");
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 -q >/dev/null",
+			env_output_dir(), dir),
+		0, "vs-loadgen");
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.samples, 0, "no ids at all");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
-		ASSERT_GT(st.otel_unknown_version, 10, "skipped as unknown version");
+		ASSERT_GT(st.otel_unknown_version, 10,
+			  "skipped as unknown version");
 		ASSERT_EQ(st.otel_read, 0, "none read");
 	}
 cleanup:
@@ -332,8 +340,8 @@ static void folded_sums(const char *out, const char *frame,
 	*all = *with = 0;
 	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
 		eol = strchr(line, '\n');
-		for (sp = eol ? eol : line + strlen(line); sp > line && *sp != ' ';
-		     sp--)
+		for (sp = eol ? eol : line + strlen(line);
+		     sp > line && *sp != ' '; sp--)
 			;
 		if (sp == line)
 			continue;
@@ -408,12 +416,16 @@ static void check_trace_filter(void)
 				  vs),
 		       0, "load"))
 		goto cleanup;
-	ASSERT_EQ(run_cmd(NULL,
-			  "%s/workloads/vs-loadgen -f %s/port -c 2 -d 1.5 -m 50 -b 40 >/dev/null",
-			  env_output_dir(), dir),
-		  0, "vs-loadgen");
-	if (!ASSERT_EQ(reader_run(&out, "profile profile@ot --folded --trace " TRACE_SEARCH),
-		       0, "--trace SEARCH"))
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/vs-loadgen -f %s/port -c 2 -d 1.5 -m 50 -b 40 >/dev/null",
+			env_output_dir(), dir),
+		0, "vs-loadgen");
+	if (!ASSERT_EQ(
+		    reader_run(
+			    &out,
+			    "profile profile@ot --folded --trace " TRACE_SEARCH),
+		    0, "--trace SEARCH"))
 		goto cleanup;
 	folded_sums(out, "search_vectors", &s_all, &with);
 	folded_sums(out, "insert_vectors", &all, &other);
@@ -424,8 +436,11 @@ static void check_trace_filter(void)
 	ASSERT_EQ(other, 0, "no insert_vectors");
 	free(out);
 	out = NULL;
-	if (!ASSERT_EQ(reader_run(&out, "profile profile@ot --folded --trace " TRACE_INSERT),
-		       0, "--trace INSERT"))
+	if (!ASSERT_EQ(
+		    reader_run(
+			    &out,
+			    "profile profile@ot --folded --trace " TRACE_INSERT),
+		    0, "--trace INSERT"))
 		goto cleanup;
 	folded_sums(out, "insert_vectors", &i_all, &with);
 	folded_sums(out, "search_vectors", &all, &other);
@@ -437,8 +452,11 @@ static void check_trace_filter(void)
 	free(out);
 	out = NULL;
 	/* --top: the SEARCH trace's hottest function is search_vectors */
-	if (ASSERT_EQ(reader_run(&out, "profile profile@ot --top 1 --trace " TRACE_SEARCH),
-		      0, "--top 1"))
+	if (ASSERT_EQ(
+		    reader_run(
+			    &out,
+			    "profile profile@ot --top 1 --trace " TRACE_SEARCH),
+		    0, "--top 1"))
 		ASSERT_HAS_SUBSTR(out, "search_vectors", "on top");
 	ASSERT_EQ(reader_run(NULL, "profile profile@ot --trace 7673"), 2,
 		  "a short trace id is a usage error");

@@ -14,7 +14,7 @@
 #include "otelctx.h"
 
 #ifndef PR_SET_VMA
-#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA	     0x53564d41
 #define PR_SET_VMA_ANON_NAME 0
 #endif
 
@@ -29,12 +29,12 @@ struct otel_record {
 } __attribute__((packed, aligned(2)));
 
 /* What readers find through .dynsym: default visibility, kept. */
-__attribute__((visibility("default"), used))
-__thread struct otel_record *otel_thread_ctx_v1;
+#define OTEL_EXPORT __attribute__((visibility("default"), used))
+OTEL_EXPORT __thread struct otel_record *otel_thread_ctx_v1;
 
 static __thread struct otel_record record;
 
-#define FENCE() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#define FENCE()	    __atomic_signal_fence(__ATOMIC_SEQ_CST)
 #define W3C_SAMPLED 0x01
 
 static void fill(const uint8_t trace_id[16], const uint8_t span_id[8],
