@@ -48,10 +48,11 @@ struct source {
 	__u32 nrows; /* series */
 	__u32 value_size;
 	/*
-	 * The exemplars of histogram field ex_field (pinsight:exemplars=),
-	 * ex_nslots per series, or NULL
+	 * OpenMetrics: the exemplars of histogram field ex_field
+	 * (pinsight:exemplars=), per series ex_nslots of them or NULL (most
+	 * series: they are of untraced processes); NULL when none at all
 	 */
-	struct exemplar *ex;
+	struct exemplar **ex;
 	char ex_field[64];
 	__u32 ex_nslots;
 };
@@ -97,9 +98,13 @@ static void entry_free(struct entry *e)
 
 static void source_free(struct source *s)
 {
+	__u32 i;
+
 	strtab_free(&s->labels);
 	free(s->values);
 	free(s->order);
+	for (i = 0; s->ex && i < s->nrows; i++)
+		free(s->ex[i]);
 	free(s->ex);
 }
 
@@ -366,7 +371,12 @@ static int ex_rows(void *ctx, const struct pm_map *em, const void *keys,
 			return -ENOMEM;
 		if ((size_t)k >= src->nrows)
 			continue; /* a bucket of a series not (yet) counted */
-		x = &src->ex[(size_t)k * src->ex_nslots + slot];
+		if (!src->ex[k]) {
+			src->ex[k] = calloc(src->ex_nslots, sizeof(*x));
+			if (!src->ex[k])
+				return -ENOMEM;
+		}
+		x = &src->ex[k][slot];
 		ts = pm_field_u64(er->ts, v);
 		/* rows summed into one series: their latest observation */
 		if (x->trace_id[0] && x->ts_ns >= ts)
@@ -393,13 +403,14 @@ static int read_exemplars(struct merge *mg, struct pm_map *m)
 	const struct pm_field *h = NULL;
 	struct source *src = mg->src;
 	struct pm_map *em;
-	int i, err;
+	int i;
 
 	for (i = 0; !h && i < m->value.cnt; i++)
 		if (m->value.fields[i].kind == PM_K_HIST &&
 		    m->value.fields[i].exemplars[0])
 			h = &m->value.fields[i];
-	if (!h || !src->nrows)
+	/* the text format has no exemplars: not worth a read */
+	if (!h || !src->nrows || !mg->p->openmetrics)
 		return 0;
 	em = pm_instance_map(mg->in, h->exemplars);
 	if (!em)
@@ -417,15 +428,11 @@ static int read_exemplars(struct merge *mg, struct pm_map *m)
 	}
 	src->ex_nslots = h->nslots;
 	snprintf(src->ex_field, sizeof(src->ex_field), "%s", h->name);
-	src->ex = calloc((size_t)src->nrows * h->nslots, sizeof(*src->ex));
+	src->ex = calloc(src->nrows, sizeof(*src->ex));
 	if (!src->ex)
 		return -ENOMEM;
-	err = pm_map_scan(em, ex_rows, &er);
-	if (err) {
-		free(src->ex);
-		src->ex = NULL;
-	}
-	return err;
+	/* on error the caller's source_free() frees what was read */
+	return pm_map_scan(em, ex_rows, &er);
 }
 
 /* Read @m into @src, series sorted by label set. */
@@ -835,10 +842,8 @@ static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 				if (e->type != head->type)
 					continue;
 				ex = NULL;
-				if (p->openmetrics && s->ex &&
-				    !strcmp(e->f.name, s->ex_field))
-					ex = s->ex + (size_t)s->order[r] *
-							     s->ex_nslots;
+				if (s->ex && !strcmp(e->f.name, s->ex_field))
+					ex = s->ex[s->order[r]];
 				put_series(f, e, labels, value, ex);
 			}
 		}
