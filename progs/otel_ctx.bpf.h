@@ -61,6 +61,9 @@ static __always_inline int otel_slot(const struct otel_proc *p,
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 tp, dtv, blk, size;
 
+	/* past exit_mm(), in do_exit(): no user memory left to read */
+	if (!BPF_CORE_READ(task, mm))
+		return -ENOENT;
 #if defined(__TARGET_ARCH_x86)
 	tp = BPF_CORE_READ(task, thread.fsbase);
 #else

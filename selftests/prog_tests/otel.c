@@ -7,7 +7,7 @@
  * or libotelctx-gd.so (general-dynamic). The ids BPF read must be those;
  * a process without the symbol profiles as before; a record left invalid
  * or of an unknown schema is skipped and counted; --trace shows one
- * request type's stacks.
+ * request type's stacks. otel-dlopen loads either library after start.
  */
 #include <signal.h>
 #include <sys/stat.h>
@@ -207,6 +207,83 @@ cleanup:
 	free(out);
 	loader_run(NULL, "unload profile@ot");
 	stop_vs(dir, vs);
+}
+
+/*
+ * The writer's library loaded by dlopen() after start (otel-dlopen): its
+ * TLS block is placed at run time (TLSDESC: glibc may still use the
+ * static surplus; general-dynamic: the DTV, @mode), and every sample of
+ * the burning thread carries the trace and span it attached; its exit
+ * (samples past exit_mm) counts no fault.
+ */
+static void check_dlopen(const char *lib, __u32 mode)
+{
+	char ready[64], path[PATH_MAX];
+	struct profile_trace_key k, next, *prev = NULL;
+	static const __u8 trace[16] = "otel-dlopen\0\0\0\0\1";
+	static const __u8 span[8] = { 0, 0, 0, 0, 0, 0, 0, 0xaa };
+	unsigned long long good = 0, bad = 0;
+	struct otel_stats st = {};
+	struct otel_proc p = {};
+	struct profile_val v;
+	int fd, i;
+	pid_t pid;
+
+	snprintf(ready, sizeof(ready), "/tmp/pinsight-otel-dl-%d", getpid());
+	unlink(ready);
+	out_path(path, sizeof(path), "workloads/");
+	pid = spawn_sh("exec %s/otel-dlopen %s/%s 0.6 %s >/dev/null", path,
+		       path, lib, ready);
+	if (!ASSERT_GT(pid, 0, "otel-dlopen"))
+		return;
+	for (i = 0; i < 100 && access(ready, F_OK); i++)
+		usleep(20000);
+	if (!ASSERT_OK(access(ready, F_OK), "published"))
+		goto cleanup;
+	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
+				  pid),
+		       0, "load profile --pid"))
+		goto cleanup;
+	if (ASSERT_OK(read_proc("profile@ot", pid, &p), "otel_procs entry")) {
+		printf("%s: mode %u, tp_offset %lld, module %llu\n", lib,
+		       p.mode, (long long)p.tp_offset,
+		       (unsigned long long)p.dtv_module);
+		if (mode)
+			ASSERT_EQ(p.mode, mode, "TLS access resolved as");
+	}
+	/* loaded: now it burns, 0.6 s of CPU time */
+	kill(pid, SIGUSR1);
+	waitpid(pid, NULL, 0);
+	pid = 0;
+	fd = pin_open("profile@ot", "maps/profile_traces");
+	if (!ASSERT_GE(fd, 0, "profile_traces"))
+		goto cleanup;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v))
+			continue;
+		if (!memcmp(k.trace_id, trace, 16) &&
+		    !memcmp(k.span_id, span, 8))
+			good += v.samples;
+		else
+			bad += v.samples;
+	}
+	close(fd);
+	printf("%s: %llu samples with its ids, %llu other\n", lib, good, bad);
+	ASSERT_GT(good, 20, "samples with the attached ids");
+	ASSERT_EQ(bad, 0, "no other ids");
+	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
+		ASSERT_EQ(st.otel_read, good, "read = traced samples");
+		ASSERT_EQ(st.otel_fault, 0, "no faults");
+	}
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	unlink(ready);
+	loader_run(NULL, "unload profile@ot");
 }
 
 /*
@@ -487,6 +564,10 @@ void test_otel(void)
 		check_model("vector-studio-otelso", OTEL_TLS_STATIC);
 	if (test__start_subtest("tls_lib_general_dynamic"))
 		check_model("vector-studio-otelgd", OTEL_TLS_DTV);
+	if (test__start_subtest("dlopen_tlsdesc"))
+		check_dlopen("libotelctx.so", 0);
+	if (test__start_subtest("dlopen_general_dynamic"))
+		check_dlopen("libotelctx-gd.so", OTEL_TLS_DTV);
 	if (test__start_subtest("no_symbol"))
 		check_no_symbol();
 	if (test__start_subtest("skipped_invalid_schema"))

@@ -16,7 +16,8 @@ VS_LDFLAGS := -rdynamic
 
 VS_BINS := $(VS_OUT)/vector-studio $(VS_OUT)/vs-loadgen \
 	   $(VS_OUT)/onnx-stub $(VS_OUT)/libcudastub.so $(VS_OUT)/cuda-stub \
-	   $(VS_OUT)/vector-studio-otelso $(VS_OUT)/vector-studio-otelgd
+	   $(VS_OUT)/vector-studio-otelso $(VS_OUT)/vector-studio-otelgd \
+	   $(VS_OUT)/otel-dlopen
 
 # The server and the C++ stub again as distributions build them: without
 # frame pointers (the unwind tests).
@@ -61,6 +62,12 @@ $(VS_OUT)/vector-studio-otelgd: $(VS_SRC)/vector-studio.c $(VS_PROTO) \
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(VS_CFLAGS) $(VS_LDFLAGS) -pthread $(filter %.c,$^) -o $@ \
 		-L$(VS_OUT) -lotelctx-gd -Wl,-rpath,'$$ORIGIN'
+
+# Either library loaded with dlopen() after start: TLS allocated at run time.
+$(VS_OUT)/otel-dlopen: $(VS_SRC)/otel_dlopen.c $(VS_SRC)/otelctx.h \
+		       $(VS_SRC)/workload.h | $(VS_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(VS_CFLAGS) $(VS_LDFLAGS) $< -o $@ -ldl
 
 $(VS_OUT)/vector-studio-nofp: $(VS_SRC)/vector-studio.c $(VS_PROTO) $(VS_OTEL) \
 			      $(VS_SRC)/workload.h | $(VS_OUT)
