@@ -24,6 +24,7 @@
 #include "pin_layout.h"
 #include "pins.h"
 #include "rodata.h"
+#include "otel.h"
 #include "unwind.h"
 #include "variant.h"
 
@@ -405,6 +406,8 @@ int instance_load(const struct load_req *req)
 		goto cleanup;
 	/* tables before the first sample: a failure only costs stacks */
 	unwind_fill(&ctx, req->pid ? atoi(req->pid) : 0, req->comm);
+	/* the same targets' OpenTelemetry thread context, likewise */
+	otel_fill(&ctx, req->pid ? atoi(req->pid) : 0, req->comm);
 	err = make_dirs(ctx.dir);
 	if (err) {
 		p_err("%s: cannot create %s: %s", req->inst, ctx.dir,

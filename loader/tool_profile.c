@@ -27,6 +27,8 @@ static const struct tool_opt profile_opts[] = {
 	  "user frames as addresses, not build-ids (cheaper; unresolvable once the process exits)" },
 	{ "cgroup", "PATH", NULL, "only tasks in this cgroup v2 directory" },
 	{ "stacks", "N", NULL, "distinct stacks kept (default 16384; 4096 before 6.1)" },
+	{ "traces", "N", NULL,
+	  "rows of OpenTelemetry trace/span ids beside the stacks (default 16384; 4096 before 6.1)" },
 	{ "stacks-lru", NULL, NULL,
 	  "a full stacks map evicts its least recently used stack instead of dropping the sample (preallocates N x 2.6 KB)" },
 	UNWIND_TOOL_OPTS,
@@ -103,6 +105,24 @@ static int profile_prepare(struct load_ctx *ctx)
 	}
 	if (err) {
 		p_err("%s: cannot size the stacks map: %s", ctx->inst,
+		      strerror(-err));
+		return err;
+	}
+	/*
+	 * Samples of threads with an OpenTelemetry span, per span and
+	 * stack: one row each, so the span ids' cardinality is capped
+	 * here; a full map keeps the sample without ids (trace_drops).
+	 */
+	n = opt_num(ctx, "traces", prealloc ? 4096 : 16384);
+	if (n < 0) {
+		p_err("%s: --traces %s: expected 1..16M", ctx->inst,
+		      ctx_opt(ctx, "traces"));
+		return -EINVAL;
+	}
+	map = bpf_object__find_map_by_name(ctx->obj, "profile_traces");
+	err = map ? bpf_map__set_max_entries(map, n) : -ENOENT;
+	if (err) {
+		p_err("%s: cannot size the profile_traces map: %s", ctx->inst,
 		      strerror(-err));
 		return err;
 	}

@@ -379,6 +379,13 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 			return -errno;
 		return 0;
 	case PM_K_HEX:
+		/* a byte array (an OpenTelemetry id): its bytes in order */
+		if (f->hex_bytes) {
+			for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2)
+				snprintf(buf + o, sz - o, "%02x", p[i]);
+			buf[o < sz ? o : sz - 1] = '\0';
+			return 0;
+		}
 		if (f->size <= 8) {
 			v = pm_field_u64(f, data);
 			snprintf(buf, sz, "0x%llx",
@@ -387,7 +394,7 @@ int pm_field_fmt(const struct btf *btf, const struct pm_field *f,
 		}
 		for (i = 0, o = 0; i < f->size && o + 3 <= sz; i++, o += 2) {
 			/* arrays of addresses (stack traces): word by word */
-			if (!(i % 8) && i + 8 <= f->size) {
+			if (!(i % 8) && i + 8 <= f->size && !f->hex_bytes) {
 				memcpy(&v, p + i, 8);
 				if (pm_kaddr_hidden(v)) {
 					snprintf(buf + o, sz - o, "%.*s",

@@ -62,12 +62,23 @@ struct pm_field {
 	bool internal; /* pinsight:internal: shown, never exported */
 	bool argv; /* pinsight:fmt=argv: a string of NUL-separated words */
 	/*
+	 * PM_K_HEX of a byte array (a trace or span id): its bytes in order,
+	 * whatever its size, never read as a number or hidden as a kernel
+	 * address
+	 */
+	bool hex_bytes;
+	/*
 	 * pinsight:names=VAR: the integer indexes the rodata array of strings
 	 * VAR; pm_instance_open() points names at a copy of it (names_cnt
 	 * strings of names_len bytes), and the field shows names[value].
 	 */
 	char names_var[64];
 	char stack_map[64]; /* pinsight:stack=MAP: a stack id, frames in MAP */
+	/*
+	 * pinsight:exemplars=MAP on a histogram: MAP holds struct
+	 * hist_exemplar values keyed by this map's key and a __u32 bucket
+	 */
+	char exemplars[64];
 	/*
 	 * pinsight:help=TEXT: what the metric means, or NULL; points into
 	 * the map's BTF, so it lives as long as the map is open.
@@ -269,6 +280,12 @@ struct pm_prom *pm_prom_new(bool per_pid);
  * the series, so the instance may be closed before pm_prom_print().
  */
 int pm_prom_add_instance(struct pm_prom *p, struct pm_instance *in);
+/*
+ * OpenMetrics 1.0 text from pm_prom_print() (with exemplars, # EOF)
+ * instead of the Prometheus text format 0.0.4.
+ */
+void pm_prom_set_openmetrics(struct pm_prom *p, bool on);
+bool pm_prom_is_openmetrics(const struct pm_prom *p);
 /* Print all families, each with one HELP/TYPE block. */
 int pm_prom_print(struct pm_prom *p, FILE *f);
 void pm_prom_free(struct pm_prom *p);

@@ -21,6 +21,7 @@ struct tags {
 	char prom[128];
 	char names[64];
 	char stack[64];
+	char exemplars[64];
 	char if_var[64];
 	int if_bit;
 	const char *help; /* in the BTF's strings */
@@ -123,6 +124,9 @@ static void read_tags(const struct btf *btf, __u32 owner, int comp,
 			snprintf(tg->names, sizeof(tg->names), "%s", s + 6);
 		else if (!strncmp(s, "stack=", 6))
 			snprintf(tg->stack, sizeof(tg->stack), "%s", s + 6);
+		else if (!strncmp(s, "exemplars=", 10))
+			snprintf(tg->exemplars, sizeof(tg->exemplars), "%s",
+				 s + 10);
 		else if (!strcmp(s, "internal"))
 			tg->internal = true;
 		else if (!strncmp(s, "help=", 5))
@@ -349,6 +353,8 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 			f->kind = PM_K_HEX;
 		else
 			f->kind = PM_K_STR;
+		/* ids such as an OpenTelemetry span id read in byte order */
+		f->hex_bytes = f->kind == PM_K_HEX;
 		f->argv = tg->fmt == FMT_ARGV;
 	} else {
 		/* pointers, floats, arrays of wider elements: bytes in hex */
@@ -361,6 +367,7 @@ common:
 	f->help = tg->help;
 	snprintf(f->names_var, sizeof(f->names_var), "%s", tg->names);
 	snprintf(f->stack_map, sizeof(f->stack_map), "%s", tg->stack);
+	snprintf(f->exemplars, sizeof(f->exemplars), "%s", tg->exemplars);
 	snprintf(f->if_var, sizeof(f->if_var), "%s", tg->if_var);
 	f->if_bit = tg->if_bit;
 	if (f->stack_map[0] && f->kind == PM_K_INT)

@@ -31,8 +31,9 @@ static const struct alert alert_btf_anchor ZERO_SEC __attribute__((used));
 /*
  * Reserve an alert with kind, ids (parent's too), uid, comm and time
  * filled in; needs vmlinux.h included first. The caller
- * fills value/threshold/what and calls alert_submit(). Counted even when
- * the ring buffer is full (then NULL, and a drop is counted).
+ * fills value/threshold/what (and the call's span: alert_set_span()) and
+ * calls alert_submit(). Counted even when the ring buffer is full (then
+ * NULL, and a drop is counted).
  */
 static __always_inline struct alert *alert_reserve(enum alert_kind kind)
 {
@@ -60,8 +61,24 @@ static __always_inline struct alert *alert_reserve(enum alert_kind kind)
 	a->value = 0;
 	a->threshold = 0;
 	a->what[0] = '\0';
+	__builtin_memset(a->trace_id, 0, sizeof(a->trace_id));
+	__builtin_memset(a->span_id, 0, sizeof(a->span_id));
 	bpf_get_current_comm(a->comm, sizeof(a->comm));
 	return a;
+}
+
+/*
+ * The OpenTelemetry span of the call that raised @a (NULL: the thread
+ * published none). Callers read the context only once an alert fires.
+ */
+static __always_inline void alert_set_span(struct alert *a,
+					   const __u8 *trace_id,
+					   const __u8 *span_id)
+{
+	if (!trace_id)
+		return;
+	__builtin_memcpy(a->trace_id, trace_id, sizeof(a->trace_id));
+	__builtin_memcpy(a->span_id, span_id, sizeof(a->span_id));
 }
 
 static __always_inline void alert_submit(struct alert *a)

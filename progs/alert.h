@@ -36,6 +36,13 @@ struct alert {
 	__u32 uid;
 	char comm[TASK_COMM_LEN];
 	char what[ALERT_WHAT_LEN]; /* function, filename, ... */
+	/*
+	 * The OpenTelemetry trace and span the slow call belonged to, when
+	 * its thread published a valid context (OTEP 4947); all zero when
+	 * not, or for kinds that are not about a call.
+	 */
+	__u8 trace_id[16] __fmt_hex;
+	__u8 span_id[8] __fmt_hex;
 };
 
 struct alert_key {

@@ -21,6 +21,7 @@
 #include <bpf/bpf_tracing.h>
 #include "funclat.h"
 #include "alert.bpf.h"
+#include "exemplar.bpf.h"
 #include "filter.bpf.h"
 #include "hist.bpf.h"
 #include "maps.bpf.h"
@@ -50,6 +51,8 @@ struct {
 	__type(key, struct funclat_key);
 	__type(value, struct funclat_val);
 } funclat_stats SEC(".maps");
+
+DECLARE_EXEMPLARS(funclat_exemplars, struct funclat_exemplar_key);
 
 static const struct funclat_val zero_val ZERO_SEC;
 
@@ -81,7 +84,9 @@ int BPF_KPROBE(funclat_entry)
 	return 0;
 }
 
-static __always_inline void breach(__u32 func, __u64 delta)
+/* @sp: the caller's OpenTelemetry span, NULL when it published none */
+static __always_inline void breach(__u32 func, __u64 delta,
+				   const struct otel_span *sp)
 {
 	struct alert *a = alert_reserve(ALERT_LATENCY);
 
@@ -91,25 +96,40 @@ static __always_inline void breach(__u32 func, __u64 delta)
 	a->threshold = threshold_ns;
 	bpf_probe_read_kernel_str(a->what, sizeof(a->what),
 				  (const void *)func_names[func]);
+	if (sp)
+		alert_set_span(a, sp->trace_id, sp->span_id);
 	alert_submit(a);
 }
 
-/* One timed call of function @func by the current task. */
-static __always_inline void record(__u32 func, __u64 delta)
+/*
+ * One timed call of function @func by the current task, ended at @now.
+ * The thread's OpenTelemetry context is read only for a call over the
+ * threshold (its alert) or one its bucket wants as exemplar
+ * (exemplar_due()), once for both.
+ */
+static __always_inline void record(__u32 func, __u64 delta, __u64 now)
 {
-	struct funclat_key key = {};
+	struct funclat_exemplar_key ekey = {};
 	struct funclat_val *v;
+	struct otel_span sp;
+	bool over, traced;
 
-	current_comm(key.comm);
-	key.func = func;
-	v = lookup_or_init(&funclat_stats, &key, &zero_val);
+	current_comm(ekey.series.comm);
+	ekey.series.func = func;
+	v = lookup_or_init(&funclat_stats, &ekey.series, &zero_val);
 	if (!v)
 		return;
 	v->calls++;
 	hist_add(&v->latency_ns, delta);
-	if (threshold_ns && delta >= threshold_ns) {
+	over = threshold_ns && delta >= threshold_ns;
+	ekey.slot = hist_slot(delta);
+	traced = (over || exemplar_due(&funclat_exemplars, &ekey, now)) &&
+		 !otel_ctx_read(&sp);
+	if (traced)
+		exemplar_put(&funclat_exemplars, &ekey, delta, now, &sp);
+	if (over) {
 		v->breaches++;
-		breach(func, delta);
+		breach(func, delta, traced ? &sp : NULL);
 	}
 }
 
@@ -147,7 +167,7 @@ int BPF_KRETPROBE(funclat_return)
 		count_drop();
 	}
 	if (ts)
-		record(func, now - ts);
+		record(func, now - ts, now);
 	return 0;
 }
 
@@ -164,6 +184,7 @@ int BPF_KPROBE(funclat_session)
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
-	record(bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1), now - *ts);
+	record(bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1), now - *ts,
+	       now);
 	return 0;
 }

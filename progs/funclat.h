@@ -25,7 +25,17 @@ struct funclat_val {
 	__u64 calls __help("Calls of the function that returned");
 	/* calls that took threshold_ns or longer */
 	__u64 breaches __help("Calls that took the --threshold or longer");
-	struct hist latency_ns __help("Time from entry to return of a call");
+	struct hist latency_ns __help("Time from entry to return of a call")
+		__exemplars("funclat_exemplars");
+};
+
+/*
+ * funclat_exemplars: per series and latency bucket, the last call made
+ * under an OpenTelemetry context (progs/exemplar.bpf.h).
+ */
+struct funclat_exemplar_key {
+	struct funclat_key series;
+	__u32 slot;
 };
 
 #endif /* __FUNCLAT_H */

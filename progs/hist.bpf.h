@@ -19,27 +19,27 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
+/* The slot (bucket) value @v falls in. */
+static __always_inline __u32 hist_slot(__u64 v)
+{
+	__u32 slot = log2_u64(v);
+
+	return slot < HIST_SLOTS ? slot : HIST_SLOTS - 1;
+}
+
 /*
  * Add one value. The caller owns the slot memory: per-CPU map values need no
  * atomics, shared ones must use hist_add_atomic().
  */
 static __always_inline void hist_add(struct hist *h, __u64 v)
 {
-	__u32 slot = log2_u64(v);
-
-	if (slot >= HIST_SLOTS)
-		slot = HIST_SLOTS - 1;
-	h->slots[slot]++;
+	h->slots[hist_slot(v)]++;
 	h->sum += v;
 }
 
 static __always_inline void hist_add_atomic(struct hist *h, __u64 v)
 {
-	__u32 slot = log2_u64(v);
-
-	if (slot >= HIST_SLOTS)
-		slot = HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->slots[hist_slot(v)], 1);
 	__sync_fetch_and_add(&h->sum, v);
 }
 

@@ -29,6 +29,7 @@
 #include "hist.bpf.h"
 #include "maps.bpf.h"
 #include "alert.bpf.h"
+#include "exemplar.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -70,6 +71,8 @@ struct {
 	__type(value, struct io_comm_val);
 } io_comm SEC(".maps");
 
+DECLARE_EXEMPLARS(io_exemplars, struct io_exemplar_key);
+
 static const struct io_proc_val zero_proc ZERO_SEC;
 static const struct io_comm_val zero_comm ZERO_SEC;
 
@@ -91,8 +94,12 @@ static __always_inline int io_enter(enum io_op op)
 	return 0;
 }
 
-/* Off the hot path: only calls over the threshold get here. */
-static __noinline void io_alert(__u32 op, __u64 delta)
+/*
+ * Off the hot path: only calls over the threshold get here. @sp: the
+ * caller's OpenTelemetry span, NULL when it published none.
+ */
+static __noinline void io_alert(__u32 op, __u64 delta,
+				const struct otel_span *sp)
 {
 	struct alert *a = alert_reserve(ALERT_LATENCY);
 
@@ -103,19 +110,24 @@ static __noinline void io_alert(__u32 op, __u64 delta)
 	if (op < IO_OP_NR)
 		__builtin_memcpy(a->what, io_op_names[op],
 				 sizeof(io_op_names[0]));
+	if (sp)
+		alert_set_span(a, sp->trace_id, sp->span_id);
 	alert_submit(a);
 }
 
 static __always_inline int io_exit(long ret)
 {
 	struct task_struct *p = bpf_get_current_task_btf();
-	/* aligned: task_comm() stores words into it */
-	struct io_comm_key ckey __attribute__((aligned(8)));
+	/* aligned: task_comm() stores words into its series.comm */
+	struct io_exemplar_key ekey __attribute__((aligned(8)));
+	struct io_comm_key *ckey = &ekey.series;
 	struct io_proc_key pkey;
 	struct io_start *start;
 	struct io_proc_val *pv;
 	struct io_comm_val *cv;
-	__u64 ts, delta;
+	struct otel_span sp;
+	__u64 ts, now, delta;
+	bool over, traced;
 
 	/* Cheap for tasks we never saw: their task has no storage at all. */
 	start = bpf_task_storage_get(&io_start, p, 0, 0);
@@ -123,13 +135,26 @@ static __always_inline int io_exit(long ret)
 		return 0;
 	ts = start->ts;
 	start->ts = 0;
-	delta = bpf_ktime_get_ns() - ts;
-	if (alert_latency_ns && delta > alert_latency_ns)
-		io_alert(start->op, delta);
+	now = bpf_ktime_get_ns();
+	delta = now - ts;
 
-	task_comm(p, (__u64 *)ckey.comm);
-	ckey.op = start->op;
-	cv = lookup_or_init(&io_comm, &ckey, &zero_comm);
+	task_comm(p, (__u64 *)ckey->comm);
+	ckey->op = start->op;
+	ekey.slot = hist_slot(delta);
+	/*
+	 * The thread's OpenTelemetry context, read only for a call over the
+	 * threshold (its alert) or one its bucket wants as exemplar
+	 * (exemplar_due()), once for both.
+	 */
+	over = alert_latency_ns && delta > alert_latency_ns;
+	traced = (over || exemplar_due(&io_exemplars, &ekey, now)) &&
+		 !otel_ctx_read(&sp);
+	if (over)
+		io_alert(ckey->op, delta, traced ? &sp : NULL);
+	if (traced)
+		exemplar_put(&io_exemplars, &ekey, delta, now, &sp);
+
+	cv = lookup_or_init(&io_comm, ckey, &zero_comm);
 	if (cv) {
 		cv->ops++;
 		if (ret < 0)
@@ -141,9 +166,9 @@ static __always_inline int io_exit(long ret)
 
 	if (!per_pid)
 		return 0;
-	__builtin_memcpy(pkey.comm, ckey.comm, sizeof(pkey.comm));
+	__builtin_memcpy(pkey.comm, ckey->comm, sizeof(pkey.comm));
 	pkey.tgid = p->tgid;
-	pkey.op = ckey.op;
+	pkey.op = ckey->op;
 	pv = lookup_or_init(&io_proc, &pkey, &zero_proc);
 	if (pv) {
 		pv->ops++;

@@ -48,7 +48,17 @@ struct io_comm_val {
 	/* calls that returned a negative errno */
 	__u64 errors __help("Read/write calls that returned an error");
 	struct hist duration_ns
-		__help("Time from entry to return of a read/write call");
+		__help("Time from entry to return of a read/write call")
+		__exemplars("io_exemplars");
+};
+
+/*
+ * io_exemplars: per io_comm series and duration bucket, the last call made
+ * under an OpenTelemetry context (progs/exemplar.bpf.h).
+ */
+struct io_exemplar_key {
+	struct io_comm_key series;
+	__u32 slot;
 };
 
 #endif /* __IO_H */

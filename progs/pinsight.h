@@ -63,6 +63,12 @@
  * series' HELP. A field without one gets "<tool> <map>.<field>".
  */
 #define __help(text) __pinsight_tag("pinsight:help=" text)
+/*
+ * On a struct hist field: map @map keeps exemplars of its buckets (struct
+ * hist_exemplar values keyed by this map's key followed by a __u32
+ * bucket index). `pinsight metrics --openmetrics` puts each on its bucket.
+ */
+#define __exemplars(map) __pinsight_tag("pinsight:exemplars=" map)
 /* Program state kept in a map value: shown by `show`, never exported. */
 #define __internal __pinsight_tag("pinsight:internal")
 /* An IPv4 (__u32, network order) or IPv6 (__u8[16]) address field. */
@@ -73,6 +79,11 @@
  */
 #define __fmt_cgroup __pinsight_tag("pinsight:fmt=cgroup")
 /*
+ * Hex: an integer as 0x..., a byte array (__u8[]) as its bytes in order,
+ * the W3C form of a trace or span id.
+ */
+#define __fmt_hex __pinsight_tag("pinsight:fmt=hex")
+/*
  * A char[] of NUL-separated words ending in two NULs (an argv as the
  * process has it): readers join the words with spaces, so BPF need not.
  */
@@ -81,6 +92,21 @@
 struct hist {
 	__u64 slots[HIST_SLOTS];
 	__u64 sum; /* sum of the recorded values, for Prometheus _sum */
+};
+
+/*
+ * A recent observation of one histogram bucket made by a thread that
+ * published an OpenTelemetry context (OTEP 4947): which trace and span it
+ * belonged to, the value, and when (CLOCK_MONOTONIC ns, bpf_ktime_get_ns:
+ * the clock the call was timed by). Written whole by
+ * bpf_map_update_elem(), so a reader never sees one observation's ids
+ * with another's value.
+ */
+struct hist_exemplar {
+	__u8 trace_id[16] __fmt_hex;
+	__u8 span_id[8] __fmt_hex;
+	__u64 value __internal; /* in the histogram's unit */
+	__u64 ts_ns __internal;
 };
 
 /*

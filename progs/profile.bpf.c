@@ -12,6 +12,7 @@
 #include "profile.h"
 #include "filter.bpf.h"
 #include "maps.bpf.h"
+#include "otel_ctx.bpf.h"
 #include "stacks.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -32,6 +33,18 @@ struct {
 	__type(key, struct profile_key);
 	__type(value, struct profile_val);
 } profile_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	/* allocated on insert; sized by the loader (--traces) */
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct profile_trace_key);
+	__type(value, struct profile_val);
+} profile_traces SEC(".maps");
+
+__u64 trace_drops SEC(".bss")
+	__help("CPU samples whose OpenTelemetry trace id was not kept (profile_traces full)");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -84,6 +97,39 @@ static __always_inline __u32 window_enter(struct profile_window *w)
 	return e;
 }
 
+/*
+ * The sample's trace and span id beside its stack, when the process
+ * publishes OpenTelemetry thread context and the thread has a span.
+ */
+static __always_inline void count_trace(const struct profile_key *key)
+{
+	struct profile_trace_key tk = {};
+	struct otel_span span;
+	struct profile_val *v;
+	long err;
+
+	if (otel_ctx_read(&span))
+		return;
+	__builtin_memcpy(tk.trace_id, span.trace_id, sizeof(tk.trace_id));
+	__builtin_memcpy(tk.span_id, span.span_id, sizeof(tk.span_id));
+	tk.tgid = key->tgid;
+	tk.pid = key->pid;
+	tk.stack_id = key->stack_id;
+	tk.epoch = key->epoch;
+	v = bpf_map_lookup_elem(&profile_traces, &tk);
+	if (!v) {
+		err = bpf_map_update_elem(&profile_traces, &tk, &zero_val,
+					  BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST */) {
+			__sync_fetch_and_add(&trace_drops, 1);
+			return;
+		}
+		v = bpf_map_lookup_elem(&profile_traces, &tk);
+	}
+	if (v)
+		__sync_fetch_and_add(&v->samples, 1);
+}
+
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
@@ -123,6 +169,8 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	v = lookup_or_init(&profile_counts, &key, &zero_val);
 	if (v)
 		__sync_fetch_and_add(&v->samples, 1);
+	/* inside the window: a drain takes these rows with their samples */
+	count_trace(&key);
 	__sync_fetch_and_add(&w->samples[epoch & 1], 1);
 	/* last: after this the drainer may read and delete the window */
 	add_full(&w->inflight[epoch & 1], -1);

@@ -29,6 +29,23 @@ struct profile_val {
 };
 
 /*
+ * profile_traces: the samples of profile_counts whose thread had an
+ * OpenTelemetry span active (progs/otel_ctx.bpf.h), beside them: the
+ * same thread, stack and window, and the trace and span id. A sample
+ * counts in profile_counts either way; rows here are capped by the map's
+ * size (--traces), and a sample that finds it full keeps no ids and is
+ * counted in trace_drops.
+ */
+struct profile_trace_key {
+	__u32 tgid;
+	__u32 pid;
+	__u64 stack_id __pinsight_tag("pinsight:fmt=hex");
+	__u64 epoch;
+	__u8 trace_id[16] __pinsight_tag("pinsight:fmt=hex");
+	__u8 span_id[8] __pinsight_tag("pinsight:fmt=hex");
+};
+
+/*
  * profile_window: one entry, mmapable, that `pinsight profile --drain`
  * flips to start a new window without stopping the sampling. The samples
  * of one run of do_sample go to the epoch it read; inflight[] counts the

@@ -35,8 +35,11 @@ const char usage_alerts[] =
 	"(e.g. 500ms, 2s).\n"
 	"Reading consumes them (a ring buffer has one reader); the counts stay\n"
 	"in `pinsight metrics` as ebpf_<tool>_alerts_total{kind=...}.\n"
+	"An alert of a call made under an OpenTelemetry context (OTEP 4947) shows\n"
+	"its trace_id and span_id (hex); others show none.\n"
 	"With -j: a JSON array of {\"instance\", \"alert\"} (--follow: one such\n"
-	"object per line).\n" EXIT_CODES_HELP;
+	"object per line), with \"trace_id\" and \"span_id\" strings beside\n"
+	"\"alert\" when the alert has them.\n" EXIT_CODES_HELP;
 
 struct alert_src {
 	struct pm_instance *in;
@@ -79,6 +82,23 @@ static void fmt_boot_ns(__u64 ns, char *buf, size_t sz)
 		 (int)((wall - sec) * 1000));
 }
 
+/*
+ * A byte array in hex (trace_id, span_id) that is all zero: the
+ * alert has no such id, and shows none rather than a row of zeros.
+ */
+static bool id_absent(const struct pm_field *f, const void *data)
+{
+	const unsigned char *p = (const unsigned char *)data + f->off;
+	__u32 i;
+
+	if (!f->hex_bytes)
+		return false;
+	for (i = 0; i < f->size; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static void print_text(const struct alert_src *src, const void *data)
 {
 	const struct pm_field *f;
@@ -96,7 +116,8 @@ static void print_text(const struct alert_src *src, const void *data)
 	printf("%s %s %s", ts, src->in->name, kind);
 	for (i = 0; i < src->schema->value.cnt; i++) {
 		f = &src->schema->value.fields[i];
-		if (!strcmp(f->name, "ts_ns") || !strcmp(f->name, "kind"))
+		if (!strcmp(f->name, "ts_ns") || !strcmp(f->name, "kind") ||
+		    id_absent(f, data))
 			continue;
 		pm_field_fmt(src->btf, f, data, v, sizeof(v));
 		printf(f->kind == PM_K_STR ? " %s=\"%s\"" : " %s=%s", f->name,
@@ -110,7 +131,10 @@ static struct alerts_ctx *g_ctx;
 static int on_alert(void *ctx, void *data, size_t size)
 {
 	struct alert_src *src = ctx;
+	const struct pm_field *f;
 	json_writer_t *jw;
+	char v[64];
+	int i;
 
 	if (size < src->size) {
 		p_err("%s: maps/%s: record of %zu bytes, struct %s is %u",
@@ -130,6 +154,14 @@ static int on_alert(void *ctx, void *data, size_t size)
 		return -ENOMEM;
 	jsonw_start_object(jw);
 	jsonw_string_field(jw, "instance", src->in->name);
+	/* ids as the W3C hex strings tracing UIs search by, when present */
+	for (i = 0; i < src->schema->value.cnt; i++) {
+		f = &src->schema->value.fields[i];
+		if (!f->hex_bytes || id_absent(f, data))
+			continue;
+		pm_field_fmt(src->btf, f, data, v, sizeof(v));
+		jsonw_string_field(jw, f->name, v);
+	}
 	jsonw_name(jw, "alert");
 	pm_json_btf_value(jw, src->btf, src->type_id, data);
 	jsonw_end_object(jw);

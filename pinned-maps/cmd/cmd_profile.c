@@ -5,6 +5,7 @@
  * Pyroscope /ingest), an SVG flame graph or pprof. Reads profile_counts,
  * stacks and stack_procs (progs/profile.h, progs/stacks.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,8 +33,8 @@
 const char usage_profile[] =
 	"Usage: pinsight profile INSTANCE [--drain] [--top N] [--folded]\n"
 	"                        [--svg FILE] [--pprof FILE] [--pid PID]\n"
-	"                        [--comm COMM] [--no-comm] [--native]\n"
-	"                        [--symbol-path DIR]... [-j]\n"
+	"                        [--comm COMM] [--trace ID] [--no-comm]\n"
+	"                        [--native] [--symbol-path DIR]... [-j]\n"
 	"       pinsight profile INSTANCE --spool DIR [--spool-max SIZE]\n"
 	"       pinsight profile --diff BASE NEW [--normalize] [--folded]\n"
 	"                        [--svg FILE] [--no-comm]\n"
@@ -53,6 +54,10 @@ const char usage_profile[] =
 	"  --svg FILE         interactive flame graph (zoom, search, tooltips)\n"
 	"  --pprof FILE       gzip'd profile.proto (go tool pprof, Pyroscope)\n"
 	"  --pid PID, --comm COMM   only this process / command\n"
+	"  --trace ID         only the samples taken while the thread ran a span\n"
+	"                     of this OpenTelemetry trace (32 hex digits), as the\n"
+	"                     process published it (OTEP 4947 thread context);\n"
+	"                     pprof samples carry trace_id and span_id labels\n"
 	"  --no-comm          no command name as the root frame\n"
 	"  --native           Python frames left out: the interpreter loop\n"
 	"                     (_PyEval_EvalFrameDefault) as the CPU ran it\n"
@@ -89,6 +94,8 @@ struct opts {
 	unsigned long long spool_max;
 	__u32 pid;
 	const char *comm;
+	const char *trace; /* --trace: its 32 hex digits, and as bytes */
+	__u8 trace_id[16];
 	const char *search[16];
 	int nsearch;
 };
@@ -104,6 +111,24 @@ struct window {
 	__u64 bpf_samples; /* the BPF side's own count of the window */
 	__u64 drops; /* drops during the window */
 };
+
+/* A W3C trace id, 32 hex digits, into its 16 bytes: 0 or -EINVAL. */
+static int parse_trace_id(const char *s, __u8 id[16])
+{
+	unsigned int b;
+	int i;
+
+	if (strlen(s) != 32)
+		return -EINVAL;
+	for (i = 0; i < 16; i++) {
+		if (!isxdigit((unsigned char)s[2 * i]) ||
+		    !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &b) != 1)
+			return -EINVAL;
+		id[i] = b;
+	}
+	return 0;
+}
 
 static __u64 now_ns(void)
 {
@@ -175,15 +200,179 @@ static void add_proc_exes(struct symbolizer *sym, struct pm_map *procs)
 			sym_add_file(sym, path);
 }
 
+/* A profile_traces row. */
+struct trace_row {
+	const struct profile_trace_key *k;
+	__u64 samples;
+};
+
+/* profile_traces rows by (tgid, pid, stack_id, epoch), for the split. */
+static int cmp_trace(const void *a, const void *b)
+{
+	const struct profile_trace_key *x = ((const struct trace_row *)a)->k,
+				       *y = ((const struct trace_row *)b)->k;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->stack_id != y->stack_id)
+		return x->stack_id < y->stack_id ? -1 : 1;
+	if (x->epoch != y->epoch)
+		return x->epoch < y->epoch ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The traced rows of the instance, sorted for lookup by the stack row
+ * they split (keys point into @traces; NULL and 0 when it has none). An
+ * instance loaded before profile_traces existed has no such map: no ids, and
+ * --trace is refused.
+ */
+static int traces_read(struct pm_instance *in, const struct opts *o,
+		       struct pm_map **traces, struct trace_row **rows,
+		       __u32 *n)
+{
+	__u32 i;
+	int err;
+
+	*rows = NULL;
+	*n = 0;
+	*traces = pm_instance_map(in, "profile_traces");
+	if (!*traces) {
+		if (!o->trace)
+			return 0;
+		p_err("%s: no profile_traces map: loaded by a pinsight-load without OpenTelemetry trace context",
+		      in->name);
+		return -ENOENT;
+	}
+	err = check_size(*traces, sizeof(struct profile_trace_key),
+			 sizeof(struct profile_val));
+	if (!err)
+		err = pm_map_read(*traces);
+	if (err)
+		return err;
+	*rows = calloc((*traces)->nrows + 1, sizeof(**rows));
+	if (!*rows)
+		return -ENOMEM;
+	for (i = 0; i < (*traces)->nrows; i++) {
+		(*rows)[i].k = pm_row_key(*traces, i);
+		(*rows)[i].samples =
+			((const struct profile_val *)pm_row_value(*traces, i))
+				->samples;
+	}
+	qsort(*rows, (*traces)->nrows, sizeof(**rows), cmp_trace);
+	*n = (*traces)->nrows;
+	return 0;
+}
+
+static char *hex_str(const __u8 *b, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	size_t i;
+
+	for (i = 0; s && i < n; i++)
+		sprintf(s + 2 * i, "%02x", b[i]);
+	return s;
+}
+
+/*
+ * One more stack of @count samples: a copy of @base's frames, comm and
+ * cgroup, and the trace and span id of @t (NULL: none).
+ */
+static int push_stack(struct prof_data *d, size_t *cap,
+		      const struct prof_stack *base, __u64 count,
+		      const struct profile_trace_key *t)
+{
+	struct prof_stack *ps;
+
+	if (pm_grow(&d->stacks, cap, d->n + 1, sizeof(*d->stacks), 256))
+		return -ENOMEM;
+	ps = &d->stacks[d->n];
+	*ps = *base;
+	ps->count = count;
+	ps->comm = strdup(base->comm);
+	ps->cgroup = base->cgroup ? strdup(base->cgroup) : NULL;
+	if (base->frames != &lost && base->frames != &evicted) {
+		ps->frames =
+			malloc((base->n ? base->n : 1) * sizeof(*ps->frames));
+		if (ps->frames)
+			memcpy(ps->frames, base->frames,
+			       base->n * sizeof(*ps->frames));
+	}
+	if (t) {
+		ps->trace_id = hex_str(t->trace_id, sizeof(t->trace_id));
+		ps->span_id = hex_str(t->span_id, sizeof(t->span_id));
+	}
+	d->n++;
+	d->total += count;
+	if (!ps->comm || !ps->frames || (base->cgroup && !ps->cgroup) ||
+	    (t && (!ps->trace_id || !ps->span_id)))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The samples of the counts row @k (@base, @count samples) as stacks:
+ * one per trace and span id its thread ran under, the rest without ids
+ * (never more than the row holds: the traced rows were read after it).
+ * With --trace, only that trace's.
+ */
+static int split_traced(struct prof_data *d, size_t *cap, const struct opts *o,
+			const struct profile_key *k,
+			const struct prof_stack *base, __u64 count,
+			const struct trace_row *rows, __u32 nrows)
+{
+	struct profile_trace_key want = {
+		.tgid = k->tgid,
+		.pid = k->pid,
+		.stack_id = k->stack_id,
+		.epoch = k->epoch,
+	};
+	const struct trace_row wr = { .k = &want }, *at;
+	__u32 lo = 0, hi = nrows, mid;
+	int err;
+
+	/* the first row not below (tgid, pid, stack_id, epoch) */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cmp_trace(&rows[mid], &wr) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (at = rows + lo; at < rows + nrows && !cmp_trace(at, &wr) && count;
+	     at++) {
+		const struct profile_trace_key *t = at->k;
+		__u64 n = at->samples;
+
+		if (n > count)
+			n = count;
+		count -= n;
+		if (o->trace && memcmp(t->trace_id, o->trace_id, 16))
+			continue;
+		err = push_stack(d, cap, base, n, t);
+		if (err)
+			return err;
+	}
+	if (o->trace || !count)
+		return 0;
+	return push_stack(d, cap, base, count, NULL);
+}
+
 static int build(struct pm_instance *in, struct symbolizer *sym,
 		 const struct opts *o, const struct window *win,
-		 struct prof_data *d, __u64 *evicted_samples)
+		 struct prof_data *d, __u64 *evicted_samples,
+		 struct pm_map **traces)
 {
 	char cg[256];
 	struct pm_map *counts, *stacks, *codes;
 	struct sym_frame fr[SYM_STACK_MAX];
+	struct prof_stack base;
 	struct stack_trace st;
-	__u32 i;
+	struct trace_row *rows = NULL;
+	__u32 i, nrows = 0;
+	size_t cap = 0;
 	int j, n, err;
 
 	counts = pm_instance_map(in, "profile_counts");
@@ -199,59 +388,63 @@ static int build(struct pm_instance *in, struct symbolizer *sym,
 		err = check_size(stacks, sizeof(__u64), sizeof(st));
 	if (!err)
 		err = pm_map_read(counts);
+	/* after the counts: a traced row never has more than its stack's */
+	if (!err)
+		err = traces_read(in, o, traces, &rows, &nrows);
 	if (err)
-		return err;
+		goto cleanup;
 	add_proc_exes(sym, pm_instance_map(in, "stack_procs"));
 	codes = pm_instance_map(in, "py_codes");
 	if (codes)
 		sym_set_py_codes(sym, codes->fd);
-	d->stacks = calloc(counts->nrows + 1, sizeof(*d->stacks));
-	if (!d->stacks)
-		return -ENOMEM;
-	for (i = 0; i < counts->nrows; i++) {
+	for (i = 0; i < counts->nrows && !err; i++) {
 		const struct profile_key *k = pm_row_key(counts, i);
 		const struct profile_val *v = pm_row_value(counts, i);
-		struct prof_stack *ps = &d->stacks[d->n];
+		struct prof_frame frames[SYM_STACK_MAX];
 
 		if ((o->pid && k->tgid != o->pid) ||
 		    (o->comm && strncmp(k->comm, o->comm, TASK_COMM_LEN)) ||
 		    (win->drain && k->epoch == win->keep))
 			continue;
-		ps->count = v->samples;
-		ps->tgid = k->tgid;
-		ps->pid = k->pid;
-		ps->comm = strndup(k->comm, TASK_COMM_LEN);
+		memset(&base, 0, sizeof(base));
+		base.tgid = k->tgid;
+		base.pid = k->pid;
+		base.comm = strndup(k->comm, TASK_COMM_LEN);
 		if (k->cgroup) {
 			pm_cgroup_name(k->cgroup, cg, sizeof(cg));
-			ps->cgroup = strdup(cg);
+			base.cgroup = strdup(cg);
 		}
-		d->total += v->samples;
-		d->n++;
 		if (!k->stack_id ||
 		    bpf_map_lookup_elem(stacks->fd, &k->stack_id, &st)) {
-			ps->frames = k->stack_id ? &evicted : &lost;
-			ps->n = 1;
+			base.frames = k->stack_id ? &evicted : &lost;
+			base.n = 1;
 			if (k->stack_id)
 				*evicted_samples += v->samples;
-			continue;
-		}
-		n = sym_stack(sym, k->tgid, &st, fr, SYM_STACK_MAX);
-		ps->frames = calloc(n ? n : 1, sizeof(*ps->frames));
-		if (!ps->frames)
-			return -ENOMEM;
-		for (j = 0; j < n; j++) {
-			ps->frames[j].name = sym_frame_name(sym, &fr[j]);
-			ps->frames[j].module = fr[j].module;
-			ps->frames[j].addr = fr[j].addr;
-			ps->frames[j].kernel = fr[j].kernel;
-			if (fr[j].python) {
-				ps->frames[j].file = fr[j].src_file;
-				ps->frames[j].line = fr[j].src_line;
+		} else {
+			n = sym_stack(sym, k->tgid, &st, fr, SYM_STACK_MAX);
+			memset(frames, 0, sizeof(frames));
+			for (j = 0; j < n; j++) {
+				frames[j].name = sym_frame_name(sym, &fr[j]);
+				frames[j].module = fr[j].module;
+				frames[j].addr = fr[j].addr;
+				frames[j].kernel = fr[j].kernel;
+				if (fr[j].python) {
+					frames[j].file = fr[j].src_file;
+					frames[j].line = fr[j].src_line;
+				}
 			}
+			base.frames = frames;
+			base.n = n;
 		}
-		ps->n = n;
+		err = base.comm ? split_traced(d, &cap, o, k, &base, v->samples,
+					       rows, nrows)
+				: -ENOMEM;
+		free((char *)base.comm);
+		free((char *)base.cgroup);
 	}
-	return 0;
+cleanup:
+	free(rows);
+	return err;
 }
 
 /* ---- --drain ---- */
@@ -340,10 +533,13 @@ static int window_flip(struct pm_instance *in, struct profile_window *w,
 	return 0;
 }
 
-/* Delete the drained rows: every epoch but the one sampling goes on in. */
-static int window_clear(struct pm_instance *in, const struct window *win)
+/*
+ * Delete the drained rows of @counts (keys struct profile_key or struct
+ * profile_trace_key, both with the epoch): every epoch but the one
+ * sampling goes on in.
+ */
+static int window_clear_map(struct pm_map *counts, const struct window *win)
 {
-	struct pm_map *counts = pm_instance_map(in, "profile_counts");
 	int fd, err = 0;
 	__u32 i;
 
@@ -355,9 +551,14 @@ static int window_clear(struct pm_instance *in, const struct window *win)
 		return err;
 	}
 	for (i = 0; i < counts->nrows; i++) {
-		const struct profile_key *k = pm_row_key(counts, i);
+		const void *k = pm_row_key(counts, i);
+		__u64 epoch =
+			counts->info.key_size ==
+					sizeof(struct profile_trace_key)
+				? ((const struct profile_trace_key *)k)->epoch
+				: ((const struct profile_key *)k)->epoch;
 
-		if (k->epoch == win->keep)
+		if (epoch == win->keep)
 			continue;
 		if (bpf_map_delete_elem(fd, k) && errno != ENOENT) {
 			err = -errno;
@@ -367,6 +568,16 @@ static int window_clear(struct pm_instance *in, const struct window *win)
 		}
 	}
 	close(fd);
+	return err;
+}
+
+static int window_clear(struct pm_instance *in, const struct window *win,
+			struct pm_map *traces)
+{
+	int err = window_clear_map(pm_instance_map(in, "profile_counts"), win);
+
+	if (!err && traces)
+		err = window_clear_map(traces, win);
 	return err;
 }
 
@@ -598,6 +809,10 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 		jsonw_u64_field(jw, "pid", ps->pid);
 		if (ps->cgroup)
 			jsonw_string_field(jw, "cgroup", ps->cgroup);
+		if (ps->trace_id) {
+			jsonw_string_field(jw, "trace_id", ps->trace_id);
+			jsonw_string_field(jw, "span_id", ps->span_id);
+		}
 		jsonw_u64_field(jw, "samples", ps->count);
 		jsonw_name(jw, "frames");
 		jsonw_start_array(jw);
@@ -763,6 +978,7 @@ int cmd_profile(int argc, char **argv)
 		{ "normalize", no_argument, NULL, 'n' },
 		{ "spool", required_argument, NULL, 'o' },
 		{ "spool-max", required_argument, NULL, 'm' },
+		{ "trace", required_argument, NULL, 'T' },
 		{},
 	};
 	struct profile_diff_opts dopt = {};
@@ -776,6 +992,7 @@ int cmd_profile(int argc, char **argv)
 	int lock_fd = -1;
 	struct prof_data d = {};
 	struct pm_instance *in = NULL;
+	struct pm_map *traces = NULL;
 	struct symbolizer *sym = NULL;
 	struct fn_stat *top = NULL;
 	struct sym_opts so = {};
@@ -834,6 +1051,14 @@ int cmd_profile(int argc, char **argv)
 					"profile: --spool-max %s: expected a size (e.g. 256M)",
 					optarg);
 			break;
+		case 'T':
+			if (parse_trace_id(optarg, o.trace_id))
+				return cmd_usage_err(
+					usage_profile,
+					"profile: --trace %s: expected a trace id, 32 hex digits",
+					optarg);
+			o.trace = optarg;
+			break;
 		case 1000: /* --native */
 			o.native = true;
 			break;
@@ -849,7 +1074,7 @@ int cmd_profile(int argc, char **argv)
 				usage_profile,
 				"profile: --diff takes BASE and NEW");
 		if (o.drain || o.pid || o.comm || o.top > 0 || o.pprof ||
-		    json_output)
+		    o.trace || json_output)
 			return cmd_usage_err(
 				usage_profile,
 				"profile: --diff takes only --svg, --folded, --normalize, --no-comm");
@@ -871,7 +1096,7 @@ int cmd_profile(int argc, char **argv)
 	if (argc - optind != 1)
 		return cmd_usage_err(usage_profile,
 				     "profile: expected one INSTANCE");
-	if (o.drain && (o.pid || o.comm))
+	if (o.drain && (o.pid || o.comm || o.trace))
 		return cmd_usage_err(
 			usage_profile,
 			"profile: --drain takes the whole window; filter when reading its pprof");
@@ -892,11 +1117,11 @@ int cmd_profile(int argc, char **argv)
 		if (err)
 			goto cleanup;
 	}
-	err = build(in, sym, &o, &win, &d, &evicted_samples);
+	err = build(in, sym, &o, &win, &d, &evicted_samples, &traces);
 	if (err)
 		goto cleanup;
 	/* only once the window is read: what is deleted is not seen again */
-	if (o.drain && (err = window_clear(in, &win)))
+	if (o.drain && (err = window_clear(in, &win, traces)))
 		goto cleanup;
 	d.drops = o.drain ? win.drops : bss_u64(in, "drops");
 	d.freq = rodata_u32(in, "sample_freq", 99);
@@ -933,6 +1158,8 @@ cleanup:
 	for (i = 0; i < d.n; i++) {
 		free((char *)d.stacks[i].comm);
 		free((char *)d.stacks[i].cgroup);
+		free((char *)d.stacks[i].trace_id);
+		free((char *)d.stacks[i].span_id);
 		if (d.stacks[i].frames != &lost &&
 		    d.stacks[i].frames != &evicted)
 			free(d.stacks[i].frames);

@@ -29,8 +29,8 @@ static const char usage_main[] =
 	"                                decode an instance's pinned maps, or\n"
 	"                                what changed every DURATION\n"
 	"  reset INSTANCE [MAP]          zero counters, without a reload\n"
-	"  metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
-	"                                Prometheus text exposition\n"
+	"  metrics [--per-pid] [--openmetrics] [--http | --textfile FILE.prom]\n"
+	"          [INSTANCE...]         Prometheus or OpenMetrics exposition\n"
 	"  alerts [--follow] [INSTANCE...]  print (and consume) pending alerts\n"
 	"  profile INSTANCE [--top N] [--folded] [--svg F] [--pprof F]\n"
 	"                                symbolized CPU profile, flame graph\n"
@@ -56,15 +56,21 @@ const char usage_list[] =
 	"config (the rodata variables).\n" EXIT_CODES_HELP;
 
 const char usage_metrics[] =
-	"Usage: pinsight metrics [--per-pid] [--http | --textfile FILE.prom] [INSTANCE...]\n"
+	"Usage: pinsight metrics [--per-pid] [--openmetrics] [--http | --textfile FILE.prom]\n"
+	"                        [INSTANCE...]\n"
 	"\n"
 	"Prometheus text exposition of every instance (or those named):\n"
 	"key fields are labels, value fields counters (_total), gauges or\n"
 	"histograms (_bucket, _sum, _count; _ns and _us in seconds).\n"
 	"  --per-pid   keep pid/tgid/tid labels (default: summed away, since\n"
 	"              an unbounded pid label is a cardinality trap)\n"
+	"  --openmetrics\n"
+	"              OpenMetrics 1.0 text instead, whose histogram buckets\n"
+	"              carry exemplars: the trace id of a recent call in them\n"
+	"              made under an OpenTelemetry context (funclat, io)\n"
 	"  --http      answer one HTTP request on stdin/stdout (inetd style,\n"
-	"              for pinsight-metrics.socket): GET /metrics, else 404\n"
+	"              for pinsight-metrics.socket): GET /metrics, else 404;\n"
+	"              OpenMetrics when the Accept header prefers it\n"
 	"  --textfile FILE.prom\n"
 	"              write FILE.prom atomically (node_exporter textfile)\n" EXIT_CODES_HELP;
 
@@ -94,13 +100,14 @@ int cmd_metrics(int argc, char **argv)
 		{ "per-pid", no_argument, NULL, 'P' },
 		{ "http", no_argument, NULL, 'H' },
 		{ "textfile", required_argument, NULL, 'T' },
+		{ "openmetrics", no_argument, NULL, 'O' },
 		{},
 	};
 	struct pm_instance *in;
 	struct pm_prom *p;
 	char **names = NULL;
 	const char *textfile = NULL;
-	bool per_pid = false, http = false, head;
+	bool per_pid = false, http = false, om = false, asked_om, head;
 	int i, n, err, ret = 0;
 
 	while ((err = cmd_getopt(argc, argv, NULL, opts, usage_metrics)) != -1) {
@@ -110,6 +117,7 @@ int cmd_metrics(int argc, char **argv)
 			return EXIT_USAGE;
 		per_pid |= err == 'P';
 		http |= err == 'H';
+		om |= err == 'O';
 		textfile = err == 'T' ? optarg : textfile;
 	}
 	argc -= optind;
@@ -120,16 +128,24 @@ int cmd_metrics(int argc, char **argv)
 	if (http && textfile)
 		return cmd_usage_err(usage_metrics,
 				     "metrics: --http or --textfile, not both");
+	/* node_exporter's textfile collector reads the text format only */
+	if (om && textfile)
+		return cmd_usage_err(
+			usage_metrics,
+			"metrics: --textfile is the text format: no --openmetrics");
 	/* the request first: a 404 or a timeout costs no map reads */
 	if (http) {
 		signal(SIGPIPE, SIG_IGN); /* a vanished client is an EPIPE */
-		err = pm_http_request(STDIN_FILENO, STDOUT_FILENO, &head);
+		err = pm_http_request(STDIN_FILENO, STDOUT_FILENO, &head,
+				      &asked_om);
 		if (err)
 			return err < 0 ? EXIT_FAIL : EXIT_OK;
+		om |= asked_om;
 	}
 	p = pm_prom_new(per_pid);
 	if (!p)
 		return EXIT_FAIL;
+	pm_prom_set_openmetrics(p, om);
 	if (argc) {
 		names = argv;
 		n = argc;

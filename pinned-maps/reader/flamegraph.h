@@ -28,6 +28,9 @@ struct prof_stack {
 	const char *cgroup; /* container id, unit or path; NULL: unknown */
 	__u32 tgid, pid;
 	__s64 delta; /* --diff: count in NEW minus count in BASE */
+	/* OpenTelemetry ids (32 and 16 hex digits) the samples ran under,
+	 * or NULL: pprof labels trace_id and span_id */
+	const char *trace_id, *span_id;
 };
 
 struct prof_data {

@@ -5,7 +5,11 @@
  * connection as stdin/stdout; we read one request head (bounded in size
  * and time, since anything on the network can connect), answer it and
  * exit. Only GET/HEAD /metrics is served: nothing else is worth a parser.
+ * The one header read is Accept: a scraper that prefers OpenMetrics 1.0
+ * (Prometheus does, by default) gets it, with exemplars; others get the
+ * text format 0.0.4.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,8 +26,10 @@
 #include "pin_layout.h"
 #include "pinmaps.h"
 
-/* The exposition format this is (render_prom.c). */
+/* The exposition formats render_prom.c writes. */
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define OM_CONTENT_TYPE                                                        \
+	"application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 static long long now_ms(void)
 {
@@ -179,13 +185,99 @@ static int read_head(int fd, char *buf, size_t sz, long long deadline)
 	}
 }
 
-int pm_http_request(int in_fd, int out_fd, bool *head)
+/* @s, of @len bytes, trimmed of blanks at both ends. */
+static const char *trim(const char *s, size_t *len)
+{
+	while (*len && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*len)--;
+	}
+	while (*len && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
+		(*len)--;
+	return s;
+}
+
+static bool token_is(const char *s, size_t len, const char *tok)
+{
+	return len == strlen(tok) && !strncasecmp(s, tok, len);
+}
+
+/*
+ * One media range of an Accept value ("type/sub;version=1.0.0;q=0.5"):
+ * its q (1 when absent), and how it compares with our two formats.
+ */
+static void media_range(const char *s, size_t len, double *om_q,
+			double *text_q)
+{
+	const char *end = s + len, *p, *eq;
+	bool om, text, version_ok = true;
+	double q = 1;
+	size_t n;
+
+	/* the type, then ;-separated parameters */
+	n = strcspn(s, ";");
+	n = n < len ? n : len;
+	len = n;
+	p = trim(s, &len);
+	om = token_is(p, len, "application/openmetrics-text");
+	text = token_is(p, len, "text/plain");
+	for (s += n; s < end; s += n) {
+		s++; /* the ';' */
+		n = strcspn(s, ";");
+		n = n < (size_t)(end - s) ? n : (size_t)(end - s);
+		len = n;
+		p = trim(s, &len);
+		eq = memchr(p, '=', len);
+		if (!eq)
+			continue;
+		if (token_is(p, eq - p, "q"))
+			q = strtod(eq + 1, NULL);
+		/* 0.0.1 is an OpenMetrics draft; we write 1.0.0 */
+		else if (om && token_is(p, eq - p, "version"))
+			version_ok = token_is(eq + 1, len - (eq + 1 - p),
+					      "1.0.0");
+	}
+	if (om && version_ok && q > *om_q)
+		*om_q = q;
+	if (text && q > *text_q)
+		*text_q = q;
+}
+
+/*
+ * Whether the Accept header(s) of a request head prefer OpenMetrics 1.0
+ * to the text format: asked for with a q at least text/plain's. Wildcards
+ * name both formats alike, so they decide nothing.
+ */
+static bool wants_openmetrics(const char *buf)
+{
+	double om_q = 0, text_q = 0;
+	const char *line, *end, *comma;
+	size_t len;
+
+	for (line = strchr(buf, '\n'); line && *++line;
+	     line = strchr(line, '\n')) {
+		if (strncasecmp(line, "accept:", 7))
+			continue;
+		line += 7;
+		end = line + strcspn(line, "\r\n");
+		while (line < end) {
+			comma = memchr(line, ',', end - line);
+			len = (comma ? comma : end) - line;
+			media_range(line, len, &om_q, &text_q);
+			line += len + (comma != NULL);
+		}
+	}
+	return om_q > 0 && om_q >= text_q;
+}
+
+int pm_http_request(int in_fd, int out_fd, bool *head, bool *openmetrics)
 {
 	char buf[PM_HTTP_HEAD_MAX], method[8], target[1024];
 	int major, minor, end = 0, err, status;
 	char *q;
 
 	*head = false;
+	*openmetrics = false;
 	err = read_head(in_fd, buf, sizeof(buf), now_ms() + PM_HTTP_TIMEOUT_MS);
 	if (err == -ETIMEDOUT)
 		status = 408;
@@ -209,6 +301,7 @@ int pm_http_request(int in_fd, int out_fd, bool *head)
 			*q = '\0';
 		status = strcmp(target, "/metrics") ? 404 : 0;
 		*head = !strcmp(method, "HEAD");
+		*openmetrics = wants_openmetrics(buf);
 	}
 	if (!status)
 		return 0;
@@ -247,7 +340,10 @@ int pm_http_send_metrics(struct pm_prom *p, int out_fd, bool head)
 		pm_http_error(out_fd, 500);
 		return err;
 	}
-	err = send_response(out_fd, 200, PROM_CONTENT_TYPE, body, len, head);
+	err = send_response(out_fd, 200,
+			    pm_prom_is_openmetrics(p) ? OM_CONTENT_TYPE :
+							PROM_CONTENT_TYPE,
+			    body, len, head);
 	free(body);
 	return err;
 }

@@ -20,15 +20,19 @@ struct pm_prom;
 
 /*
  * Read one request head from @in_fd. Returns 0 when it is GET or HEAD of
- * /metrics (*head set for HEAD); otherwise the error response has been
+ * /metrics (*head set for HEAD, *openmetrics when its Accept header
+ * prefers OpenMetrics 1.0 to the text format); otherwise the error response has been
  * sent on @out_fd and the HTTP status (400, 404, 405, 408, 431) is
  * returned; 1 when the client closed without a request (a TCP health
  * check); -errno when no answer could be sent.
  */
-int pm_http_request(int in_fd, int out_fd, bool *head);
+int pm_http_request(int in_fd, int out_fd, bool *head, bool *openmetrics);
 /* Send an error response with a one-line plain-text body. */
 int pm_http_error(int out_fd, int status);
-/* Send @p as the 200 response (headers only when @head). 0 or -errno. */
+/*
+ * Send @p as the 200 response (headers only when @head), with the content
+ * type of its format (pm_prom_set_openmetrics()). 0 or -errno.
+ */
 int pm_http_send_metrics(struct pm_prom *p, int out_fd, bool head);
 /*
  * Write @p to @path through a temporary file in the same directory and

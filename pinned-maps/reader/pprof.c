@@ -17,6 +17,9 @@ typedef Perftools__Profiles__Line Line;
 typedef Perftools__Profiles__Label Label;
 typedef Perftools__Profiles__ValueType ValueType;
 
+/* per sample at most: comm, pid, cgroup, trace_id, span_id */
+#define PPROF_LABELS 5
+
 static int gzip_write(FILE *f, const void *buf, size_t len)
 {
 	unsigned char out[1 << 16];
@@ -99,8 +102,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 	locids = calloc(cap, sizeof(*locids));
 	samples = calloc(d->n + 1, sizeof(*samples));
 	samplep = calloc(d->n + 1, sizeof(*samplep));
-	labels = calloc(3 * d->n + 1, sizeof(*labels));
-	labelp = calloc(3 * d->n + 1, sizeof(*labelp));
+	labels = calloc(PPROF_LABELS * d->n + 1, sizeof(*labels));
+	labelp = calloc(PPROF_LABELS * d->n + 1, sizeof(*labelp));
 	values = calloc(2 * d->n + 1, sizeof(*values));
 	if (!funcs || !funcp || !locs || !locp || !lines || !linep || !locids ||
 	    !samples || !samplep || !labels || !labelp || !values)
@@ -113,6 +116,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 		long comm_key = strtab_add(&t, "comm");
 		long pid_key = strtab_add(&t, "pid");
 		long cg_key = strtab_add(&t, "cgroup");
+		long trace_key = strtab_add(&t, "trace_id");
+		long span_key = strtab_add(&t, "span_id");
 		Label *l;
 
 		for (i = 0; i < d->n; i++) {
@@ -179,8 +184,8 @@ int pprof_write(FILE *f, const struct prof_data *d)
 			s->value[1] = ps->count * period;
 			/* comm, pid and, when known, cgroup (unit, container)
 			 */
-			l = &labels[3 * i];
-			s->label = &labelp[3 * i];
+			l = &labels[PPROF_LABELS * i];
+			s->label = &labelp[PPROF_LABELS * i];
 			perftools__profiles__label__init(&l[0]);
 			l[0].key = comm_key;
 			l[0].str = strtab_add(&t, ps->comm ?: "");
@@ -194,6 +199,17 @@ int pprof_write(FILE *f, const struct prof_data *d)
 				l[2].key = cg_key;
 				l[2].str = strtab_add(&t, ps->cgroup);
 				s->label[s->n_label++] = &l[2];
+			}
+			/* OpenTelemetry ids: pprof's -tags, -tagfocus */
+			if (ps->trace_id && ps->span_id) {
+				perftools__profiles__label__init(&l[3]);
+				l[3].key = trace_key;
+				l[3].str = strtab_add(&t, ps->trace_id);
+				perftools__profiles__label__init(&l[4]);
+				l[4].key = span_key;
+				l[4].str = strtab_add(&t, ps->span_id);
+				s->label[s->n_label++] = &l[3];
+				s->label[s->n_label++] = &l[4];
 			}
 			samplep[i] = s;
 		}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Prometheus text exposition (format 0.0.4) of every exported map. Two
+ * Prometheus text exposition (format 0.0.4), or OpenMetrics 1.0 text, of
+ * every exported map. Two
  * instances (io, io@db) emit the same metric names and a family may have
  * only one HELP/TYPE block, so nothing is printed while instances are
  * added: each exported map is read once, a batch at a time, and each row is
@@ -10,11 +11,18 @@
  * family and prints every family's series straight from its sources.
  * Memory is the series, not the map's raw (per-CPU) rows: a series'
  * samples go to several families, which print apart, sorted by label set.
+ *
+ * OpenMetrics differs in the framing (a counter family is named without
+ * its _total, UNIT lines, `"` escaped in HELP, an info type, # EOF) and
+ * carries exemplars: a histogram field tagged pinsight:exemplars=MAP gets,
+ * on each bucket MAP has an entry for, ` # {trace_id=..,span_id=..} value
+ * timestamp` (the latest observation among the rows its series sums).
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "log.h"
 #include "pin_layout.h"
 #include "pinmaps.h"
@@ -24,6 +32,13 @@ enum ptype { PT_COUNTER, PT_GAUGE, PT_HISTOGRAM };
 
 static const char *const ptype_str[] = { "counter", "gauge", "histogram" };
 
+/* A bucket's exemplar: the trace of a recent observation in it. */
+struct exemplar {
+	char trace_id[33], span_id[17]; /* hex; "" when the bucket has none */
+	__u64 value; /* in the histogram's unit */
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+};
+
 /* One exported map: its rows merged by label set. */
 struct source {
 	struct strtab labels; /* a series' label set, in the order found */
@@ -32,6 +47,14 @@ struct source {
 	__u32 *order; /* the series by label set: the order they print in */
 	__u32 nrows; /* series */
 	__u32 value_size;
+	/*
+	 * OpenMetrics: the exemplars of histogram field ex_field
+	 * (pinsight:exemplars=), per series ex_nslots of them or NULL (most
+	 * series: they are of untraced processes); NULL when none at all
+	 */
+	struct exemplar **ex;
+	char ex_field[64];
+	__u32 ex_nslots;
 };
 
 /* One metric field of a source, a member of family @name. */
@@ -49,6 +72,7 @@ struct entry {
 
 struct pm_prom {
 	bool per_pid;
+	bool openmetrics;
 	struct strtab info; /* ebpf_instance_info's label sets */
 	struct source *src;
 	size_t nsrc, src_cap;
@@ -74,9 +98,24 @@ static void entry_free(struct entry *e)
 
 static void source_free(struct source *s)
 {
+	__u32 i;
+
 	strtab_free(&s->labels);
 	free(s->values);
 	free(s->order);
+	for (i = 0; s->ex && i < s->nrows; i++)
+		free(s->ex[i]);
+	free(s->ex);
+}
+
+void pm_prom_set_openmetrics(struct pm_prom *p, bool on)
+{
+	p->openmetrics = on;
+}
+
+bool pm_prom_is_openmetrics(const struct pm_prom *p)
+{
+	return p->openmetrics;
 }
 
 void pm_prom_free(struct pm_prom *p)
@@ -284,6 +323,118 @@ static int merge_rows(void *ctx, const struct pm_map *m, const void *keys,
 	return 0;
 }
 
+/* Reading an exemplar map into the series of its histogram's map. */
+struct ex_read {
+	struct merge *mg;
+	const struct pm_map *stats;
+	const struct pm_field *trace, *span, *value, *ts;
+};
+
+static const struct pm_field *field_named(const struct pm_map *m,
+					  const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->value.cnt; i++)
+		if (!strcmp(m->value.fields[i].name, name))
+			return &m->value.fields[i];
+	return NULL;
+}
+
+static int ex_rows(void *ctx, const struct pm_map *em, const void *keys,
+		   const void *values, __u32 n)
+{
+	struct ex_read *er = ctx;
+	struct merge *mg = er->mg;
+	struct source *src = mg->src;
+	struct exemplar *x;
+	const void *key, *v;
+	__u64 ts;
+	__u32 i, slot;
+	long k;
+
+	for (i = 0; i < n; i++) {
+		key = pm_key_at(em, keys, i);
+		v = pm_value_at(em, values, i);
+		memcpy(&slot, (const char *)key + er->stats->info.key_size,
+		       sizeof(slot));
+		if (slot >= src->ex_nslots)
+			continue;
+		/* the series whose label set the stats key prefix makes */
+		rewind(mg->s);
+		put_labels(mg->s, mg->p, mg->in, er->stats, key);
+		putc('\0', mg->s);
+		if (fflush(mg->s) || ferror(mg->s))
+			return -ENOMEM;
+		k = strtab_add(&src->labels, mg->buf);
+		if (k < 0)
+			return -ENOMEM;
+		if ((size_t)k >= src->nrows)
+			continue; /* a bucket of a series not (yet) counted */
+		if (!src->ex[k]) {
+			src->ex[k] = calloc(src->ex_nslots, sizeof(*x));
+			if (!src->ex[k])
+				return -ENOMEM;
+		}
+		x = &src->ex[k][slot];
+		ts = pm_field_u64(er->ts, v);
+		/* rows summed into one series: their latest observation */
+		if (x->trace_id[0] && x->ts_ns >= ts)
+			continue;
+		pm_field_fmt(em->btf, er->trace, v, x->trace_id,
+			     sizeof(x->trace_id));
+		pm_field_fmt(em->btf, er->span, v, x->span_id,
+			     sizeof(x->span_id));
+		x->value = pm_field_u64(er->value, v);
+		x->ts_ns = ts;
+	}
+	return 0;
+}
+
+/*
+ * The exemplars of @m's first histogram tagged pinsight:exemplars=, into
+ * @src (whose series are read). A map that is missing or not of the
+ * agreed shape leaves the buckets without exemplars, after saying why:
+ * the histogram itself is still good.
+ */
+static int read_exemplars(struct merge *mg, struct pm_map *m)
+{
+	struct ex_read er = { .mg = mg, .stats = m };
+	const struct pm_field *h = NULL;
+	struct source *src = mg->src;
+	struct pm_map *em;
+	int i;
+
+	for (i = 0; !h && i < m->value.cnt; i++)
+		if (m->value.fields[i].kind == PM_K_HIST &&
+		    m->value.fields[i].exemplars[0])
+			h = &m->value.fields[i];
+	/* the text format has no exemplars: not worth a read */
+	if (!h || !src->nrows || !mg->p->openmetrics)
+		return 0;
+	em = pm_instance_map(mg->in, h->exemplars);
+	if (!em)
+		return 0; /* an instance pinned before exemplars existed */
+	er.trace = field_named(em, "trace_id");
+	er.span = field_named(em, "span_id");
+	er.value = field_named(em, "value");
+	er.ts = field_named(em, "ts_ns");
+	if (!em->decodable || em->percpu || !er.trace || !er.span ||
+	    !er.value || !er.ts ||
+	    em->info.key_size < m->info.key_size + sizeof(__u32)) {
+		p_info("%s: not an exemplar map of %s (struct hist_exemplar keyed by its key and a __u32 bucket): no exemplars",
+		       em->what, m->name);
+		return 0;
+	}
+	src->ex_nslots = h->nslots;
+	snprintf(src->ex_field, sizeof(src->ex_field), "%s", h->name);
+	src->ex = calloc(src->nrows, sizeof(*src->ex));
+	if (!src->ex)
+		return -ENOMEM;
+	/* on error the caller's source_free() frees what was read */
+	return pm_map_scan(em, ex_rows, &er);
+}
+
 /* Read @m into @src, series sorted by label set. */
 static int read_source(const struct pm_prom *p, const struct pm_instance *in,
 		       struct pm_map *m, struct source *src)
@@ -298,11 +449,14 @@ static int read_source(const struct pm_prom *p, const struct pm_instance *in,
 	if (!mg.s)
 		return -ENOMEM;
 	err = pm_map_scan(m, merge_rows, &mg);
+	if (!err) {
+		src->nrows = src->labels.n;
+		err = read_exemplars(&mg, m);
+	}
 	fclose(mg.s);
 	free(mg.buf);
 	if (err)
 		goto cleanup;
-	src->nrows = src->labels.n;
 	src->order = calloc(src->nrows ? src->nrows : 1, sizeof(*src->order));
 	if (!src->order) {
 		err = -ENOMEM;
@@ -521,16 +675,42 @@ static int cmp_entry(const void *a, const void *b)
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-static void put_help(FILE *f, const char *s)
+/* OpenMetrics escapes '"' in HELP too; the text format leaves it. */
+static void put_help(FILE *f, const char *s, bool om)
 {
 	for (; *s; s++) {
 		if (*s == '\\')
 			fputs("\\\\", f);
 		else if (*s == '\n')
 			fputs("\\n", f);
+		else if (*s == '"' && om)
+			fputs("\\\"", f);
 		else
 			putc(*s, f);
 	}
+}
+
+/*
+ * CLOCK_MONOTONIC ns (bpf_ktime_get_ns) as Unix seconds, an OpenMetrics
+ * timestamp; a time before a suspend comes out later by its length.
+ */
+static double mono_to_unix(__u64 ns)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &bt);
+	return rt.tv_sec + rt.tv_nsec / 1e9 -
+	       (bt.tv_sec + bt.tv_nsec / 1e9 - ns / 1e9);
+}
+
+/* ` # {trace_id="..",span_id=".."} value timestamp`, before the newline */
+static void put_exemplar(FILE *s, const struct exemplar *x, double scale)
+{
+	fprintf(s, " # {trace_id=\"%s\",span_id=\"%s\"} ", x->trace_id,
+		x->span_id);
+	put_double(s, (double)x->value * scale);
+	fprintf(s, " %.3f", mono_to_unix(x->ts_ns));
 }
 
 static void put_sample(FILE *s, const char *name, const char *suffix,
@@ -550,9 +730,12 @@ static void put_sample(FILE *s, const char *name, const char *suffix,
 	putc(' ', s);
 }
 
-/* One series: a field of one merged row. */
+/*
+ * One series: a field of one merged row. @ex: its buckets' exemplars
+ * (OpenMetrics only), or NULL.
+ */
 static void put_series(FILE *s, const struct entry *e, const char *labels,
-		       const void *value)
+		       const void *value, const struct exemplar *ex)
 {
 	const struct pm_field *f = &e->f;
 	double scale = pm_unit_scale(f->unit);
@@ -576,13 +759,33 @@ static void put_series(FILE *s, const struct entry *e, const char *labels,
 		cum += slots[k];
 		put_sample(s, e->name, "_bucket", labels,
 			   e->le + (size_t)k * LE_SZ);
-		fprintf(s, "%llu\n", cum);
+		fprintf(s, "%llu", cum);
+		if (ex && ex[k].trace_id[0])
+			put_exemplar(s, &ex[k], scale);
+		putc('\n', s);
 	}
 	put_sample(s, e->name, "_sum", labels, NULL);
 	put_double(s, (double)pm_field_hist_sum(f, value) * scale);
 	putc('\n', s);
 	put_sample(s, e->name, "_count", labels, NULL);
 	fprintf(s, "%llu\n", cum);
+}
+
+/*
+ * OpenMetrics' UNIT line, for the two units names here end in; a family
+ * with a UNIT must end in it, and every other family goes without.
+ */
+static void put_unit(FILE *f, const char *family, bool om)
+{
+	static const char *const units[] = { "seconds", "bytes" };
+	size_t n = strlen(family), u, i;
+
+	for (i = 0; om && i < sizeof(units) / sizeof(units[0]); i++) {
+		u = strlen(units[i]);
+		if (n > u + 1 && family[n - u - 1] == '_' &&
+		    !strcmp(family + n - u, units[i]))
+			fprintf(f, "# UNIT %s %s\n", family, units[i]);
+	}
 }
 
 /*
@@ -593,10 +796,12 @@ static void put_series(FILE *s, const struct entry *e, const char *labels,
 static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 {
 	const struct entry *head = NULL, *e;
+	const struct exemplar *ex;
 	const struct source *s;
 	const char *labels;
 	const void *value;
-	size_t j, k, x;
+	char family[192];
+	size_t j, k, x, n;
 	__u32 r;
 
 	for (j = i; j < end; j = k) {
@@ -607,10 +812,19 @@ static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 			continue;
 		if (!head) {
 			head = &p->e[j];
-			fprintf(f, "# HELP %s ", head->name);
-			put_help(f, head->help);
-			fprintf(f, "\n# TYPE %s %s\n", head->name,
+			/*
+			 * OpenMetrics names a counter family without the
+			 * _total its samples carry
+			 */
+			snprintf(family, sizeof(family), "%s", head->name);
+			n = strlen(family);
+			if (p->openmetrics && head->type == PT_COUNTER && n > 6)
+				family[n - 6] = '\0';
+			fprintf(f, "# HELP %s ", family);
+			put_help(f, head->help, p->openmetrics);
+			fprintf(f, "\n# TYPE %s %s\n", family,
 				ptype_str[head->type]);
+			put_unit(f, family, p->openmetrics);
 		}
 		for (x = j; x < k; x++) {
 			e = &p->e[x];
@@ -623,9 +837,15 @@ static void put_family(FILE *f, const struct pm_prom *p, size_t i, size_t end)
 			labels = strtab_str(&s->labels, s->order[r]);
 			value = (const char *)s->values +
 				(size_t)s->order[r] * s->value_size;
-			for (x = j; x < k; x++)
-				if (p->e[x].type == head->type)
-					put_series(f, &p->e[x], labels, value);
+			for (x = j; x < k; x++) {
+				e = &p->e[x];
+				if (e->type != head->type)
+					continue;
+				ex = NULL;
+				if (s->ex && !strcmp(e->f.name, s->ex_field))
+					ex = s->ex[s->order[r]];
+				put_series(f, e, labels, value, ex);
+			}
 		}
 	}
 }
@@ -645,11 +865,15 @@ int pm_prom_print(struct pm_prom *p, FILE *f)
 		if (!info)
 			return -ENOMEM;
 		qsort(info, p->info.n, sizeof(*info), cmp_str);
-		fputs("# HELP ebpf_instance_info An instance pinsight-load pinned, "
-		      "whatever its maps hold: attach is its variant "
-		      "(pinsight-load --attach), empty when the tool has one\n"
-		      "# TYPE ebpf_instance_info gauge\n",
-		      f);
+		/* OpenMetrics has a type for it: info, family without _info */
+		fprintf(f,
+			"# HELP %s An instance pinsight-load pinned, "
+			"whatever its maps hold: attach is its variant "
+			"(pinsight-load --attach), empty when the tool has one\n"
+			"# TYPE %s %s\n",
+			p->openmetrics ? "ebpf_instance" : "ebpf_instance_info",
+			p->openmetrics ? "ebpf_instance" : "ebpf_instance_info",
+			p->openmetrics ? "info" : "gauge");
 		for (i = 0; i < p->info.n; i++)
 			fprintf(f, "ebpf_instance_info{%s} 1\n", info[i]);
 		free(info);
@@ -662,5 +886,7 @@ int pm_prom_print(struct pm_prom *p, FILE *f)
 			;
 		put_family(f, p, i, end);
 	}
+	if (p->openmetrics)
+		fputs("# EOF\n", f);
 	return fflush(f) ? -errno : 0;
 }

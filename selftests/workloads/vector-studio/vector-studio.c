@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "otelctx.h"
 #include "vs_proto.h"
 #include "workload.h"
 
@@ -68,13 +69,48 @@ static struct {
 	long preload;
 	uint64_t seed;
 	const char *port_file;
+	int otel_torn_op;	/* requests of this op leave valid = 0 */
+	const char *otel_schema;
 } opt = {
+	.otel_schema = OTEL_SCHEMA_TLS_V1,
 	.threads = 2, .dim = 64, .nlist = 64, .nprobe = 4, .iters = 5,
 	.preload = 20000, .seed = 42,
 };
 
 static struct store store;
 static int epfd, stopfd;
+
+/*
+ * Per connection, by fd: its number in accept order (from 1) and the
+ * requests served on it so far, for the span ids below. One worker at a
+ * time owns a connection (EPOLLONESHOT), and accept fills the entry
+ * before the fd is in the epoll set, so plain fields are enough.
+ */
+#define MAX_CONN_FD 4096
+static struct {
+	uint32_t no, seq;
+} conns[MAX_CONN_FD];
+static uint32_t n_conns;
+
+/*
+ * The OpenTelemetry context a request publishes (README.md, "Trace
+ * context"): trace id 0x7673 ("vs"), zeros, then the op in the last byte,
+ * so each request type is one trace; span id the connection's number
+ * (high 32 bits, big-endian) and the request's number on it (low 32).
+ */
+static void otel_ids(uint32_t op, int fd, uint8_t trace[16], uint8_t span[8])
+{
+	uint64_t s = 0;
+
+	memset(trace, 0, 16);
+	trace[0] = 'v';
+	trace[1] = 's';
+	trace[15] = (uint8_t)op;
+	if (fd >= 0 && fd < MAX_CONN_FD)
+		s = (uint64_t)conns[fd].no << 32 | ++conns[fd].seq;
+	for (int i = 0; i < 8; i++)
+		span[i] = s >> (56 - 8 * i);
+}
 
 static inline float l2(const float *a, const float *b, int dim)
 {
@@ -437,6 +473,7 @@ static int do_stats(int fd)
  */
 static int serve_one(int fd)
 {
+	uint8_t trace[16], span[8];
 	uint32_t hdr[2];
 	char *p = NULL;
 	int ret, nl;
@@ -454,6 +491,11 @@ static int serve_one(int fd)
 			return -1;
 		}
 	}
+	otel_ids(hdr[0], fd, trace, span);
+	if ((int)hdr[0] == opt.otel_torn_op)
+		otel_thread_attach_torn(trace, span);
+	else
+		otel_thread_attach(trace, span);
 	switch (hdr[0]) {
 	case OP_INSERT:
 		ret = do_insert(fd, p, hdr[1]);
@@ -478,6 +520,7 @@ static int serve_one(int fd)
 		ret = reply(fd, EOPNOTSUPP, NULL, 0);
 		break;
 	}
+	otel_thread_detach();
 	free(p);
 	return ret;
 }
@@ -570,6 +613,10 @@ static void add_conn(int lfd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* A client stalling mid-frame must not pin a worker forever. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (fd < MAX_CONN_FD) {
+		conns[fd].no = ++n_conns;
+		conns[fd].seq = 0;
+	}
 	ev.data.fd = fd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
 		close(fd);
@@ -614,7 +661,9 @@ static void usage(FILE *f)
 		"  -n, --nprobe N      lists scanned per search (default 4)\n"
 		"  -i, --iters N       k-means iterations (default 5)\n"
 		"  -s, --seed N        PRNG seed for preload data (default 42)\n"
-		"  -h, --help          this text\n", MAX_THREADS);
+		"  -T, --otel-torn OP  requests of op OP publish their context with valid = 0\n"
+		"  -S, --otel-schema S threadlocal.schema_version to publish (default %s)\n"
+		"  -h, --help          this text\n", MAX_THREADS, OTEL_SCHEMA_TLS_V1);
 }
 
 static int parse_args(int argc, char **argv)
@@ -629,12 +678,14 @@ static int parse_args(int argc, char **argv)
 		{ "nprobe", required_argument, NULL, 'n' },
 		{ "iters", required_argument, NULL, 'i' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "otel-torn", required_argument, NULL, 'T' },
+		{ "otel-schema", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:f:t:d:P:l:n:i:s:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:f:t:d:P:l:n:i:s:T:S:h", lo, NULL)) != -1) {
 		if (!vs_common_opt(c, optarg, &opt.port, &opt.port_file,
 				   &opt.seed))
 			continue;
@@ -656,6 +707,12 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'i':
 			opt.iters = atoi(optarg);
+			break;
+		case 'T':
+			opt.otel_torn_op = atoi(optarg);
+			break;
+		case 'S':
+			opt.otel_schema = optarg;
 			break;
 		default:
 			return workload_usage(c, usage);
@@ -700,6 +757,9 @@ int main(int argc, char **argv)
 	store.nprobe = opt.nprobe;
 	store.iters = opt.iters;
 	store.seed = opt.seed;
+	/* before any worker exists, as an SDK does at start */
+	if (otel_process_ctx_publish("vector-studio", opt.otel_schema))
+		fprintf(stderr, "vector-studio: no OpenTelemetry process context\n");
 	if (preload()) {
 		fprintf(stderr, "vector-studio: preload failed\n");
 		return 1;
