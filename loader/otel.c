@@ -498,7 +498,8 @@ int otel_resolve(pid_t pid, struct otel_proc *out)
 	while (fgets(line, sizeof(line), f)) {
 		/* each image once, by its first mapping */
 		if (!map_parse(line, &m) || m.path[0] != '/' || !m.ino ||
-		    m.off || !strcmp(m.path, last))
+		    m.off || !strcmp(m.path, last) ||
+		    !strncmp(m.path, "/memfd:", 7))
 			continue;
 		snprintf(last, sizeof(last), "%s", m.path);
 		err = image_resolve(pid, &m, have_exe && exe.st_ino == m.ino,
