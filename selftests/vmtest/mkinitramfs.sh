@@ -80,6 +80,10 @@ for b in $static_bins; do
 	if [ ! -x "$src/.output/static/$b" ] || is_dynamic "$src/.output/static/$b"; then
 		die "$src/.output/static/$b: not a static binary (make static)"
 	fi
+	# vmtest.sh -n builds nothing: a runner older than the dynamic one
+	# would test yesterday's selftests against today's tools
+	[ ! "$src/.output/$b" -nt "$src/.output/static/$b" ] ||
+		die "$src/.output/static/$b: older than .output/$b (make static)"
 	cp "$src/.output/static/$b" "$stage/pinsight/.output/$b"
 done
 cp -r "$src"/.output/workloads "$stage"/pinsight/.output/
