@@ -100,8 +100,11 @@ static __always_inline __u32 window_enter(struct profile_window *w)
 /*
  * The sample's trace and span id beside its stack, when the process
  * publishes OpenTelemetry thread context and the thread has a span.
+ * A subprogram of its own: inlined, its key and record would sit in
+ * do_sample's frame under every call stack_capture makes, past the
+ * 512-byte combined stack of kernels without private stacks (< 6.13).
  */
-static __always_inline void count_trace(const struct profile_key *key)
+static __noinline void count_trace(const struct profile_key *key)
 {
 	struct profile_trace_key tk = {};
 	struct otel_span span;

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include "pinsight_helpers.h"
@@ -216,12 +217,24 @@ static void promtool_check_om(const char *om)
 {
 	char path[64], dir[64], *out = NULL;
 	const char *line, *nl, *ex;
+	struct statvfs vfs;
 	FILE *f;
 	int err;
 
 	if (run_cmd(NULL, "command -v promtool >/dev/null")) {
 		printf("%s: promtool missing, OpenMetrics not parsed\n",
 		       __func__);
+		return;
+	}
+	/*
+	 * Its block writer preallocates a 512 MiB chunk segment, which a
+	 * VM's 1 GiB initramfs cannot hold: the exemplar itself is still
+	 * checked from the text below.
+	 */
+	if (!statvfs("/tmp", &vfs) &&
+	    (double)vfs.f_bavail * vfs.f_frsize < 640.0 * (1 << 20)) {
+		printf("%s: /tmp has %.0f MiB free, less than promtool's 512 MiB chunk segment: OpenMetrics not parsed\n",
+		       __func__, (double)vfs.f_bavail * vfs.f_frsize / (1 << 20));
 		return;
 	}
 	snprintf(path, sizeof(path), "/tmp/pinsight-oa-%d.om", getpid());
