@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,13 +536,16 @@ static int window_flip(struct pm_instance *in, struct profile_window *w,
 }
 
 /*
- * Delete the drained rows of @counts (keys struct profile_key or struct
- * profile_trace_key, both with the epoch): every epoch but the one
- * sampling goes on in.
+ * Delete the drained rows of @counts, whose keys hold the epoch at
+ * @epoch_off (struct profile_key and struct profile_trace_key are both 48
+ * bytes: the map's key size cannot tell them apart): every epoch but the
+ * one sampling goes on in.
  */
-static int window_clear_map(struct pm_map *counts, const struct window *win)
+static int window_clear_map(struct pm_map *counts, size_t epoch_off,
+			    const struct window *win)
 {
 	int fd, err = 0;
+	__u64 epoch;
 	__u32 i;
 
 	fd = bpf_obj_get(counts->path);
@@ -552,13 +556,9 @@ static int window_clear_map(struct pm_map *counts, const struct window *win)
 		return err;
 	}
 	for (i = 0; i < counts->nrows; i++) {
-		const void *k = pm_row_key(counts, i);
-		__u64 epoch =
-			counts->info.key_size ==
-					sizeof(struct profile_trace_key)
-				? ((const struct profile_trace_key *)k)->epoch
-				: ((const struct profile_key *)k)->epoch;
+		const char *k = pm_row_key(counts, i);
 
+		memcpy(&epoch, k + epoch_off, sizeof(epoch));
 		if (epoch == win->keep)
 			continue;
 		if (bpf_map_delete_elem(fd, k) && errno != ENOENT) {
@@ -575,10 +575,12 @@ static int window_clear_map(struct pm_map *counts, const struct window *win)
 static int window_clear(struct pm_instance *in, const struct window *win,
 			struct pm_map *traces)
 {
-	int err = window_clear_map(pm_instance_map(in, "profile_counts"), win);
+	int err = window_clear_map(pm_instance_map(in, "profile_counts"),
+				   offsetof(struct profile_key, epoch), win);
 
 	if (!err && traces)
-		err = window_clear_map(traces, win);
+		err = window_clear_map(
+			traces, offsetof(struct profile_trace_key, epoch), win);
 	return err;
 }
 
