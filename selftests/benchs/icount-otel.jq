@@ -32,7 +32,7 @@ def delta($what; $a; $b; $note):
 		"`exemplar_due()`: an `otel_procs` hit and an exemplar lookup; the context itself read once a second per bucket"),
 	delta("funclat, BPF instructions per alert (`--threshold 1ns`: every call)"; cond($e; "alert_otel").bpf_ns_per_op_median; cond($e; "alert").bpf_ns_per_op_median;
 		"the read, the exemplar's update (a new hash element) and the ids in the alert"),
-	delta("funclat, instructions added to the loop per alert (wall, guest)"; cond($e; "alert_otel").added_ns_median; cond($e; "alert").added_ns_median;
+	delta("funclat, instructions per loop iteration (one call, one alert; guest clock)"; cond($e; "alert_otel").wall_ns_median; cond($e; "alert").wall_ns_median;
 		"the same, with the uprobe pair's own cost around it")),
 "",
 ($all[] |
