@@ -225,8 +225,15 @@ $(OUTPUT)/benchs/%.bpf.o: selftests/benchs/%.bpf.c | $(OUTPUT)/benchs
 $(OUTPUT)/benchs/%.o: selftests/benchs/%.c | $(OUTPUT)/benchs
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
-# -rdynamic: bench_uprobe_target must be in .dynsym for uprobes by name
-$(OUTPUT)/benchs/bench: $(BENCH_SRCS:selftests/benchs/%.c=$(OUTPUT)/benchs/%.o) $(LIB)
+# The workloads' OpenTelemetry context writer, for bench event's "otel+"
+# conditions: its otel_thread_ctx_v1 becomes the executable's own TLS.
+$(OUTPUT)/benchs/otelctx.o: selftests/workloads/vector-studio/otelctx.c \
+		selftests/workloads/vector-studio/otelctx.h | $(OUTPUT)/benchs
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -c $< -o $@
+# -rdynamic: bench_uprobe_target (and otel_thread_ctx_v1) must be in .dynsym
+$(OUTPUT)/benchs/bench: $(BENCH_SRCS:selftests/benchs/%.c=$(OUTPUT)/benchs/%.o) \
+		$(OUTPUT)/benchs/otelctx.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) -rdynamic $^ $(PKG_LDLIBS) -pthread -o $@
 bench:

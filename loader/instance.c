@@ -593,11 +593,16 @@ static int refresh_one(const char *inst)
 {
 	char dir[PATH_MAX], tool[65];
 	const struct tool *t;
+	int err = 0, err2;
 
 	if (inst_tool(inst, tool, sizeof(tool)) || !(t = tool_find(tool)) ||
-	    !t->refresh || path_fmt(dir, sizeof(dir), "%s/%s", pin_root(), inst))
+	    path_fmt(dir, sizeof(dir), "%s/%s", pin_root(), inst))
 		return 0;
-	return t->refresh(inst, dir);
+	if (t->refresh)
+		err = t->refresh(inst, dir);
+	/* any tool's: those that read the OpenTelemetry thread context */
+	err2 = otel_refresh(inst, dir);
+	return err ?: err2;
 }
 
 int instance_refresh_all(void)

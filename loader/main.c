@@ -63,7 +63,9 @@ static const char usage_refresh[] =
 	"\n"
 	"Compile the unwind tables of the images that profile and memalloc\n"
 	"instances met since they were loaded (a new exec, a dlopen), drop\n"
-	"memalloc's entries of processes that exited, and exit;\n"
+	"memalloc's entries of processes that exited, resolve the\n"
+	"OpenTelemetry thread context of profile, funclat and io targets\n"
+	"started since (dropping those that exited), and exit;\n"
 	"pinsight-refresh.timer runs it every 30 s.\n"
 	"\n" EXIT_CODES_HELP;
 

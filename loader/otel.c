@@ -38,6 +38,7 @@
 #include <bpf/libbpf.h>
 #include "log.h"
 #include "otel.h"
+#include "pinmaps.h"
 #include "target.h"
 
 #define OTEL_SYM	"otel_thread_ctx_v1"
@@ -575,5 +576,188 @@ int otel_fill(struct load_ctx *ctx, int pid, const char *comm)
 	}
 	p_debug("otel: %s: %d processes publish a thread context, %d unreadable",
 		ctx->inst, fl.found, fl.failed);
+	return err;
+}
+
+/* What `refresh` found for one instance's otel_procs. */
+struct otel_sweep {
+	int fd;
+	const char *inst;
+	char comm[TASK_COMM_LEN]; /* targ_comm, or "" */
+	int added, dropped, live, failed;
+};
+
+/* The process's comm is @comm (a --comm instance's target). */
+static bool comm_matches(pid_t pid, const char *comm)
+{
+	char path[64], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return !strcmp(buf, comm);
+}
+
+/*
+ * An entry of an earlier load or refresh: kept when its process is still
+ * a target that publishes a context (resolved again, so a reused pid gets
+ * its own process's offsets or none), else deleted.
+ */
+static void sweep_entry(struct otel_sweep *sw, __u32 tgid)
+{
+	struct otel_proc old, p;
+	int err;
+
+	if (bpf_map_lookup_elem(sw->fd, &tgid, &old))
+		return; /* deleted meanwhile */
+	if (sw->comm[0] && !comm_matches(tgid, sw->comm))
+		err = -ENOENT; /* exited, or its pid is another program's */
+	else
+		err = otel_resolve(tgid, &p);
+	if (err == -ENOENT || err == -ESRCH) {
+		if (!bpf_map_delete_elem(sw->fd, &tgid))
+			sw->dropped++;
+		return;
+	}
+	if (err) {
+		/* unreadable now (-EAGAIN: mid-update): keep what we had */
+		sw->failed++;
+		sw->live++;
+		p_debug("otel: %s: pid %d: %s", sw->inst, tgid, strerror(-err));
+		return;
+	}
+	if (memcmp(&old, &p, sizeof(p)))
+		bpf_map_update_elem(sw->fd, &tgid, &p, BPF_EXIST);
+	sw->live++;
+}
+
+/* A target process: resolved and added when it has no entry yet. */
+static int sweep_add(pid_t pid, void *data)
+{
+	struct otel_sweep *sw = data;
+	struct otel_proc p;
+	__u32 key = pid;
+	int err;
+
+	if (!bpf_map_lookup_elem(sw->fd, &key, &p))
+		return 0; /* swept already */
+	err = otel_resolve(pid, &p);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		sw->failed++;
+		p_debug("otel: %s: pid %d: %s", sw->inst, pid, strerror(-err));
+		return 0;
+	}
+	if (bpf_map_update_elem(sw->fd, &key, &p, BPF_NOEXIST)) {
+		err = -errno;
+		if (err == -EEXIST)
+			return 0;
+		/* -E2BIG, full: the walk stops, the rest keep no trace ids */
+		if (err != -E2BIG)
+			p_err("%s: cannot add pid %d to map otel_procs: %s",
+			      sw->inst, pid, strerror(-err));
+		return err;
+	}
+	sw->added++;
+	sw->live++;
+	return 0;
+}
+
+/* The instance's target, from its pinned rodata: --pid, --comm, or all. */
+static int sweep_target(struct otel_sweep *sw, pid_t *tgid)
+{
+	const struct pm_field *f;
+	struct pm_instance *in;
+	int err;
+
+	*tgid = 0;
+	err = pm_instance_open(sw->inst, &in);
+	if (err)
+		return err;
+	f = pm_instance_var(in, "targ_tgid");
+	if (f)
+		*tgid = pm_field_u64(f, in->rodata);
+	f = pm_instance_var(in, "targ_comm");
+	if (f && f->kind == PM_K_STR)
+		snprintf(sw->comm, sizeof(sw->comm), "%.*s", (int)f->size,
+			 (const char *)in->rodata + f->off);
+	pm_instance_close(in);
+	return 0;
+}
+
+int otel_refresh(const char *inst, const char *dir)
+{
+	struct otel_sweep sw = { .inst = inst, .fd = -1 };
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), *keys = NULL, key, n = 0, i;
+	char path[PATH_MAX];
+	struct dirent *de;
+	pid_t tgid;
+	int err;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/maps/otel_procs", dir);
+	if (access(path, F_OK))
+		return 0; /* a tool that reads no thread context */
+	sw.fd = bpf_obj_get(path);
+	if (sw.fd < 0 || bpf_obj_get_info_by_fd(sw.fd, &info, &len)) {
+		err = -errno;
+		p_err("%s: %s: %s", inst, path, strerror(-err));
+		goto cleanup;
+	}
+	err = sweep_target(&sw, &tgid);
+	if (err)
+		goto cleanup;
+	/* the keys first: deleting while walking restarts the walk */
+	keys = calloc(info.max_entries ?: 1, sizeof(*keys));
+	if (!keys) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	while (n < info.max_entries &&
+	       !bpf_map_get_next_key(sw.fd, n ? &key : NULL, &key))
+		keys[n++] = key;
+	for (i = 0; i < n; i++)
+		sweep_entry(&sw, keys[i]);
+	/* then the targets started since: as otel_fill() at load */
+	if (tgid > 0) {
+		err = sweep_add(tgid, &sw);
+	} else if (sw.comm[0]) {
+		err = target_walk_comm(sw.comm, sweep_add, &sw);
+	} else {
+		d = opendir("/proc");
+		if (!d) {
+			err = -errno;
+			goto cleanup;
+		}
+		while (!err && (de = readdir(d)))
+			if (atoi(de->d_name) > 0)
+				err = sweep_add(atoi(de->d_name), &sw);
+		closedir(d);
+	}
+	if (err == -E2BIG) {
+		p_info("%s: map otel_procs is full (%u processes): the targets left out carry no trace ids",
+		       inst, info.max_entries);
+		err = 0;
+	}
+	if (err)
+		goto cleanup;
+	if (json_output)
+		printf("{\"instance\":\"%s\",\"otel_added\":%d,\"otel_dropped\":%d,\"otel_live\":%d,\"otel_unreadable\":%d}\n",
+		       inst, sw.added, sw.dropped, sw.live, sw.failed);
+	else
+		printf("%s: OpenTelemetry context: %d added, %d dropped (exited, pid reused, no longer publishing), live %d, unreadable %d\n",
+		       inst, sw.added, sw.dropped, sw.live, sw.failed);
+cleanup:
+	free(keys);
+	if (sw.fd >= 0)
+		close(sw.fd);
 	return err;
 }

@@ -31,4 +31,15 @@ int otel_resolve(pid_t pid, struct otel_proc *out);
  */
 int otel_fill(struct load_ctx *ctx, int pid, const char *comm);
 
+/*
+ * `pinsight-load refresh`, for an instance (pinned at @dir) with a
+ * maps/otel_procs pin, whatever its tool: its targets (targ_tgid,
+ * targ_comm of its pinned rodata, as at load) started since the load get
+ * entries; entries of processes that exited, stopped publishing, or whose
+ * pid now belongs to another process are deleted or resolved again.
+ * Prints one count line (-j: one JSON object). 0 (also without the pin),
+ * or -errno when the pins cannot be read or the map is full.
+ */
+int otel_refresh(const char *inst, const char *dir);
+
 #endif /* __LOADER_OTEL_H */

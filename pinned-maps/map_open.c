@@ -507,3 +507,18 @@ struct pm_map *pm_instance_config(const struct pm_instance *in)
 {
 	return pm_instance_map(in, "rodata");
 }
+
+const struct pm_field *pm_instance_var(const struct pm_instance *in,
+				       const char *var)
+{
+	struct pm_map *cfg = pm_instance_config(in);
+	int i;
+
+	/* in->rodata: the copy resolve_names() made at open */
+	if (!cfg || !in->rodata)
+		return NULL;
+	for (i = 0; i < cfg->value.cnt; i++)
+		if (!strcmp(cfg->value.fields[i].name, var))
+			return &cfg->value.fields[i];
+	return NULL;
+}

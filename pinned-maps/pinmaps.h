@@ -150,6 +150,13 @@ struct pm_map *pm_instance_map(const struct pm_instance *in, const char *name);
 /* The instance's rodata map, or NULL. */
 struct pm_map *pm_instance_config(const struct pm_instance *in);
 /*
+ * The rodata variable @var of @in, by its BTF name: a field to read from
+ * in->rodata (pm_field_u64(f, in->rodata), or in->rodata + f->off), or
+ * NULL when the instance has no such variable or no readable rodata.
+ */
+const struct pm_field *pm_instance_var(const struct pm_instance *in,
+				       const char *var);
+/*
  * Open one map pin read-only and check it against @btf (NULL: the
  * kernel's BTF by id). @what names it in messages.
  */

@@ -109,8 +109,16 @@ fault:
  * skipped (invalid, torn, unknown schema), -EFAULT when a read faulted.
  * The skips are counted in otel_stats; a process without an otel_procs
  * entry costs one lookup and counts nothing.
+ *
+ * A subprogram, not inlined: its locals (the record header, the slot)
+ * then live in its own frame, called from the tool's program alone,
+ * rather than in the program's frame, which counts in every chain of
+ * calls below it. Inlined, profile's do_sample frame grew from 160 to
+ * 272 bytes, and with the unwinder's calls under it passed the 512-byte
+ * combined stack limit of kernels without private stacks (6.12:
+ * "combined stack size of 5 calls is 544. Too large").
  */
-static __always_inline int otel_ctx_read(struct otel_span *out)
+static __noinline int otel_ctx_read(struct otel_span *out)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0;
 	struct otel_record_hdr h;

@@ -168,16 +168,9 @@ static __u64 bss_u64(struct pm_instance *in, const char *var)
 
 static __u32 rodata_u32(struct pm_instance *in, const char *var, __u32 def)
 {
-	struct pm_map *m = pm_instance_config(in);
-	int i;
+	const struct pm_field *f = pm_instance_var(in, var);
 
-	if (!m || pm_map_read(m) || !m->nrows)
-		return def;
-	for (i = 0; i < m->value.cnt; i++)
-		if (!strcmp(m->value.fields[i].name, var))
-			return pm_field_u64(&m->value.fields[i],
-					    pm_row_value(m, 0));
-	return def;
+	return f ? pm_field_u64(f, in->rodata) : def;
 }
 
 static int check_size(const struct pm_map *m, __u32 key, __u32 value)

@@ -25,7 +25,9 @@ static void usage(FILE *f)
 		"KIND: read malloc func func5 connect switch cpu exec getppid\n"
 		"COND: NAME=none | NAME=progs:PROG[@BINARY:FUNC[+N]],... |\n"
 		"      NAME=sh:SETUP%%%%TEARDOWN | NAME=bpftrace:[-p PID ]SCRIPT\n"
-		"      (@PID@ in a SPEC is replaced by the pid of the loop)\n");
+		"      (@PID@ in a SPEC is replaced by the pid of the loop);\n"
+		"      NAME=otel+COND: the loop publishes an OpenTelemetry context\n"
+		"      (OTEP 4719 process context, OTEP 4947 span) while COND runs\n");
 }
 
 int cmd_loop(int argc, char **argv)

@@ -11,6 +11,14 @@
  * a condition's ns/op minus the baseline's in the same repetition, so slow
  * drift cancels.
  *
+ * A condition spelled "NAME=otel+KIND:SPEC" runs with the loop's process
+ * publishing an OpenTelemetry context (issue 18): an OTEP 4719 process
+ * context before its setup (so that pinsight-load resolves it), and on
+ * the loop's thread an OTEP 4947 record with a span attached, by the
+ * workloads' writer (selftests/workloads/vector-studio/otelctx.c); both
+ * go away at its teardown, so the other conditions' loop publishes
+ * nothing.
+ *
  * A condition's programs are found exactly, never by diffing the kernel's
  * program list (other people load programs on this machine too): ours from
  * the object, pinsight's from the links pinned under the pin root,
@@ -36,6 +44,7 @@
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "../workloads/vector-studio/otelctx.h"
 #include "bench.h"
 #include "json_writer.h"
 #include "log.h"
@@ -63,6 +72,7 @@ struct cond {
 	char *spec; /* with @PID@ replaced by our pid */
 	char *teardown; /* sh: the command after "%%" in the spec */
 	enum cond_kind kind;
+	bool otel; /* "otel+": the loop publishes a context and a span */
 	char err[256];
 	/* live while set up */
 	struct bpf_object *obj;
@@ -545,11 +555,42 @@ static int loop_wall(struct loop *l, long n, double *ns)
 	return 0;
 }
 
+/* The trace and span the "otel+" conditions' loop publishes. */
+static const uint8_t otel_trace[16] = "pinsight-bench\0\1";
+static const uint8_t otel_span[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+
+static int otel_on(struct cond *c)
+{
+	int err;
+
+	err = otel_process_ctx_publish("pinsight-bench", OTEL_SCHEMA_TLS_V1);
+
+	if (err) {
+		cond_fail(c, "OpenTelemetry process context: %s",
+			  strerror(-err));
+		return err;
+	}
+	otel_thread_attach(otel_trace, otel_span);
+	return 0;
+}
+
+static void otel_off(void)
+{
+	otel_thread_detach();
+	otel_process_ctx_unpublish();
+}
+
 static int measure(struct cond *c, struct loop *l, long n)
 {
 	int err, stats_fd;
 	double ns;
 
+	/* before the setup: the loader resolves the context at load */
+	if (c->otel) {
+		err = otel_on(c);
+		if (err)
+			return err;
+	}
 	switch (c->kind) {
 	case C_PROGS: err = setup_progs(c); break;
 	case C_SH: err = run_sh(c, c->spec); break;
@@ -581,6 +622,8 @@ cleanup:
 	if (err && !c->err[0])
 		cond_fail(c, "%s", strerror(-err));
 	teardown(c);
+	if (c->otel)
+		otel_off();
 	return err;
 }
 
@@ -730,6 +773,10 @@ int cmd_event(int argc, char **argv)
 		}
 		*eq = '\0';
 		c->name = argv[i];
+		if (!strncmp(eq + 1, "otel+", 5)) {
+			c->otel = true;
+			eq += 5;
+		}
 		c->spec = subst_pid(strchr(eq + 1, ':') ? strchr(eq + 1, ':') + 1 : "");
 		if (!c->spec)
 			return EXIT_FAIL;

@@ -9,6 +9,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "pinsight.h" /* __help, which maps.bpf.h uses */
 #include "maps.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

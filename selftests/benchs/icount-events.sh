@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# icount-events.sh REPS: the per-event goals of issue 16 counted in
+# icount-events.sh REPS [EVENT...]: the per-event goals of issue 16 counted in
 # instructions, the half of `selftests/benchs/icount.sh -E` that runs
 # inside its qemu -icount VM (vmtest/init's VMTEST_RUN). The same `bench
 # event` loops and conditions as bench.sh's section 2 for execmon,
@@ -10,9 +10,15 @@
 # bpftrace doing its job, every condition once per repetition. In the VM
 # the clock counts instructions, so ns/op and the BPF run time are
 # instruction counts: the ratios do not move with the host's load.
+# profile_otel and funclat_otel (issue 18) measure the OpenTelemetry
+# context read: the same loop publishing nothing, then publishing a
+# context with a span on the looping thread (bench event's "otel+"). EVENT:
+# only those events (default: all).
 # Each event's JSON goes to ttyS1 as "=== events.jsonl", one line each.
 set -u
 REPS=${1:-4}
+[ $# -gt 0 ] && shift
+ONLY=" $* "
 O=/pinsight/.output
 B=$O/benchs/bench
 L=$O/pinsight-load
@@ -28,6 +34,7 @@ pl() { echo "sh:$L $*%%$L unload --all"; }
 event() {
 	name=$1 loop=$2 iters=$3
 	shift 3
+	case $ONLY in "  " | *" $name "*) ;; *) return 0 ;; esac
 	echo "icount-events: $name ($loop x $iters, $REPS reps)"
 	if timeout 1800 "$B" event -r "$REPS" -n "$iters" -l "$loop" -c "$COMM" \
 		-O "$F" "$@" >/tmp/ev.json 2>/tmp/ev.err; then
@@ -54,6 +61,18 @@ event profile cpu 3000000 none=none walk=progs:w_perf \
 	"profile_fp_ip=$(pl profile --fp-stacks --ip-stacks --pid @PID@)" \
 	"profile=$(pl profile --pid @PID@)" \
 	'bpftrace=bpftrace:profile:hz:99 /pid == @PID@/ { @[kstack, ustack, pid, comm] = count(); }'
+# issue 18: per sample, the context read and the profile_traces row
+event profile_otel cpu 1000000 none=none \
+	"profile=$(pl profile --pid @PID@)" \
+	"profile_otel=otel+$(pl profile --pid @PID@)"
+# issue 18: per call, the exemplar check of a traced process (the context
+# itself read once a second a bucket); per alert (every call over 1 ns,
+# the ring buffer big enough for all), the read and the exemplar's update
+FL="funclat --binary $B --func bench_uprobe_target --pid @PID@"
+AL="$FL --threshold 1ns --max-entries alerts=4m"
+event funclat_otel func 5000 none=none \
+	"funclat=$(pl "$FL")" "funclat_otel=otel+$(pl "$FL")" \
+	"alert=$(pl "$AL")" "alert_otel=otel+$(pl "$AL")"
 
 {
 	echo "=== events.jsonl"

@@ -24,9 +24,12 @@
 #   -u         update that section of RESULTS.md
 #   -R DIR     no VM: render (and with -u update) from DIR's icount.jsonl
 #   -E         the per-event goals instead (selftests/benchs/icount-events.sh:
-#              execmon, funclat, profile beside their floors and bpftrace),
-#              to DIR/<kernel>/events.jsonl and events.md, RESULTS.md's
-#              icount-events section with -u
+#              execmon, funclat, profile beside their floors and bpftrace;
+#              profile_otel, funclat_otel: the OpenTelemetry context read),
+#              to DIR/<kernel>/events.jsonl, events.md and otel.md,
+#              RESULTS.md's icount-events and icount-otel sections with -u
+#              (only those of the events run); with -E, COND... are event
+#              names (default: all), e.g. -E -r 2 profile_otel funclat_otel
 #   -P         the Python walk's cost instead (selftests/benchs/python_bench.sh
 #              in the guest, 5 s of guest time per condition): BPF
 #              instructions per sample with and without --no-python, to
@@ -119,7 +122,7 @@ if [ "$EVENTS" = 1 ]; then
 		# bpftrace and its libraries: for this run's initramfs only
 		VMTEST_RUN=selftests/benchs/icount-events.sh VMTEST_EXTRA_COMMANDS=bpftrace \
 		VMTEST_QEMU_ARGS="-icount shift=$SHIFT,sleep=off" \
-			selftests/vmtest.sh -n -s 2 -m 2G -T "$T" -o "$OUT-events" "$KERNEL" -- "$REPS" ||
+			selftests/vmtest.sh -n -s 2 -m 2G -T "$T" -o "$OUT-events" "$KERNEL" -- "$REPS" "$@" ||
 			echo "icount: the VM did not finish cleanly (see $OUT-events/*/console.log)" >&2
 		# shellcheck disable=SC2012 # kernel versions: no odd characters
 		dir=$(ls -td "$OUT-events"/*/ | head -n 1)
@@ -128,12 +131,19 @@ if [ "$EVENTS" = 1 ]; then
 		dir=$RENDER
 	fi
 	[ -s "$dir/events.jsonl" ] || { echo "icount: no results in $dir" >&2; exit 1; }
-	jq -s -r -f selftests/benchs/icount-events.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
-		--arg secs "$(cat "$dir/secs" 2>/dev/null)" \
-		--arg rev "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
-		"$dir/events.jsonl" > "$dir/events.md"
-	cat "$dir/events.md"
-	[ "$UPDATE" = 1 ] && update_md icount-events "$dir/events.md"
+	# issue 16's events to icount-events, the *_otel ones to icount-otel:
+	# a run of some events renders (and updates) only their sections
+	for sec in events otel; do
+		if [ $sec = otel ]; then sel='endswith("_otel")'; else sel='endswith("_otel") | not'; fi
+		jq -c "select(.name | $sel)" "$dir/events.jsonl" > "$dir/$sec.sel.jsonl"
+		[ -s "$dir/$sec.sel.jsonl" ] || continue
+		jq -s -r -f selftests/benchs/icount-$sec.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
+			--arg secs "$(cat "$dir/secs" 2>/dev/null)" \
+			--arg rev "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
+			"$dir/$sec.sel.jsonl" > "$dir/$sec.md"
+		cat "$dir/$sec.md"
+		[ "$UPDATE" = 1 ] && update_md icount-$sec "$dir/$sec.md"
+	done
 	exit 0
 fi
 if [ "$HOST" = 1 ]; then

@@ -8,12 +8,15 @@
  * a process without the symbol profiles as before; a record left invalid
  * or of an unknown schema is skipped and counted; --trace shows one
  * request type's stacks. otel-dlopen loads either library after start.
+ * `refresh` resolves the processes started after the load, and drops the
+ * entries of those that exited.
  */
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include "otel_ctx.h"
+#include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "pprof.pb-c.h"
 #include "profile.h"
@@ -567,6 +570,119 @@ cleanup:
 	stop_vs(dir, vs);
 }
 
+/* Samples of process @tgid in profile_counts: with ids or not. */
+static __u64 samples_of(const char *inst, __u32 tgid)
+{
+	struct profile_key k, next, *prev = NULL;
+	struct profile_val v;
+	__u64 n = 0;
+	int fd;
+
+	fd = pin_open(inst, "maps/profile_counts");
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.tgid == tgid && !bpf_map_lookup_elem(fd, &k, &v))
+			n += v.samples;
+	}
+	close(fd);
+	return n;
+}
+
+/*
+ * `pinsight-load refresh` after a --comm load: a vector-studio started
+ * since is sampled without ids until a refresh resolves it, with them
+ * after; an entry whose pid is now another program's (this test's own,
+ * planted as if its vector-studio had exited and the pid been reused) is
+ * dropped, and so is the vector-studio's once it exited. Other
+ * vector-studios on the host may be added too: counts are lower bounds.
+ */
+static void check_refresh(void)
+{
+	struct otel_proc p = { .mode = OTEL_TLS_STATIC,
+			       .schema = OTEL_SCHEMA_TLS_V1 };
+	char dir[] = "/tmp/pinsight-otel-XXXXXX", path[PATH_MAX], *out = NULL;
+	__u32 self = getpid();
+	struct traced t;
+	__u64 before;
+	pid_t vs = 0;
+	int fd, i, err;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return;
+	err = loader_run(NULL, "profile --name ot --freq 499 "
+			       "--comm vector-studio");
+	if (!ASSERT_EQ(err, 0, "load profile --comm"))
+		goto cleanup;
+	vs = start_vs(dir, "vector-studio", "");
+	if (!ASSERT_GT(vs, 0, "vector-studio after the load"))
+		goto cleanup;
+	ASSERT_EQ(read_proc("profile@ot", vs, &p), -ENOENT,
+		  "no otel_procs entry before a refresh");
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 >/dev/null",
+			env_output_dir(), dir),
+		0, "vs-loadgen before");
+	before = samples_of("profile@ot", vs);
+	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
+		ASSERT_EQ(t.samples, 0, "no ids before a refresh");
+	ASSERT_GT(before, 20, "sampled before the refresh");
+
+	snprintf(path, sizeof(path), "%s/profile@ot/maps/otel_procs",
+		 pin_root());
+	fd = bpf_obj_get(path);
+	if (!ASSERT_GE(fd, 0, "otel_procs"))
+		goto cleanup;
+	ASSERT_OK(bpf_map_update_elem(fd, &self, &p, BPF_ANY), "plant");
+	close(fd);
+	if (!ASSERT_EQ(loader_run(&out, "-j refresh"), 0, "refresh"))
+		goto cleanup;
+	printf("refresh: %s", out);
+	ASSERT_GE(json_long(out, "otel_added"), 1, "otel_added");
+	ASSERT_GE(json_long(out, "otel_dropped"), 1, "otel_dropped");
+	ASSERT_EQ(read_proc("profile@ot", self, &p), -ENOENT,
+		  "a reused pid's entry dropped");
+	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "entry after refresh")) {
+		ASSERT_EQ(p.mode, OTEL_TLS_STATIC, "local-exec");
+		ASSERT_EQ(p.schema, OTEL_SCHEMA_TLS_V1, "tls_v1");
+	}
+	ASSERT_EQ(
+		run_cmd(NULL,
+			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
+			env_output_dir(), dir),
+		0, "vs-loadgen after");
+	/* each loadgen: a STATS connection, then its own */
+	if (ASSERT_OK(read_traced("profile@ot", vs, 4, &t), "profile_traces")) {
+		printf("after refresh: %llu of %llu samples with ids\n",
+		       (unsigned long long)t.samples,
+		       (unsigned long long)(samples_of("profile@ot", vs) -
+					    before));
+		ASSERT_GT(t.samples, 20, "ids after the refresh");
+		ASSERT_EQ(t.bad_trace, 0, "the SEARCH and STATS traces only");
+		ASSERT_EQ(t.bad_span, 0, "span ids: connection 1..4");
+	}
+
+	/* exited: its entry goes at the next refresh */
+	kill(vs, SIGTERM);
+	for (i = 0; i < 100 && !kill(vs, 0); i++)
+		usleep(20000);
+	free(out);
+	out = NULL;
+	if (!ASSERT_EQ(loader_run(&out, "-j refresh"), 0, "refresh again"))
+		goto cleanup;
+	printf("refresh: %s", out);
+	ASSERT_GE(json_long(out, "otel_dropped"), 1, "otel_dropped");
+	ASSERT_EQ(read_proc("profile@ot", vs, &p), -ENOENT,
+		  "an exited process's entry dropped");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload profile@ot");
+	stop_vs(dir, vs);
+}
+
 void test_otel(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
@@ -587,4 +703,6 @@ void test_otel(void)
 		check_skipped();
 	if (test__start_subtest("trace_filter"))
 		check_trace_filter();
+	if (test__start_subtest("refresh"))
+		check_refresh();
 }

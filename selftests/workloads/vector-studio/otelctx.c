@@ -119,6 +119,10 @@ static size_t pb_attr(uint8_t *p, const char *key, const char *val)
 	return n + vl;
 }
 
+/* The published mapping (otel_process_ctx_unpublish()), or NULL. */
+static void *published;
+static size_t published_size;
+
 /* OTEP 4719's header: the payload follows it in the same mapping. */
 struct otel_ctx_header {
 	char signature[8];
@@ -165,5 +169,15 @@ int otel_process_ctx_publish(const char *service, const char *schema)
 	memcpy(h->signature, "OTEL_CTX", 8);
 	/* fails before 5.17 or without CONFIG_ANON_VMA_NAME: fine */
 	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, m, size, "OTEL_CTX");
+	published = m;
+	published_size = size;
 	return 0;
+}
+
+void otel_process_ctx_unpublish(void)
+{
+	if (!published)
+		return;
+	munmap(published, published_size);
+	published = NULL;
 }

@@ -27,6 +27,11 @@
  * threadlocal.schema_version @schema. 0, or -errno.
  */
 int otel_process_ctx_publish(const char *service, const char *schema);
+/*
+ * Take the last published process context away (unmapped): readers that
+ * look again find none, as in a process that never published.
+ */
+void otel_process_ctx_unpublish(void);
 
 /* The thread's record says this span is active (valid = 1). */
 void otel_thread_attach(const uint8_t trace_id[16], const uint8_t span_id[8]);
