@@ -60,12 +60,13 @@ extern __u64 *bpf_session_cookie(void) __ksym __weak;
 SEC("uprobe")
 int BPF_KPROBE(funclat_entry)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct funclat_start *s;
 	__u32 d;
 
-	if (!task_wanted(bpf_get_current_task_btf()))
+	if (!task_wanted(task))
 		return 0;
-	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
+	s = bpf_task_storage_get(&funclat_start, task, 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
 		count_drop();
@@ -94,13 +95,16 @@ static __always_inline void breach(__u32 func, __u64 delta)
 	alert_submit(a);
 }
 
-/* One timed call of function @func by the current task. */
-static __always_inline void record(__u32 func, __u64 delta)
+/* One timed call of function @func by @task, the current one. */
+static __always_inline void record(const struct task_struct *task, __u32 func,
+				   __u64 delta)
 {
 	struct funclat_key key = {};
 	struct funclat_val *v;
+	__u64 comm[2];
 
-	current_comm(key.comm);
+	task_comm(task, comm);
+	__builtin_memcpy(key.comm, comm, TASK_COMM_LEN);
 	key.func = func;
 	v = lookup_or_init(&funclat_stats, &key, &zero_val);
 	if (!v)
@@ -118,11 +122,11 @@ int BPF_KRETPROBE(funclat_return)
 {
 	__u64 now = bpf_ktime_get_ns(), ts = 0;
 	__u32 func = bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1);
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct funclat_start *s;
 	__u32 d, below;
 
-	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
-				 0);
+	s = bpf_task_storage_get(&funclat_start, task, 0, 0);
 	if (!s || !s->depth)
 		return 0;
 	d = --s->depth;
@@ -147,7 +151,7 @@ int BPF_KRETPROBE(funclat_return)
 		count_drop();
 	}
 	if (ts)
-		record(func, now - ts);
+		record(task, func, now - ts);
 	return 0;
 }
 
@@ -155,15 +159,17 @@ int BPF_KRETPROBE(funclat_return)
 SEC("uprobe")
 int BPF_KPROBE(funclat_session)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 *ts = bpf_session_cookie(), now;
 
 	if (!bpf_session_is_return()) {
-		if (!task_wanted(bpf_get_current_task_btf()))
+		if (!task_wanted(task))
 			return 1;
 		*ts = bpf_ktime_get_ns();
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
-	record(bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1), now - *ts);
+	record(task, bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1),
+	       now - *ts);
 	return 0;
 }
