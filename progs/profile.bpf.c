@@ -50,6 +50,8 @@ struct {
 } profile_comm SEC(".maps");
 
 static const struct profile_val zero_val ZERO_SEC;
+_Static_assert(sizeof(struct profile_key) == 48,
+	       "profile_key: no padding (do_sample sets every field, and only)");
 static const struct profile_comm_val zero_comm ZERO_SEC;
 
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
@@ -84,6 +86,12 @@ static __always_inline __u32 window_enter(struct profile_window *w)
 	return e;
 }
 
+/* bpf_get_current_cgroup_id() of @task by plain loads: no helper call */
+static __always_inline __u64 task_cgroup_id(const struct task_struct *task)
+{
+	return task->cgroups->dfl_cgrp->kn->id;
+}
+
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
@@ -93,7 +101,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	__u64 cgroup = 0, comm[2];
 	struct profile_window *w;
 	struct profile_comm_val *cv;
-	struct profile_key key = {};
+	struct profile_key key; /* every field is set: no padding to clear */
 	struct profile_val *v;
 	__u32 flags = STACK_F_USER | STACK_F_KERNEL;
 	__u32 zero = 0, epoch;
@@ -103,14 +111,14 @@ int do_sample(struct bpf_perf_event_data *ctx)
 		return 0;
 	/* the cgroup read waits until a sample is wanted, unless it decides */
 	if (targ_cgroup) {
-		cgroup = bpf_get_current_cgroup_id();
+		cgroup = task_cgroup_id(task);
 		if (cgroup != targ_cgroup)
 			return 0;
 	}
 	if (!task_wanted(task))
 		return 0;
 	if (!targ_cgroup)
-		cgroup = bpf_get_current_cgroup_id();
+		cgroup = task_cgroup_id(task);
 	if (!ip_stacks)
 		flags |= STACK_F_BUILD_ID;
 	/* Kernel addresses are the upper half on x86-64 and arm64. */
