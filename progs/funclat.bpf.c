@@ -63,12 +63,13 @@ extern __u64 *bpf_session_cookie(void) __ksym __weak;
 SEC("uprobe")
 int BPF_KPROBE(funclat_entry)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct funclat_start *s;
 	__u32 d;
 
-	if (!task_wanted(bpf_get_current_task_btf()))
+	if (!task_wanted(task))
 		return 0;
-	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
+	s = bpf_task_storage_get(&funclat_start, task, 0,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
 		count_drop();
@@ -102,19 +103,22 @@ static __always_inline void breach(__u32 func, __u64 delta,
 }
 
 /*
- * One timed call of function @func by the current task, ended at @now.
- * The thread's OpenTelemetry context is read only for a call over the
- * threshold (its alert) or one its bucket wants as exemplar
+ * One timed call of function @func by @task, the current one, ended at
+ * @now. The thread's OpenTelemetry context is read only for a call over
+ * the threshold (its alert) or one its bucket wants as exemplar
  * (exemplar_due()), once for both.
  */
-static __always_inline void record(__u32 func, __u64 delta, __u64 now)
+static __always_inline void record(const struct task_struct *task, __u32 func,
+				   __u64 delta, __u64 now)
 {
 	struct funclat_exemplar_key ekey = {};
 	struct funclat_val *v;
 	struct otel_span sp;
 	bool over, traced;
+	__u64 comm[2];
 
-	current_comm(ekey.series.comm);
+	task_comm(task, comm);
+	__builtin_memcpy(ekey.series.comm, comm, TASK_COMM_LEN);
 	ekey.series.func = func;
 	v = lookup_or_init(&funclat_stats, &ekey.series, &zero_val);
 	if (!v)
@@ -138,11 +142,11 @@ int BPF_KRETPROBE(funclat_return)
 {
 	__u64 now = bpf_ktime_get_ns(), ts = 0;
 	__u32 func = bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1);
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct funclat_start *s;
 	__u32 d, below;
 
-	s = bpf_task_storage_get(&funclat_start, bpf_get_current_task_btf(), 0,
-				 0);
+	s = bpf_task_storage_get(&funclat_start, task, 0, 0);
 	if (!s || !s->depth)
 		return 0;
 	d = --s->depth;
@@ -167,7 +171,7 @@ int BPF_KRETPROBE(funclat_return)
 		count_drop();
 	}
 	if (ts)
-		record(func, now - ts, now);
+		record(task, func, now - ts, now);
 	return 0;
 }
 
@@ -175,16 +179,17 @@ int BPF_KRETPROBE(funclat_return)
 SEC("uprobe")
 int BPF_KPROBE(funclat_session)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 *ts = bpf_session_cookie(), now;
 
 	if (!bpf_session_is_return()) {
-		if (!task_wanted(bpf_get_current_task_btf()))
+		if (!task_wanted(task))
 			return 1;
 		*ts = bpf_ktime_get_ns();
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
-	record(bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1), now - *ts,
-	       now);
+	record(task, bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1),
+	       now - *ts, now);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #define __MAPS_BPF_H
 
 #include <bpf/bpf_helpers.h>
+#include "pinsight.h" /* __help */
 
 /*
  * Every tool that includes this keeps a "drops" counter in .bss: each event

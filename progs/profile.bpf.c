@@ -63,6 +63,8 @@ struct {
 } profile_comm SEC(".maps");
 
 static const struct profile_val zero_val ZERO_SEC;
+_Static_assert(sizeof(struct profile_key) == 48,
+	       "profile_key: no padding (do_sample sets every field, and only)");
 static const struct profile_comm_val zero_comm ZERO_SEC;
 
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
@@ -133,25 +135,39 @@ static __noinline void count_trace(const struct profile_key *key)
 		__sync_fetch_and_add(&v->samples, 1);
 }
 
+/* bpf_get_current_cgroup_id() of @task by plain loads: no helper call */
+static __always_inline __u64 task_cgroup_id(const struct task_struct *task)
+{
+	return task->cgroups->dfl_cgrp->kn->id;
+}
+
 SEC("perf_event")
 int do_sample(struct bpf_perf_event_data *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 cgroup = bpf_get_current_cgroup_id();
+	/* ids and comm by plain loads from it, not helper calls */
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 pid = task->pid;
+	__u64 cgroup = 0, comm[2];
 	struct profile_window *w;
 	struct profile_comm_val *cv;
-	struct profile_key key = {};
+	struct profile_key key; /* every field is set: no padding to clear */
 	struct profile_val *v;
 	__u32 flags = STACK_F_USER | STACK_F_KERNEL;
 	__u32 zero = 0, epoch;
 	bool in_kernel;
 
-	if (!(__u32)id && !targ_idle)
+	if (!pid && !targ_idle)
 		return 0;
-	if (targ_cgroup && cgroup != targ_cgroup)
+	/* the cgroup read waits until a sample is wanted, unless it decides */
+	if (targ_cgroup) {
+		cgroup = task_cgroup_id(task);
+		if (cgroup != targ_cgroup)
+			return 0;
+	}
+	if (!task_wanted(task))
 		return 0;
-	if (!task_wanted(bpf_get_current_task_btf()))
-		return 0;
+	if (!targ_cgroup)
+		cgroup = task_cgroup_id(task);
 	if (!ip_stacks)
 		flags |= STACK_F_BUILD_ID;
 	/* Kernel addresses are the upper half on x86-64 and arm64. */
@@ -163,9 +179,10 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	if (!w)
 		return 0;
 	epoch = window_enter(w);
-	key.tgid = id >> 32;
-	key.pid = (__u32)id;
-	current_comm(key.comm);
+	key.tgid = task->tgid;
+	key.pid = pid;
+	task_comm(task, comm);
+	__builtin_memcpy(key.comm, comm, TASK_COMM_LEN);
 	key.cgroup = cgroup;
 	key.epoch = epoch;
 	key.stack_id = stack_capture(ctx, flags);

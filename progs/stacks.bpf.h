@@ -9,7 +9,8 @@
  * returns a stack id (never 0) under which the frames are in the "stacks"
  * map, or 0 when they could not be stored; that is counted in `drops`.
  * With STACK_F_USER the process's executable is also noted once in
- * "stack_procs" (see stacks.h), so readers can resolve it after it exits.
+ * "stack_procs" (see stacks.h), when a stack of it is new, so readers can
+ * resolve it after it exits.
  * Size "stacks" before load with bpf_map__set_max_entries() as needed.
  * It allocates on insert (BPF_F_NO_PREALLOC): a host needs as many slots
  * as it has distinct stacks, which a long run on a busy host makes large,
@@ -99,7 +100,7 @@ struct stack_vma {
 };
 
 struct stack_vmas {
-	__u64 proc_key __internal; /* stack_note_proc()'s: exec starts over */
+	__u64 proc_key __internal; /* stack_proc_key()'s: exec starts over */
 	__u32 seq __internal; /* mm->mm_lock_seq the slots are valid for */
 	__u32 nr __internal; /* slots used */
 	struct stack_vma vma[STACK_VMAS];
@@ -141,17 +142,28 @@ struct stack_hash {
  * Two independent hashes in one pass: FNV-1a for the id, a multiply-
  * rotate hash for the check, so a probe compares 16 bytes, not frames.
  */
+static __always_inline void stack_hash_word(struct stack_hash *h, __u64 w)
+{
+	h->h1 = (h->h1 ^ w) * 0x100000001b3ULL;
+	h->h2 = (h->h2 + w) * 0x9e3779b97f4a7c15ULL;
+	h->h2 = (h->h2 << 31) | (h->h2 >> 33);
+}
+
+/* Two words a turn: half the loop's own work, on every sample. */
 static __always_inline void stack_hash_words(struct stack_hash *h,
 					     const __u64 *w, __u32 n, __u32 max)
 {
 	__u32 i;
 
-	for (i = 0; i < max; i++) {
+	_Static_assert(STACK_DEPTH % 2 == 0 && PY_DEPTH % 2 == 0,
+		       "stack_hash_words: even bounds");
+	for (i = 0; i + 1 < max; i += 2) {
 		if (i >= n)
 			break;
-		h->h1 = (h->h1 ^ w[i]) * 0x100000001b3ULL;
-		h->h2 = (h->h2 + w[i]) * 0x9e3779b97f4a7c15ULL;
-		h->h2 = (h->h2 << 31) | (h->h2 >> 33);
+		stack_hash_word(h, w[i]);
+		if (i + 1 >= n)
+			break;
+		stack_hash_word(h, w[i + 1]);
 	}
 }
 
@@ -207,33 +219,48 @@ static __always_inline void stack_exe_path(struct stack_proc *p)
 	}
 }
 
-/* Note the process's executable once; returns a key unique to it. */
-static __noinline __u64 stack_note_proc(struct stack_scratch *s)
+/*
+ * A key unique to the current process image: identity of the process
+ * image, not just the process, as exec keeps the pid and start time but
+ * replaces the image (a shell that execs a program must not keep the
+ * shell's path for the program's stacks). Every exec bumps the leader's
+ * self_exec_id (the exec'ing thread becomes the leader), so the leader's
+ * start time and exec count tell images apart, by plain loads: this runs
+ * on every sample, and the mm pointer it used before could be read as a
+ * number only through a helper call.
+ */
+static __always_inline __u64 stack_proc_key(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u32 tgid = task->tgid;
-	struct stack_proc *old;
-	__u64 start;
+	struct task_struct *leader = task->group_leader;
 
-	/*
-	 * Identity of the process image, not just the process: exec keeps
-	 * the pid and start time but replaces the mm (a shell that execs a
-	 * program must not keep the shell's path for the program's stacks).
-	 * The start time by plain loads, not helper calls (this runs on every
-	 * sample); the mm pointer read as a number, which the verifier allows
-	 * only through a helper.
-	 */
-	start = task->group_leader->start_time ^
-		(__u64)(unsigned long)BPF_CORE_READ(task, mm);
+	return (leader->start_time ^
+		(leader->self_exec_id * 0x9e3779b97f4a7c15ULL)) ^
+	       ((__u64)task->tgid << 32);
+}
+
+/*
+ * Note the executable of the process image @proc_key (stack_proc_key())
+ * once. Called for new stacks only, not on every sample: a stack already
+ * stored was stored with its executable noted (by this process, or by
+ * another image of the same binaries when its frames are shared build-ids,
+ * whose path resolves them just as well), so readers find every stored
+ * stack's executable while its process's entry stays in this LRU map.
+ */
+static __noinline void stack_note_proc(struct stack_scratch *s, __u64 proc_key)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 start = proc_key ^ ((__u64)tgid << 32);
+	struct stack_proc *old;
+
 	old = bpf_map_lookup_elem(&stack_procs, &tgid);
 	if (old && old->start_time == start)
-		return start ^ ((__u64)tgid << 32);
+		return;
 	s->proc.start_time = start;
 	stack_exe_path(&s->proc);
 	/* An LRU map makes room by evicting: this cannot fail for space. */
 	if (bpf_map_update_elem(&stack_procs, &tgid, &s->proc, BPF_ANY))
 		count_drop();
-	return start ^ ((__u64)tgid << 32);
 }
 
 /*
@@ -493,7 +520,10 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
  * (a drop). The id hashes the IPs, which are cheap to walk; build-ids,
  * which cost a VMA lookup and an ELF note read per frame, are fetched
  * only for a stack seen for the first time. IPs mean something only in
- * their process, so build-id stacks are kept per process (@proc_key).
+ * their process, so build-id stacks are kept per process (@proc_key,
+ * stack_proc_key()'s, or 0 without user frames); IP stacks are not, as
+ * readers resolve them per sample. A new stack also notes its process's
+ * executable.
  */
 static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 				    __u64 proc_key)
@@ -523,7 +553,7 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 		stack_hash_words(&h, (const __u64 *)st->user,
 				 st->user_nr * (sizeof(st->user[0]) / 8),
 				 STACK_DEPTH * (sizeof(st->user[0]) / 8));
-	else
+	else if (st->flags & STACK_F_BUILD_ID)
 		h.h1 ^= proc_key;
 	if (!shared)
 		stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
@@ -540,6 +570,8 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 		if (!old) {
 			if (!filled) {
 				stack_fill_user(ctx, s, proc_key);
+				if (st->user_nr)
+					stack_note_proc(s, proc_key);
 				filled = true;
 			}
 			err = bpf_map_update_elem(&stacks, &id, st,
@@ -648,14 +680,11 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 		s->st.user_end = UNW_END_FP;
 	}
 	if (s->st.user_nr) {
-		proc_key = stack_note_proc(s);
+		proc_key = stack_proc_key();
 		/* a CPython image was on the way: its frames too */
 		if (s->uw.py_abi && !stack_fp_only && !stack_no_python)
 			py_walk_frames(&s->st, s->uw.py_abi,
 				       s->uw.py_runtime, proc_key);
-		if (!(flags & STACK_F_BUILD_ID))
-			proc_key =
-				0; /* IP stacks: readers resolve per sample */
 	}
 	return stack_store(ctx, s, proc_key);
 }

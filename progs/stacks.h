@@ -57,7 +57,7 @@ struct stack_trace {
  * path components from the file up (comp[0] is the file name; an empty
  * one marks a mount point crossed, and adds nothing), so readers
  * can find a binary by path after the process exited. start_time (mixed
- * with the mm, which exec replaces) tells a reused pid or an exec apart.
+ * with the exec count, which exec bumps) tells a reused pid or an exec apart.
  */
 struct stack_proc {
 	__u64 start_time __internal;

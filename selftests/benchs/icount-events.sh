@@ -28,7 +28,10 @@ OUT=/tmp/events.jsonl
 export PINSIGHT_PIN_ROOT=/sys/fs/bpf/pinsight-events
 : >"$OUT"
 
-pl() { echo "sh:$L $*%%$L unload --all"; }
+# The teardown's sleep: a pinned link goes when its pin does, but the
+# kernel puts it from a workqueue (uprobes come off there): without the
+# pause, the next condition's first chunks could still pay for them
+pl() { echo "sh:$L $*%%$L unload --all; sleep 1"; }
 
 # NAME LOOP ITERS COND...: one `bench event`, its JSON as one line
 event() {
@@ -49,9 +52,13 @@ event execmon exec 100 none=none \
 	"execmon=$(pl execmon --comm $COMM)" \
 	'bpftrace=bpftrace:tracepoint:sched:sched_process_exec { @exec[comm, str(args->filename)] = count(); }
 tracepoint:sched:sched_process_fork { @fork[comm] = count(); } tracepoint:sched:sched_process_exit { @exit[comm] = count(); }'
+# funclat_perf: the pair on perf uprobes, as the floor's, where funclat
+# (6.9+) uses uprobe_multi links, which skip the perf event machinery
+# per call: the same hooks for the ratio
 event funclat func 5000 none=none \
 	empty=progs:e_uprobe@"$B":bench_uprobe_target,e_uretprobe@"$B":bench_uprobe_target \
 	"funclat=$(pl funclat --binary "$B" --func bench_uprobe_target --pid @PID@)" \
+	"funclat_perf=sh:PINSIGHT_NO_UPROBE_MULTI=1 $L funclat --binary $B --func bench_uprobe_target --pid @PID@%%$L unload --all; sleep 1" \
 	"bpftrace=bpftrace:-p @PID@ uprobe:$B:bench_uprobe_target { @start[tid] = nsecs; }
 uretprobe:$B:bench_uprobe_target /@start[tid]/ { @calls = count();
 @lat = hist(nsecs - @start[tid]); delete(@start[tid]); }"
