@@ -102,11 +102,14 @@ static __always_inline __u32 window_enter(struct profile_window *w)
 /*
  * The sample's trace and span id beside its stack, when the process
  * publishes OpenTelemetry thread context and the thread has a span.
- * A subprogram of its own: inlined, its key and record would sit in
- * do_sample's frame under every call stack_capture makes, past the
- * 512-byte combined stack of kernels without private stacks (< 6.13).
+ * A global function, so verified once on its own: inlined, its key and
+ * record would sit in do_sample's frame under every call stack_capture
+ * makes, past the 512-byte combined stack of kernels without private
+ * stacks (< 6.13); static, it is verified again on every path of
+ * do_sample, which took --idle past the 1M instructions the verifier
+ * walks.
  */
-static __noinline void count_trace(const struct profile_key *key)
+__noinline int count_trace(__u32 tgid, __u32 pid, __u64 stack_id, __u64 epoch)
 {
 	struct profile_trace_key tk = {};
 	struct otel_span span;
@@ -114,25 +117,26 @@ static __noinline void count_trace(const struct profile_key *key)
 	long err;
 
 	if (otel_ctx_read(&span))
-		return;
+		return 0;
 	__builtin_memcpy(tk.trace_id, span.trace_id, sizeof(tk.trace_id));
 	__builtin_memcpy(tk.span_id, span.span_id, sizeof(tk.span_id));
-	tk.tgid = key->tgid;
-	tk.pid = key->pid;
-	tk.stack_id = key->stack_id;
-	tk.epoch = key->epoch;
+	tk.tgid = tgid;
+	tk.pid = pid;
+	tk.stack_id = stack_id;
+	tk.epoch = epoch;
 	v = bpf_map_lookup_elem(&profile_traces, &tk);
 	if (!v) {
 		err = bpf_map_update_elem(&profile_traces, &tk, &zero_val,
 					  BPF_NOEXIST);
 		if (err && err != -17 /* EEXIST */) {
 			__sync_fetch_and_add(&trace_drops, 1);
-			return;
+			return 0;
 		}
 		v = bpf_map_lookup_elem(&profile_traces, &tk);
 	}
 	if (v)
 		__sync_fetch_and_add(&v->samples, 1);
+	return 0;
 }
 
 /* bpf_get_current_cgroup_id() of @task by plain loads: no helper call */
@@ -190,7 +194,7 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	if (v)
 		__sync_fetch_and_add(&v->samples, 1);
 	/* inside the window: a drain takes these rows with their samples */
-	count_trace(&key);
+	count_trace(key.tgid, key.pid, key.stack_id, key.epoch);
 	__sync_fetch_and_add(&w->samples[epoch & 1], 1);
 	/* last: after this the drainer may read and delete the window */
 	add_full(&w->inflight[epoch & 1], -1);
