@@ -404,9 +404,10 @@ static unsigned long long drops_of(const char *inst)
 	char *out = NULL, *p;
 	unsigned long long d = ~0ULL;
 
+	/* the line "  drops = N", not "  trace_drops = N" */
 	if (!reader_run(&out, "show %s bss", inst) &&
-	    (p = strstr(out, "drops = ")))
-		d = strtoull(p + 8, NULL, 10);
+	    (p = strstr(out, "\n  drops = ")))
+		d = strtoull(p + 11, NULL, 10);
 	free(out);
 	return d;
 }
