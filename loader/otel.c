@@ -549,6 +549,27 @@ static int fill_one(pid_t pid, void *data)
 	return 0;
 }
 
+/*
+ * Tell BPF how many processes otel_procs holds (otel_nprocs): with none,
+ * the tools skip the hash lookup. @procs_fd is otel_procs, @n_fd
+ * otel_nprocs (absent in instances loaded before it: nothing to set).
+ */
+static int otel_count_set(const char *inst, int procs_fd, int n_fd)
+{
+	__u32 key, n = 0, zero = 0;
+
+	if (n_fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(procs_fd, n ? &key : NULL, &key))
+		n++;
+	if (bpf_map_update_elem(n_fd, &zero, &n, BPF_ANY)) {
+		p_err("%s: cannot set map otel_nprocs: %s", inst,
+		      strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int otel_fill(struct load_ctx *ctx, int pid, const char *comm)
 {
 	struct bpf_map *map =
@@ -576,6 +597,11 @@ int otel_fill(struct load_ctx *ctx, int pid, const char *comm)
 	}
 	p_debug("otel: %s: %d processes publish a thread context, %d unreadable",
 		ctx->inst, fl.found, fl.failed);
+	if (!err) {
+		map = bpf_object__find_map_by_name(ctx->obj, "otel_nprocs");
+		err = otel_count_set(ctx->inst, fl.fd,
+				     map ? bpf_map__fd(map) : -1);
+	}
 	return err;
 }
 
@@ -700,7 +726,7 @@ int otel_refresh(const char *inst, const char *dir)
 	char path[PATH_MAX];
 	struct dirent *de;
 	pid_t tgid;
-	int err;
+	int err, n_fd;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "%s/maps/otel_procs", dir);
@@ -747,6 +773,13 @@ int otel_refresh(const char *inst, const char *dir)
 		       inst, info.max_entries);
 		err = 0;
 	}
+	if (err)
+		goto cleanup;
+	snprintf(path, sizeof(path), "%s/maps/otel_nprocs", dir);
+	n_fd = bpf_obj_get(path);
+	err = otel_count_set(inst, sw.fd, n_fd);
+	if (n_fd >= 0)
+		close(n_fd);
 	if (err)
 		goto cleanup;
 	if (json_output)

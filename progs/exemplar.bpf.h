@@ -52,14 +52,14 @@
  * Whether a call that ended at @now (bpf_ktime_get_ns()) should read its
  * thread's context for the exemplar of the bucket @key names: its process
  * publishes one (an otel_procs entry: the one lookup untraced processes
- * pay) and the bucket has no exemplar younger than EXEMPLAR_REFRESH_NS.
+ * pay while any target publishes; none while none does) and the bucket has no exemplar younger than EXEMPLAR_REFRESH_NS.
  */
 static __always_inline bool exemplar_due(void *map, const void *key, __u64 now)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct hist_exemplar *ex;
 
-	if (!bpf_map_lookup_elem(&otel_procs, &tgid))
+	if (!otel_any_proc() || !bpf_map_lookup_elem(&otel_procs, &tgid))
 		return false;
 	ex = bpf_map_lookup_elem(map, key);
 	return !ex || now - ex->ts_ns >= EXEMPLAR_REFRESH_NS;

@@ -44,6 +44,27 @@ struct {
 	__type(value, struct otel_stats);
 } otel_stats SEC(".maps");
 
+/*
+ * How many entries otel_procs holds, set by the loader after each fill
+ * and refresh. A lookup in an array by a constant key is a few loads once
+ * the verifier inlines it, where a miss in otel_procs hashes the tgid:
+ * while no target publishes a context, the tools pay no more than they
+ * did before they read one.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} otel_nprocs SEC(".maps");
+
+static __always_inline bool otel_any_proc(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&otel_nprocs, &zero);
+
+	return n && *n;
+}
+
 /* glibc x86-64: tcbhead_t.dtv right after tcbhead_t.tcb */
 #define OTEL_TCB_DTV 8
 /* sizeof(dtv_t): { void *val; void *to_free; } */
@@ -128,6 +149,8 @@ static __noinline int otel_ctx_read(struct otel_span *out)
 	int err;
 
 	__builtin_memset(out, 0, sizeof(*out));
+	if (!otel_any_proc())
+		return -ENOENT;
 	p = bpf_map_lookup_elem(&otel_procs, &tgid);
 	if (!p)
 		return -ENOENT;
