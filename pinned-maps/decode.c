@@ -254,6 +254,10 @@ int pm_stack_evictions(const struct pm_map *bss, const struct pm_map *stacks,
 			break;
 	}
 	err = i == tries;
+	if (err)
+		p_debug("%s: stacks went in while %s was counted, %d times: evictions within a few of %llu",
+			bss->what, stacks->what, tries,
+			(unsigned long long)*ev);
 cleanup:
 	free(a);
 	free(b);

@@ -20,8 +20,8 @@
 # /sys/fs/bpf/build-soak, private to this run), BS_RESULTS=1 to write the
 # summary between RESULTS.md's build-soak markers.
 # Run as root from the source tree after `make`. Exit 0 when drops stayed
-# 0 and the stacks map stayed within its bound, 1 otherwise, 2 on setup
-# failure.
+# 0 and the stacks map stayed within its bound (N x (key + value + 256 B
+# of the kernel's element header)), 1 otherwise, 2 on setup failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 dur=${1:-3600}
@@ -133,6 +133,11 @@ final_stacks=$(stacks_json profile | jq -r '"\(.entries)/\(.max_entries)"')
 final_mem=$(mem profile)
 builds=$(wc -l <"$snap/builds")
 [ "$drops" = 0 ] || { echo "build_soak: FAIL: $drops drops" >&2; fail=1; }
+# the bound: N slots of key, value and the kernel's element header
+slot=$(bpftool map show id "$(stacks_json profile | jq .id)" -j |
+	jq '.bytes_key + .bytes_value + 256')
+[ "$maxmem" -le $((bound * slot)) ] ||
+	{ echo "build_soak: FAIL: stacks map $maxmem B > $bound x $slot B" >&2; fail=1; }
 
 # The --drain of a full stacks map: this one if it hit its bound.
 inst=profile
