@@ -248,7 +248,8 @@ int pm_stack_evictions(const struct pm_map *bss, const struct pm_map *stacks,
 		end = var_u64(bss, b, "stack_insert_end");
 		ins = var_u64(bss, b, "stack_inserts");
 		*ev = ins > (__u64)n ? ins - n : 0;
-		if (begin == end && begin == var_u64(bss, a, "stack_insert_begin") &&
+		if (begin == end &&
+		    begin == var_u64(bss, a, "stack_insert_begin") &&
 		    end == var_u64(bss, a, "stack_insert_end") &&
 		    ins == var_u64(bss, a, "stack_inserts"))
 			break;

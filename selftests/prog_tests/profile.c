@@ -1122,7 +1122,8 @@ static unsigned long long map_memlock(int fd)
 }
 
 /* Whether two stored stacks hold the same frames. */
-static bool same_frames(const struct stack_trace *a, const struct stack_trace *b)
+static bool same_frames(const struct stack_trace *a,
+			const struct stack_trace *b)
 {
 	return a->user_nr == b->user_nr && a->kern_nr == b->kern_nr &&
 	       a->py_nr == b->py_nr && a->flags == b->flags &&
@@ -1169,7 +1170,8 @@ static void check_build_like(void)
 	ids = calloc(BUILD_SLOTS * 4, sizeof(*ids));
 	if (!ASSERT_OK_PTR(ids, "calloc"))
 		return;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s --stacks %d --stacks-lru",
+	if (!ASSERT_EQ(loader_run(NULL,
+				  "profile --comm %s --stacks %d --stacks-lru",
 				  comm, BUILD_SLOTS),
 		       0, "load"))
 		goto cleanup;
