@@ -1266,7 +1266,8 @@ static void check_build_like(void)
 	       procs, 2 * BUILD_PAIRS, nid, missing, best, dup, entries,
 	       BUILD_SLOTS, mem, bound, ev);
 	ASSERT_EQ(drops_of("profile"), 0, "0 drops");
-	ASSERT_GE(procs, 2 * BUILD_PAIRS / 3, "most processes sampled");
+	/* each burns ~1 sample period: most are sampled, half is a margin */
+	ASSERT_GE(procs, BUILD_PAIRS, "half the processes sampled or more");
 	ASSERT_EQ(dup, 0, "the same frames under one stack id");
 	ASSERT_GE(best, 10, "one stack id for ten processes or more");
 	ASSERT_LT(nid, procs, "fewer stacks than processes");
