@@ -256,7 +256,7 @@ int pm_stack_evictions(const struct pm_map *bss, const struct pm_map *stacks,
 	}
 	err = i == tries;
 	if (err)
-		p_debug("%s: stacks went in while %s was counted, %d times: evictions within a few of %llu",
+		p_debug("%s: stacks went in while %s was counted, %d times: %llu evictions, off by those that went in and out meanwhile",
 			bss->what, stacks->what, tries,
 			(unsigned long long)*ev);
 cleanup:

@@ -200,8 +200,8 @@ int pm_map_count(const struct pm_map *m);
 /*
  * Stacks the LRU map @stacks evicted, from the counters in .bss map @bss
  * (progs/stacks.bpf.h): 0 when exact, 1 when inserts kept running while
- * the entries were counted (*ev is then within a few of the truth), or
- * -errno.
+ * the entries were counted, every try (*ev is then off by the stacks
+ * that went in and out meanwhile), or -errno.
  */
 int pm_stack_evictions(const struct pm_map *bss, const struct pm_map *stacks,
 		       __u64 *ev);
