@@ -6,10 +6,13 @@
 # (`make clean; make -j JOBS`, nice 19 and idle I/O class, so the rest of
 # the machine keeps working). `pinsight-load refresh` runs every 30 s, as
 # pinsight-refresh.timer does, so the compilers' images get unwind tables
-# and their stacks are shared across processes. Every INTERVAL seconds one
-# line: samples, drops, stacks evicted, distinct stacks kept (the stacks
-# map's entries), builds finished, map memory (bpftool's bytes_memlock of
-# the stacks map, and of all the instance's maps). At the end, a
+# and their stacks are shared across processes. Every INTERVAL seconds the
+# window is drained (`pinsight profile --drain`, as the spool timer does:
+# without it profile_counts, a row per thread and stack, fills and drops)
+# and one line printed: samples, drops, stacks evicted, distinct stacks
+# kept (the stacks map's entries), builds finished, map memory (bpftool's
+# bytes_memlock of the stacks map, and of all the instance's maps), the
+# drain's wall time. At the end, a
 # --drain of the full stacks map is timed (wall time, reader's peak RSS):
 # the main instance's if it hit its bound, else a profile@full instance
 # with a small bound loaded for that.
@@ -97,14 +100,17 @@ samples() {
 echo "build_soak: $(date -u +%FT%TZ) host-wide profile --stacks $bound --stacks-lru," \
 	"make -j$jobs of $src in a loop, ${dur}s, every ${ival}s"
 hdr() {
-	printf '%6s %10s %6s %10s %13s %8s %12s %12s\n' t samples drops \
-		evictions stacks builds stacks_mem total_mem
+	printf '%6s %10s %6s %10s %13s %8s %12s %12s %7s\n' t samples drops \
+		evictions stacks builds stacks_mem total_mem drain_s
 }
 hdr
 hdr >"$snap/lines"
 fail=0
 t=0
 maxmem=0
+drained=0
+start=$(date +%s)
+# t is wall time since the load: the reads and drains take some too
 while [ "$t" -lt "$dur" ]; do
 	k=0
 	while [ "$k" -lt "$ival" ]; do
@@ -113,22 +119,27 @@ while [ "$t" -lt "$dur" ]; do
 		k=$((k + step))
 		"$L" refresh >/dev/null 2>&1
 	done
-	t=$((t + ival))
+	t=$(($(date +%s) - start))
 	s=$(stacks_json profile)
+	a=$(date +%s.%N)
+	w=$("$P" -j profile profile --drain | jq .samples)
+	b=$(date +%s.%N)
+	drained=$((drained + ${w:-0}))
 	ms=$(mem profile stacks)
 	[ "$ms" -gt "$maxmem" ] && maxmem=$ms
-	line=$(printf '%6s %10s %6s %10s %13s %8s %12s %12s' "$t" \
-		"$(samples profile)" "$(bss_var profile drops)" \
+	line=$(printf '%6s %10s %6s %10s %13s %8s %12s %12s %7s' "$t" \
+		"$((drained + $(samples profile)))" "$(bss_var profile drops)" \
 		"$(echo "$s" | jq .evictions)" \
 		"$(echo "$s" | jq -r '"\(.entries)/\(.max_entries)"')" \
-		"$(wc -l <"$snap/builds")" "$ms" "$(mem profile)")
+		"$(wc -l <"$snap/builds")" "$ms" "$(mem profile)" \
+		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b - a }')")
 	echo "$line"
 	echo "$line" >>"$snap/lines"
 done
 
 drops=$(bss_var profile drops)
 ev=$(stacks_json profile | jq .evictions)
-final_samples=$(samples profile)
+final_samples=$((drained + $(samples profile)))
 final_stacks=$(stacks_json profile | jq -r '"\(.entries)/\(.max_entries)"')
 final_mem=$(mem profile)
 builds=$(wc -l <"$snap/builds")
@@ -168,8 +179,8 @@ summary=$snap/summary
 {
 	echo "## Host-wide profile under a continuous parallel build (build_soak.sh)"
 	echo
-	echo "Host-wide \`profile --stacks $bound --stacks-lru\` for ${dur} s under"
-	echo "\`make clean; make -j$jobs\` of this repo in a loop (nice 19),"
+	echo "Host-wide \`profile --stacks $bound --stacks-lru\` for ${dur} s, drained"
+	echo "every ${ival} s, under \`make clean; make -j$jobs\` of this repo in a loop (nice 19),"
 	echo "$(date -u +%F), $(nproc) CPUs, kernel $(uname -r):"
 	echo
 	echo "| samples | drops | stacks evicted | stacks kept | builds | stacks map (max) | all maps |"
