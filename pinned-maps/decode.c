@@ -195,6 +195,76 @@ cleanup:
 	return err ? err : n;
 }
 
+/* The .bss variable @name of value @v, 0 when there is none. */
+static __u64 var_u64(const struct pm_map *bss, const void *v, const char *name)
+{
+	int i;
+
+	for (i = 0; i < bss->value.cnt; i++)
+		if (!strcmp(bss->value.fields[i].name, name))
+			return pm_field_u64(&bss->value.fields[i], v);
+	return 0;
+}
+
+/*
+ * Nothing deletes from "stacks", so each stack inserted is in the map or
+ * was evicted: inserts - entries. Counting the entries takes a syscall
+ * per entry, during which new stacks may go in (and evict): the figure
+ * holds when no insert was under way before (begin == end) and none ran
+ * meanwhile (the counters did not move). A busy host gets several tries.
+ */
+int pm_stack_evictions(const struct pm_map *bss, const struct pm_map *stacks,
+		       __u64 *ev)
+{
+	const int tries = 32;
+	__u64 begin, end, ins;
+	char *a, *b;
+	int i, n = 0, err = 0;
+
+	*ev = 0;
+	a = malloc(bss->info.value_size);
+	b = malloc(bss->info.value_size);
+	if (!a || !b) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < tries; i++) {
+		__u32 zero = 0;
+
+		if (bpf_map_lookup_elem(bss->fd, &zero, a)) {
+			err = -errno;
+			goto cleanup;
+		}
+		n = pm_map_count(stacks);
+		if (n < 0) {
+			err = n;
+			goto cleanup;
+		}
+		if (bpf_map_lookup_elem(bss->fd, &zero, b)) {
+			err = -errno;
+			goto cleanup;
+		}
+		begin = var_u64(bss, b, "stack_insert_begin");
+		end = var_u64(bss, b, "stack_insert_end");
+		ins = var_u64(bss, b, "stack_inserts");
+		*ev = ins > (__u64)n ? ins - n : 0;
+		if (begin == end &&
+		    begin == var_u64(bss, a, "stack_insert_begin") &&
+		    end == var_u64(bss, a, "stack_insert_end") &&
+		    ins == var_u64(bss, a, "stack_inserts"))
+			break;
+	}
+	err = i == tries;
+	if (err)
+		p_debug("%s: stacks went in while %s was counted, %d times: %llu evictions, off by those that went in and out meanwhile",
+			bss->what, stacks->what, tries,
+			(unsigned long long)*ev);
+cleanup:
+	free(a);
+	free(b);
+	return err;
+}
+
 __u64 pm_field_u64(const struct pm_field *f, const void *data)
 {
 	const unsigned char *p = (const unsigned char *)data + f->off;

@@ -421,6 +421,27 @@ static int resolve_names(struct pm_instance *in)
 	return 0;
 }
 
+/*
+ * A "stacks" map the kernel evicts from (profile --stacks-lru): .bss's
+ * stack_evictions, which the program cannot know, is read as what
+ * pm_stack_evictions() computes, so show, metrics and profile say it.
+ */
+static void link_evictions(struct pm_instance *in)
+{
+	struct pm_map *bss = pm_instance_map(in, "bss");
+	struct pm_map *stacks = pm_instance_map(in, "stacks");
+	int i;
+
+	if (!bss || !stacks || !bss->datasec ||
+	    (stacks->info.type != BPF_MAP_TYPE_LRU_HASH &&
+	     stacks->info.type != BPF_MAP_TYPE_LRU_PERCPU_HASH))
+		return;
+	for (i = 0; i < bss->value.cnt; i++)
+		if (!strcmp(bss->value.fields[i].name, "stack_evictions") &&
+		    bss->value.fields[i].size == 8)
+			bss->evict_stacks = stacks;
+}
+
 int pm_instance_open(const char *inst, struct pm_instance **out)
 {
 	struct pm_instance *in;
@@ -465,6 +486,8 @@ int pm_instance_open(const char *inst, struct pm_instance **out)
 	err = open_maps(in);
 	if (!err)
 		err = resolve_names(in);
+	if (!err)
+		link_evictions(in);
 	/* Unloaded while we opened it: say so rather than show it empty. */
 	if ((!err || err == -ENOENT) && access(in->dir, F_OK)) {
 		p_err("%s: unloaded while being read", inst);

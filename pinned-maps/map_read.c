@@ -107,6 +107,24 @@ static int row_added(struct scan *s, __u32 *n)
 	return err;
 }
 
+/* .bss's stack_evictions as pm_stack_evictions() says (map_open.c). */
+static void put_evictions(const struct pm_map *m, void *v)
+{
+	__u64 ev;
+	int i;
+	int err = pm_stack_evictions(m, m->evict_stacks, &ev);
+
+	if (err < 0) { /* the stored 0 stays */
+		p_err("%s: cannot count the evictions of %s: %s", m->what,
+		      m->evict_stacks->what, strerror(-err));
+		return;
+	}
+	for (i = 0; i < m->value.cnt; i++)
+		if (!strcmp(m->value.fields[i].name, "stack_evictions"))
+			memcpy((char *)v + m->value.fields[i].off, &ev,
+			       sizeof(ev));
+}
+
 static int scan_array(struct scan *s)
 {
 	const struct pm_map *m = s->m;
@@ -123,6 +141,8 @@ static int scan_array(struct scan *s)
 		}
 		memcpy((char *)s->keys + (size_t)n * m->info.key_size, &i,
 		       m->info.key_size);
+		if (m->evict_stacks)
+			put_evictions(m, (char *)s->raw + n * s->rsz);
 		err = row_added(s, &n);
 		if (err)
 			return err;

@@ -120,6 +120,11 @@ struct pm_map {
 	bool is_array;
 	__u32 key_type_id, value_type_id; /* 0 when the map has none */
 	struct pm_schema key, value;
+	/*
+	 * .bss of an instance whose "stacks" map is LRU: its stack_evictions
+	 * is read as pm_stack_evictions() of this map, not the stored 0
+	 */
+	const struct pm_map *evict_stacks;
 	/* after pm_map_read(): nrows keys and (summed) values, else NULL */
 	__u32 nrows;
 	void *keys;
@@ -210,6 +215,14 @@ static inline const void *pm_row_value(const struct pm_map *m, __u32 i)
 
 /* Count entries in use without reading values (hash kinds), or -errno. */
 int pm_map_count(const struct pm_map *m);
+/*
+ * Stacks the LRU map @stacks evicted, from the counters in .bss map @bss
+ * (progs/stacks.bpf.h): 0 when exact, 1 when inserts kept running while
+ * the entries were counted, every try (*ev is then off by the stacks
+ * that went in and out meanwhile), or -errno.
+ */
+int pm_stack_evictions(const struct pm_map *bss, const struct pm_map *stacks,
+		       __u64 *ev);
 
 /* Whether a value is all zero bytes (unused array slots are skipped). */
 bool pm_value_is_zero(const struct pm_map *m, const void *value);

@@ -69,6 +69,32 @@
 /* No Python frame walk (--no-python): set by the loader. */
 const volatile bool stack_no_python = false;
 
+/*
+ * Evictions of a full LRU "stacks" map (profile --stacks-lru), which the
+ * kernel does silently. Nothing deletes from "stacks", so every stack
+ * that went in is either still there or was evicted: evictions = inserts
+ * - entries, which readers compute (pm_stack_evictions()) and show as
+ * stack_evictions, never written here. Their count is exact only when no
+ * insert ran meanwhile: inserts are bracketed by stack_insert_begin and
+ * stack_insert_end, so a reader sees begin == end, and the same figures
+ * after counting. Only new stacks pay (three atomic adds); internal, so
+ * `pinsight reset` keeps them consistent with the map.
+ */
+__u64 stack_evictions SEC(".bss")
+	__help("Stacks a full --stacks-lru stacks map evicted to make room");
+__u64 stack_insert_begin SEC(".bss") __internal;
+__u64 stack_insert_end SEC(".bss") __internal;
+__u64 stack_inserts SEC(".bss") __internal;
+
+/* An atomic add whose result is used: BPF_FETCH, a full barrier in every
+ * JIT, so the bracket is seen around the insert on arm64 too. */
+static __always_inline void stack_count_full(__u64 *p)
+{
+	__u64 old = __sync_fetch_and_add(p, 1);
+
+	barrier_var(old);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -574,8 +600,12 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 					stack_note_proc(s, proc_key);
 				filled = true;
 			}
+			stack_count_full(&stack_insert_begin);
 			err = bpf_map_update_elem(&stacks, &id, st,
 						  BPF_NOEXIST);
+			if (!err)
+				stack_count_full(&stack_inserts);
+			stack_count_full(&stack_insert_end);
 			if (!err)
 				return id;
 			if (err != -17 /* EEXIST: another CPU, just now */)

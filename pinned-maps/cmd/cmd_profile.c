@@ -677,6 +677,8 @@ static void print_top(const struct prof_data *d, const struct fn_stat *t,
 	if (evicted_samples)
 		printf(", %llu with an evicted stack",
 		       (unsigned long long)evicted_samples);
+	if (d->evictions >= 0)
+		printf(", %lld stacks evicted", (long long)d->evictions);
 	printf("\n");
 	printf("%7s %7s %9s %9s  %s\n", "SELF%", "TOTAL%", "SELF", "TOTAL",
 	       "FUNCTION");
@@ -768,6 +770,9 @@ static void print_json(const struct prof_data *d, const struct fn_stat *t,
 	jsonw_u64_field(jw, "drops", d->drops);
 	/* samples whose stack --stacks-lru evicted before this read */
 	jsonw_u64_field(jw, "evicted", evicted_samples);
+	/* stacks --stacks-lru evicted since load (not per window) */
+	if (d->evictions >= 0)
+		jsonw_u64_field(jw, "stack_evictions", d->evictions);
 	jsonw_u64_field(jw, "freq", d->freq);
 	jsonw_u64_field(jw, "start_ns", d->start_ns);
 	jsonw_u64_field(jw, "end_ns", d->end_ns);
@@ -986,7 +991,8 @@ int cmd_profile(int argc, char **argv)
 	char host[256] = "";
 	__u64 evicted_samples = 0;
 	int lock_fd = -1;
-	struct prof_data d = {};
+	struct prof_data d = { .evictions = -1 };
+	struct pm_map *bss;
 	struct pm_instance *in = NULL;
 	struct pm_map *traces = NULL;
 	struct symbolizer *sym = NULL;
@@ -1120,6 +1126,10 @@ int cmd_profile(int argc, char **argv)
 	if (o.drain && (err = window_clear(in, &win, traces)))
 		goto cleanup;
 	d.drops = o.drain ? win.drops : bss_u64(in, "drops");
+	bss = pm_instance_map(in, "bss");
+	d.evictions = bss && bss->evict_stacks ?
+			      (__s64)bss_u64(in, "stack_evictions") :
+			      -1;
 	d.freq = rodata_u32(in, "sample_freq", 99);
 	d.title = in->name;
 	d.start_ns = o.drain ? win.start_ns : load_ns(in);

@@ -38,6 +38,8 @@ struct prof_data {
 	size_t n;
 	__u64 total; /* samples */
 	__u64 drops;
+	/* stacks a --stacks-lru map evicted since load; -1: not LRU */
+	__s64 evictions;
 	__u32 freq; /* sampling frequency, Hz */
 	const char *title;
 	/* the time the samples cover, CLOCK_REALTIME ns; 0: unknown */

@@ -322,6 +322,17 @@ static void fmt_lifetime(const struct pm_lifetime *lt, char *buf, size_t sz)
 	}
 }
 
+/* Evictions of @m when it is an LRU stacks map (map_open.c), else -1. */
+static int evictions(const struct pm_instance *in, const struct pm_map *m,
+		     __u64 *ev)
+{
+	const struct pm_map *bss = pm_instance_map(in, "bss");
+
+	if (!bss || bss->evict_stacks != m)
+		return -1;
+	return pm_stack_evictions(bss, m, ev) < 0 ? -1 : 0;
+}
+
 static void list_json(json_writer_t *jw, const struct pm_instance *in,
 		      const struct prog_row *progs, int nprog)
 {
@@ -329,6 +340,7 @@ static void list_json(json_writer_t *jw, const struct pm_instance *in,
 	const struct pm_map *m;
 	char tbuf[32];
 	int i, cnt;
+	__u64 ev;
 
 	jsonw_start_object(jw);
 	jsonw_string_field(jw, "instance", in->name);
@@ -380,6 +392,8 @@ static void list_json(json_writer_t *jw, const struct pm_instance *in,
 		cnt = pm_map_count(m);
 		if (cnt >= 0 && !m->datasec)
 			jsonw_u64_field(jw, "entries", cnt);
+		if (!evictions(in, m, &ev))
+			jsonw_u64_field(jw, "evictions", ev);
 		jsonw_end_object(jw);
 	}
 	jsonw_end_array(jw);
@@ -398,6 +412,7 @@ static void list_table(FILE *out, const struct pm_instance *in,
 	const struct pm_map *m;
 	char tbuf[32];
 	int i, cnt;
+	__u64 ev;
 
 	fprintf(out, "%s\n", in->name);
 	if (!pm_lifetime_read(in->name, &lt) && lt.state != PM_LIFE_NONE) {
@@ -431,6 +446,9 @@ static void list_table(FILE *out, const struct pm_instance *in,
 			pm_map_type_str(m->info.type, tbuf, sizeof(tbuf)));
 		if (m->is_array)
 			fprintf(out, "%u entries\n", m->info.max_entries);
+		else if (cnt >= 0 && !evictions(in, m, &ev))
+			fprintf(out, "%d/%u entries, %llu evicted\n", cnt,
+				m->info.max_entries, (unsigned long long)ev);
 		else if (cnt >= 0)
 			fprintf(out, "%d/%u entries\n", cnt,
 				m->info.max_entries);

@@ -4,7 +4,10 @@
  * ours, and the symbolized profile must show that ratio, after the process
  * exited, also for a stripped copy with a separate debug file; kernel
  * frames sit on top of user frames; the SVG, pprof and JSON outputs are
- * readable; a tiny stacks map counts drops instead of losing them.
+ * readable; a tiny stacks map counts drops instead of losing them, and
+ * with --stacks-lru counts what it evicts; a build-like load of hundreds
+ * of short-lived processes stays within its bound and stores each stack
+ * once.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -1013,9 +1016,12 @@ cleanup:
  */
 static void check_stacks_lru(void)
 {
-	unsigned long long key, next, *prev = NULL;
-	char comm[16], *out = NULL;
-	int fd, n = 0;
+	unsigned long long key, next, *prev = NULL, ev;
+	char comm[16], want[96], *out = NULL, *other = NULL;
+	struct stack_trace st;
+	struct profile_key pk, pn, *pp = NULL;
+	__u64 gone[64];
+	int fd, cfd, i, n = 0, ngone = 0;
 
 	snprintf(comm, sizeof(comm), "plru%d", getpid() % 100000);
 	if (!ASSERT_EQ(loader_run(NULL,
@@ -1047,7 +1053,236 @@ static void check_stacks_lru(void)
 	ASSERT_EQ(json_u64(out, "samples"), comm_samples(),
 		  "every sample counted");
 	ASSERT_HAS_SUBSTR(out, "[evicted stack]", "shown as evicted");
+	/*
+	 * The eviction counter: at least one eviction per distinct stack id
+	 * of the rows that is no longer in the map, at most one per sample
+	 * (only a sample inserts); and the same figure in show, list and
+	 * metrics. The workload has exited: nothing inserts any more.
+	 */
+	ev = json_u64(out, "stack_evictions");
+	fd = pin_open("profile", "maps/stacks");
+	cfd = pin_open("profile", "maps/profile_counts");
+	if (ASSERT_GE(fd, 0, "stacks") && ASSERT_GE(cfd, 0, "counts")) {
+		while (!bpf_map_get_next_key(cfd, pp, &pn)) {
+			pk = pn;
+			pp = &pk;
+			if (!pk.stack_id ||
+			    !bpf_map_lookup_elem(fd, &pk.stack_id, &st))
+				continue;
+			for (i = 0; i < ngone && gone[i] != pk.stack_id; i++)
+				;
+			if (i == ngone && ngone < 64)
+				gone[ngone++] = pk.stack_id;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (cfd >= 0)
+		close(cfd);
+	printf("%llu stacks evicted; %d stack ids of the rows gone\n", ev,
+	       ngone);
+	ASSERT_GT(ngone, 0, "rows whose stack went");
+	ASSERT_GE(ev, (unsigned long long)ngone, "an eviction per stack gone");
+	ASSERT_LE(ev, json_u64(out, "samples"), "at most one per sample");
+	snprintf(want, sizeof(want), "stack_evictions = %llu", ev);
+	if (ASSERT_EQ(reader_run(&other, "show profile bss"), 0, "show"))
+		ASSERT_HAS_SUBSTR(other, want, "show says it");
+	free(other);
+	other = NULL;
+	snprintf(want, sizeof(want), "%llu evicted", ev);
+	if (ASSERT_EQ(reader_run(&other, "list"), 0, "list"))
+		ASSERT_HAS_SUBSTR(other, want, "list says it");
+	free(other);
+	other = NULL;
+	snprintf(want, sizeof(want), "ebpf_profile_stack_evictions_total %llu",
+		 ev);
+	if (ASSERT_EQ(reader_run(&other, "metrics"), 0, "metrics"))
+		ASSERT_HAS_SUBSTR(other, want, "metrics say it");
+	free(other);
 cleanup:
+	free(out);
+	loader_run(NULL, "unload profile");
+}
+
+/* The kernel's charge for a map (fdinfo "memlock"), 0 when unknown. */
+static unsigned long long map_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Whether two stored stacks hold the same frames. */
+static bool same_frames(const struct stack_trace *a,
+			const struct stack_trace *b)
+{
+	return a->user_nr == b->user_nr && a->kern_nr == b->kern_nr &&
+	       a->py_nr == b->py_nr && a->flags == b->flags &&
+	       !memcmp(a->user, b->user, a->user_nr * sizeof(a->user[0])) &&
+	       !memcmp(a->kern, b->kern, a->kern_nr * sizeof(a->kern[0])) &&
+	       !memcmp(a->py, b->py, a->py_nr * sizeof(a->py[0]));
+}
+
+#define BUILD_SLOTS 512 /* --stacks: the bound the user sets */
+#define BUILD_PAIRS 150 /* processes of each binary */
+
+/*
+ * A build-like load (issue 17): hundreds of short-lived processes of two
+ * binaries (cpuburn and cpuburn-nofp, as a compiler's cc1 and as), each
+ * burning 10 ms of CPU, count-based, under a bound set with --stacks N
+ * --stacks-lru. No drops; the stacks map within the bound (the kernel's
+ * own charge for it); and the stacks of those binaries stored once: no
+ * two ids in the rows hold the same frames, and one id serves many
+ * processes. The binaries' tables are compiled first (a refresh while
+ * one of each runs), as pinsight-refresh.timer does on a host.
+ */
+static void check_build_like(void)
+{
+	struct profile_key key, next, *prev = NULL;
+	struct build_stack {
+		__u64 id;
+		int procs;
+		__u32 last_tgid;
+		struct stack_trace st;
+	} *ids = NULL;
+	unsigned long long mem, bound, ev;
+	__u64 k, nk, *kp = NULL;
+	char comm[16], a[512], b[512], *out = NULL;
+	int fd = -1, sfd = -1, i, j, nid = 0, procs = 0, best = 0, dup = 0;
+	int missing = 0, entries = 0;
+	__u32 tgids[4 * BUILD_PAIRS], value_size = 0;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	pid_t pa, pb;
+
+	snprintf(comm, sizeof(comm), "pbld%d", getpid() % 100000);
+	out_path(a, sizeof(a), "workloads/cpuburn");
+	out_path(b, sizeof(b), "workloads/cpuburn-nofp");
+	ids = calloc(BUILD_SLOTS * 4, sizeof(*ids));
+	if (!ASSERT_OK_PTR(ids, "calloc"))
+		return;
+	if (!ASSERT_EQ(loader_run(NULL,
+				  "profile --comm %s --stacks %d --stacks-lru",
+				  comm, BUILD_SLOTS),
+		       0, "load"))
+		goto cleanup;
+	pa = fork();
+	if (pa == 0) {
+		execl(a, a, "--comm", comm, "--seconds", "0.6", (char *)NULL);
+		_exit(127);
+	}
+	pb = fork();
+	if (pb == 0) {
+		execl(b, b, "--comm", comm, "--seconds", "0.6", (char *)NULL);
+		_exit(127);
+	}
+	usleep(300000);
+	ASSERT_EQ(loader_run(NULL, "refresh"), 0, "refresh");
+	waitpid(pa, NULL, 0);
+	waitpid(pb, NULL, 0);
+	/* the rows from before the tables: frame-pointer stacks, per process */
+	ASSERT_EQ(reader_run(NULL, "profile profile --drain"), 0, "drain");
+	ASSERT_EQ(run_cmd(NULL,
+			  "i=0; while [ $i -lt %d ]; do "
+			  "%s --comm %s --seconds 0.01 >/dev/null && "
+			  "%s --comm %s --seconds 0.01 >/dev/null || exit 1; "
+			  "i=$((i + 1)); done",
+			  BUILD_PAIRS, a, comm, b, comm),
+		  0, "the build-like load");
+	fd = pin_open("profile", "maps/profile_counts");
+	sfd = pin_open("profile", "maps/stacks");
+	if (!ASSERT_GE(fd, 0, "profile_counts") || !ASSERT_GE(sfd, 0, "stacks"))
+		goto cleanup;
+	if (!ASSERT_OK(bpf_obj_get_info_by_fd(sfd, &info, &len), "stacks info"))
+		goto cleanup;
+	value_size = info.value_size;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		for (i = 0; i < procs && tgids[i] != key.tgid; i++)
+			;
+		if (i == procs &&
+		    procs < (int)(sizeof(tgids) / sizeof(tgids[0])))
+			tgids[procs++] = key.tgid;
+		if (!key.stack_id)
+			continue;
+		for (i = 0; i < nid && ids[i].id != key.stack_id; i++)
+			;
+		if (i == nid) {
+			if (nid == BUILD_SLOTS * 4)
+				continue;
+			ids[i].id = key.stack_id;
+			if (bpf_map_lookup_elem(sfd, &key.stack_id,
+						&ids[i].st)) {
+				missing++; /* evicted since */
+				ids[i].st.user_nr = 0;
+			}
+			nid++;
+		}
+		/* cpuburn is single-threaded: a (process, stack) has one row */
+		if (ids[i].last_tgid != key.tgid) {
+			ids[i].procs++;
+			ids[i].last_tgid = key.tgid;
+		}
+	}
+	for (i = 0; i < nid; i++) {
+		/* stacks of the binaries: every user frame a build-id one */
+		bool bid = ids[i].st.user_nr > 0;
+
+		for (j = 0; bid && j < (int)ids[i].st.user_nr; j++)
+			bid = ids[i].st.user[j].status ==
+			      BPF_STACK_BUILD_ID_VALID;
+		if (!bid)
+			continue;
+		if (ids[i].procs > best)
+			best = ids[i].procs;
+		for (j = i + 1; j < nid; j++)
+			dup += same_frames(&ids[i].st, &ids[j].st);
+	}
+	while (!bpf_map_get_next_key(sfd, kp, &nk)) {
+		k = nk;
+		kp = &k;
+		entries++;
+	}
+	mem = map_memlock(sfd);
+	/* each slot: the key, the value and the kernel's element header */
+	bound = (unsigned long long)BUILD_SLOTS * (8 + value_size + 256);
+	free(out);
+	out = NULL;
+	ASSERT_EQ(reader_run(&out, "-j profile profile"), 0, "read");
+	ev = out ? json_u64(out, "stack_evictions") : 0;
+	printf("%d processes of %d sampled, %d stack ids (%d evicted since), "
+	       "one in %d processes; %d same-frame duplicates; stacks map "
+	       "%d/%d entries, %llu bytes (bound %llu), %llu evicted\n",
+	       procs, 2 * BUILD_PAIRS, nid, missing, best, dup, entries,
+	       BUILD_SLOTS, mem, bound, ev);
+	ASSERT_EQ(drops_of("profile"), 0, "0 drops");
+	/* each burns ~1 sample period: most are sampled, half is a margin */
+	ASSERT_GE(procs, BUILD_PAIRS, "half the processes sampled or more");
+	ASSERT_EQ(dup, 0, "the same frames under one stack id");
+	ASSERT_GE(best, 10, "one stack id for ten processes or more");
+	ASSERT_LT(nid, procs, "fewer stacks than processes");
+	ASSERT_LE(entries, BUILD_SLOTS, "at most --stacks stacks");
+	ASSERT_GT(mem, 0, "the kernel's charge for the stacks map");
+	ASSERT_LE(mem, bound, "stacks map memory within the bound");
+	/* every id missing from the map went by eviction at least once */
+	ASSERT_GE(ev, (unsigned long long)missing, "evictions counted");
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (sfd >= 0)
+		close(sfd);
+	free(ids);
 	free(out);
 	loader_run(NULL, "unload profile");
 }
@@ -1168,6 +1403,8 @@ void test_profile(void)
 		check_stacks_shared();
 	if (test__start_subtest("stacks_lru"))
 		check_stacks_lru();
+	if (test__start_subtest("build_like"))
+		check_build_like();
 	if (test__start_subtest("vector_studio_hot"))
 		check_vector_studio();
 }
