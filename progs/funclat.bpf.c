@@ -126,6 +126,9 @@ static __always_inline void record(const struct task_struct *task, __u32 func,
 	v->calls++;
 	hist_add(&v->latency_ns, delta);
 	over = threshold_ns && delta >= threshold_ns;
+	/* the common call: not over, and no target publishes a context */
+	if (!over && !otel_any_proc())
+		return;
 	ekey.slot = hist_slot(delta);
 	traced = (over || exemplar_due(&funclat_exemplars, &ekey, now)) &&
 		 !otel_ctx_read(&sp);

@@ -140,15 +140,19 @@ static __always_inline int io_exit(long ret)
 
 	task_comm(p, (__u64 *)ckey->comm);
 	ckey->op = start->op;
-	ekey.slot = hist_slot(delta);
 	/*
 	 * The thread's OpenTelemetry context, read only for a call over the
 	 * threshold (its alert) or one its bucket wants as exemplar
-	 * (exemplar_due()), once for both.
+	 * (exemplar_due()), once for both; nothing of it while no target
+	 * publishes one and the call is not over.
 	 */
 	over = alert_latency_ns && delta > alert_latency_ns;
-	traced = (over || exemplar_due(&io_exemplars, &ekey, now)) &&
-		 !otel_ctx_read(&sp);
+	traced = false;
+	if (over || otel_any_proc()) {
+		ekey.slot = hist_slot(delta);
+		traced = (over || exemplar_due(&io_exemplars, &ekey, now)) &&
+			 !otel_ctx_read(&sp);
+	}
 	if (over)
 		io_alert(ckey->op, delta, traced ? &sp : NULL);
 	if (traced)
