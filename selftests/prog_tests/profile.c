@@ -870,7 +870,7 @@ static int spool_scan(const char *dir, unsigned long long *bytes,
 
 /*
  * --spool as the timer runs it: drains while cpuburn samples become pprof
- * files whose samples add up to profile_comm's; with a bound of about two
+ * files whose samples add up to profile_comm's; with a bound of about three
  * windows the oldest go and the spool stays within it; a window larger
  * than the whole bound is refused (exit 1) and not left behind.
  */
@@ -903,8 +903,12 @@ static void check_spool(void)
 	ASSERT_EQ(n, 3, "three windows spooled");
 	ASSERT_GT(samples, 30, "samples spooled");
 	ASSERT_EQ(samples, comm_samples(), "the windows hold every sample");
-	/* about two windows' bytes: each new one pushes the oldest out */
-	bound = bytes * 2 / 3 + 64;
+	/*
+	 * The first three windows' bytes: each new one pushes the oldest
+	 * out. (Two thirds of it was once less than one window's file in
+	 * the 6.1 VM, where TCG's slow burners spread over more stacks.)
+	 */
+	bound = bytes + 64;
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(
 			run_cmd(NULL,
