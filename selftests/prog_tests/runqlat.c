@@ -136,8 +136,13 @@ static void check_contention(const char *opts)
 	 */
 	ASSERT_GE(hist_pct(&s.lat.latency_ns, 75), 17,
 		  "spinners wait for CPUs");
-	/* every wakeup of a sleeper is a sample */
-	ASSERT_GE(z.samples, (__u64)(sleepers * sleeps), "sleeper samples");
+	/*
+	 * Every wakeup of a sleeper that had left the CPU is a sample; one
+	 * woken before its switch out never queued (199 of 200 once, on a
+	 * busy host), so 2 % may be missing.
+	 */
+	ASSERT_GE(z.samples * 100, (__u64)(sleepers * sleeps) * 98,
+		  "sleeper samples");
 	ASSERT_LT(hist_median(&z.lat.latency_ns),
 		  hist_median(&s.lat.latency_ns),
 		  "sleepers wait less than spinners");
