@@ -613,23 +613,6 @@ struct otel_sweep {
 	int added, dropped, live, failed;
 };
 
-/* The process's comm is @comm (a --comm instance's target). */
-static bool comm_matches(pid_t pid, const char *comm)
-{
-	char path[64], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return !strcmp(buf, comm);
-}
-
 /*
  * An entry of an earlier load or refresh: kept when its process is still
  * a target that publishes a context (resolved again, so a reused pid gets
@@ -642,7 +625,7 @@ static void sweep_entry(struct otel_sweep *sw, __u32 tgid)
 
 	if (bpf_map_lookup_elem(sw->fd, &tgid, &old))
 		return; /* deleted meanwhile */
-	if (sw->comm[0] && !comm_matches(tgid, sw->comm))
+	if (sw->comm[0] && !target_comm_is(tgid, sw->comm))
 		err = -ENOENT; /* exited, or its pid is another program's */
 	else
 		err = otel_resolve(tgid, &p);

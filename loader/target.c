@@ -164,3 +164,21 @@ int target_walk_cgroup(const char *path, target_fn fn, void *data)
 	closedir(d);
 	return err;
 }
+
+/* The process's comm is @comm (the kernel keeps 15 characters). */
+bool target_comm_is(int pid, const char *comm)
+{
+	char path[64], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	/* the kernel keeps 15 characters of a comm */
+	return !strncmp(buf, comm, 15);
+}

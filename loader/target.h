@@ -24,6 +24,7 @@ typedef int (*target_fn)(pid_t tgid, void *data);
 int target_walk_tree(pid_t pid, target_fn fn, void *data);
 /* Every process whose comm is @comm. */
 int target_walk_comm(const char *comm, target_fn fn, void *data);
+bool target_comm_is(int pid, const char *comm);
 /* Every process in the cgroup v2 directory @path or below it. */
 int target_walk_cgroup(const char *path, target_fn fn, void *data);
 

@@ -24,6 +24,7 @@
 #include "pin_layout.h"
 #include "python.h"
 #include "rodata.h"
+#include "target.h"
 #include "unwind.h"
 #include "unwind_table.h"
 #include "vdso.h"
@@ -415,23 +416,6 @@ static void add_process(struct fill *fl, int pid)
 	fclose(f);
 }
 
-static bool comm_is(int pid, const char *comm)
-{
-	char path[64], buf[32] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	/* the kernel keeps 15 characters of a comm */
-	return !strncmp(buf, comm, 15);
-}
-
 static int fill_open(struct fill *fl, struct load_ctx *ctx)
 {
 	struct bpf_map_info info = {};
@@ -497,7 +481,7 @@ int unwind_fill(struct load_ctx *ctx, int pid, const char *comm)
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			p = atoi(de->d_name);
-			if (comm && *comm && !comm_is(p, comm))
+			if (comm && *comm && !target_comm_is(p, comm))
 				continue;
 			add_process(&fl, p);
 		}
