@@ -545,15 +545,24 @@ section_profile() {
 		   loadgen: (if $lg == "" then null else $lg end) }' >"$RES/profile.json"
 }
 
-# make bench-icount's sections of RESULTS.md ("<!-- NAME begin -->" to
-# "<!-- NAME end -->", written by icount.sh -u) survive a make bench: they
-# go back in front of section 1, as they were.
+# The sections of RESULTS.md that other scripts write ("<!-- NAME begin -->"
+# to "<!-- NAME end -->": icount.sh -u, build_soak.sh) survive a make bench,
+# each after the timed section it counts again: the overhead's counted
+# breakdown after section 1 (the timed figure comes first), the per-event
+# counts after section 2, the build soak at the end.
 keep_icount() {
 	[ -f "$1" ] || return 0
-	awk 'NR == FNR { if (/^<!-- [a-z-]* begin -->$/) k = 1; if (k) kept = kept $0 "\n";
-			 if (/^<!-- [a-z-]* end -->$/) { k = 0; kept = kept "\n" } next }
-	     /^## 1\. / && !done { printf "%s", kept; done = 1 } { print }' "$1" "$2" >"$2.k" &&
-		mv "$2.k" "$2"
+	awk 'function group(n) {
+		return n ~ /^icount-(events|otel|python)$/ ? 2 : n == "build-soak" ? 3 : 1 }
+	     NR == FNR { if (/^<!-- [a-z-]* begin -->$/) { k = 1; g = group($2) }
+			 if (k) kept[g] = kept[g] $0 "\n"
+			 if (/^<!-- [a-z-]* end -->$/) { k = 0; kept[g] = kept[g] "\n" }
+			 next }
+	     /^## 2\. / && !done[1] { printf "%s", kept[1]; done[1] = 1 }
+	     /^## 3\. / && !done[2] { printf "%s", kept[2]; done[2] = 1 }
+	     { print }
+	     END { for (g = 1; g <= 3; g++) if (!done[g] && kept[g] != "") printf "\n%s", kept[g] }' \
+		"$1" "$2" >"$2.k" && mv "$2.k" "$2"
 }
 
 ###############################################################################
@@ -593,7 +602,7 @@ main() {
 			tools: ($tools | split(" ")), tool_opts: $opts, loadavg: $load, nice: $nice },
 		   overhead: $overhead[0], events: $events[0], events_skipped: $skipped[0],
 		   startup: $startup[0], readers: $readers[0], profile: $profile[0] }' >"$RES/results.json"
-	jq -r -f selftests/benchs/render.jq "$RES/results.json" >"$MD.tmp" && keep_icount "$MD" "$MD.tmp" &&
+	jq -L selftests/benchs -r -f selftests/benchs/render.jq "$RES/results.json" >"$MD.tmp" && keep_icount "$MD" "$MD.tmp" &&
 		mv "$MD.tmp" "$MD"
 	cat "$MD"
 	log "JSON: $RES/results.json; report: $MD ($(((END - START) / 1000000)) s)"

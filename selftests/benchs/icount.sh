@@ -137,7 +137,7 @@ if [ "$EVENTS" = 1 ]; then
 		if [ $sec = otel ]; then sel='endswith("_otel")'; else sel='endswith("_otel") | not'; fi
 		jq -c "select(.name | $sel)" "$dir/events.jsonl" > "$dir/$sec.sel.jsonl"
 		[ -s "$dir/$sec.sel.jsonl" ] || continue
-		jq -s -r -f selftests/benchs/icount-$sec.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
+		jq -L selftests/benchs -s -r -f selftests/benchs/icount-$sec.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
 			--arg secs "$(cat "$dir/secs" 2>/dev/null)" \
 			--arg rev "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
 			"$dir/$sec.sel.jsonl" > "$dir/$sec.md"
@@ -151,7 +151,7 @@ if [ "$HOST" = 1 ]; then
 	# shellcheck disable=SC2086
 	ICOUNT_HOST=1 ICOUNT_OUT="$OUT/host.jsonl" ICOUNT_SETTLE=${ICOUNT_SETTLE:-0.5} \
 		selftests/benchs/icount-guest.sh "$REPS" "$REQS" $SARGS "$@"
-	jq -s -r -f selftests/benchs/icount.jq --arg kernel "$(uname -r) (this host, wall clock)" \
+	jq -L selftests/benchs -s -r -f selftests/benchs/icount.jq --arg kernel "$(uname -r) (this host, wall clock)" \
 		--arg shift host --arg secs $(($(date +%s) - start)) \
 		--arg rev "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
 		"$OUT/host.jsonl" > "$OUT/host.md"
@@ -176,7 +176,7 @@ else
 	SHIFT=$(cat "$dir/shift" 2>/dev/null || echo "$SHIFT")
 fi
 [ -s "$dir/icount.jsonl" ] || { echo "icount: no results in $dir" >&2; exit 1; }
-jq -s -r -f selftests/benchs/icount.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
+jq -L selftests/benchs -s -r -f selftests/benchs/icount.jq --arg kernel "$(head -n 1 "$dir/kernel")" \
 	--arg shift "$SHIFT" --arg secs "$(cat "$dir/secs" 2>/dev/null)" \
 	--arg rev "$(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)" \
 	"$dir/icount.jsonl" > "$dir/icount.md"
