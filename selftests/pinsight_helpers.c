@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,21 +164,53 @@ int dir_count(const char *path)
 	return n;
 }
 
-pid_t spawn_sh(const char *fmt, ...)
+/* @gate: NULL, or a pipe whose EOF the child waits for before exec */
+static pid_t vspawn_sh(const int *gate, const char *fmt, va_list ap)
 {
-	char cmd[4096];
-	va_list ap;
+	char cmd[4096], c;
 	pid_t pid;
 
-	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
 	pid = fork();
 	if (pid == 0) {
+		if (gate && (close(gate[1]) || read(gate[0], &c, 1) < 0))
+			_exit(126);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	return pid < 0 ? -errno : pid;
+}
+
+pid_t spawn_sh(const char *fmt, ...)
+{
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, fmt);
+	pid = vspawn_sh(NULL, fmt, ap);
+	va_end(ap);
+	return pid;
+}
+
+pid_t spawn_sh_gated(int *release, const char *fmt, ...)
+{
+	int gate[2], err;
+	va_list ap;
+	pid_t pid;
+
+	if (pipe2(gate, O_CLOEXEC))
+		return -errno;
+	va_start(ap, fmt);
+	pid = vspawn_sh(gate, fmt, ap);
+	va_end(ap);
+	err = pid < 0 ? pid : 0;
+	close(gate[0]);
+	if (err) {
+		close(gate[1]);
+		return err;
+	}
+	*release = gate[1];
+	return pid;
 }
 
 int loopback_tcp(int family, bool listening, int *port)

@@ -53,6 +53,12 @@ int root_temporaries(void);
  * pid, for waitpid() and kill(), or -errno. Its output goes to the test's.
  */
 pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * spawn_sh(), but the shell starts only once close(*release): for a target
+ * that must not run before a tool attached to its pid is loaded.
+ */
+pid_t spawn_sh_gated(int *release, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
 bool waits_for_usr1(pid_t pid);
 /*

@@ -223,14 +223,15 @@ cleanup:
 /* --pid: the same binary run by another process is not counted. */
 static void check_pid_filter(void)
 {
+	int err, status, release;
 	struct funclat_val v;
-	int err, status;
 	char comm[16];
 	pid_t pid;
 
 	snprintf(comm, sizeof(comm), "fl-pid-%d", getpid() % 100000);
-	pid = spawn_sh(
-		"sleep 1; exec %s/workloads/allocgen --comm %s --sleep-us 0,0,0 >/dev/null",
+	pid = spawn_sh_gated(
+		&release,
+		"exec %s/workloads/allocgen --comm %s --sleep-us 0,0,0 >/dev/null",
 		env_output_dir(), comm);
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
@@ -239,6 +240,7 @@ static void check_pid_filter(void)
 		"funclat --name pid --pid %d --binary %s/workloads/allocgen --func slow_call",
 		pid, env_output_dir());
 	ASSERT_EQ(err, 0, "load --pid");
+	close(release); /* its calls start now, with funclat attached */
 	err = run_cmd(NULL,
 		      "%s/workloads/allocgen --comm %s --sleep-us 0,0,0,0,0",
 		      env_output_dir(), comm);

@@ -170,24 +170,20 @@ cleanup:
 /* --pid: another process with the same comm is not counted. */
 static void check_pid_filter(void)
 {
-	char comm[16], cmd[512];
+	int err, status, release;
 	struct op_counts c;
+	char comm[16];
 	pid_t pid;
-	int err, status;
 
 	snprintf(comm, sizeof(comm), "io-pid-%d", getpid() % 10000);
-	snprintf(cmd, sizeof(cmd),
-		 "sleep 1; exec %s/workloads/iogen --comm %s --count 7 >/dev/null",
-		 env_output_dir(), comm);
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, NULL);
-		_exit(127);
-	}
+	pid = spawn_sh_gated(&release,
+			     "exec %s/workloads/iogen --comm %s --count 7 >/dev/null",
+			     env_output_dir(), comm);
 	if (!ASSERT_GT(pid, 0, "fork"))
 		return;
 	err = loader_run(NULL, "io --pid %d --per-pid", pid);
 	ASSERT_EQ(err, 0, "load --pid");
+	close(release); /* its I/O starts now, with io attached */
 	err = run_cmd(NULL, "%s/workloads/iogen --comm %s --count 5",
 		      env_output_dir(), comm);
 	ASSERT_EQ(err, 0, "other iogen");
