@@ -66,6 +66,7 @@ static int fds_find(struct unw_fds *f)
 {
 	char path[PATH_MAX], **names = NULL;
 	int i, n, err = -ENOENT;
+	const char *dir;
 	size_t j;
 
 	for (j = 0; j < NR_SHARED; j++)
@@ -75,12 +76,10 @@ static int fds_find(struct unw_fds *f)
 		return n;
 	for (i = 0; names[i] && err == -ENOENT; i++) {
 		for (j = 0; j < NR_SHARED; j++) {
+			dir = pin_is_state(shared_maps[j]) ? PIN_STATE_DIR
+							   : "maps";
 			if (path_fmt(path, sizeof(path), "%s/%s/%s/%s",
-				     pin_root(), names[i],
-				     pin_is_state(shared_maps[j]) ?
-					     PIN_STATE_DIR :
-					     "maps",
-				     shared_maps[j]))
+				     pin_root(), names[i], dir, shared_maps[j]))
 				break;
 			f->fd[j] = bpf_obj_get(path);
 			if (f->fd[j] < 0)
