@@ -181,6 +181,13 @@ static pid_t vspawn_sh(const int *gate, const char *fmt, va_list ap)
 	return pid < 0 ? -errno : pid;
 }
 
+bool in_vmtest(void)
+{
+	const char *v = getenv("PINSIGHT_VMTEST");
+
+	return v && *v == '1';
+}
+
 pid_t spawn_sh(const char *fmt, ...)
 {
 	va_list ap;

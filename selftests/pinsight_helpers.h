@@ -53,6 +53,8 @@ int root_temporaries(void);
  * pid, for waitpid() and kill(), or -errno. Its output goes to the test's.
  */
 pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Whether the runner is in a vmtest.sh VM (qemu TCG): vmtest/init says so. */
+bool in_vmtest(void);
 /*
  * spawn_sh(), but the shell starts only once close(*release): for a target
  * that must not run before a tool attached to its pid is loaded.

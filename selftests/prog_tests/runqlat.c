@@ -100,6 +100,7 @@ static void check_contention(const char *opts)
 	char spin[16], slp[16], hop[16], *out = NULL;
 	struct rq_counts s, z, h;
 	long long spin_ns;
+	double slack;
 	int err;
 
 	snprintf(spin, sizeof(spin), "rq-spin-%d", getpid() % 100000);
@@ -146,9 +147,14 @@ static void check_contention(const char *opts)
 	ASSERT_LT(hist_median(&z.lat.latency_ns),
 		  hist_median(&s.lat.latency_ns),
 		  "sleepers wait less than spinners");
-	/* on-CPU time as the threads' own CPU clocks say, within 5 % */
-	ASSERT_GE(s.comm.oncpu_ns, (__u64)(spin_ns * 0.95), "on-CPU >= 95 %");
-	ASSERT_LE(s.comm.oncpu_ns, (__u64)(spin_ns * 1.05), "on-CPU <= 105 %");
+	/*
+	 * On-CPU time as the threads' own CPU clocks say, within 5 %; under
+	 * TCG the two clocks drift apart with the host's load (6.1 gave
+	 * 114 % with three VMs on two host CPUs), so a VM asks for 25 %.
+	 */
+	slack = in_vmtest() ? 0.25 : 0.05;
+	ASSERT_GE(s.comm.oncpu_ns, (__u64)(spin_ns * (1 - slack)), "on-CPU time, low");
+	ASSERT_LE(s.comm.oncpu_ns, (__u64)(spin_ns * (1 + slack)), "on-CPU time, high");
 	if (ncpu > 1)
 		ASSERT_GE(h.comm.migrations, (__u64)hops - 1, "hops migrate");
 	else
