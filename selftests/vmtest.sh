@@ -26,6 +26,10 @@ Usage: selftests/vmtest.sh [OPTIONS] [KERNEL...] [-- TEST_PROGS_ARGS...]
   -n                 do not run make (use what .output holds)
   -S                 static pinsight-load and pinsight too (default: only
                      test_progs; see vmtest/mkinitramfs.sh for why)
+  -j JOBS            kernels booted at once (default \$VMTEST_JOBS or 1); each
+                     VM is one host thread (single-threaded TCG), so up to one
+                     job per host CPU runs at the speed of one; their console
+                     lines are prefixed with the kernel
   TEST_PROGS_ARGS    passed to test_progs in the VM (-t, -a, -d, -v, --timeout;
                      no spaces inside an argument)
 Cache: \$VMTEST_CACHE (default ~/.cache/pinsight-vmtest).
@@ -36,7 +40,7 @@ EOF
 }
 
 DEFAULT_KERNELS="6.1 6.12"
-CPUS=2 MEM=1G TIMEOUT=1500 MAKE=1
+CPUS=2 MEM=1G TIMEOUT=1500 MAKE=1 JOBS=${VMTEST_JOBS:-1}
 # One host thread for all vCPUs: with multi-threaded TCG, 6.1 soft-locked
 # in syscall_trace_enter (a static key being patched while the other vCPU
 # ran through it) in 1 of 3 runs of the concurrency test; 0 of 3 single.
@@ -45,13 +49,14 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$SRC/.output/vmtest
 CACHE=${VMTEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pinsight-vmtest}
 
-while getopts s:m:T:o:nSh opt; do
+while getopts s:m:T:o:j:nSh opt; do
 	case $opt in
 	s) CPUS=$OPTARG ;;
 	m) MEM=$OPTARG ;;
 	T) TIMEOUT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	n) MAKE=0 ;;
+	j) JOBS=$OPTARG ;;
 	S) export VMTEST_STATIC_TOOLS=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -65,6 +70,9 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 done
 [ $# -gt 0 ] && shift
 [ -n "$kernels" ] || kernels=$DEFAULT_KERNELS
+case $JOBS in
+'' | *[!0-9]* | 0) echo "vmtest: -j $JOBS: not a positive number" >&2; exit 2 ;;
+esac
 
 log() { echo "vmtest: $*" >&2; }
 
@@ -200,9 +208,32 @@ fi
 mkdir -p "$OUT"
 : > "$OUT/summary"
 failed=0
-for k in $kernels; do
-	run_kernel "$k" "$@" || failed=1
-done
+if [ "$JOBS" = 1 ]; then
+	for k in $kernels; do
+		run_kernel "$k" "$@" || failed=1
+	done
+else
+	# JOBS kernels at a time; a job's status file says how it ended, since
+	# a pipeline's exit status is the prefixing sed's.
+	n=0
+	for k in $kernels; do
+		(
+			rc=0
+			run_kernel "$k" "$@" || rc=1
+			echo "$rc" > "$OUT/.rc.$k"
+		) 2>&1 | sed -u "s/^/[$k] /" &
+		n=$((n + 1))
+		if [ "$n" -ge "$JOBS" ]; then
+			wait
+			n=0
+		fi
+	done
+	wait
+	for k in $kernels; do
+		[ "$(cat "$OUT/.rc.$k" 2>/dev/null)" = 0 ] || failed=1
+		rm -f "$OUT/.rc.$k"
+	done
+fi
 echo "vmtest summary:" >&2
 cat "$OUT/summary" >&2
 exit $failed
