@@ -57,6 +57,56 @@ static void stop_vs(const char *dir, pid_t pid)
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
+/* Load profile as profile@ot on process @pid; @name names the assertion. */
+static bool load_ot(pid_t pid, const char *name)
+{
+	return ASSERT_EQ(
+		loader_run(NULL, "profile --name ot --pid %d --freq 499", pid),
+		0, name);
+}
+
+/* Unload profile@ot, stop the vector-studio @vs and remove its @dir. */
+static void stop_vs_profiled(const char *dir, pid_t vs)
+{
+	loader_run(NULL, "unload profile@ot");
+	stop_vs(dir, vs);
+}
+
+/*
+ * A new temporary @dir (a mkdtemp() template), workloads/@bin @args
+ * started there (asserted as @started) and profiled as profile@ot
+ * (asserted as @loaded): the server's pid, or 0 with all of it undone.
+ */
+static pid_t start_vs_profiled(char *dir, const char *bin, const char *args,
+			       const char *started, const char *loaded)
+{
+	pid_t vs;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return 0;
+	vs = start_vs(dir, bin, args);
+	if (ASSERT_GT(vs, 0, started) && load_ot(vs, loaded))
+		return vs;
+	stop_vs_profiled(dir, vs);
+	return 0;
+}
+
+/* vs-loadgen with @args on the vector-studio of @dir: run_cmd()'s result. */
+static int loadgen(char **out, const char *dir, const char *args)
+{
+	return run_cmd(out, "%s/workloads/vs-loadgen -f %s/port %s",
+		       env_output_dir(), dir, args);
+}
+
+/* Send @sig to the child @pid (if any) and reap it once it exits. */
+static void signal_reap(pid_t pid, int sig)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, sig);
+	waitpid(pid, NULL, 0);
+}
+
 /* The ids of a profile_traces row as vector-studio made them. */
 static __u32 span_conn(const struct profile_trace_key *k)
 {
@@ -167,25 +217,15 @@ static void check_model(const char *bin, __u32 mode)
 	long requests;
 	pid_t vs;
 
-	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+	vs = start_vs_profiled(dir, bin, "", bin, "load profile --pid");
+	if (!vs)
 		return;
-	vs = start_vs(dir, bin, "");
-	if (!ASSERT_GT(vs, 0, bin))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load profile --pid"))
-		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "otel_procs entry")) {
 		ASSERT_EQ(p.mode, mode, "TLS access resolved as");
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_TLS_V1, "schema tls_v1");
 	}
 	/* one connection: the STATS request's is the first, then its own */
-	ASSERT_EQ(
-		run_cmd(&out,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -j",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
+	ASSERT_EQ(loadgen(&out, dir, "-c 1 -d 1 -m 100 -j"), 0, "vs-loadgen");
 	requests = json_long(out, "requests");
 	if (!ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		goto cleanup;
@@ -208,8 +248,7 @@ static void check_model(const char *bin, __u32 mode)
 	}
 cleanup:
 	free(out);
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 /*
@@ -243,9 +282,7 @@ static void check_dlopen(const char *lib, __u32 mode)
 		usleep(20000);
 	if (!ASSERT_OK(access(ready, F_OK), "published"))
 		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  pid),
-		       0, "load profile --pid"))
+	if (!load_ot(pid, "load profile --pid"))
 		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", pid, &p), "otel_procs entry")) {
 		printf("%s: mode %u, tp_offset %lld, module %llu\n", lib,
@@ -255,8 +292,7 @@ static void check_dlopen(const char *lib, __u32 mode)
 			ASSERT_EQ(p.mode, mode, "TLS access resolved as");
 	}
 	/* loaded: now it burns, 0.6 s of CPU time */
-	kill(pid, SIGUSR1);
-	waitpid(pid, NULL, 0);
+	signal_reap(pid, SIGUSR1);
 	pid = 0;
 	fd = pin_open("profile@ot", "maps/profile_traces");
 	if (!ASSERT_GE(fd, 0, "profile_traces"))
@@ -281,10 +317,7 @@ static void check_dlopen(const char *lib, __u32 mode)
 		ASSERT_EQ(st.otel_fault, 0, "no faults");
 	}
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
+	signal_reap(pid, SIGTERM);
 	unlink(ready);
 	loader_run(NULL, "unload profile@ot");
 }
@@ -309,9 +342,7 @@ static void check_no_symbol(void)
 	if (!ASSERT_GT(pid, 0, "cpuburn"))
 		return;
 	usleep(100000);
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  pid),
-		       0, "load profile --pid"))
+	if (!load_ot(pid, "load profile --pid"))
 		goto cleanup;
 	ASSERT_EQ(read_proc("profile@ot", pid, &p), -ENOENT,
 		  "no otel_procs entry");
@@ -323,8 +354,7 @@ static void check_no_symbol(void)
 		    strstr(out ?: "", "burn_hot"))
 			break;
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	signal_reap(pid, SIGKILL);
 	pid = 0;
 	ASSERT_HAS_SUBSTR(out ?: "", "burn_hot", "sampled as before");
 	free(out);
@@ -342,10 +372,7 @@ static void check_no_symbol(void)
 				  st.otel_fault,
 			  0, "nothing counted");
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
+	signal_reap(pid, SIGTERM);
 	free(out);
 	loader_run(NULL, "unload profile@ot");
 }
@@ -364,20 +391,12 @@ static void check_skipped(void)
 	struct traced t;
 	pid_t vs;
 
-	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+	vs = start_vs_profiled(dir, "vector-studio", "--otel-torn 2",
+			       "vector-studio --otel-torn", "load");
+	if (!vs)
 		return;
-	vs = start_vs(dir, "vector-studio", "--otel-torn 2");
-	if (!ASSERT_GT(vs, 0, "vector-studio --otel-torn"))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load"))
-		goto cleanup;
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 1 -m 100 -q >/dev/null"), 0,
+		  "vs-loadgen");
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.by_op[OP_SEARCH], 0, "no SEARCH ids");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
@@ -387,26 +406,17 @@ static void check_skipped(void)
 		ASSERT_GT(st.otel_invalid, 20, "skipped as invalid");
 		ASSERT_EQ(st.otel_read, t.samples, "read only what has ids");
 	}
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 
-	if (!ASSERT_OK_PTR(mkdtemp(strcpy(dir, "/tmp/pinsight-otel-XXXXXX")),
-			   "mkdtemp"))
+	vs = start_vs_profiled(strcpy(dir, "/tmp/pinsight-otel-XXXXXX"),
+			       "vector-studio", "--otel-schema tls_v9",
+			       "vector-studio --otel-schema", "load");
+	if (!vs)
 		return;
-	vs = start_vs(dir, "vector-studio", "--otel-schema tls_v9");
-	if (!ASSERT_GT(vs, 0, "vector-studio --otel-schema"))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load"))
-		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "otel_procs entry"))
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_UNKNOWN, "schema unknown");
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 -q >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 0.5 -m 100 -q >/dev/null"), 0,
+		  "vs-loadgen");
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.samples, 0, "no ids at all");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
@@ -414,9 +424,7 @@ static void check_skipped(void)
 			  "skipped as unknown version");
 		ASSERT_EQ(st.otel_read, 0, "none read");
 	}
-cleanup:
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 /* Sum of the folded lines' counts: all, and those holding @frame. */
@@ -497,21 +505,13 @@ static void check_trace_filter(void)
 	__u64 search, insert, traced, unlabelled, spans;
 	pid_t vs;
 
-	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+	vs = start_vs_profiled(dir, "vector-studio", "", "vector-studio",
+			       "load");
+	if (!vs)
 		return;
 	snprintf(pb, sizeof(pb), "%s/p.pb.gz", dir);
-	vs = start_vs(dir, "vector-studio", "");
-	if (!ASSERT_GT(vs, 0, "vector-studio"))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load"))
-		goto cleanup;
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 2 -d 1.5 -m 50 -b 40 >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 2 -d 1.5 -m 50 -b 40 >/dev/null"), 0,
+		  "vs-loadgen");
 	if (!ASSERT_EQ(
 		    reader_run(
 			    &out,
@@ -566,8 +566,7 @@ static void check_trace_filter(void)
 	}
 cleanup:
 	free(out);
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 /* Samples of process @tgid in profile_counts: with ids or not. */
@@ -621,11 +620,8 @@ static void check_refresh(void)
 		goto cleanup;
 	ASSERT_EQ(read_proc("profile@ot", vs, &p), -ENOENT,
 		  "no otel_procs entry before a refresh");
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen before");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 0.5 -m 100 >/dev/null"), 0,
+		  "vs-loadgen before");
 	before = samples_of("profile@ot", vs);
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.samples, 0, "no ids before a refresh");
@@ -649,11 +645,8 @@ static void check_refresh(void)
 		ASSERT_EQ(p.mode, OTEL_TLS_STATIC, "local-exec");
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_TLS_V1, "tls_v1");
 	}
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen after");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 1 -m 100 -q >/dev/null"), 0,
+		  "vs-loadgen after");
 	/* each loadgen: a STATS connection, then its own */
 	if (ASSERT_OK(read_traced("profile@ot", vs, 4, &t), "profile_traces")) {
 		printf("after refresh: %llu of %llu samples with ids\n",
@@ -679,8 +672,7 @@ static void check_refresh(void)
 		  "an exited process's entry dropped");
 cleanup:
 	free(out);
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 void test_otel(void)
