@@ -322,6 +322,35 @@ void bpf_ids_tagged(const char *comm, struct bpf_ids *c)
 	}
 }
 
+struct folded_share folded_count(const char *out, const char *comm,
+				 const char *need, const char *pre)
+{
+	struct folded_share r = {};
+	const char *line, *eol, *sp, *n, *p;
+	unsigned long long c;
+	char *buf;
+
+	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		buf = strndup(line, eol ? (size_t)(eol - line) : strlen(line));
+		if (!buf)
+			break;
+		sp = strrchr(buf, ' ');
+		if (sp && (!comm || !strncmp(buf, comm, strlen(comm)))) {
+			c = strtoull(sp + 1, NULL, 10);
+			n = need ? strstr(buf, need) : buf;
+			p = pre ? strstr(buf, pre) : NULL;
+			r.all += c;
+			if (n)
+				r.with += c;
+			if (n && p && p < n)
+				r.above += c;
+		}
+		free(buf);
+	}
+	return r;
+}
+
 int gunzip_file(const char *path, unsigned char **buf, size_t *len)
 {
 	size_t cap = 1 << 16;

@@ -427,28 +427,6 @@ static void check_skipped(void)
 	stop_vs_profiled(dir, vs);
 }
 
-/* Sum of the folded lines' counts: all, and those holding @frame. */
-static void folded_sums(const char *out, const char *frame,
-			unsigned long long *all, unsigned long long *with)
-{
-	const char *line, *sp, *eol;
-	char buf[8192];
-
-	*all = *with = 0;
-	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
-		eol = strchr(line, '\n');
-		for (sp = eol ? eol : line + strlen(line);
-		     sp > line && *sp != ' '; sp--)
-			;
-		if (sp == line)
-			continue;
-		*all += strtoull(sp + 1, NULL, 10);
-		snprintf(buf, sizeof(buf), "%.*s", (int)(sp - line), line);
-		if (strstr(buf, frame))
-			*with += strtoull(sp + 1, NULL, 10);
-	}
-}
-
 /* Samples per trace_id label value of the pprof file @path. */
 static int pprof_traces(const char *path, __u64 *search, __u64 *insert,
 			__u64 *traced, __u64 *unlabelled, __u64 *spans)
@@ -501,7 +479,8 @@ static int pprof_traces(const char *path, __u64 *search, __u64 *insert,
 static void check_trace_filter(void)
 {
 	char dir[] = "/tmp/pinsight-otel-XXXXXX", pb[PATH_MAX], *out = NULL;
-	unsigned long long all, with, other, s_all, i_all;
+	struct folded_share mine, other;
+	unsigned long long s_all, i_all;
 	__u64 search, insert, traced, unlabelled, spans;
 	pid_t vs;
 
@@ -518,13 +497,14 @@ static void check_trace_filter(void)
 			    "profile profile@ot --folded --trace " TRACE_SEARCH),
 		    0, "--trace SEARCH"))
 		goto cleanup;
-	folded_sums(out, "search_vectors", &s_all, &with);
-	folded_sums(out, "insert_vectors", &all, &other);
+	mine = folded_count(out, NULL, "search_vectors", NULL);
+	other = folded_count(out, NULL, "insert_vectors", NULL);
+	s_all = mine.all;
 	printf("SEARCH trace: %llu samples, %llu in search_vectors, %llu in insert_vectors\n",
-	       s_all, with, other);
+	       s_all, mine.with, other.with);
 	ASSERT_GT(s_all, 20, "SEARCH samples");
-	ASSERT_GE(with * 10, s_all * 6, "search_vectors in >= 60 %");
-	ASSERT_EQ(other, 0, "no insert_vectors");
+	ASSERT_GE(mine.with * 10, s_all * 6, "search_vectors in >= 60 %");
+	ASSERT_EQ(other.with, 0, "no insert_vectors");
 	free(out);
 	out = NULL;
 	if (!ASSERT_EQ(
@@ -533,13 +513,14 @@ static void check_trace_filter(void)
 			    "profile profile@ot --folded --trace " TRACE_INSERT),
 		    0, "--trace INSERT"))
 		goto cleanup;
-	folded_sums(out, "insert_vectors", &i_all, &with);
-	folded_sums(out, "search_vectors", &all, &other);
+	mine = folded_count(out, NULL, "insert_vectors", NULL);
+	other = folded_count(out, NULL, "search_vectors", NULL);
+	i_all = mine.all;
 	printf("INSERT trace: %llu samples, %llu in insert_vectors, %llu in search_vectors\n",
-	       i_all, with, other);
+	       i_all, mine.with, other.with);
 	ASSERT_GT(i_all, 5, "INSERT samples");
-	ASSERT_GE(with * 10, i_all * 3, "insert_vectors in >= 30 %");
-	ASSERT_EQ(other, 0, "no search_vectors");
+	ASSERT_GE(mine.with * 10, i_all * 3, "insert_vectors in >= 30 %");
+	ASSERT_EQ(other.with, 0, "no search_vectors");
 	free(out);
 	out = NULL;
 	/* --top: the SEARCH trace's hottest function is search_vectors */
