@@ -472,6 +472,40 @@ static int pprof_traces(const char *path, __u64 *search, __u64 *insert,
 }
 
 /*
+ * The folded stacks of --trace @trace (@op's requests): over @min samples,
+ * @pct % of them or more in @mine_fn, none in @other_fn. 0 with their
+ * samples in *@all, or -1 when the reader failed.
+ */
+static int check_trace(const char *op, const char *trace, const char *mine_fn,
+		       const char *other_fn, unsigned long long min, int pct,
+		       unsigned long long *all)
+{
+	struct folded_share mine, other;
+	char name[64], *out = NULL;
+	int err;
+
+	snprintf(name, sizeof(name), "--trace %s", op);
+	err = reader_run(&out, "profile profile@ot --folded --trace %s", trace);
+	if (!ASSERT_EQ(err, 0, name)) {
+		free(out);
+		return -1;
+	}
+	mine = folded_count(out, NULL, mine_fn, NULL);
+	other = folded_count(out, NULL, other_fn, NULL);
+	free(out);
+	*all = mine.all;
+	printf("%s trace: %llu samples, %llu in %s, %llu in %s\n", op, mine.all,
+	       mine.with, mine_fn, other.with, other_fn);
+	snprintf(name, sizeof(name), "%s samples", op);
+	ASSERT_GT(mine.all, min, name);
+	snprintf(name, sizeof(name), "%s in >= %d %%", mine_fn, pct);
+	ASSERT_GE(mine.with * 100, mine.all * pct, name);
+	snprintf(name, sizeof(name), "no %s", other_fn);
+	ASSERT_EQ(other.with, 0, name);
+	return 0;
+}
+
+/*
  * Searches and inserts interleaved on two connections: --trace of each
  * request type shows its own function and never the other's, and the
  * pprof labels split the same samples the same way.
@@ -479,7 +513,6 @@ static int pprof_traces(const char *path, __u64 *search, __u64 *insert,
 static void check_trace_filter(void)
 {
 	char dir[] = "/tmp/pinsight-otel-XXXXXX", pb[PATH_MAX], *out = NULL;
-	struct folded_share mine, other;
 	unsigned long long s_all, i_all;
 	__u64 search, insert, traced, unlabelled, spans;
 	pid_t vs;
@@ -491,38 +524,11 @@ static void check_trace_filter(void)
 	snprintf(pb, sizeof(pb), "%s/p.pb.gz", dir);
 	ASSERT_EQ(loadgen(NULL, dir, "-c 2 -d 1.5 -m 50 -b 40 >/dev/null"), 0,
 		  "vs-loadgen");
-	if (!ASSERT_EQ(
-		    reader_run(
-			    &out,
-			    "profile profile@ot --folded --trace " TRACE_SEARCH),
-		    0, "--trace SEARCH"))
+	if (check_trace("SEARCH", TRACE_SEARCH, "search_vectors",
+			"insert_vectors", 20, 60, &s_all) ||
+	    check_trace("INSERT", TRACE_INSERT, "insert_vectors",
+			"search_vectors", 5, 30, &i_all))
 		goto cleanup;
-	mine = folded_count(out, NULL, "search_vectors", NULL);
-	other = folded_count(out, NULL, "insert_vectors", NULL);
-	s_all = mine.all;
-	printf("SEARCH trace: %llu samples, %llu in search_vectors, %llu in insert_vectors\n",
-	       s_all, mine.with, other.with);
-	ASSERT_GT(s_all, 20, "SEARCH samples");
-	ASSERT_GE(mine.with * 10, s_all * 6, "search_vectors in >= 60 %");
-	ASSERT_EQ(other.with, 0, "no insert_vectors");
-	free(out);
-	out = NULL;
-	if (!ASSERT_EQ(
-		    reader_run(
-			    &out,
-			    "profile profile@ot --folded --trace " TRACE_INSERT),
-		    0, "--trace INSERT"))
-		goto cleanup;
-	mine = folded_count(out, NULL, "insert_vectors", NULL);
-	other = folded_count(out, NULL, "search_vectors", NULL);
-	i_all = mine.all;
-	printf("INSERT trace: %llu samples, %llu in insert_vectors, %llu in search_vectors\n",
-	       i_all, mine.with, other.with);
-	ASSERT_GT(i_all, 5, "INSERT samples");
-	ASSERT_GE(mine.with * 10, i_all * 3, "insert_vectors in >= 30 %");
-	ASSERT_EQ(other.with, 0, "no search_vectors");
-	free(out);
-	out = NULL;
 	/* --top: the SEARCH trace's hottest function is search_vectors */
 	if (ASSERT_EQ(
 		    reader_run(
