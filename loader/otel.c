@@ -330,6 +330,26 @@ static int tls_segment(Elf *e, struct tls_image *ti)
 	return have_tls && have_load ? 0 : -ENOEXEC;
 }
 
+/* A symbol at @tp_offset from the thread pointer: 0. */
+static int set_static(struct otel_proc *out, __s64 tp_offset)
+{
+	out->mode = OTEL_TLS_STATIC;
+	out->tp_offset = tp_offset;
+	return 0;
+}
+
+/*
+ * A symbol at tls_index @idx ({module, offset}) in the DTV: 0, or
+ * -ENOTSUP while the module has no number.
+ */
+static int set_dtv(struct otel_proc *out, const __u64 idx[2])
+{
+	out->mode = OTEL_TLS_DTV;
+	out->dtv_module = idx[0];
+	out->dtv_offset = idx[1];
+	return out->dtv_module ? 0 : -ENOTSUP;
+}
+
 /*
  * The executable's symbol: glibc's _dl_determine_tlsoffset puts module 1
  * at tp - off, off = roundup(memsz - firstbyte, align) + firstbyte, with
@@ -341,8 +361,7 @@ static void exe_static(const struct tls_image *ti, struct otel_proc *out)
 	__u64 firstbyte = -ti->tls_vaddr & (a - 1);
 	__u64 off = (ti->tls_memsz - firstbyte + a - 1) / a * a + firstbyte;
 
-	out->mode = OTEL_TLS_STATIC;
-	out->tp_offset = (__s64)ti->sym_value - (__s64)off;
+	set_static(out, (__s64)ti->sym_value - (__s64)off);
 }
 
 /*
@@ -386,41 +405,24 @@ static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti, __u64 bias,
 	}
 	if (have_tpoff) {
 		err = mem_read(pid, tpoff, v, 8);
-		if (err)
-			return err;
-		out->mode = OTEL_TLS_STATIC;
-		out->tp_offset = (__s64)v[0];
-		return 0;
+		return err ?: set_static(out, (__s64)v[0]);
 	}
 	if (have_desc) {
 		/* {resolver, argument}: the argument says which kind */
 		err = mem_read(pid, desc, v, 16);
 		if (err)
 			return err;
-		if ((__s64)v[1] < 0) {
-			out->mode = OTEL_TLS_STATIC;
-			out->tp_offset = (__s64)v[1];
-			return 0;
-		}
+		if ((__s64)v[1] < 0)
+			return set_static(out, (__s64)v[1]);
 		/* glibc's struct tlsdesc_dynamic_arg: tls_index first */
 		err = mem_read(pid, v[1], v, 16);
-		if (err)
-			return err;
-		out->mode = OTEL_TLS_DTV;
-		out->dtv_module = v[0];
-		out->dtv_offset = v[1];
-		return out->dtv_module ? 0 : -ENOTSUP;
+		return err ?: set_dtv(out, v);
 	}
 	if (have_mod && have_dtpoff) {
 		err = mem_read(pid, mod, &v[0], 8);
 		if (!err)
 			err = mem_read(pid, dtpoff, &v[1], 8);
-		if (err)
-			return err;
-		out->mode = OTEL_TLS_DTV;
-		out->dtv_module = v[0];
-		out->dtv_offset = v[1];
-		return out->dtv_module ? 0 : -ENOTSUP;
+		return err ?: set_dtv(out, v);
 	}
 	return -ENOTSUP;
 }
