@@ -322,6 +322,16 @@ void bpf_ids_tagged(const char *comm, struct bpf_ids *c)
 	}
 }
 
+long long json_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = json ? strstr(json, pat) : NULL;
+	return p ? atoll(p + strlen(pat)) : -1;
+}
+
 struct folded_share folded_count(const char *out, const char *comm,
 				 const char *need, const char *pre)
 {

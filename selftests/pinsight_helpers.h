@@ -39,6 +39,9 @@ int pin_lookup_sum(const char *inst, const char *map_rel, const void *key,
 /* How many values a log2 histogram holds: its slots summed. */
 __u64 hist_samples(const struct hist *h);
 
+/* The integer after "@key": in the JSON @json (NULL: none), or -1. */
+long long json_num(const char *json, const char *key);
+
 /* Sample counts of folded stacks ("frame;frame;... count" lines). */
 struct folded_share {
 	unsigned long long all; /* of the lines (starting with the comm) */

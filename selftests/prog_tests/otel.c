@@ -192,16 +192,6 @@ static int read_proc(const char *inst, __u32 tgid, struct otel_proc *p)
 	return err;
 }
 
-static long json_long(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = json ? strstr(json, pat) : NULL;
-	return p ? atol(p + strlen(pat)) : -1;
-}
-
 /*
  * Each TLS model: the loader resolves it as expected (@mode), and every
  * id BPF read during a search-only load is what the server published:
@@ -226,7 +216,7 @@ static void check_model(const char *bin, __u32 mode)
 	}
 	/* one connection: the STATS request's is the first, then its own */
 	ASSERT_EQ(loadgen(&out, dir, "-c 1 -d 1 -m 100 -j"), 0, "vs-loadgen");
-	requests = json_long(out, "requests");
+	requests = json_num(out, "requests");
 	if (!ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		goto cleanup;
 	printf("%s: %llu traced samples in %llu rows, %ld requests, span up to %u:%u\n",
@@ -624,8 +614,8 @@ static void check_refresh(void)
 	if (!ASSERT_EQ(loader_run(&out, "-j refresh"), 0, "refresh"))
 		goto cleanup;
 	printf("refresh: %s", out);
-	ASSERT_GE(json_long(out, "otel_added"), 1, "otel_added");
-	ASSERT_GE(json_long(out, "otel_dropped"), 1, "otel_dropped");
+	ASSERT_GE(json_num(out, "otel_added"), 1, "otel_added");
+	ASSERT_GE(json_num(out, "otel_dropped"), 1, "otel_dropped");
 	ASSERT_EQ(read_proc("profile@ot", self, &p), -ENOENT,
 		  "a reused pid's entry dropped");
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "entry after refresh")) {
@@ -654,7 +644,7 @@ static void check_refresh(void)
 	if (!ASSERT_EQ(loader_run(&out, "-j refresh"), 0, "refresh again"))
 		goto cleanup;
 	printf("refresh: %s", out);
-	ASSERT_GE(json_long(out, "otel_dropped"), 1, "otel_dropped");
+	ASSERT_GE(json_num(out, "otel_dropped"), 1, "otel_dropped");
 	ASSERT_EQ(read_proc("profile@ot", vs, &p), -ENOENT,
 		  "an exited process's entry dropped");
 cleanup:
