@@ -223,11 +223,39 @@ cleanup:
 	free(top);
 }
 
+/*
+ * burn_hot and burn_cold of `pyburn.py ratio` (@comm, under @py) in the
+ * folded @out, into *@hot and *@cold: @min samples or more, 99 % of them
+ * under their Python caller, burn_hot's share 75 % within 5 points.
+ * False when there are too few samples to judge.
+ */
+static bool check_burn_ratio(const char *out, const char *comm, const char *py,
+			     unsigned long long min, struct folded_share *hot,
+			     struct folded_share *cold)
+{
+	double share;
+
+	*hot = folded_count(out, comm,
+			    ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
+	*cold = folded_count(out, comm,
+			     ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
+	printf("%s: burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu)\n",
+	       py, hot->with, hot->above, cold->with, cold->above);
+	if (!ASSERT_GE(hot->with + cold->with, min, "enough samples"))
+		return false;
+	ASSERT_GE(100.0 * (hot->above + cold->above) / (hot->with + cold->with),
+		  99.0, ">= 99% under their Python caller");
+	share = 100.0 * hot->with / (hot->with + cold->with);
+	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	return true;
+}
+
 static void test_ratio_reference(void)
 {
 	char comm[16], dir[] = "/tmp/pinsight-py-XXXXXX", ref[64], *out = NULL;
 	struct folded_share hot, cold, all;
-	double share, p_hot, p_cold, r_hot, r_cold;
+	double p_hot, p_cold, r_hot, r_cold;
 	pid_t pid;
 
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
@@ -250,20 +278,10 @@ static void test_ratio_reference(void)
 		goto cleanup;
 	stop(pid, SIGTERM); /* writes the reference */
 	pid = 0;
-	hot = folded_count(out, comm,
-			   ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
-	cold = folded_count(out, comm,
-			    ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
 	all = folded_count(out, comm, ";main (pyvdb/pyburn.py:", NULL);
-	printf("burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu), main %llu\n",
-	       hot.with, hot.above, cold.with, cold.above, all.with);
-	if (!ASSERT_GE(hot.with + cold.with, 800, "enough samples"))
+	printf("main %llu\n", all.with);
+	if (!check_burn_ratio(out, comm, PYTHON, 800, &hot, &cold))
 		goto cleanup;
-	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
-		  99.0, ">= 99% under their Python caller");
-	share = 100.0 * hot.with / (hot.with + cold.with);
-	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
-	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
 
 	/* inclusive shares of the script's main: the reference's, too */
 	p_hot = 100.0 * hot.with / all.with;
@@ -649,7 +667,6 @@ static void check_pyenv_ratio(const char *ver)
 {
 	char py[320], comm[16], *out = NULL, *load = NULL;
 	struct folded_share hot, cold;
-	double share;
 	pid_t pid;
 
 	if (!pyenv_python(ver, py, sizeof(py)))
@@ -666,19 +683,8 @@ static void check_pyenv_ratio(const char *ver)
 		    "no refusal of the interpreter");
 	if (fwait(&out, comm, "burn_", 600))
 		goto cleanup;
-	hot = folded_count(out, comm,
-			   ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
-	cold = folded_count(out, comm,
-			    ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
-	printf("%s: burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu)\n",
-	       py, hot.with, hot.above, cold.with, cold.above);
-	if (!ASSERT_GE(hot.with + cold.with, 500, "enough samples"))
+	if (!check_burn_ratio(out, comm, py, 500, &hot, &cold))
 		goto cleanup;
-	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
-		  99.0, ">= 99% under their Python caller");
-	share = 100.0 * hot.with / (hot.with + cold.with);
-	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
-	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
 	/* libpython's eval loop replaced by the Python frames it ran */
 	ASSERT_EQ(
 		folded_count(out, comm, "_PyEval_EvalFrameDefault;", NULL).with,
