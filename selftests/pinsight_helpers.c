@@ -361,6 +361,23 @@ struct folded_share folded_count(const char *out, const char *comm,
 	return r;
 }
 
+int folded_wait(char **out, const char *comm, const char *need,
+		unsigned long long min)
+{
+	int err = 0, i;
+
+	for (i = 0; i < 60; i++) {
+		sleep(1);
+		free(*out);
+		*out = NULL;
+		err = reader_run(out, "profile profile --folded");
+		if (err || folded_count(*out, comm, need, NULL).with >= min)
+			break;
+	}
+	ASSERT_EQ(err, 0, "pinsight profile --folded");
+	return err;
+}
+
 int gunzip_file(const char *path, unsigned char **buf, size_t *len)
 {
 	size_t cap = 1 << 16;

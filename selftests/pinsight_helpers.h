@@ -55,6 +55,13 @@ struct folded_share {
  */
 struct folded_share folded_count(const char *out, const char *comm,
 				 const char *need, const char *pre);
+/*
+ * Read instance "profile"'s folded stacks into *@out (freed first) until
+ * @min samples of @comm (NULL: any) have @need in them, 60 s at most: a
+ * busy machine makes a fixed window give too few. The reader's error.
+ */
+int folded_wait(char **out, const char *comm, const char *need,
+		unsigned long long min);
 
 /* The gzip file @path, inflated into a malloc()ed *@buf: 0 or -errno. */
 int gunzip_file(const char *path, unsigned char **buf, size_t *len);

@@ -39,24 +39,6 @@
 
 #define PYTHON "/usr/bin/python3.11"
 
-/* Read the folded profile until @min samples of @comm hold @need (60 s). */
-static int fwait(char **out, const char *comm, const char *need,
-		 unsigned long long min)
-{
-	int err = 0, i;
-
-	for (i = 0; i < 60; i++) {
-		sleep(1);
-		free(*out);
-		*out = NULL;
-		err = reader_run(out, "profile profile --folded");
-		if (err || folded_count(*out, comm, need, NULL).with >= min)
-			break;
-	}
-	ASSERT_EQ(err, 0, "pinsight profile --folded");
-	return err;
-}
-
 static bool have_python(void)
 {
 	if (access(PYTHON, X_OK)) {
@@ -274,7 +256,7 @@ static void test_ratio_reference(void)
 		goto cleanup;
 	kill(pid, SIGUSR1); /* the reference's window starts now too */
 	sleep(3); /* its own samples: 2 ms apart, when it gets the GIL */
-	if (fwait(&out, comm, "burn_", 1000))
+	if (folded_wait(&out, comm, "burn_", 1000))
 		goto cleanup;
 	stop(pid, SIGTERM); /* writes the reference */
 	pid = 0;
@@ -318,8 +300,8 @@ static void check_mixed(const char *py)
 		       0, "load"))
 		goto cleanup;
 	/* enough of both: on a busy host one can lag the other */
-	if (fwait(&out, comm, ";py_compare (", 40) ||
-	    fwait(&out, comm, "deflate", 50))
+	if (folded_wait(&out, comm, ";py_compare (", 40) ||
+	    folded_wait(&out, comm, "deflate", 50))
 		goto cleanup;
 	/* Python above native: the extension's C under its Python caller */
 	defl = folded_count(out, comm, "deflate", ";py_native_caller (");
@@ -390,7 +372,7 @@ static void test_pyvdb(void)
 	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499"), 0,
 		       "load profile"))
 		goto cleanup;
-	if (fwait(&out, comm, ";VectorDB.make_query (", 100))
+	if (folded_wait(&out, comm, ";VectorDB.make_query (", 100))
 		goto cleanup;
 	mq = folded_count(out, comm, ";VectorDB.make_query (pyvdb/api.py:",
 			  ";VectorDB.search (pyvdb/api.py:");
@@ -448,7 +430,7 @@ static void check_native_only(const char *name, const char *opt,
 	if (refusal)
 		ASSERT_OK_PTR(strstr(load ?: "", refusal),
 			      "the refusal names the file and the version");
-	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+	if (folded_wait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
 	eval = folded_count(out, comm, "_PyEval_EvalFrameDefault", NULL);
 	root = folded_count(out, comm, "_PyEval_EvalFrameDefault",
@@ -519,7 +501,7 @@ static void test_own_offsets(void)
 		strstr(load ?: "",
 		       "libpython3.13.so.1.0: CPython 3.13's _Py_DebugOffsets give thread_state.current_frame 80, this pinsight's 3.13 layout 72"),
 		"the refusal names the file and the field");
-	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+	if (folded_wait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
 	eval = folded_count(out, comm, "_PyEval_EvalFrameDefault", NULL);
 	py_fr = folded_count(out, comm, "[py]", NULL);
@@ -681,7 +663,7 @@ static void check_pyenv_ratio(const char *ver)
 		goto cleanup;
 	ASSERT_NULL(strstr(load ?: "", "native frames only"),
 		    "no refusal of the interpreter");
-	if (fwait(&out, comm, "burn_", 600))
+	if (folded_wait(&out, comm, "burn_", 600))
 		goto cleanup;
 	if (!check_burn_ratio(out, comm, py, 500, &hot, &cold))
 		goto cleanup;

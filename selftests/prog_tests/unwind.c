@@ -21,26 +21,6 @@
 #include "test_progs.h"
 
 /*
- * Read the folded profile until @min samples have @need in them (the
- * machine may be busy: a fixed window gives too few), 60 s at most.
- */
-static int folded_wait(char **out, const char *need, unsigned long long min)
-{
-	int err = 0, i;
-
-	for (i = 0; i < 60; i++) {
-		sleep(1);
-		free(*out);
-		*out = NULL;
-		err = reader_run(out, "profile profile --folded");
-		if (err || folded_count(*out, NULL, need, NULL).with >= min)
-			break;
-	}
-	ASSERT_EQ(err, 0, "pinsight profile --folded");
-	return err;
-}
-
-/*
  * Start @bin (a burner taking --comm and --seconds, and @args) for longer
  * than the test under a comm of @tag and our pid, load (tables for its
  * images), sample until @min samples hold @need, read, stop it. Sampling
@@ -60,7 +40,7 @@ static int profile_window(const char *tag, const char *bin, const char *args,
 	usleep(200000); /* mapped: exec'd and linked */
 	err = loader_run(NULL, "profile --comm %s", comm);
 	if (ASSERT_EQ(err, 0, "load profile"))
-		err = folded_wait(out, need, min);
+		err = folded_wait(out, NULL, need, min);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return err;
@@ -208,7 +188,7 @@ static void test_cxx_stub(void)
 		return;
 	usleep(200000);
 	if (ASSERT_EQ(loader_run(NULL, "profile --pid %d", pid), 0, "load")) {
-		if (!folded_wait(&out, "InferenceSession::Run", 100))
+		if (!folded_wait(&out, NULL, "InferenceSession::Run", 100))
 			check_complete(out, "InferenceSession::Run", ";main;",
 				       100);
 	}
@@ -317,7 +297,7 @@ static void test_refresh(void)
 		       env_output_dir(), comm);
 	if (!ASSERT_GT(pid, 0, "spawn"))
 		goto cleanup;
-	if (folded_wait(&out, ";burn_", 30) ||
+	if (folded_wait(&out, NULL, ";burn_", 30) ||
 	    !ASSERT_EQ(loader_run(&out2, "refresh"), 0, "refresh"))
 		goto stop;
 	a = folded_count(out, NULL, ";burn_", "[no unwind table];");
@@ -336,7 +316,7 @@ static void test_refresh(void)
 		goto stop;
 	a = folded_count(out, NULL, ";burn_", ";main;");
 	c = folded_count(out, NULL, ";burn_", "[no unwind table];");
-	if (folded_wait(&out, ";main;burn_", a.above + 150))
+	if (folded_wait(&out, NULL, ";main;burn_", a.above + 150))
 		goto stop;
 	b = folded_count(out, NULL, ";burn_", ";main;");
 	printf("after the refresh: %llu new burner samples, %llu through main\n",
