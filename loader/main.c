@@ -141,7 +141,7 @@ static int do_list(int argc, char **argv)
 
 	if (err != -1)
 		return err;
-	return exit_code_for(pm_list(json_output, pretty));
+	return exit_code_for(pm_list(json_output));
 }
 
 static int do_doctor(int argc, char **argv)

@@ -253,33 +253,54 @@ struct tls_image {
 	__u64 first_vaddr; /* lowest PT_LOAD, page-aligned */
 };
 
+/*
+ * The entries (symbols, relocations) of every section of @type in @e, one
+ * at a time: set .e and .type, then call scn_next() until it is false.
+ */
+struct scn_iter {
+	Elf *e;
+	Elf64_Word type;
+	Elf_Scn *scn;
+	GElf_Shdr sh; /* the current entry's section */
+	Elf_Data *d; /* and its data */
+	size_t i, n; /* the current entry, of n in the section */
+};
+
+/* The next entry, it->i of it->d: true, or false past the last one. */
+static bool scn_next(struct scn_iter *it)
+{
+	if (it->scn && ++it->i < it->n)
+		return true;
+	while ((it->scn = elf_nextscn(it->e, it->scn))) {
+		if (!gelf_getshdr(it->scn, &it->sh) ||
+		    it->sh.sh_type != it->type || !it->sh.sh_entsize)
+			continue;
+		it->d = elf_getdata(it->scn, NULL);
+		it->n = it->d ? it->sh.sh_size / it->sh.sh_entsize : 0;
+		it->i = 0;
+		if (it->n)
+			return true;
+	}
+	return false;
+}
+
 /* otel_thread_ctx_v1 in @e's .dynsym: 0, or -ENOENT. */
 static int tls_sym(Elf *e, struct tls_image *ti)
 {
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
+	struct scn_iter it = { .e = e, .type = SHT_DYNSYM };
+	const char *name;
 	GElf_Sym s;
-	Elf_Data *d;
-	size_t i;
 
-	while ((scn = elf_nextscn(e, scn))) {
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM ||
-		    !sh.sh_entsize)
+	while (scn_next(&it)) {
+		if (!gelf_getsym(it.d, it.i, &s) ||
+		    GELF_ST_TYPE(s.st_info) != STT_TLS ||
+		    s.st_shndx == SHN_UNDEF)
 			continue;
-		d = elf_getdata(scn, NULL);
-		for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			const char *name;
-
-			if (!gelf_getsym(d, i, &s) ||
-			    GELF_ST_TYPE(s.st_info) != STT_TLS ||
-			    s.st_shndx == SHN_UNDEF)
-				continue;
-			name = elf_strptr(e, sh.sh_link, s.st_name);
-			if (name && !strcmp(name, OTEL_SYM)) {
-				ti->sym_idx = i;
-				ti->sym_value = s.st_value;
-				return 0;
-			}
+		name = elf_strptr(e, it.sh.sh_link, s.st_name);
+		if (name && !strcmp(name, OTEL_SYM)) {
+			ti->sym_idx = it.i;
+			ti->sym_value = s.st_value;
+			return 0;
 		}
 	}
 	return -ENOENT;
@@ -309,6 +330,26 @@ static int tls_segment(Elf *e, struct tls_image *ti)
 	return have_tls && have_load ? 0 : -ENOEXEC;
 }
 
+/* A symbol at @tp_offset from the thread pointer: 0. */
+static int set_static(struct otel_proc *out, __s64 tp_offset)
+{
+	out->mode = OTEL_TLS_STATIC;
+	out->tp_offset = tp_offset;
+	return 0;
+}
+
+/*
+ * A symbol at tls_index @idx ({module, offset}) in the DTV: 0, or
+ * -ENOTSUP while the module has no number.
+ */
+static int set_dtv(struct otel_proc *out, const __u64 idx[2])
+{
+	out->mode = OTEL_TLS_DTV;
+	out->dtv_module = idx[0];
+	out->dtv_offset = idx[1];
+	return out->dtv_module ? 0 : -ENOTSUP;
+}
+
 /*
  * The executable's symbol: glibc's _dl_determine_tlsoffset puts module 1
  * at tp - off, off = roundup(memsz - firstbyte, align) + firstbyte, with
@@ -320,8 +361,7 @@ static void exe_static(const struct tls_image *ti, struct otel_proc *out)
 	__u64 firstbyte = -ti->tls_vaddr & (a - 1);
 	__u64 off = (ti->tls_memsz - firstbyte + a - 1) / a * a + firstbyte;
 
-	out->mode = OTEL_TLS_STATIC;
-	out->tp_offset = (__s64)ti->sym_value - (__s64)off;
+	set_static(out, (__s64)ti->sym_value - (__s64)off);
 }
 
 /*
@@ -335,80 +375,54 @@ static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti, __u64 bias,
 	__u64 tpoff = 0, desc = 0, mod = 0, dtpoff = 0;
 	bool have_tpoff = false, have_desc = false, have_mod = false,
 	     have_dtpoff = false;
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
+	struct scn_iter it = { .e = e, .type = SHT_RELA };
 	GElf_Rela r;
-	Elf_Data *d;
 	__u64 v[2];
-	size_t i;
 	int err;
 
-	while ((scn = elf_nextscn(e, scn))) {
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA ||
-		    !sh.sh_entsize)
+	while (scn_next(&it)) {
+		if (!gelf_getrela(it.d, it.i, &r) ||
+		    GELF_R_SYM(r.r_info) != ti->sym_idx)
 			continue;
-		d = elf_getdata(scn, NULL);
-		for (i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
-			if (!gelf_getrela(d, i, &r) ||
-			    GELF_R_SYM(r.r_info) != ti->sym_idx)
-				continue;
-			switch (GELF_R_TYPE(r.r_info)) {
-			case R_X86_64_TPOFF64:
-				tpoff = bias + r.r_offset;
-				have_tpoff = true;
-				break;
-			case R_X86_64_TLSDESC:
-				desc = bias + r.r_offset;
-				have_desc = true;
-				break;
-			case R_X86_64_DTPMOD64:
-				mod = bias + r.r_offset;
-				have_mod = true;
-				break;
-			case R_X86_64_DTPOFF64:
-				dtpoff = bias + r.r_offset;
-				have_dtpoff = true;
-				break;
-			}
+		switch (GELF_R_TYPE(r.r_info)) {
+		case R_X86_64_TPOFF64:
+			tpoff = bias + r.r_offset;
+			have_tpoff = true;
+			break;
+		case R_X86_64_TLSDESC:
+			desc = bias + r.r_offset;
+			have_desc = true;
+			break;
+		case R_X86_64_DTPMOD64:
+			mod = bias + r.r_offset;
+			have_mod = true;
+			break;
+		case R_X86_64_DTPOFF64:
+			dtpoff = bias + r.r_offset;
+			have_dtpoff = true;
+			break;
 		}
 	}
 	if (have_tpoff) {
 		err = mem_read(pid, tpoff, v, 8);
-		if (err)
-			return err;
-		out->mode = OTEL_TLS_STATIC;
-		out->tp_offset = (__s64)v[0];
-		return 0;
+		return err ?: set_static(out, (__s64)v[0]);
 	}
 	if (have_desc) {
 		/* {resolver, argument}: the argument says which kind */
 		err = mem_read(pid, desc, v, 16);
 		if (err)
 			return err;
-		if ((__s64)v[1] < 0) {
-			out->mode = OTEL_TLS_STATIC;
-			out->tp_offset = (__s64)v[1];
-			return 0;
-		}
+		if ((__s64)v[1] < 0)
+			return set_static(out, (__s64)v[1]);
 		/* glibc's struct tlsdesc_dynamic_arg: tls_index first */
 		err = mem_read(pid, v[1], v, 16);
-		if (err)
-			return err;
-		out->mode = OTEL_TLS_DTV;
-		out->dtv_module = v[0];
-		out->dtv_offset = v[1];
-		return out->dtv_module ? 0 : -ENOTSUP;
+		return err ?: set_dtv(out, v);
 	}
 	if (have_mod && have_dtpoff) {
 		err = mem_read(pid, mod, &v[0], 8);
 		if (!err)
 			err = mem_read(pid, dtpoff, &v[1], 8);
-		if (err)
-			return err;
-		out->mode = OTEL_TLS_DTV;
-		out->dtv_module = v[0];
-		out->dtv_offset = v[1];
-		return out->dtv_module ? 0 : -ENOTSUP;
+		return err ?: set_dtv(out, v);
 	}
 	return -ENOTSUP;
 }

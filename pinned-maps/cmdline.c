@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,26 @@ void cmd_print_version(void)
 	jsonw_string_field(jw, "libbpf", libbpf);
 	jsonw_end_object(jw);
 	jsonw_destroy(&jw);
+}
+
+int cmd_json_array_begin(bool json, json_writer_t **jw)
+{
+	*jw = NULL;
+	if (!json)
+		return 0;
+	*jw = jsonw_new(stdout, pretty);
+	if (!*jw)
+		return -ENOMEM;
+	jsonw_start_array(*jw);
+	return 0;
+}
+
+void cmd_json_array_end(json_writer_t **jw)
+{
+	if (!*jw)
+		return;
+	jsonw_end_array(*jw);
+	jsonw_destroy(jw);
 }
 
 const struct cmd *cmd_find(const struct cmd *cmds, const char *word,

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include "json_writer.h"
 
 extern bool pretty; /* -p */
 
@@ -76,6 +77,14 @@ int cmd_usage_err(const char *usage, const char *fmt, ...)
  * Returns -1 to go on (arguments at argv[optind..]), else the exit code.
  */
 int cmd_args(int argc, char **argv, const char *usage, int min, int max);
+
+/*
+ * With @json, a writer of stdout's document (indented with -p) whose
+ * top-level array is begun, in *@jw; without, NULL there. 0, or -ENOMEM.
+ */
+int cmd_json_array_begin(bool json, json_writer_t **jw);
+/* End cmd_json_array_begin()'s array and free its writer, if there is one. */
+void cmd_json_array_end(json_writer_t **jw);
 
 /*
  * A usage text that a function prints, as a malloc()ed string for

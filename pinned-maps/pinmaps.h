@@ -318,6 +318,6 @@ const char *pm_label_name(const struct pm_field *f);
 /* ---- list.c ---- */
 
 /* Every instance: programs, attach points, run stats, maps, config. */
-int pm_list(bool json, bool pretty);
+int pm_list(bool json);
 
 #endif /* __PINMAPS_H */

@@ -362,6 +362,62 @@ void bpf_ids_tagged(const char *comm, struct bpf_ids *c)
 	}
 }
 
+long long json_num(const char *json, const char *key)
+{
+	char pat[64];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = json ? strstr(json, pat) : NULL;
+	return p ? atoll(p + strlen(pat)) : -1;
+}
+
+struct folded_share folded_count(const char *out, const char *comm,
+				 const char *need, const char *pre)
+{
+	struct folded_share r = {};
+	const char *line, *eol, *sp, *n, *p;
+	unsigned long long c;
+	char *buf;
+
+	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		buf = strndup(line, eol ? (size_t)(eol - line) : strlen(line));
+		if (!buf)
+			break;
+		sp = strrchr(buf, ' ');
+		if (sp && (!comm || !strncmp(buf, comm, strlen(comm)))) {
+			c = strtoull(sp + 1, NULL, 10);
+			n = need ? strstr(buf, need) : buf;
+			p = pre ? strstr(buf, pre) : NULL;
+			r.all += c;
+			if (n)
+				r.with += c;
+			if (n && p && p < n)
+				r.above += c;
+		}
+		free(buf);
+	}
+	return r;
+}
+
+int folded_wait(char **out, const char *comm, const char *need,
+		unsigned long long min)
+{
+	int err = 0, i;
+
+	for (i = 0; i < 60; i++) {
+		sleep(1);
+		free(*out);
+		*out = NULL;
+		err = reader_run(out, "profile profile --folded");
+		if (err || folded_count(*out, comm, need, NULL).with >= min)
+			break;
+	}
+	ASSERT_EQ(err, 0, "pinsight profile --folded");
+	return err;
+}
+
 int gunzip_file(const char *path, unsigned char **buf, size_t *len)
 {
 	size_t cap = 1 << 16;

@@ -39,6 +39,30 @@ int pin_lookup_sum(const char *inst, const char *map_rel, const void *key,
 /* How many values a log2 histogram holds: its slots summed. */
 __u64 hist_samples(const struct hist *h);
 
+/* The integer after "@key": in the JSON @json (NULL: none), or -1. */
+long long json_num(const char *json, const char *key);
+
+/* Sample counts of folded stacks ("frame;frame;... count" lines). */
+struct folded_share {
+	unsigned long long all; /* of the lines (starting with the comm) */
+	unsigned long long with; /* of those holding @need */
+	unsigned long long above; /* of those holding @pre before @need */
+};
+/*
+ * Count the lines of @out (`pinsight profile --folded`) that start with
+ * @comm (NULL: every line): all of them, those with @need in them (NULL:
+ * each), those with @pre earlier on the line than @need.
+ */
+struct folded_share folded_count(const char *out, const char *comm,
+				 const char *need, const char *pre);
+/*
+ * Read instance "profile"'s folded stacks into *@out (freed first) until
+ * @min samples of @comm (NULL: any) have @need in them, 60 s at most: a
+ * busy machine makes a fixed window give too few. The reader's error.
+ */
+int folded_wait(char **out, const char *comm, const char *need,
+		unsigned long long min);
+
 /* The gzip file @path, inflated into a malloc()ed *@buf: 0 or -errno. */
 int gunzip_file(const char *path, unsigned char **buf, size_t *len);
 /* Entries of a directory, dot files excepted; -errno if it cannot be read. */

@@ -321,13 +321,11 @@ int cmd_alerts(int argc, char **argv)
 	 */
 	if (json_output && err)
 		goto cleanup;
-	if (json_output && !actx.follow) {
-		actx.jw = jsonw_new(stdout, pretty);
-		if (!actx.jw) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		jsonw_start_array(actx.jw);
+	/* without -j, err may hold an instance's error: keep it */
+	c = cmd_json_array_begin(json_output && !actx.follow, &actx.jw);
+	if (c) {
+		err = c;
+		goto cleanup;
 	}
 	if (rb && ring_buffer__consume(rb) < 0)
 		p_err("alerts: reading ring buffers: %s", strerror(errno));
@@ -350,10 +348,7 @@ int cmd_alerts(int argc, char **argv)
 				break;
 		}
 	}
-	if (actx.jw) {
-		jsonw_end_array(actx.jw);
-		jsonw_destroy(&actx.jw);
-	}
+	cmd_json_array_end(&actx.jw);
 	if (!json_output && !actx.follow && !actx.count)
 		p_info("no alerts waiting (%d instance%s with alerts)", used,
 		       used == 1 ? "" : "s");

@@ -229,14 +229,9 @@ int cmd_reset(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (json_output) {
-		jw = jsonw_new(stdout, pretty);
-		if (!jw) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		jsonw_start_array(jw);
-	}
+	ret = cmd_json_array_begin(json_output, &jw);
+	if (ret)
+		goto cleanup;
 	for (i = 0; i < in->map_cnt; i++) {
 		m = in->maps[i];
 		if ((only_map && strcmp(m->name, only_map)) ||
@@ -257,10 +252,7 @@ int cmd_reset(int argc, char **argv)
 			       m->name, rows, rows == 1 ? "" : "s");
 		}
 	}
-	if (jw) {
-		jsonw_end_array(jw);
-		jsonw_destroy(&jw);
-	}
+	cmd_json_array_end(&jw);
 	ret = ret ?: in->err;
 cleanup:
 	pm_instance_close(in);

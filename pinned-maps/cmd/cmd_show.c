@@ -345,14 +345,9 @@ int cmd_show(int argc, char **argv)
 			      in->err;
 		goto cleanup;
 	}
-	if (json_output) {
-		jw = jsonw_new(stdout, pretty);
-		if (!jw) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		jsonw_start_array(jw);
-	}
+	ret = cmd_json_array_begin(json_output, &jw);
+	if (ret)
+		goto cleanup;
 	for (i = 0; i < in->map_cnt; i++) {
 		m = in->maps[i];
 		if (argc == 2 && strcmp(m->name, argv[1]))
@@ -363,10 +358,7 @@ int cmd_show(int argc, char **argv)
 		if (err && !ret)
 			ret = err;
 	}
-	if (jw) {
-		jsonw_end_array(jw);
-		jsonw_destroy(&jw);
-	}
+	cmd_json_array_end(&jw);
 	if (!ret)
 		ret = in->err;
 cleanup:

@@ -91,7 +91,7 @@ int cmd_list(int argc, char **argv)
 
 	if (c != -1)
 		return c;
-	return exit_code_for(pm_list(json_output, pretty));
+	return exit_code_for(pm_list(json_output));
 }
 
 int cmd_metrics(int argc, char **argv)

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "cmdline.h"
 #include "lifetime_read.h"
 #include "log.h"
 #include "pin_layout.h"
@@ -458,7 +459,7 @@ static void list_table(FILE *out, const struct pm_instance *in,
 	}
 }
 
-int pm_list(bool json, bool pretty)
+int pm_list(bool json)
 {
 	struct prog_row *progs = NULL;
 	json_writer_t *jw = NULL;
@@ -471,14 +472,9 @@ int pm_list(bool json, bool pretty)
 		p_err("%s: %s", pin_root(), strerror(-n));
 		return n;
 	}
-	if (json) {
-		jw = jsonw_new(stdout, pretty);
-		if (!jw) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		jsonw_start_array(jw);
-	}
+	ret = cmd_json_array_begin(json, &jw);
+	if (ret)
+		goto cleanup;
 	for (i = 0; i < n; i++) {
 		/* a broken instance is reported and the others still listed */
 		err = pm_instance_open(names[i], &in);
@@ -497,12 +493,9 @@ int pm_list(bool json, bool pretty)
 		progs = NULL;
 		pm_instance_close(in);
 	}
-	if (jw) {
-		jsonw_end_array(jw);
-		jsonw_destroy(&jw);
-	} else if (!n) {
+	if (!jw && !n)
 		printf("no instances under %s\n", pin_root());
-	}
+	cmd_json_array_end(&jw);
 cleanup:
 	strv_free(names);
 	return ret;

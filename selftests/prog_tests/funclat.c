@@ -148,17 +148,6 @@ cleanup:
 	loader_run(NULL, "unload funclat@thr");
 }
 
-/* Integer @key's value in vs-loadgen's one-line JSON. */
-static long json_long(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = json ? strstr(json, pat) : NULL;
-	return p ? atol(p + strlen(pat)) : -1;
-}
-
 /*
  * vector-studio under its load generator: search_vectors and
  * insert_vectors calls equal the requests the load generator reports (plus
@@ -202,13 +191,13 @@ static void check_vector_studio(void)
 	waitpid(vs, NULL, 0);
 	vs = 0;
 	if (ASSERT_OK(read_func("funclat@vs", comm, 0, &v), "search_vectors"))
-		ASSERT_EQ(v.calls, json_long(out, "searches"), "searches");
+		ASSERT_EQ(v.calls, json_num(out, "searches"), "searches");
 	/* one more: the server's preload inserts its vectors in one call */
 	if (ASSERT_OK(read_func("funclat@vs", comm, 1, &v), "insert_vectors"))
-		ASSERT_EQ(v.calls, json_long(out, "inserts") + 1, "inserts");
+		ASSERT_EQ(v.calls, json_num(out, "inserts") + 1, "inserts");
 	if (ASSERT_OK(read_func("funclat@vs", comm, 2, &v), "build_index"))
 		ASSERT_EQ(v.calls, 1, "one build at preload");
-	ASSERT_EQ(json_long(out, "searches") + json_long(out, "inserts"), 2000,
+	ASSERT_EQ(json_num(out, "searches") + json_num(out, "inserts"), 2000,
 		  "requests");
 cleanup:
 	if (vs > 0) {

@@ -57,6 +57,56 @@ static void stop_vs(const char *dir, pid_t pid)
 	run_cmd(NULL, "rm -rf %s", dir);
 }
 
+/* Load profile as profile@ot on process @pid; @name names the assertion. */
+static bool load_ot(pid_t pid, const char *name)
+{
+	return ASSERT_EQ(
+		loader_run(NULL, "profile --name ot --pid %d --freq 499", pid),
+		0, name);
+}
+
+/* Unload profile@ot, stop the vector-studio @vs and remove its @dir. */
+static void stop_vs_profiled(const char *dir, pid_t vs)
+{
+	loader_run(NULL, "unload profile@ot");
+	stop_vs(dir, vs);
+}
+
+/*
+ * A new temporary @dir (a mkdtemp() template), workloads/@bin @args
+ * started there (asserted as @started) and profiled as profile@ot
+ * (asserted as @loaded): the server's pid, or 0 with all of it undone.
+ */
+static pid_t start_vs_profiled(char *dir, const char *bin, const char *args,
+			       const char *started, const char *loaded)
+{
+	pid_t vs;
+
+	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+		return 0;
+	vs = start_vs(dir, bin, args);
+	if (ASSERT_GT(vs, 0, started) && load_ot(vs, loaded))
+		return vs;
+	stop_vs_profiled(dir, vs);
+	return 0;
+}
+
+/* vs-loadgen with @args on the vector-studio of @dir: run_cmd()'s result. */
+static int loadgen(char **out, const char *dir, const char *args)
+{
+	return run_cmd(out, "%s/workloads/vs-loadgen -f %s/port %s",
+		       env_output_dir(), dir, args);
+}
+
+/* Send @sig to the child @pid (if any) and reap it once it exits. */
+static void signal_reap(pid_t pid, int sig)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, sig);
+	waitpid(pid, NULL, 0);
+}
+
 /* The ids of a profile_traces row as vector-studio made them. */
 static __u32 span_conn(const struct profile_trace_key *k)
 {
@@ -142,16 +192,6 @@ static int read_proc(const char *inst, __u32 tgid, struct otel_proc *p)
 	return err;
 }
 
-static long json_long(const char *json, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = json ? strstr(json, pat) : NULL;
-	return p ? atol(p + strlen(pat)) : -1;
-}
-
 /*
  * Each TLS model: the loader resolves it as expected (@mode), and every
  * id BPF read during a search-only load is what the server published:
@@ -167,26 +207,16 @@ static void check_model(const char *bin, __u32 mode)
 	long requests;
 	pid_t vs;
 
-	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+	vs = start_vs_profiled(dir, bin, "", bin, "load profile --pid");
+	if (!vs)
 		return;
-	vs = start_vs(dir, bin, "");
-	if (!ASSERT_GT(vs, 0, bin))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load profile --pid"))
-		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "otel_procs entry")) {
 		ASSERT_EQ(p.mode, mode, "TLS access resolved as");
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_TLS_V1, "schema tls_v1");
 	}
 	/* one connection: the STATS request's is the first, then its own */
-	ASSERT_EQ(
-		run_cmd(&out,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -j",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
-	requests = json_long(out, "requests");
+	ASSERT_EQ(loadgen(&out, dir, "-c 1 -d 1 -m 100 -j"), 0, "vs-loadgen");
+	requests = json_num(out, "requests");
 	if (!ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		goto cleanup;
 	printf("%s: %llu traced samples in %llu rows, %ld requests, span up to %u:%u\n",
@@ -208,8 +238,7 @@ static void check_model(const char *bin, __u32 mode)
 	}
 cleanup:
 	free(out);
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 /*
@@ -243,9 +272,7 @@ static void check_dlopen(const char *lib, __u32 mode)
 		usleep(20000);
 	if (!ASSERT_OK(access(ready, F_OK), "published"))
 		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  pid),
-		       0, "load profile --pid"))
+	if (!load_ot(pid, "load profile --pid"))
 		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", pid, &p), "otel_procs entry")) {
 		printf("%s: mode %u, tp_offset %lld, module %llu\n", lib,
@@ -255,8 +282,7 @@ static void check_dlopen(const char *lib, __u32 mode)
 			ASSERT_EQ(p.mode, mode, "TLS access resolved as");
 	}
 	/* loaded: now it burns, 0.6 s of CPU time */
-	kill(pid, SIGUSR1);
-	waitpid(pid, NULL, 0);
+	signal_reap(pid, SIGUSR1);
 	pid = 0;
 	fd = pin_open("profile@ot", "maps/profile_traces");
 	if (!ASSERT_GE(fd, 0, "profile_traces"))
@@ -281,10 +307,7 @@ static void check_dlopen(const char *lib, __u32 mode)
 		ASSERT_EQ(st.otel_fault, 0, "no faults");
 	}
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
+	signal_reap(pid, SIGTERM);
 	unlink(ready);
 	loader_run(NULL, "unload profile@ot");
 }
@@ -309,9 +332,7 @@ static void check_no_symbol(void)
 	if (!ASSERT_GT(pid, 0, "cpuburn"))
 		return;
 	usleep(100000);
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  pid),
-		       0, "load profile --pid"))
+	if (!load_ot(pid, "load profile --pid"))
 		goto cleanup;
 	ASSERT_EQ(read_proc("profile@ot", pid, &p), -ENOENT,
 		  "no otel_procs entry");
@@ -323,8 +344,7 @@ static void check_no_symbol(void)
 		    strstr(out ?: "", "burn_hot"))
 			break;
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	signal_reap(pid, SIGKILL);
 	pid = 0;
 	ASSERT_HAS_SUBSTR(out ?: "", "burn_hot", "sampled as before");
 	free(out);
@@ -342,10 +362,7 @@ static void check_no_symbol(void)
 				  st.otel_fault,
 			  0, "nothing counted");
 cleanup:
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
-	}
+	signal_reap(pid, SIGTERM);
 	free(out);
 	loader_run(NULL, "unload profile@ot");
 }
@@ -364,20 +381,12 @@ static void check_skipped(void)
 	struct traced t;
 	pid_t vs;
 
-	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+	vs = start_vs_profiled(dir, "vector-studio", "--otel-torn 2",
+			       "vector-studio --otel-torn", "load");
+	if (!vs)
 		return;
-	vs = start_vs(dir, "vector-studio", "--otel-torn 2");
-	if (!ASSERT_GT(vs, 0, "vector-studio --otel-torn"))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load"))
-		goto cleanup;
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 1 -m 100 -q >/dev/null"), 0,
+		  "vs-loadgen");
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.by_op[OP_SEARCH], 0, "no SEARCH ids");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
@@ -387,26 +396,17 @@ static void check_skipped(void)
 		ASSERT_GT(st.otel_invalid, 20, "skipped as invalid");
 		ASSERT_EQ(st.otel_read, t.samples, "read only what has ids");
 	}
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 
-	if (!ASSERT_OK_PTR(mkdtemp(strcpy(dir, "/tmp/pinsight-otel-XXXXXX")),
-			   "mkdtemp"))
+	vs = start_vs_profiled(strcpy(dir, "/tmp/pinsight-otel-XXXXXX"),
+			       "vector-studio", "--otel-schema tls_v9",
+			       "vector-studio --otel-schema", "load");
+	if (!vs)
 		return;
-	vs = start_vs(dir, "vector-studio", "--otel-schema tls_v9");
-	if (!ASSERT_GT(vs, 0, "vector-studio --otel-schema"))
-		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load"))
-		goto cleanup;
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "otel_procs entry"))
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_UNKNOWN, "schema unknown");
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 -q >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 0.5 -m 100 -q >/dev/null"), 0,
+		  "vs-loadgen");
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.samples, 0, "no ids at all");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
@@ -414,31 +414,7 @@ static void check_skipped(void)
 			  "skipped as unknown version");
 		ASSERT_EQ(st.otel_read, 0, "none read");
 	}
-cleanup:
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
-}
-
-/* Sum of the folded lines' counts: all, and those holding @frame. */
-static void folded_sums(const char *out, const char *frame,
-			unsigned long long *all, unsigned long long *with)
-{
-	const char *line, *sp, *eol;
-	char buf[8192];
-
-	*all = *with = 0;
-	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
-		eol = strchr(line, '\n');
-		for (sp = eol ? eol : line + strlen(line);
-		     sp > line && *sp != ' '; sp--)
-			;
-		if (sp == line)
-			continue;
-		*all += strtoull(sp + 1, NULL, 10);
-		snprintf(buf, sizeof(buf), "%.*s", (int)(sp - line), line);
-		if (strstr(buf, frame))
-			*with += strtoull(sp + 1, NULL, 10);
-	}
+	stop_vs_profiled(dir, vs);
 }
 
 /* Samples per trace_id label value of the pprof file @path. */
@@ -486,6 +462,40 @@ static int pprof_traces(const char *path, __u64 *search, __u64 *insert,
 }
 
 /*
+ * The folded stacks of --trace @trace (@op's requests): over @min samples,
+ * @pct % of them or more in @mine_fn, none in @other_fn. 0 with their
+ * samples in *@all, or -1 when the reader failed.
+ */
+static int check_trace(const char *op, const char *trace, const char *mine_fn,
+		       const char *other_fn, unsigned long long min, int pct,
+		       unsigned long long *all)
+{
+	struct folded_share mine, other;
+	char name[64], *out = NULL;
+	int err;
+
+	snprintf(name, sizeof(name), "--trace %s", op);
+	err = reader_run(&out, "profile profile@ot --folded --trace %s", trace);
+	if (!ASSERT_EQ(err, 0, name)) {
+		free(out);
+		return -1;
+	}
+	mine = folded_count(out, NULL, mine_fn, NULL);
+	other = folded_count(out, NULL, other_fn, NULL);
+	free(out);
+	*all = mine.all;
+	printf("%s trace: %llu samples, %llu in %s, %llu in %s\n", op, mine.all,
+	       mine.with, mine_fn, other.with, other_fn);
+	snprintf(name, sizeof(name), "%s samples", op);
+	ASSERT_GT(mine.all, min, name);
+	snprintf(name, sizeof(name), "%s in >= %d %%", mine_fn, pct);
+	ASSERT_GE(mine.with * 100, mine.all * pct, name);
+	snprintf(name, sizeof(name), "no %s", other_fn);
+	ASSERT_EQ(other.with, 0, name);
+	return 0;
+}
+
+/*
  * Searches and inserts interleaved on two connections: --trace of each
  * request type shows its own function and never the other's, and the
  * pprof labels split the same samples the same way.
@@ -493,55 +503,22 @@ static int pprof_traces(const char *path, __u64 *search, __u64 *insert,
 static void check_trace_filter(void)
 {
 	char dir[] = "/tmp/pinsight-otel-XXXXXX", pb[PATH_MAX], *out = NULL;
-	unsigned long long all, with, other, s_all, i_all;
+	unsigned long long s_all, i_all;
 	__u64 search, insert, traced, unlabelled, spans;
 	pid_t vs;
 
-	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
+	vs = start_vs_profiled(dir, "vector-studio", "", "vector-studio",
+			       "load");
+	if (!vs)
 		return;
 	snprintf(pb, sizeof(pb), "%s/p.pb.gz", dir);
-	vs = start_vs(dir, "vector-studio", "");
-	if (!ASSERT_GT(vs, 0, "vector-studio"))
+	ASSERT_EQ(loadgen(NULL, dir, "-c 2 -d 1.5 -m 50 -b 40 >/dev/null"), 0,
+		  "vs-loadgen");
+	if (check_trace("SEARCH", TRACE_SEARCH, "search_vectors",
+			"insert_vectors", 20, 60, &s_all) ||
+	    check_trace("INSERT", TRACE_INSERT, "insert_vectors",
+			"search_vectors", 5, 30, &i_all))
 		goto cleanup;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name ot --pid %d --freq 499",
-				  vs),
-		       0, "load"))
-		goto cleanup;
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 2 -d 1.5 -m 50 -b 40 >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen");
-	if (!ASSERT_EQ(
-		    reader_run(
-			    &out,
-			    "profile profile@ot --folded --trace " TRACE_SEARCH),
-		    0, "--trace SEARCH"))
-		goto cleanup;
-	folded_sums(out, "search_vectors", &s_all, &with);
-	folded_sums(out, "insert_vectors", &all, &other);
-	printf("SEARCH trace: %llu samples, %llu in search_vectors, %llu in insert_vectors\n",
-	       s_all, with, other);
-	ASSERT_GT(s_all, 20, "SEARCH samples");
-	ASSERT_GE(with * 10, s_all * 6, "search_vectors in >= 60 %");
-	ASSERT_EQ(other, 0, "no insert_vectors");
-	free(out);
-	out = NULL;
-	if (!ASSERT_EQ(
-		    reader_run(
-			    &out,
-			    "profile profile@ot --folded --trace " TRACE_INSERT),
-		    0, "--trace INSERT"))
-		goto cleanup;
-	folded_sums(out, "insert_vectors", &i_all, &with);
-	folded_sums(out, "search_vectors", &all, &other);
-	printf("INSERT trace: %llu samples, %llu in insert_vectors, %llu in search_vectors\n",
-	       i_all, with, other);
-	ASSERT_GT(i_all, 5, "INSERT samples");
-	ASSERT_GE(with * 10, i_all * 3, "insert_vectors in >= 30 %");
-	ASSERT_EQ(other, 0, "no search_vectors");
-	free(out);
-	out = NULL;
 	/* --top: the SEARCH trace's hottest function is search_vectors */
 	if (ASSERT_EQ(
 		    reader_run(
@@ -566,8 +543,7 @@ static void check_trace_filter(void)
 	}
 cleanup:
 	free(out);
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 /* Samples of process @tgid in profile_counts: with ids or not. */
@@ -621,11 +597,8 @@ static void check_refresh(void)
 		goto cleanup;
 	ASSERT_EQ(read_proc("profile@ot", vs, &p), -ENOENT,
 		  "no otel_procs entry before a refresh");
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 0.5 -m 100 >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen before");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 0.5 -m 100 >/dev/null"), 0,
+		  "vs-loadgen before");
 	before = samples_of("profile@ot", vs);
 	if (ASSERT_OK(read_traced("profile@ot", vs, 2, &t), "profile_traces"))
 		ASSERT_EQ(t.samples, 0, "no ids before a refresh");
@@ -641,19 +614,16 @@ static void check_refresh(void)
 	if (!ASSERT_EQ(loader_run(&out, "-j refresh"), 0, "refresh"))
 		goto cleanup;
 	printf("refresh: %s", out);
-	ASSERT_GE(json_long(out, "otel_added"), 1, "otel_added");
-	ASSERT_GE(json_long(out, "otel_dropped"), 1, "otel_dropped");
+	ASSERT_GE(json_num(out, "otel_added"), 1, "otel_added");
+	ASSERT_GE(json_num(out, "otel_dropped"), 1, "otel_dropped");
 	ASSERT_EQ(read_proc("profile@ot", self, &p), -ENOENT,
 		  "a reused pid's entry dropped");
 	if (ASSERT_OK(read_proc("profile@ot", vs, &p), "entry after refresh")) {
 		ASSERT_EQ(p.mode, OTEL_TLS_STATIC, "local-exec");
 		ASSERT_EQ(p.schema, OTEL_SCHEMA_TLS_V1, "tls_v1");
 	}
-	ASSERT_EQ(
-		run_cmd(NULL,
-			"%s/workloads/vs-loadgen -f %s/port -c 1 -d 1 -m 100 -q >/dev/null",
-			env_output_dir(), dir),
-		0, "vs-loadgen after");
+	ASSERT_EQ(loadgen(NULL, dir, "-c 1 -d 1 -m 100 -q >/dev/null"), 0,
+		  "vs-loadgen after");
 	/* each loadgen: a STATS connection, then its own */
 	if (ASSERT_OK(read_traced("profile@ot", vs, 4, &t), "profile_traces")) {
 		printf("after refresh: %llu of %llu samples with ids\n",
@@ -674,13 +644,12 @@ static void check_refresh(void)
 	if (!ASSERT_EQ(loader_run(&out, "-j refresh"), 0, "refresh again"))
 		goto cleanup;
 	printf("refresh: %s", out);
-	ASSERT_GE(json_long(out, "otel_dropped"), 1, "otel_dropped");
+	ASSERT_GE(json_num(out, "otel_dropped"), 1, "otel_dropped");
 	ASSERT_EQ(read_proc("profile@ot", vs, &p), -ENOENT,
 		  "an exited process's entry dropped");
 cleanup:
 	free(out);
-	loader_run(NULL, "unload profile@ot");
-	stop_vs(dir, vs);
+	stop_vs_profiled(dir, vs);
 }
 
 void test_otel(void)

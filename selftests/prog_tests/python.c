@@ -39,58 +39,6 @@
 
 #define PYTHON "/usr/bin/python3.11"
 
-/* Samples of folded lines starting with @comm: with @need, and @pre before. */
-struct fshare {
-	unsigned long long with, above;
-};
-
-static struct fshare fcount(const char *out, const char *comm, const char *need,
-			    const char *pre)
-{
-	struct fshare r = {};
-	const char *line, *eol, *sp, *n, *p;
-	char buf[16384];
-	size_t len;
-
-	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
-		eol = strchr(line, '\n');
-		len = eol ? (size_t)(eol - line) : strlen(line);
-		if (len >= sizeof(buf))
-			continue;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		sp = strrchr(buf, ' ');
-		if (!sp || (comm && strncmp(buf, comm, strlen(comm))))
-			continue;
-		n = need ? strstr(buf, need) : buf;
-		if (!n)
-			continue;
-		r.with += strtoull(sp + 1, NULL, 10);
-		p = pre ? strstr(buf, pre) : NULL;
-		if (p && p < n)
-			r.above += strtoull(sp + 1, NULL, 10);
-	}
-	return r;
-}
-
-/* Read the folded profile until @min samples of @comm hold @need (60 s). */
-static int fwait(char **out, const char *comm, const char *need,
-		 unsigned long long min)
-{
-	int err = 0, i;
-
-	for (i = 0; i < 60; i++) {
-		sleep(1);
-		free(*out);
-		*out = NULL;
-		err = reader_run(out, "profile profile --folded");
-		if (err || fcount(*out, comm, need, NULL).with >= min)
-			break;
-	}
-	ASSERT_EQ(err, 0, "pinsight profile --folded");
-	return err;
-}
-
 static bool have_python(void)
 {
 	if (access(PYTHON, X_OK)) {
@@ -257,11 +205,39 @@ cleanup:
 	free(top);
 }
 
+/*
+ * burn_hot and burn_cold of `pyburn.py ratio` (@comm, under @py) in the
+ * folded @out, into *@hot and *@cold: @min samples or more, 99 % of them
+ * under their Python caller, burn_hot's share 75 % within 5 points.
+ * False when there are too few samples to judge.
+ */
+static bool check_burn_ratio(const char *out, const char *comm, const char *py,
+			     unsigned long long min, struct folded_share *hot,
+			     struct folded_share *cold)
+{
+	double share;
+
+	*hot = folded_count(out, comm,
+			    ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
+	*cold = folded_count(out, comm,
+			     ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
+	printf("%s: burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu)\n",
+	       py, hot->with, hot->above, cold->with, cold->above);
+	if (!ASSERT_GE(hot->with + cold->with, min, "enough samples"))
+		return false;
+	ASSERT_GE(100.0 * (hot->above + cold->above) / (hot->with + cold->with),
+		  99.0, ">= 99% under their Python caller");
+	share = 100.0 * hot->with / (hot->with + cold->with);
+	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
+	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
+	return true;
+}
+
 static void test_ratio_reference(void)
 {
 	char comm[16], dir[] = "/tmp/pinsight-py-XXXXXX", ref[64], *out = NULL;
-	struct fshare hot, cold, all;
-	double share, p_hot, p_cold, r_hot, r_cold;
+	struct folded_share hot, cold, all;
+	double p_hot, p_cold, r_hot, r_cold;
 	pid_t pid;
 
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
@@ -280,23 +256,14 @@ static void test_ratio_reference(void)
 		goto cleanup;
 	kill(pid, SIGUSR1); /* the reference's window starts now too */
 	sleep(3); /* its own samples: 2 ms apart, when it gets the GIL */
-	if (fwait(&out, comm, "burn_", 1000))
+	if (folded_wait(&out, comm, "burn_", 1000))
 		goto cleanup;
 	stop(pid, SIGTERM); /* writes the reference */
 	pid = 0;
-	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
-	cold = fcount(out, comm,
-		      ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
-	all = fcount(out, comm, ";main (pyvdb/pyburn.py:", NULL);
-	printf("burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu), main %llu\n",
-	       hot.with, hot.above, cold.with, cold.above, all.with);
-	if (!ASSERT_GE(hot.with + cold.with, 800, "enough samples"))
+	all = folded_count(out, comm, ";main (pyvdb/pyburn.py:", NULL);
+	printf("main %llu\n", all.with);
+	if (!check_burn_ratio(out, comm, PYTHON, 800, &hot, &cold))
 		goto cleanup;
-	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
-		  99.0, ">= 99% under their Python caller");
-	share = 100.0 * hot.with / (hot.with + cold.with);
-	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
-	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
 
 	/* inclusive shares of the script's main: the reference's, too */
 	p_hot = 100.0 * hot.with / all.with;
@@ -322,7 +289,7 @@ cleanup:
 static void check_mixed(const char *py)
 {
 	char comm[16], *out = NULL;
-	struct fshare defl, cmp, cmp_q;
+	struct folded_share defl, cmp, cmp_q;
 	pid_t pid;
 
 	snprintf(comm, sizeof(comm), "pym%d", getpid() % 100000);
@@ -333,14 +300,14 @@ static void check_mixed(const char *py)
 		       0, "load"))
 		goto cleanup;
 	/* enough of both: on a busy host one can lag the other */
-	if (fwait(&out, comm, ";py_compare (", 40) ||
-	    fwait(&out, comm, "deflate", 50))
+	if (folded_wait(&out, comm, ";py_compare (", 40) ||
+	    folded_wait(&out, comm, "deflate", 50))
 		goto cleanup;
 	/* Python above native: the extension's C under its Python caller */
-	defl = fcount(out, comm, "deflate", ";py_native_caller (");
+	defl = folded_count(out, comm, "deflate", ";py_native_caller (");
 	/* native above Python: qsort calling back into py_compare */
-	cmp = fcount(out, comm, ";py_compare (", ";py_sort_caller (");
-	cmp_q = fcount(out, comm, ";py_compare (", "qsort");
+	cmp = folded_count(out, comm, ";py_compare (", ";py_sort_caller (");
+	cmp_q = folded_count(out, comm, ";py_compare (", "qsort");
 	printf("deflate %llu (%llu under py_native_caller), py_compare %llu (%llu under py_sort_caller, %llu under qsort)\n",
 	       defl.with, defl.above, cmp.with, cmp.above, cmp_q.above);
 	if (ASSERT_GE(defl.with, 50, "deflate samples"))
@@ -353,17 +320,17 @@ static void check_mixed(const char *py)
 			  "py_compare under qsort");
 	}
 	/* the order: py_sort_caller, then qsort, then py_compare */
-	ASSERT_GE(fcount(out, comm, "qsort", ";py_sort_caller (").above,
+	ASSERT_GE(folded_count(out, comm, "qsort", ";py_sort_caller (").above,
 		  cmp_q.above, "qsort under py_sort_caller");
 	/* --native: the interpreter loop as it ran, no Python frame */
 	free(out);
 	out = NULL;
 	if (ASSERT_EQ(reader_run(&out, "profile profile --folded --native"), 0,
 		      "--native")) {
-		ASSERT_EQ(fcount(out, comm, "[py]", NULL).with, 0,
+		ASSERT_EQ(folded_count(out, comm, "[py]", NULL).with, 0,
 			  "--native: no Python frame");
-		ASSERT_GE(fcount(out, comm, "deflate",
-				 ";_PyEval_EvalFrameDefault;")
+		ASSERT_GE(folded_count(out, comm, "deflate",
+				       ";_PyEval_EvalFrameDefault;")
 				  .above,
 			  defl.above, "--native: deflate under the eval loop");
 	}
@@ -381,7 +348,7 @@ static void test_mixed(void)
 static void test_pyvdb(void)
 {
 	char dir[] = "/tmp/pinsight-pyvdb-XXXXXX", comm[16], *out = NULL;
-	struct fshare mq, rr, req, vs, vspy;
+	struct folded_share mq, rr, req, vs, vspy;
 	pid_t pid = 0;
 	int err;
 
@@ -405,16 +372,16 @@ static void test_pyvdb(void)
 	if (!ASSERT_EQ(loader_run(NULL, "profile --freq 499"), 0,
 		       "load profile"))
 		goto cleanup;
-	if (fwait(&out, comm, ";VectorDB.make_query (", 100))
+	if (folded_wait(&out, comm, ";VectorDB.make_query (", 100))
 		goto cleanup;
-	mq = fcount(out, comm, ";VectorDB.make_query (pyvdb/api.py:",
-		    ";VectorDB.search (pyvdb/api.py:");
-	rr = fcount(out, comm, ";VectorDB.rerank (pyvdb/api.py:",
-		    ";VectorDB.search (pyvdb/api.py:");
-	req = fcount(out, comm, ";Client.request (pyvdb/client.py:",
-		     ";VectorDB.search (pyvdb/api.py:");
-	vs = fcount(out, "vector-studio;", "search_vectors", NULL);
-	vspy = fcount(out, "vector-studio;", "[py]", NULL);
+	mq = folded_count(out, comm, ";VectorDB.make_query (pyvdb/api.py:",
+			  ";VectorDB.search (pyvdb/api.py:");
+	rr = folded_count(out, comm, ";VectorDB.rerank (pyvdb/api.py:",
+			  ";VectorDB.search (pyvdb/api.py:");
+	req = folded_count(out, comm, ";Client.request (pyvdb/client.py:",
+			   ";VectorDB.search (pyvdb/api.py:");
+	vs = folded_count(out, "vector-studio;", "search_vectors", NULL);
+	vspy = folded_count(out, "vector-studio;", "[py]", NULL);
 	printf("pyvdb: make_query %llu (%llu under search), rerank %llu (%llu), request %llu (%llu); vector-studio: search_vectors %llu, [py] %llu\n",
 	       mq.with, mq.above, rr.with, rr.above, req.with, req.above,
 	       vs.with, vspy.with);
@@ -443,7 +410,7 @@ static void check_native_only(const char *name, const char *opt,
 {
 	char dir[] = "/tmp/pinsight-pynat-XXXXXX", py[64], comm[16];
 	char *out = NULL, *load = NULL;
-	struct fshare eval, py_fr, root;
+	struct folded_share eval, py_fr, root;
 	pid_t pid = 0;
 
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
@@ -463,11 +430,12 @@ static void check_native_only(const char *name, const char *opt,
 	if (refusal)
 		ASSERT_OK_PTR(strstr(load ?: "", refusal),
 			      "the refusal names the file and the version");
-	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+	if (folded_wait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
-	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
-	root = fcount(out, comm, "_PyEval_EvalFrameDefault", ";Py_BytesMain;");
-	py_fr = fcount(out, comm, "[py]", NULL);
+	eval = folded_count(out, comm, "_PyEval_EvalFrameDefault", NULL);
+	root = folded_count(out, comm, "_PyEval_EvalFrameDefault",
+			    ";Py_BytesMain;");
+	py_fr = folded_count(out, comm, "[py]", NULL);
 	printf("%s %s: %llu samples in the eval loop, %llu under Py_BytesMain, %llu with Python frames\n",
 	       name ?: PYTHON, opt, eval.with, root.above, py_fr.with);
 	ASSERT_EQ(py_fr.with, 0, "no Python frame");
@@ -496,7 +464,7 @@ static void test_own_offsets(void)
 {
 	char dir[] = "/tmp/pinsight-py13-XXXXXX", prefix[256], py[640];
 	char comm[16], *out = NULL, *load = NULL;
-	struct fshare eval, py_fr;
+	struct folded_share eval, py_fr;
 	pid_t pid = 0;
 
 	if (!pyenv_prefix("3.13", prefix, sizeof(prefix))) {
@@ -533,10 +501,10 @@ static void test_own_offsets(void)
 		strstr(load ?: "",
 		       "libpython3.13.so.1.0: CPython 3.13's _Py_DebugOffsets give thread_state.current_frame 80, this pinsight's 3.13 layout 72"),
 		"the refusal names the file and the field");
-	if (fwait(&out, comm, "_PyEval_EvalFrameDefault", 100))
+	if (folded_wait(&out, comm, "_PyEval_EvalFrameDefault", 100))
 		goto cleanup;
-	eval = fcount(out, comm, "_PyEval_EvalFrameDefault", NULL);
-	py_fr = fcount(out, comm, "[py]", NULL);
+	eval = folded_count(out, comm, "_PyEval_EvalFrameDefault", NULL);
+	py_fr = folded_count(out, comm, "[py]", NULL);
 	printf("patched libpython3.13: %llu samples in the eval loop, %llu with Python frames\n",
 	       eval.with, py_fr.with);
 	ASSERT_GE(eval.with, 100, "native frames");
@@ -570,7 +538,7 @@ static void test_no_python(void)
 static void test_after_refresh(void)
 {
 	char comm[16], *out = NULL, *show = NULL;
-	struct fshare py_fr = {};
+	struct folded_share py_fr = {};
 	pid_t pid = 0;
 	int i;
 
@@ -596,7 +564,8 @@ static void test_after_refresh(void)
 		if (!ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
 			       "pinsight profile --folded"))
 			goto cleanup;
-		py_fr = fcount(out, comm, "burn_hot (pyvdb/pyburn.py:", NULL);
+		py_fr = folded_count(out, comm,
+				     "burn_hot (pyvdb/pyburn.py:", NULL);
 		if (py_fr.with >= 50)
 			break;
 	}
@@ -679,8 +648,7 @@ static void test_abi_table(void)
 static void check_pyenv_ratio(const char *ver)
 {
 	char py[320], comm[16], *out = NULL, *load = NULL;
-	struct fshare hot, cold;
-	double share;
+	struct folded_share hot, cold;
 	pid_t pid;
 
 	if (!pyenv_python(ver, py, sizeof(py)))
@@ -695,23 +663,14 @@ static void check_pyenv_ratio(const char *ver)
 		goto cleanup;
 	ASSERT_NULL(strstr(load ?: "", "native frames only"),
 		    "no refusal of the interpreter");
-	if (fwait(&out, comm, "burn_", 600))
+	if (folded_wait(&out, comm, "burn_", 600))
 		goto cleanup;
-	hot = fcount(out, comm, ";burn_hot (pyvdb/pyburn.py:", ";ratio_loop (");
-	cold = fcount(out, comm,
-		      ";burn_cold (pyvdb/pyburn.py:", ";ratio_loop (");
-	printf("%s: burn_hot %llu (%llu under ratio_loop), burn_cold %llu (%llu)\n",
-	       py, hot.with, hot.above, cold.with, cold.above);
-	if (!ASSERT_GE(hot.with + cold.with, 500, "enough samples"))
+	if (!check_burn_ratio(out, comm, py, 500, &hot, &cold))
 		goto cleanup;
-	ASSERT_GE(100.0 * (hot.above + cold.above) / (hot.with + cold.with),
-		  99.0, ">= 99% under their Python caller");
-	share = 100.0 * hot.with / (hot.with + cold.with);
-	ASSERT_GE(share, 70.0, "burn_hot share >= 70% (75% expected)");
-	ASSERT_LE(share, 80.0, "burn_hot share <= 80% (75% expected)");
 	/* libpython's eval loop replaced by the Python frames it ran */
-	ASSERT_EQ(fcount(out, comm, "_PyEval_EvalFrameDefault;", NULL).with, 0,
-		  "no eval loop frame above Python frames");
+	ASSERT_EQ(
+		folded_count(out, comm, "_PyEval_EvalFrameDefault;", NULL).with,
+		0, "no eval loop frame above Python frames");
 cleanup:
 	stop(pid, SIGKILL);
 	free(out);

@@ -82,16 +82,6 @@ cleanup:
 	return err;
 }
 
-static long long json_num(const char *out, const char *field)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", field);
-	p = out ? strstr(out, pat) : NULL;
-	return p ? atoll(p + strlen(pat)) : -1;
-}
-
 /* @opts: how to load it (the attach variant, the clock) */
 static void check_contention(const char *opts)
 {

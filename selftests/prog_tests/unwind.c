@@ -20,63 +20,6 @@
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
-/* Counts of folded lines (total, with @need in them, with @need after @pre). */
-struct folded_share {
-	unsigned long long all, with, above;
-};
-
-static struct folded_share folded_count(const char *out, const char *need,
-					const char *pre)
-{
-	struct folded_share r = {};
-	const char *line, *eol, *sp, *n, *p;
-	unsigned long long c;
-	char buf[8192];
-	size_t len;
-
-	for (line = out; line && *line; line = eol ? eol + 1 : NULL) {
-		eol = strchr(line, '\n');
-		len = eol ? (size_t)(eol - line) : strlen(line);
-		if (len >= sizeof(buf))
-			continue;
-		memcpy(buf, line, len);
-		buf[len] = '\0';
-		sp = strrchr(buf, ' ');
-		if (!sp)
-			continue;
-		c = strtoull(sp + 1, NULL, 10);
-		r.all += c;
-		n = need ? strstr(buf, need) : buf;
-		if (!n)
-			continue;
-		r.with += c;
-		p = pre ? strstr(buf, pre) : NULL;
-		if (p && p < n)
-			r.above += c;
-	}
-	return r;
-}
-
-/*
- * Read the folded profile until @min samples have @need in them (the
- * machine may be busy: a fixed window gives too few), 60 s at most.
- */
-static int folded_wait(char **out, const char *need, unsigned long long min)
-{
-	int err = 0, i;
-
-	for (i = 0; i < 60; i++) {
-		sleep(1);
-		free(*out);
-		*out = NULL;
-		err = reader_run(out, "profile profile --folded");
-		if (err || folded_count(*out, need, NULL).with >= min)
-			break;
-	}
-	ASSERT_EQ(err, 0, "pinsight profile --folded");
-	return err;
-}
-
 /*
  * Start @bin (a burner taking --comm and --seconds, and @args) for longer
  * than the test under a comm of @tag and our pid, load (tables for its
@@ -97,7 +40,7 @@ static int profile_window(const char *tag, const char *bin, const char *args,
 	usleep(200000); /* mapped: exec'd and linked */
 	err = loader_run(NULL, "profile --comm %s", comm);
 	if (ASSERT_EQ(err, 0, "load profile"))
-		err = folded_wait(out, need, min);
+		err = folded_wait(out, NULL, need, min);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return err;
@@ -112,8 +55,8 @@ static void check_burners(const char *bin, bool share_bound)
 
 	if (profile_window("unwb", bin, "", ";burn_", 300, &out))
 		goto cleanup;
-	hot = folded_count(out, ";burn_hot", ";main;");
-	cold = folded_count(out, ";burn_cold", ";main;");
+	hot = folded_count(out, NULL, ";burn_hot", ";main;");
+	cold = folded_count(out, NULL, ";burn_cold", ";main;");
 	printf("burn_hot %llu (%llu under main), burn_cold %llu (%llu)\n",
 	       hot.with, hot.above, cold.with, cold.above);
 	if (!ASSERT_GE(hot.with + cold.with, 200, "enough samples"))
@@ -178,10 +121,11 @@ static void test_stripped(void)
 static void check_complete(const char *out, const char *fn, const char *root,
 			   unsigned long long min)
 {
-	struct folded_share all = folded_count(out, fn, NULL);
-	struct folded_share bad = folded_count(out, fn, "[no unwind table]");
-	struct folded_share err = folded_count(out, fn, "[unwind error]");
-	struct folded_share ok = folded_count(out, fn, root);
+	struct folded_share all = folded_count(out, NULL, fn, NULL);
+	struct folded_share bad =
+		folded_count(out, NULL, fn, "[no unwind table]");
+	struct folded_share err = folded_count(out, NULL, fn, "[unwind error]");
+	struct folded_share ok = folded_count(out, NULL, fn, root);
 
 	printf("%s: %llu samples, %llu under %s, %llu [no unwind table], %llu [unwind error]\n",
 	       fn, all.with, ok.above, root, bad.above, err.above);
@@ -219,12 +163,13 @@ static void test_vector_studio(void)
 	/* the thread's start is libc's start_thread, or where libc has no
 	 * symbols (a VM's), libc's address under the server's worker */
 	if (ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0, "folded"))
-		check_complete(out, ";search_vectors",
-			       folded_count(out, ";worker;", "start_thread;")
-						       .above ?
-				       "start_thread;" :
-				       "libc.so.6+0x",
-			       50);
+		check_complete(
+			out, ";search_vectors",
+			folded_count(out, NULL, ";worker;", "start_thread;")
+					.above
+				? "start_thread;"
+				: "libc.so.6+0x",
+			50);
 cleanup:
 	free(out);
 	loader_run(NULL, "unload profile");
@@ -243,7 +188,7 @@ static void test_cxx_stub(void)
 		return;
 	usleep(200000);
 	if (ASSERT_EQ(loader_run(NULL, "profile --pid %d", pid), 0, "load")) {
-		if (!folded_wait(&out, "InferenceSession::Run", 100))
+		if (!folded_wait(&out, NULL, "InferenceSession::Run", 100))
 			check_complete(out, "InferenceSession::Run", ";main;",
 				       100);
 	}
@@ -263,7 +208,7 @@ static void test_signal(void)
 	if (profile_window("unwsig", bin, "--in-signal", ";on_signal;burn_",
 			   150, &out))
 		goto cleanup;
-	sig = folded_count(out, ";on_signal;burn_", ";main;");
+	sig = folded_count(out, NULL, ";on_signal;burn_", ";main;");
 	printf("in the handler: %llu samples, %llu with main under the signal frame\n",
 	       sig.with, sig.above);
 	ASSERT_GE(100.0 * sig.above / (sig.with ?: 1), 95.0,
@@ -283,8 +228,9 @@ static void test_sort(void)
 	out_path(bin, sizeof(bin), "workloads/sortburn");
 	if (profile_window("unws", bin, "", "Sort", 150, &out))
 		goto cleanup;
-	q = folded_count(out, ";qsort_cmp", ";main;qsort");
-	s = folded_count(out, "SortLess::operator()", ";main;run_stdsort;");
+	q = folded_count(out, NULL, ";qsort_cmp", ";main;qsort");
+	s = folded_count(out, NULL, "SortLess::operator()",
+			 ";main;run_stdsort;");
 	printf("qsort_cmp %llu (%llu under main;qsort), SortLess %llu (%llu under main;run_stdsort)\n",
 	       q.with, q.above, s.with, s.above);
 	if (!ASSERT_GE(q.with, 50, "qsort_cmp sampled") ||
@@ -296,7 +242,7 @@ static void test_sort(void)
 		  "SortLess: main -> run_stdsort -> std::sort frames");
 	ASSERT_HAS_SUBSTR(out, "std::__introsort_loop", "std::sort's frames");
 	/* libc's own frames between (named where libc's symbols are) */
-	ASSERT_TRUE(folded_count(out, ";qsort_cmp", "qsort_r;").above ==
+	ASSERT_TRUE(folded_count(out, NULL, ";qsort_cmp", "qsort_r;").above ==
 			    q.with,
 		    "qsort_r and libc's frames under qsort_cmp");
 cleanup:
@@ -351,10 +297,10 @@ static void test_refresh(void)
 		       env_output_dir(), comm);
 	if (!ASSERT_GT(pid, 0, "spawn"))
 		goto cleanup;
-	if (folded_wait(&out, ";burn_", 30) ||
+	if (folded_wait(&out, NULL, ";burn_", 30) ||
 	    !ASSERT_EQ(loader_run(&out2, "refresh"), 0, "refresh"))
 		goto stop;
-	a = folded_count(out, ";burn_", "[no unwind table];");
+	a = folded_count(out, NULL, ";burn_", "[no unwind table];");
 	printf("before the refresh: %llu burner samples, %llu after [no unwind table]\n",
 	       a.with, a.above);
 	ASSERT_GE(a.with, 20, "samples before the refresh");
@@ -368,17 +314,17 @@ static void test_refresh(void)
 	if (!ASSERT_EQ(reader_run(&out, "profile profile --folded"), 0,
 		       "--folded"))
 		goto stop;
-	a = folded_count(out, ";burn_", ";main;");
-	c = folded_count(out, ";burn_", "[no unwind table];");
-	if (folded_wait(&out, ";main;burn_", a.above + 150))
+	a = folded_count(out, NULL, ";burn_", ";main;");
+	c = folded_count(out, NULL, ";burn_", "[no unwind table];");
+	if (folded_wait(&out, NULL, ";main;burn_", a.above + 150))
 		goto stop;
-	b = folded_count(out, ";burn_", ";main;");
+	b = folded_count(out, NULL, ";burn_", ";main;");
 	printf("after the refresh: %llu new burner samples, %llu through main\n",
 	       b.with - a.with, b.above - a.above);
 	ASSERT_GE(b.above - a.above, 150, "complete stacks after the refresh");
 	ASSERT_GE(100.0 * (b.above - a.above) / (b.with - a.with ?: 1), 95.0,
 		  "the samples after it are complete");
-	ASSERT_EQ(folded_count(out, ";burn_", "[no unwind table];").above,
+	ASSERT_EQ(folded_count(out, NULL, ";burn_", "[no unwind table];").above,
 		  c.above, "and none of them ends in [no unwind table]");
 	ASSERT_FALSE(strstr(out, "[unwind error]"), "no unwind error");
 stop:
