@@ -5,7 +5,8 @@
  *   bench loop KIND N [COMM]      N iterations of a hook-firing loop: ns/op
  *   bench event [OPTS] COND...    per-event cost, conditions interleaved
  *   bench fill INST MAP NEW N     instance NEW holding a copy of MAP, N keys
- *   bench hold [-O OBJ] SPEC      keep floor programs (or bare perf events)
+ *   bench hold [-O OBJ] [-p PID] SPEC   keep floor programs (or bare perf
+ *                                 events); -p: uprobes in PID, not in bench
  *                                 attached until stdin closes
  */
 #include <stdio.h>
@@ -21,7 +22,7 @@ static void usage(FILE *f)
 		"Usage: bench loop KIND N [COMM]\n"
 		"       bench event [-r REPS] [-n ITERS] [-c COMM] [-l KIND] [-O BPF_OBJ] COND...\n"
 		"       bench fill INSTANCE MAP NEW_INSTANCE KEYS\n"
-		"       bench hold [-O BPF_OBJ] PROG[,PROG...] | perf\n"
+		"       bench hold [-O BPF_OBJ] [-p PID] PROG[@BIN:FUNC][,...] | perf\n"
 		"KIND: read malloc func func5 connect switch cpu exec getppid\n"
 		"COND: NAME=none | NAME=progs:PROG[@BINARY:FUNC[+N]],... |\n"
 		"      NAME=sh:SETUP%%%%TEARDOWN | NAME=bpftrace:[-p PID ]SCRIPT\n"

@@ -179,6 +179,9 @@ static int perf_open_all(struct cond *c)
 	return c->nr_perf_fds ? 0 : -errno;
 }
 
+/* The process uprobes fire in: ours (the loops), or bench hold -p's. */
+static pid_t uprobe_pid;
+
 /* "PROG[@BINARY:FUNC[+N]],..." from the bench object; "perf" (alone) for
  * the perf events without a program.
  */
@@ -251,9 +254,10 @@ static int setup_progs(struct cond *c)
 			uo.func_name = fn;
 			uo.retprobe = !strncmp(bpf_program__section_name(p),
 					       "uretprobe", 9);
-			/* our loop is the only target: no trap in others */
-			link = bpf_program__attach_uprobe_opts(p, getpid(), at,
-							       off, &uo);
+			/* one process is the target: no trap in others */
+			link = bpf_program__attach_uprobe_opts(
+				p, uprobe_pid ? uprobe_pid : getpid(), at, off,
+				&uo);
 			err = link ? 0 : -errno;
 			if (link)
 				c->links[c->nr_links++] = link;
@@ -849,9 +853,10 @@ int cmd_hold(int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "O:")) != -1) {
+	while ((opt = getopt(argc, argv, "O:p:")) != -1) {
 		switch (opt) {
 		case 'O': obj_path = optarg; break;
+		case 'p': uprobe_pid = atoi(optarg); break;
 		default: return EXIT_USAGE;
 		}
 	}

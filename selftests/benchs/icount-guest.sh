@@ -21,7 +21,7 @@ shift 2 2>/dev/null
 # arguments are words), e.g. server=-d:64:-n:4 for the light requests
 SERVER_ARGS="-d 128 -n 32"
 case ${1:-} in server=*) SERVER_ARGS=$(echo "${1#server=}" | tr ':' ' '); shift ;; esac
-ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io memalloc tcpconnlat default all io_client none_b"
+ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io uprobe_empty memalloc memalloc_nostacks tcpconnlat default all io_client none_b"
 CONDS=${*:-$ALL}
 # ICOUNT_HOST=1: the same cells on this host, by its wall clock, for the
 # A/B beside the instruction count (icount.sh -H): a private pin root, the
@@ -93,7 +93,7 @@ HOLD=
 hold() {
 	rm -f "$T"/hold.in "$T"/hold.out
 	mkfifo "$T"/hold.in
-	taskset -c 0 "$B" hold -O "$O"/benchs/bench_floor.bpf.o "$1" < "$T"/hold.in > "$T"/hold.out 2>&1 &
+	taskset -c 0 "$B" hold -O "$O"/benchs/bench_floor.bpf.o -p $SERVER "$1" < "$T"/hold.in > "$T"/hold.out 2>&1 &
 	HOLD=$!
 	exec 7> "$T"/hold.in
 	i=0
@@ -120,7 +120,12 @@ setup() {
 	io_raw) load io --comm vector-studio --attach raw ;;
 	io_client) load io --comm vs-loadgen ;;
 	profile_io) load profile --comm vector-studio && load io --comm vector-studio ;;
+	uprobe_empty)
+		# memalloc's hot hooks in the server's C library, empty programs
+		libc=$(awk '$NF ~ /\/libc\.so/ { print $NF; exit }' /proc/$SERVER/maps)
+		hold "e_uprobe@$libc:malloc,e_uretprobe@$libc:malloc,e_uprobe@$libc:free" ;;
 	memalloc) load memalloc --pid $SERVER ;;
+	memalloc_nostacks) load memalloc --pid $SERVER --no-stacks ;;
 	tcpconnlat) load tcpconnlat --comm vector-studio ;;
 	default)
 		load profile --comm vector-studio && load io --comm vector-studio &&

@@ -15,7 +15,9 @@ def labels: {
   io_raw: ["io --attach raw", "raw_tp sys_enter/sys_exit: every syscall"],
   io_client: ["io on the client", "io --comm vs-loadgen: the client's calls recorded"],
   profile_io: ["profile+io", ""],
+  uprobe_empty: ["uprobes, empty", "empty programs on malloc entry and return and free entry in the server's libc (memalloc's hot hooks)"],
   memalloc: ["memalloc", "pinsight-load memalloc --pid SERVER"],
+  memalloc_nostacks: ["memalloc --no-stacks", "no allocation stacks"],
   tcpconnlat: ["tcpconnlat", "pinsight-load tcpconnlat --comm vector-studio"],
   default: ["default set", "profile, io, memalloc, tcpconnlat"],
   all: ["every tool", "the default set, execmon, funclat (search_vectors, insert_vectors, build_index), hwcount (software events), pktstat on lo, runqlat"]
@@ -80,6 +82,6 @@ end,
 goals,
 "| condition | server CPU/request | 95 % interval | min – max | reps | Δ/request | BPF stats / request | client CPU/request | switches/request | what |",
 "|---|---|---|---|---|---|---|---|---|---|",
-( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "memalloc", "tcpconnlat", "default", "all"]
+( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "uprobe_empty", "memalloc", "memalloc_nostacks", "tcpconnlat", "default", "all"]
   | map(select(. as $c | $conds | index($c))) | .[] | row(.) ),
 ""
