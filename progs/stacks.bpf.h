@@ -568,7 +568,7 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 	 * all of them (what is per process, pid and comm, is in the tools'
 	 * keys beside the id). Others hash the IPs of their process.
 	 */
-	shared = s->user_filled && st->user_nr;
+	shared = !stack_fp_only && s->user_filled && st->user_nr;
 	for (i = 0; i < STACK_DEPTH && shared; i++) {
 		if (i >= st->user_nr)
 			break;
@@ -692,10 +692,20 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 		return 0;
 	s->st.flags = flags & ~STACK_F_USER_MODE;
 	s->st.user_nr = s->st.kern_nr = 0;
-	s->st.user_end = UNW_END_OK;
-	s->st.py_nr = 0;
-	s->st.py_end = PY_END_NONE;
-	s->user_filled = 0;
+	/*
+	 * With frame pointers only, nothing else writes the Python frames
+	 * and user_filled: they stay as the zeroed map has them
+	 * (PY_END_NONE, no frames), and user_end is the walk's below.
+	 */
+	_Static_assert(PY_END_NONE == 0,
+		       "stack_capture: fp-only stacks rely on zeroed scratch");
+	if (!stack_fp_only || !(flags & STACK_F_USER))
+		s->st.user_end = UNW_END_OK;
+	if (!stack_fp_only) {
+		s->st.py_nr = 0;
+		s->st.py_end = PY_END_NONE;
+		s->user_filled = 0;
+	}
 	if ((flags & (STACK_F_KERNEL | STACK_F_USER_MODE)) == STACK_F_KERNEL) {
 		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
 		s->st.kern_nr = n > 0 ? n / 8 : 0;
