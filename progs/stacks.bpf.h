@@ -551,8 +551,9 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
  * readers resolve them per sample. A new stack also notes its process's
  * executable.
  */
-static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
-				    __u64 proc_key)
+static __always_inline __u64 stack_store_body(void *ctx,
+						struct stack_scratch *s,
+						__u64 proc_key)
 {
 	struct stack_hash h = { 0xcbf29ce484222325ULL, 0x27d4eb2f165667c5ULL };
 	struct stack_trace *st = &s->st, *old;
@@ -619,6 +620,17 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 	}
 	count_drop();
 	return 0;
+}
+
+/*
+ * A call of its own where the unwinder's paths are verified, as they are
+ * near the verifier's limit (--idle); inline with frame pointers only,
+ * which saves do_sample the call on every sample.
+ */
+static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
+				    __u64 proc_key)
+{
+	return stack_store_body(ctx, s, proc_key);
 }
 
 /*
@@ -726,6 +738,8 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 			py_walk_frames(&s->st, s->uw.py_abi,
 				       s->uw.py_runtime, proc_key);
 	}
+	if (stack_fp_only)
+		return stack_store_body(ctx, s, proc_key);
 	return stack_store(ctx, s, proc_key);
 }
 
