@@ -789,17 +789,19 @@ static __always_inline __u64 stack_capture_fp(void *ctx,
 	return stack_store_body(ctx, s, proc_key, true);
 }
 
-static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
+/*
+ * stack_capture() with the unwinder: a call of its own, so that clang
+ * compiles it apart from the inlined fp path, whose changes would
+ * otherwise move its register allocation, and with it the states the
+ * verifier keeps on the unwinder's paths (--idle is near its 1M).
+ */
+static __noinline __u64 stack_capture_unw(void *ctx, struct stack_scratch *s,
+					  __u32 flags)
 {
-	struct stack_scratch *s;
 	__u64 proc_key = 0;
-	__u32 zero = 0;
 
-	s = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!s)
 		return 0;
-	if (stack_fp_only)
-		return stack_capture_fp(ctx, s, flags);
 	s->st.flags = flags & ~STACK_F_USER_MODE;
 	s->st.user_nr = s->st.kern_nr = 0;
 	s->st.user_end = UNW_END_OK;
@@ -818,6 +820,19 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 				       s->uw.py_runtime, proc_key);
 	}
 	return stack_store(ctx, s, proc_key);
+}
+
+static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
+{
+	struct stack_scratch *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s)
+		return 0;
+	if (stack_fp_only)
+		return stack_capture_fp(ctx, s, flags);
+	return stack_capture_unw(ctx, s, flags);
 }
 
 #endif /* __STACKS_BPF_H */
