@@ -218,33 +218,19 @@ static __always_inline void stack_hash_words1(struct stack_hash *h,
 	h->h2 = h2;
 }
 
-/* Two 32-bit fields side by side, as one word. */
-static __always_inline __u64 stack_pair(const __u32 *lo)
-{
-	return *(const __u64 *)lo;
-}
-
-_Static_assert(__builtin_offsetof(struct stack_trace, kern_nr) ==
-			       __builtin_offsetof(struct stack_trace, user_nr) + 4 &&
-		       __builtin_offsetof(struct stack_trace, user_end) ==
-			       __builtin_offsetof(struct stack_trace, flags) + 4 &&
-		       __builtin_offsetof(struct stack_trace, user_nr) % 8 == 0 &&
-		       __builtin_offsetof(struct stack_trace, flags) % 8 == 0,
-	       "stack_eq: the 32-bit fields it compares in pairs");
-
 /*
- * @fp: stack_store_body()'s. With frame pointers only, half the compares:
- * the 32-bit fields in pairs, and no Python frames (none are walked).
- * The unwinder's path compares field by field: the pairs cost its
- * verification more states than --idle has room for.
+ * @fp: stack_store_body()'s. With frame pointers only, no Python fields
+ * to compare: an fp-only capture walks no Python frames. Field by field,
+ * not two fields a word, which cost the verifier far more states: --idle
+ * has no room for them.
  */
 static __always_inline bool stack_eq(const struct stack_trace *a,
 				     const struct stack_trace *b, bool fp)
 {
 	if (fp)
-		return a->check == b->check &&
-		       stack_pair(&a->user_nr) == stack_pair(&b->user_nr) &&
-		       stack_pair(&a->flags) == stack_pair(&b->flags);
+		return a->check == b->check && a->user_nr == b->user_nr &&
+		       a->kern_nr == b->kern_nr && a->flags == b->flags &&
+		       a->user_end == b->user_end;
 	return a->check == b->check && a->user_nr == b->user_nr &&
 	       a->kern_nr == b->kern_nr && a->flags == b->flags &&
 	       a->user_end == b->user_end && a->py_nr == b->py_nr &&
@@ -637,7 +623,7 @@ static __always_inline __u64 stack_store_body(void *ctx,
 		stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
 	h.h1 ^= st->user_nr | (__u64)st->user_end << 32;
 	stack_hash_words(&h, st->kern, st->kern_nr, STACK_DEPTH);
-	if (!fp && st->py_nr) {
+	if (st->py_nr) {
 		h.h1 ^= st->py_nr | (__u64)st->py_end << 32;
 		stack_hash_words(&h, st->py, st->py_nr, PY_DEPTH);
 	}
