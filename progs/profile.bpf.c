@@ -116,8 +116,9 @@ __noinline int count_trace(__u32 tgid, __u32 pid, __u64 stack_id, __u64 epoch)
 	struct profile_val *v;
 	long err;
 
-	/* here, not around the call: a branch in do_sample doubles the
-	 * paths the verifier walks (--idle went past 1M instructions) */
+	/* here, not around the call, where the unwinder is verified: a
+	 * branch in do_sample doubles the paths the verifier walks (--idle
+	 * went past 1M instructions) */
 	if (!otel_any_proc() || otel_ctx_read(&span))
 		return 0;
 	__builtin_memcpy(tk.trace_id, span.trace_id, sizeof(tk.trace_id));
@@ -195,8 +196,14 @@ int do_sample(struct bpf_perf_event_data *ctx)
 	v = lookup_or_init(&profile_counts, &key, &zero_val);
 	if (v)
 		__sync_fetch_and_add(&v->samples, 1);
-	/* inside the window: a drain takes these rows with their samples */
-	count_trace(key.tgid, key.pid, key.stack_id, key.epoch);
+	/*
+	 * Inside the window: a drain takes these rows with their samples.
+	 * With frame pointers only, the verifier walks far fewer paths and
+	 * affords the branch that saves the call while no target publishes
+	 * a context.
+	 */
+	if (!stack_fp_only || otel_any_proc())
+		count_trace(key.tgid, key.pid, key.stack_id, key.epoch);
 	__sync_fetch_and_add(&w->samples[epoch & 1], 1);
 	/* last: after this the drainer may read and delete the window */
 	add_full(&w->inflight[epoch & 1], -1);

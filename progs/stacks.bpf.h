@@ -193,9 +193,44 @@ static __always_inline void stack_hash_words(struct stack_hash *h,
 	}
 }
 
-static __always_inline bool stack_eq(const struct stack_trace *a,
-				     const struct stack_trace *b)
+/*
+ * stack_hash_words(), a word a turn with the state in locals: clang keeps
+ * both hashes, the constants and the pointer in registers, where two
+ * words a turn have it shuffle them. Each turn costs the verifier more,
+ * so only where it walks few paths (stack_fp_only, @fp of stack_store_body).
+ */
+static __always_inline void stack_hash_words1(struct stack_hash *h,
+					      const __u64 *w, __u32 n,
+					      __u32 max)
 {
+	__u64 h1 = h->h1, h2 = h->h2, x;
+	__u32 i;
+
+	for (i = 0; i < max; i++) {
+		if (i >= n)
+			break;
+		x = w[i];
+		h1 = (h1 ^ x) * 0x100000001b3ULL;
+		h2 = (h2 + x) * 0x9e3779b97f4a7c15ULL;
+		h2 = (h2 << 31) | (h2 >> 33);
+	}
+	h->h1 = h1;
+	h->h2 = h2;
+}
+
+/*
+ * @fp: stack_store_body()'s. With frame pointers only, no Python fields
+ * to compare: an fp-only capture walks no Python frames. Field by field,
+ * not two fields a word, which cost the verifier far more states: --idle
+ * has no room for them.
+ */
+static __always_inline bool stack_eq(const struct stack_trace *a,
+				     const struct stack_trace *b, bool fp)
+{
+	if (fp)
+		return a->check == b->check && a->user_nr == b->user_nr &&
+		       a->kern_nr == b->kern_nr && a->flags == b->flags &&
+		       a->user_end == b->user_end;
 	return a->check == b->check && a->user_nr == b->user_nr &&
 	       a->kern_nr == b->kern_nr && a->flags == b->flags &&
 	       a->user_end == b->user_end && a->py_nr == b->py_nr &&
@@ -549,10 +584,11 @@ static __always_inline void stack_fill_user(void *ctx, struct stack_scratch *s,
  * their process, so build-id stacks are kept per process (@proc_key,
  * stack_proc_key()'s, or 0 without user frames); IP stacks are not, as
  * readers resolve them per sample. A new stack also notes its process's
- * executable.
+ * executable. @fp: stack_fp_only, as a constant of each inlined copy.
  */
-static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
-				    __u64 proc_key)
+static __always_inline __u64 stack_store_body(void *ctx,
+						struct stack_scratch *s,
+						__u64 proc_key, bool fp)
 {
 	struct stack_hash h = { 0xcbf29ce484222325ULL, 0x27d4eb2f165667c5ULL };
 	struct stack_trace *st = &s->st, *old;
@@ -568,7 +604,7 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 	 * all of them (what is per process, pid and comm, is in the tools'
 	 * keys beside the id). Others hash the IPs of their process.
 	 */
-	shared = s->user_filled && st->user_nr;
+	shared = !fp && s->user_filled && st->user_nr;
 	for (i = 0; i < STACK_DEPTH && shared; i++) {
 		if (i >= st->user_nr)
 			break;
@@ -581,7 +617,9 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 				 STACK_DEPTH * (sizeof(st->user[0]) / 8));
 	else if (st->flags & STACK_F_BUILD_ID)
 		h.h1 ^= proc_key;
-	if (!shared)
+	if (fp)
+		stack_hash_words1(&h, s->ips, st->user_nr, STACK_DEPTH);
+	else if (!shared)
 		stack_hash_words(&h, s->ips, st->user_nr, STACK_DEPTH);
 	h.h1 ^= st->user_nr | (__u64)st->user_end << 32;
 	stack_hash_words(&h, st->kern, st->kern_nr, STACK_DEPTH);
@@ -614,11 +652,22 @@ static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
 			if (!old)
 				break;
 		}
-		if (stack_eq(old, st))
+		if (stack_eq(old, st, fp))
 			return id;
 	}
 	count_drop();
 	return 0;
+}
+
+/*
+ * A call of its own where the unwinder's paths are verified, as they are
+ * near the verifier's limit (--idle); inline with frame pointers only,
+ * which saves do_sample the call on every sample.
+ */
+static __noinline __u64 stack_store(void *ctx, struct stack_scratch *s,
+				    __u64 proc_key)
+{
+	return stack_store_body(ctx, s, proc_key, false);
 }
 
 /*
@@ -680,14 +729,63 @@ static __always_inline void stack_unwind_user(struct stack_scratch *s,
 	unw_count(w->end);
 }
 
-static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
+/* The kernel's stack, unless the event came from user mode (none). */
+static __always_inline void stack_capture_kern(void *ctx,
+					       struct stack_scratch *s,
+					       __u32 flags)
 {
-	struct stack_scratch *s;
-	__u64 proc_key = 0;
-	__u32 zero = 0;
 	long n;
 
-	s = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if ((flags & (STACK_F_KERNEL | STACK_F_USER_MODE)) == STACK_F_KERNEL) {
+		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
+		s->st.kern_nr = n > 0 ? n / 8 : 0;
+	}
+}
+
+/*
+ * stack_capture() with frame pointers only (stack_fp_only): a path of its
+ * own, with no .rodata check past the one that chose it (each is a load
+ * the verifier leaves in) and stack_store's body inline (a BPF-to-BPF
+ * call costs every sample its frame set-up). Nothing else writes the
+ * Python frames and user_filled here: they stay as the zeroed map has
+ * them (PY_END_NONE, no frames), so they need no reset.
+ */
+static __always_inline __u64 stack_capture_fp(void *ctx,
+					      struct stack_scratch *s,
+					      __u32 flags)
+{
+	__u64 proc_key = 0;
+	long n;
+
+	_Static_assert(PY_END_NONE == 0,
+		       "stack_capture_fp: relies on zeroed scratch");
+	s->st.flags = flags & ~STACK_F_USER_MODE;
+	s->st.user_nr = s->st.kern_nr = 0;
+	if (!(flags & STACK_F_USER))
+		s->st.user_end = UNW_END_OK;
+	stack_capture_kern(ctx, s, flags);
+	if (flags & STACK_F_USER) {
+		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips),
+				  BPF_F_USER_STACK);
+		s->st.user_nr = n > 0 ? n / 8 : 0;
+		s->st.user_end = UNW_END_FP;
+	}
+	if (s->st.user_nr)
+		proc_key = stack_proc_key();
+	return stack_store_body(ctx, s, proc_key, true);
+}
+
+/*
+ * stack_capture() with the unwinder: a call of its own, so that clang
+ * compiles it apart from the inlined fp path, whose changes would
+ * otherwise move its register allocation, and with it the states the
+ * verifier keeps on the unwinder's paths (--idle is near its 1M).
+ */
+static __noinline __u64 stack_capture_unw(void *ctx, struct stack_scratch *s,
+					  __u32 flags)
+{
+	__u64 proc_key = 0;
+
 	if (!s)
 		return 0;
 	s->st.flags = flags & ~STACK_F_USER_MODE;
@@ -696,27 +794,31 @@ static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
 	s->st.py_nr = 0;
 	s->st.py_end = PY_END_NONE;
 	s->user_filled = 0;
-	if ((flags & (STACK_F_KERNEL | STACK_F_USER_MODE)) == STACK_F_KERNEL) {
-		n = bpf_get_stack(ctx, s->st.kern, sizeof(s->st.kern), 0);
-		s->st.kern_nr = n > 0 ? n / 8 : 0;
-	}
-	if ((flags & STACK_F_USER) && !stack_fp_only) {
+	stack_capture_kern(ctx, s, flags);
+	if (flags & STACK_F_USER)
 		stack_unwind_user(s, flags & STACK_F_BUILD_ID,
 				  !(flags & STACK_F_USER_MODE));
-	} else if (flags & STACK_F_USER) {
-		n = bpf_get_stack(ctx, s->ips, sizeof(s->ips),
-				  BPF_F_USER_STACK);
-		s->st.user_nr = n > 0 ? n / 8 : 0;
-		s->st.user_end = UNW_END_FP;
-	}
 	if (s->st.user_nr) {
 		proc_key = stack_proc_key();
 		/* a CPython image was on the way: its frames too */
-		if (s->uw.py_abi && !stack_fp_only && !stack_no_python)
+		if (s->uw.py_abi && !stack_no_python)
 			py_walk_frames(&s->st, s->uw.py_abi,
 				       s->uw.py_runtime, proc_key);
 	}
 	return stack_store(ctx, s, proc_key);
+}
+
+static __always_inline __u64 stack_capture(void *ctx, __u32 flags)
+{
+	struct stack_scratch *s;
+	__u32 zero = 0;
+
+	s = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!s)
+		return 0;
+	if (stack_fp_only)
+		return stack_capture_fp(ctx, s, flags);
+	return stack_capture_unw(ctx, s, flags);
 }
 
 #endif /* __STACKS_BPF_H */
