@@ -372,12 +372,11 @@ static void exe_static(const struct tls_image *ti, struct otel_proc *out)
 static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti, __u64 bias,
 		     struct otel_proc *out)
 {
-	__u64 tpoff = 0, desc = 0, mod = 0, dtpoff = 0;
-	bool have_tpoff = false, have_desc = false, have_mod = false,
-	     have_dtpoff = false;
+	/* the GOT slots' addresses by kind; 0: none (no slot is at 0) */
+	enum { S_TPOFF, S_DESC, S_MOD, S_DTPOFF, S_NR } k;
 	struct scn_iter it = { .e = e, .type = SHT_RELA };
+	__u64 slot[S_NR] = {}, v[2];
 	GElf_Rela r;
-	__u64 v[2];
 	int err;
 
 	while (scn_next(&it)) {
@@ -386,30 +385,29 @@ static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti, __u64 bias,
 			continue;
 		switch (GELF_R_TYPE(r.r_info)) {
 		case R_X86_64_TPOFF64:
-			tpoff = bias + r.r_offset;
-			have_tpoff = true;
+			k = S_TPOFF;
 			break;
 		case R_X86_64_TLSDESC:
-			desc = bias + r.r_offset;
-			have_desc = true;
+			k = S_DESC;
 			break;
 		case R_X86_64_DTPMOD64:
-			mod = bias + r.r_offset;
-			have_mod = true;
+			k = S_MOD;
 			break;
 		case R_X86_64_DTPOFF64:
-			dtpoff = bias + r.r_offset;
-			have_dtpoff = true;
+			k = S_DTPOFF;
 			break;
+		default:
+			continue;
 		}
+		slot[k] = bias + r.r_offset;
 	}
-	if (have_tpoff) {
-		err = mem_read(pid, tpoff, v, 8);
+	if (slot[S_TPOFF]) {
+		err = mem_read(pid, slot[S_TPOFF], v, 8);
 		return err ?: set_static(out, (__s64)v[0]);
 	}
-	if (have_desc) {
+	if (slot[S_DESC]) {
 		/* {resolver, argument}: the argument says which kind */
-		err = mem_read(pid, desc, v, 16);
+		err = mem_read(pid, slot[S_DESC], v, 16);
 		if (err)
 			return err;
 		if ((__s64)v[1] < 0)
@@ -418,10 +416,10 @@ static int lib_slots(pid_t pid, Elf *e, const struct tls_image *ti, __u64 bias,
 		err = mem_read(pid, v[1], v, 16);
 		return err ?: set_dtv(out, v);
 	}
-	if (have_mod && have_dtpoff) {
-		err = mem_read(pid, mod, &v[0], 8);
+	if (slot[S_MOD] && slot[S_DTPOFF]) {
+		err = mem_read(pid, slot[S_MOD], &v[0], 8);
 		if (!err)
-			err = mem_read(pid, dtpoff, &v[1], 8);
+			err = mem_read(pid, slot[S_DTPOFF], &v[1], 8);
 		return err ?: set_dtv(out, v);
 	}
 	return -ENOTSUP;

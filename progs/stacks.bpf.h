@@ -227,14 +227,10 @@ static __always_inline void stack_hash_words1(struct stack_hash *h,
 static __always_inline bool stack_eq(const struct stack_trace *a,
 				     const struct stack_trace *b, bool fp)
 {
-	if (fp)
-		return a->check == b->check && a->user_nr == b->user_nr &&
-		       a->kern_nr == b->kern_nr && a->flags == b->flags &&
-		       a->user_end == b->user_end;
 	return a->check == b->check && a->user_nr == b->user_nr &&
 	       a->kern_nr == b->kern_nr && a->flags == b->flags &&
-	       a->user_end == b->user_end && a->py_nr == b->py_nr &&
-	       a->py_end == b->py_end;
+	       a->user_end == b->user_end &&
+	       (fp || (a->py_nr == b->py_nr && a->py_end == b->py_end));
 }
 
 /*

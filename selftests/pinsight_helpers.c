@@ -201,7 +201,7 @@ pid_t spawn_sh(const char *fmt, ...)
 
 pid_t spawn_sh_gated(int *release, const char *fmt, ...)
 {
-	int gate[2], err;
+	int gate[2];
 	va_list ap;
 	pid_t pid;
 
@@ -210,13 +210,11 @@ pid_t spawn_sh_gated(int *release, const char *fmt, ...)
 	va_start(ap, fmt);
 	pid = vspawn_sh(gate, fmt, ap);
 	va_end(ap);
-	err = pid < 0 ? pid : 0;
 	close(gate[0]);
-	if (err) {
+	if (pid < 0)
 		close(gate[1]);
-		return err;
-	}
-	*release = gate[1];
+	else
+		*release = gate[1];
 	return pid;
 }
 
