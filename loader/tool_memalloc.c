@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memalloc: the tool table entry. Which allocators to probe is decided
- * before load: --lib, else what the --pid process (or the processes named
- * --comm) map, else the C library; the choice is said on stderr and kept
+ * memalloc: the tool table entry. By default it counts heap growth from
+ * syscall tracepoints (progs/memalloc.h: two ways) and probes nothing.
+ * With --calls, which allocators to probe is decided before load: --lib,
+ * else what the --pid process (or the processes named --comm) map, else
+ * the C library; the choice is said on stderr and kept
  * in .rodata (alloc_libs), which list and show print. Their functions are
  * resolved then too (a missing library or malloc/free is an error, with
  * nothing pinned); the others are optional, as not every allocator has
@@ -27,6 +29,8 @@
 #include "unwind.h"
 
 static const struct tool_opt memalloc_opts[] = {
+	{ "calls", NULL, "calls",
+	  "count every allocator call with uprobes (exact counts, leak stacks; each call then traps into the kernel) instead of the heap's growth" },
 	{ "lib", "PATH", NULL,
 	  "allocator to probe: a library or a static binary (default: the allocators the --pid/--comm target maps, else the C library)" },
 	{ "growth-threshold", "BYTES", "growth_threshold",
@@ -34,11 +38,11 @@ static const struct tool_opt memalloc_opts[] = {
 	{ "growth-window", "DURATION", "growth_window_ns",
 	  "period over which growth is measured (default 60s)" },
 	{ "no-stacks", NULL, "no_stacks",
-	  "no allocation stacks (no leak candidates; cheaper)" },
+	  "no allocation or growth stacks (no leak candidates; cheaper)" },
 	{ "stack-bytes", "BYTES", "stack_bytes",
-	  "sample stacks, one per BYTES allocated on average (default 512K; 0: every allocation's)" },
+	  "sample stacks, one per BYTES allocated or grown on average (default 512K; 0: every one)" },
 	{ "stack-every", "N", "stack_every",
-	  "sample stacks of one allocation in N instead (1: every allocation's)" },
+	  "sample stacks of one allocation or growth in N instead (1: every one)" },
 	UNWIND_TOOL_OPTS,
 	{},
 };
@@ -242,7 +246,75 @@ static int resolve_lib(struct load_ctx *ctx, struct ma_lib *l)
 	return 0;
 }
 
+/* The syscalls that change VmData, whose entry and exit heap mode hooks. */
+static const char *const heap_calls[] = { "brk", "mmap", "munmap", "mprotect",
+					  "mremap" };
+
+#define NR_HEAP_CALLS (sizeof(heap_calls) / sizeof(heap_calls[0]))
+
+/* Per-call mode's programs and state: loaded and created with --calls only. */
+static bool calls_only(const char *name)
+{
+	static const char *const names[] = {
+		"malloc_enter",
+		"calloc_enter",
+		"realloc_enter",
+		"memalign_enter",
+		"posix_memalign_enter",
+		"alloc_return",
+		"free_enter",
+		"enter_mmap",
+		"exit_mmap",
+		"enter_munmap",
+		"allocs",
+		"memalloc_calls",
+		"memalloc_thread",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+
+static bool calls_mode(struct load_ctx *ctx)
+{
+	const bool *calls = rodata_var(ctx->obj, "calls", NULL);
+
+	return calls && *calls;
+}
+
+static int calls_prepare(struct load_ctx *ctx);
+
 static int memalloc_prepare(struct load_ctx *ctx)
+{
+	bool calls = calls_mode(ctx);
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	bpf_object__for_each_program(p, ctx->obj)
+		if (!strcmp(bpf_program__name(p), "heap_change") ||
+		    calls_only(bpf_program__name(p)))
+			bpf_program__set_autoload(
+				p, calls == calls_only(bpf_program__name(p)));
+	bpf_object__for_each_map(m, ctx->obj)
+		if (calls_only(bpf_map__name(m)))
+			bpf_map__set_autocreate(m, calls);
+	if (calls)
+		return calls_prepare(ctx);
+	if (ctx_opt(ctx, "lib")) {
+		p_err("%s: --lib needs --calls: the heap's growth is counted from syscalls, with no allocator probed",
+		      ctx->inst);
+		return -EINVAL;
+	}
+	p_info("%s: counting heap growth (VmData) at brk, mmap, munmap, mprotect and mremap; --calls counts every allocator call",
+	       ctx->inst);
+	return 0;
+}
+
+/* --calls: which allocators to probe, and their functions' offsets. */
+static int calls_prepare(struct load_ctx *ctx)
 {
 	const char *lib = ctx_opt(ctx, "lib");
 	const __u32 *tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
@@ -372,17 +444,70 @@ static int attach_multi(struct load_ctx *ctx, struct ma_lib *l, int k,
 				       true, name);
 }
 
+/* Attach @name by its section and pin the link as links/@name. */
+static int attach_pin(struct load_ctx *ctx, const char *name)
+{
+	struct bpf_program *p = prog(ctx, name);
+	struct bpf_link *link;
+	int err;
+
+	if (!p)
+		return -ENOENT;
+	link = bpf_program__attach(p);
+	if (!link) {
+		err = -errno;
+		p_err("%s: cannot attach %s: %s", ctx->inst, name,
+		      strerror(-err));
+		return err;
+	}
+	return ctx_pin_link(ctx, link, name);
+}
+
+/* heap_change on each heap call's entry and exit: links/heap_<dir>_<call> */
+static int heap_attach(struct load_ctx *ctx)
+{
+	struct bpf_program *p = prog(ctx, "heap_change");
+	char tp[32], name[48];
+	struct bpf_link *link;
+	unsigned int i, dir;
+	int err;
+
+	if (!p)
+		return -ENOENT;
+	for (i = 0; i < NR_HEAP_CALLS; i++) {
+		for (dir = 0; dir < 2; dir++) {
+			snprintf(tp, sizeof(tp), "sys_%s_%s",
+				 dir ? "exit" : "enter", heap_calls[i]);
+			link = bpf_program__attach_tracepoint(p, "syscalls",
+							      tp);
+			if (!link) {
+				err = -errno;
+				p_err("%s: cannot attach heap_change to syscalls/%s: %s",
+				      ctx->inst, tp, strerror(-err));
+				return err;
+			}
+			snprintf(name, sizeof(name), "heap_%s", tp + 4);
+			err = ctx_pin_link(ctx, link, name);
+			if (err)
+				return err;
+		}
+	}
+	return attach_pin(ctx, "memalloc_exit");
+}
+
 static int memalloc_attach(struct load_ctx *ctx)
 {
 	static const char *const tps[] = { "enter_mmap", "exit_mmap",
 					   "enter_munmap", "memalloc_exit" };
-	struct bpf_program *entry, *ret = prog(ctx, "alloc_return");
+	struct bpf_program *entry, *ret;
 	struct ma_priv *ma = ctx->priv;
-	struct bpf_link *link;
 	struct ma_lib *l;
 	unsigned int i;
 	int k, err;
 
+	if (!calls_mode(ctx))
+		return heap_attach(ctx);
+	ret = prog(ctx, "alloc_return");
 	if (!ret)
 		return -ENOENT;
 	for (k = 0; k < ma->nr; k++) {
@@ -412,17 +537,7 @@ static int memalloc_attach(struct load_ctx *ctx)
 		}
 	}
 	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
-		entry = prog(ctx, tps[i]);
-		if (!entry)
-			return -ENOENT;
-		link = bpf_program__attach(entry);
-		if (!link) {
-			err = -errno;
-			p_err("%s: cannot attach %s: %s", ctx->inst, tps[i],
-			      strerror(-err));
-			return err;
-		}
-		err = ctx_pin_link(ctx, link, tps[i]);
+		err = attach_pin(ctx, tps[i]);
 		if (err)
 			return err;
 	}
@@ -447,6 +562,15 @@ static int memalloc_refresh(const char *inst, const char *dir)
 
 	snprintf(path, sizeof(path), "%s/maps/allocs", dir);
 	afd = bpf_obj_get(path);
+	if (afd < 0 && errno == ENOENT) {
+		/* heap mode: no allocations are kept, none to drop */
+		if (json_output)
+			printf("{\"instance\":\"%s\",\"allocs_dropped\":0,\"allocs_live\":0}\n",
+			       inst);
+		else
+			printf("%s: heap mode, no allocations kept\n", inst);
+		return 0;
+	}
 	snprintf(path, sizeof(path), "%s/maps/memalloc_proc", dir);
 	if (afd >= 0)
 		pfd = bpf_obj_get(path);
@@ -492,7 +616,7 @@ cleanup:
 const struct tool tool_memalloc = {
 	.name = "memalloc",
 	.summary =
-		"malloc/free accounting: per thread and command, outstanding bytes, leak stacks, growth alert",
+		"memory accounting: heap growth per process and command, growth stacks and alert; --calls: every malloc/free, leak stacks",
 	.example = "--comm vector-studio",
 	.elf_bytes = memalloc_bpf__elf_bytes,
 	.opts = memalloc_opts,

@@ -31,11 +31,14 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define MAP_ANONYMOUS_ 0x20
+#define PAGE_SHIFT_    12 /* x86_64, the one __TARGET_ARCH built */
 
 /* --growth-threshold (bytes per hour; 0: no alert), --growth-window */
 const volatile __u64 growth_threshold = 1ULL << 30;
 const volatile __u64 growth_window_ns = 60ULL * 1000000000;
 const volatile bool no_stacks = false; /* --no-stacks */
+/* --calls: probe the allocator's calls (progs/memalloc.h: two ways) */
+const volatile bool calls = false;
 /* The allocator images probed, as the loader chose them: for readers. */
 const volatile char alloc_libs[MEMALLOC_MAX_LIBS][MEMALLOC_LIB_LEN] = {};
 /*
@@ -483,6 +486,69 @@ int enter_munmap(struct trace_event_raw_sys_enter *ctx)
 	if (lifetime_over())
 		return 0;
 	forget(ctx->args[0], true);
+	return 0;
+}
+
+/*
+ * Heap mode: the bytes a growth at one stack stands for, as a call of its
+ * own so that the verifier checks it once, not once for each of the stack
+ * capture's exits.
+ */
+__noinline int heap_stack_add(__u32 tgid, __u64 stack_id, __u64 bytes)
+{
+	stack_add(tgid, stack_id, bytes, 1);
+	return 0;
+}
+
+/*
+ * Heap mode, on entry to and exit from brk, mmap, munmap, mprotect and
+ * mremap (one program, attached to each: the sys_enter and sys_exit
+ * records are not read). VmData is compared with what the process had
+ * when last seen: the entry of a process's first such call sets where it
+ * starts, so its growth in that very call counts; other entries find no
+ * change unless another thread's call raced this one (the exchange gives
+ * each change to one of them). The process's own name (its leader's)
+ * keys the rows: VmData is the process's, whichever thread moved it.
+ */
+SEC("tracepoint/syscalls/sys_exit_brk")
+int heap_change(void *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct memalloc_proc_key pk = {};
+	struct memalloc_comm_val *cv;
+	struct memalloc_proc_val *pv;
+	__s64 data, old, delta, out;
+	__u64 comm[2];
+
+	if (!task_wanted(t) || !t->mm)
+		return 0;
+	data = (__s64)(t->mm->data_vm << PAGE_SHIFT_);
+	pk.tgid = t->tgid;
+	pk.start = memalloc_start(t);
+	task_comm(t->group_leader, comm);
+	__builtin_memcpy(pk.comm, comm, TASK_COMM_LEN);
+	pv = lookup_or_init(&memalloc_proc, &pk, &zero_proc);
+	if (!pv)
+		return 0;
+	old = __sync_lock_test_and_set(&pv->data_bytes, data);
+	if (!old || old == data)
+		return 0; /* first seen: where its growth starts */
+	delta = data - old;
+	__sync_fetch_and_add(&pv->outstanding_bytes, delta);
+	cv = lookup_or_init(&memalloc_comm, pk.comm, &zero_comm);
+	if (!cv)
+		return 0;
+	if (delta < 0) {
+		__sync_fetch_and_add(&cv->freed_bytes, -delta);
+		__sync_fetch_and_add(&cv->outstanding_bytes, delta);
+		return 0;
+	}
+	__sync_fetch_and_add(&cv->allocated_bytes, delta);
+	out = __sync_fetch_and_add(&cv->outstanding_bytes, delta) + delta;
+	growth_check(cv, out, pk.comm);
+	if (stack_wanted(delta))
+		heap_stack_add(pk.tgid, stack_capture(ctx, STACK_F_USER),
+			       delta);
 	return 0;
 }
 

@@ -21,6 +21,18 @@ enum memalloc_fn {
 };
 
 /*
+ * Two ways to count. By default (heap mode) the kernel's own count of a
+ * process's private writable memory (mm->data_vm, /proc/PID/status VmData)
+ * is read where it can change: the brk, mmap, munmap, mprotect and mremap
+ * syscalls, through tracepoints the process passes anyway. No uprobe, so
+ * no trap per call: outstanding bytes are the growth of VmData since the
+ * process was first seen, allocated_bytes/freed_bytes what it grew and
+ * shrank by, allocs and frees stay 0, and memalloc_stacks holds the bytes
+ * grown at each stack (where the heap grew, never taken back). --calls
+ * (per-call mode) probes the allocator's functions: every call counted,
+ * outstanding bytes of live allocations, leak stacks; each call then
+ * costs traps into the kernel.
+ *
  * memalloc_comm: per command, never evicted: the Prometheus series.
  * Frees count against the command that made the allocation, so
  * outstanding_bytes = allocated_bytes - freed_bytes per command even when
@@ -91,6 +103,8 @@ struct memalloc_proc_key {
 
 struct memalloc_proc_val {
 	__s64 outstanding_bytes __gauge __metric("ebpf_memalloc_proc_bytes");
+	/* heap mode: the process's data bytes (VmData) when last seen */
+	__s64 data_bytes __gauge __internal;
 };
 
 /*

@@ -306,14 +306,15 @@ section_events() {
 		# the floor must probe where memalloc does: it probes free past
 		# its NULL test, and an uprobe on free's first instruction costs
 		# ~20 µs more here (it is single-stepped, not emulated)
-		skip=$("$L" -v memalloc --pid $$ 2>&1 >/dev/null |
+		skip=$("$L" -v memalloc --calls --pid $$ 2>&1 >/dev/null |
 			sed -n 's/.*probing at +\([0-9]*\), past a NULL test.*/\1/p' | head -1)
 		unload_all
 		run_event memalloc malloc 30000 none=none \
 			bare_uprobe=progs:e_uprobe@"$LIBC":malloc \
 			empty=progs:e_uprobe@"$LIBC":malloc,e_uretprobe@"$LIBC":malloc,e_uprobe@"$LIBC":free+"${skip:-0}" \
-			"memalloc=$(pl memalloc --pid @PID@)" "memalloc_no_stacks=$(pl memalloc --pid @PID@ --no-stacks)" \
-			"memalloc_all_stacks=$(pl memalloc --pid @PID@ --stack-bytes 0)" \
+			"memalloc=$(pl memalloc --calls --pid @PID@)" "memalloc_no_stacks=$(pl memalloc --calls --pid @PID@ --no-stacks)" \
+			"memalloc_all_stacks=$(pl memalloc --calls --pid @PID@ --stack-bytes 0)" \
+			"memalloc_heap=$(pl memalloc --pid @PID@)" \
 			"bpftrace=bpftrace:-p @PID@ uprobe:$LIBC:malloc /comm == \"$COMM\"/ { @sz[tid] = arg0; }
 uretprobe:$LIBC:malloc /@sz[tid]/ { @allocs[tid, comm] = count(); @bytes[tid, comm] = sum(@sz[tid]);
 @live[retval] = @sz[tid]; delete(@sz[tid]); }

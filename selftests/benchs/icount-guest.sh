@@ -21,7 +21,7 @@ shift 2 2>/dev/null
 # arguments are words), e.g. server=-d:64:-n:4 for the light requests
 SERVER_ARGS="-d 128 -n 32"
 case ${1:-} in server=*) SERVER_ARGS=$(echo "${1#server=}" | tr ':' ' '); shift ;; esac
-ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io uprobe_empty memalloc memalloc_nostacks tcpconnlat default all io_client none_b"
+ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io uprobe_empty memalloc memalloc_calls memalloc_nostacks tcpconnlat default all io_client none_b"
 CONDS=${*:-$ALL}
 # ICOUNT_HOST=1: the same cells on this host, by its wall clock, for the
 # A/B beside the instruction count (icount.sh -H): a private pin root, the
@@ -125,7 +125,8 @@ setup() {
 		libc=$(awk '$NF ~ /\/libc\.so/ { print $NF; exit }' /proc/$SERVER/maps)
 		hold "e_uprobe@$libc:malloc,e_uretprobe@$libc:malloc,e_uprobe@$libc:free" ;;
 	memalloc) load memalloc --pid $SERVER ;;
-	memalloc_nostacks) load memalloc --pid $SERVER --no-stacks ;;
+	memalloc_calls) load memalloc --calls --pid $SERVER ;;
+	memalloc_nostacks) load memalloc --calls --pid $SERVER --no-stacks ;;
 	tcpconnlat) load tcpconnlat --comm vector-studio ;;
 	default)
 		load profile --comm vector-studio && load io --comm vector-studio &&

@@ -16,8 +16,9 @@ def labels: {
   io_client: ["io on the client", "io --comm vs-loadgen: the client's calls recorded"],
   profile_io: ["profile+io", ""],
   uprobe_empty: ["uprobes, empty", "empty programs on malloc entry and return and free entry in the server's libc (memalloc's hot hooks)"],
-  memalloc: ["memalloc", "pinsight-load memalloc --pid SERVER"],
-  memalloc_nostacks: ["memalloc --no-stacks", "no allocation stacks"],
+  memalloc: ["memalloc", "pinsight-load memalloc --pid SERVER: heap growth at brk/mmap/munmap/mprotect/mremap, no uprobes (the default)"],
+  memalloc_calls: ["memalloc --calls", "uprobes on malloc entry and return and free: every call counted"],
+  memalloc_nostacks: ["memalloc --calls --no-stacks", "per-call, no allocation stacks"],
   tcpconnlat: ["tcpconnlat", "pinsight-load tcpconnlat --comm vector-studio"],
   default: ["default set", "profile, io, memalloc, tcpconnlat"],
   all: ["every tool", "the default set, execmon, funclat (search_vectors, insert_vectors, build_index), hwcount (software events), pktstat on lo, runqlat"]
@@ -82,6 +83,6 @@ end,
 goals,
 "| condition | server CPU/request | 95 % interval | min – max | reps | Δ/request | BPF stats / request | client CPU/request | switches/request | what |",
 "|---|---|---|---|---|---|---|---|---|---|",
-( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "uprobe_empty", "memalloc", "memalloc_nostacks", "tcpconnlat", "default", "all"]
+( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "uprobe_empty", "memalloc", "memalloc_calls", "memalloc_nostacks", "tcpconnlat", "default", "all"]
   | map(select(. as $c | $conds | index($c))) | .[] | row(.) ),
 ""

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memalloc counts exactly: allocgen makes a known sequence of allocator
- * calls under a comm of our choosing, and every count and byte total must
- * match; a deliberate leak shows up under its symbolized stack; steady
- * growth raises the growth alert; bad --lib targets fail cleanly.
+ * memalloc counts exactly. Heap mode (the default): allocgen changes
+ * VmData by known amounts through each syscall it hooks, and every byte,
+ * growth stack and the growth alert must match. Per-call mode (--calls):
+ * allocgen makes a known sequence of allocator calls under a comm of our
+ * choosing, and every count and byte total must match; a deliberate leak
+ * shows up under its symbolized stack; steady growth raises the growth
+ * alert; bad --lib targets fail cleanly.
  */
 #include <bpf/bpf.h>
 #include <signal.h>
@@ -99,6 +102,131 @@ static int allocgen_pid(const char *out)
 	return p ? atoi(p + strlen("allocgen: pid ")) : 0;
 }
 
+/* VmData of process @pid in bytes (/proc/PID/status), or -1. */
+static long long vmdata_bytes(int pid)
+{
+	char path[64], line[128];
+	long long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmData: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/*
+ * Heap mode, the default: allocgen --heap-steps grows VmData by 31 MiB
+ * and shrinks it by 8 through mmap, munmap, mprotect, brk and mremap, a
+ * quarter second apart. Every byte counts (the first call's entry sets
+ * where the process starts), each growth has its stack, the steady growth
+ * raises the alert, no uprobe is attached, and the exit takes the
+ * process's 23 MiB back.
+ */
+static void check_heap(void)
+{
+	const long long mib = 1 << 20;
+	char comm[16], path[64], *out = NULL;
+	struct memalloc_stack_val st;
+	struct memalloc_proc_val pv;
+	struct memalloc_comm_val c;
+	struct alert_list l = {};
+	int err, rows, i;
+	pid_t pid;
+
+	snprintf(comm, sizeof(comm), "ma-hp-%d", getpid() % 100000);
+	snprintf(path, sizeof(path), "/tmp/pinsight-ma-hp-%d", getpid());
+	/*
+	 * Started first, waiting for SIGUSR1: the load then finds it and
+	 * compiles its images' unwind tables (a process started later gets
+	 * them at the next refresh), so the growth stacks unwind through
+	 * libc's frameless syscall wrappers.
+	 */
+	pid = spawn_sh(
+		"exec %s/workloads/allocgen --comm %s --heap-steps 250 --hold-ms 20000 --wait-signal > %s",
+		env_output_dir(), comm, path);
+	if (!ASSERT_GT(pid, 0, "allocgen"))
+		return;
+	for (i = 0; i < 500 && !waits_for_usr1(pid); i++)
+		usleep(20000);
+	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
+		goto cleanup;
+	err = loader_run(
+		&out,
+		"memalloc --name hp --comm %s --stack-bytes 0 --growth-threshold 100M --growth-window 200ms",
+		comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		goto cleanup;
+	ASSERT_HAS_SUBSTR(out, "prog heap_change", "heap program");
+	ASSERT_FALSE(strstr(out, "uprobe"), "no uprobe");
+	kill(pid, SIGUSR1);
+	/* "allocgen: pid N, leaked 0 allocations": all done, now holding */
+	for (i = 0; i < 3000; i++) {
+		free(out);
+		out = NULL;
+		if (!run_cmd(&out, "cat %s", path) && out &&
+		    strstr(out, "leaked"))
+			break;
+		usleep(20000);
+	}
+	if (!ASSERT_OK_PTR(out ? strstr(out, "leaked") : NULL, "steps done"))
+		goto cleanup;
+	if (ASSERT_OK(read_comm("memalloc@hp", comm, &c), "read comm")) {
+		ASSERT_EQ(c.allocated_bytes, 31 * mib, "grown");
+		ASSERT_EQ(c.freed_bytes, 8 * mib, "shrunk");
+		ASSERT_EQ(c.outstanding_bytes, 23 * mib, "outstanding");
+		ASSERT_EQ(c.allocs + c.frees, 0, "no calls counted");
+	}
+	if (ASSERT_OK(sum_rows("memalloc@hp", "memalloc_proc", &pid, 4, &pv,
+			       sizeof(pv), &rows),
+		      "memalloc_proc")) {
+		ASSERT_EQ(rows, 1, "one row");
+		ASSERT_EQ(pv.outstanding_bytes, 23 * mib, "its growth");
+		ASSERT_EQ(pv.data_bytes, vmdata_bytes(pid), "= its VmData");
+	}
+	if (ASSERT_OK(read_stacks("memalloc@hp", pid, &st), "read stacks")) {
+		ASSERT_EQ(st.outstanding_bytes, 31 * mib, "every growth");
+		ASSERT_EQ(st.outstanding_allocs, 6, "six growths");
+	}
+	free(out);
+	out = NULL;
+	ASSERT_EQ(reader_run(&out, "show memalloc@hp memalloc_stacks"), 0,
+		  "show memalloc_stacks");
+	ASSERT_HAS_SUBSTR(out, "heap_steps\n    main", "growth stack");
+	err = alerts_drain("memalloc@hp", ALERT_MEM_GROWTH, &l);
+	ASSERT_GE(err, 1, "growth alerts");
+	for (i = 0; i < l.n; i++) {
+		ASSERT_STREQ(l.a[i].comm, comm, "alert comm");
+		ASSERT_GT(l.a[i].value, 100ULL << 20, "rate above it");
+	}
+	free(l.a);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	pid = 0;
+	if (ASSERT_OK(read_comm("memalloc@hp", comm, &c), "read, after")) {
+		ASSERT_EQ(c.outstanding_bytes, 0, "none after the exit");
+		ASSERT_EQ(c.exited_bytes, 23 * mib, "taken back at the exit");
+	}
+	free(out);
+	out = NULL;
+	ASSERT_EQ(loader_run(&out, "refresh"), 0, "refresh");
+	ASSERT_HAS_SUBSTR(out, "memalloc@hp: heap mode, no allocations kept",
+			  "refresh: nothing to drop");
+cleanup:
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+	unlink(path);
+	free(out);
+	loader_run(NULL, "unload memalloc@hp");
+}
+
 /*
  * With B = 200: 10 malloc(B), 5 calloc(4, B/4), 3 x (malloc(B),
  * realloc(2B)), 2 aligned_alloc(64, B), 4 posix_memalign(64, B), each
@@ -118,7 +246,7 @@ static void check_exact(bool perf_uprobes)
 	int err, n;
 
 	snprintf(comm, sizeof(comm), "ma-ex-%d", getpid() % 100000);
-	err = loader_run(NULL, "memalloc --comm %s", comm);
+	err = loader_run(NULL, "memalloc --calls --comm %s", comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
 	if (perf_uprobes) {
@@ -181,7 +309,8 @@ static void check_leak_stack(void)
 
 	snprintf(comm, sizeof(comm), "ma-lk-%d", getpid() % 100000);
 	/* every stack, so the stack's bytes are exact (see stack_sampling) */
-	err = loader_run(NULL, "memalloc --name lk --comm %s --stack-bytes 0",
+	err = loader_run(NULL,
+			 "memalloc --calls --name lk --comm %s --stack-bytes 0",
 			 comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
@@ -234,7 +363,8 @@ static bool sampled_leaks(const char *comm, const char *opts, int count,
 	int err, pid;
 	FILE *f;
 
-	err = loader_run(NULL, "memalloc --name sp --comm %s %s", comm, opts);
+	err = loader_run(NULL, "memalloc --calls --name sp --comm %s %s", comm,
+			 opts);
 	if (!ASSERT_EQ(err, 0, opts))
 		return false;
 	/* held alive while read: its exit would take its leaks back */
@@ -316,7 +446,7 @@ static void check_growth(void)
 	snprintf(comm, sizeof(comm), "ma-gr-%d", getpid() % 100000);
 	err = loader_run(
 		NULL,
-		"memalloc --name gr --comm %s --growth-threshold 100M --growth-window 200ms",
+		"memalloc --calls --name gr --comm %s --growth-threshold 100M --growth-window 200ms",
 		comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
@@ -341,9 +471,10 @@ static void check_growth(void)
 
 	/* the default threshold (1 GB/h) is not reached by 64 KiB a half second
 	 */
-	err = loader_run(NULL,
-			 "memalloc --name gr --comm %s --growth-window 200ms",
-			 comm);
+	err = loader_run(
+		NULL,
+		"memalloc --calls --name gr --comm %s --growth-window 200ms",
+		comm);
 	if (!ASSERT_EQ(err, 0, "load, default threshold"))
 		return;
 	run_cmd(NULL,
@@ -373,8 +504,8 @@ static void check_static(void)
 		test__skip("cannot link allocgen statically (no libc.a?)");
 		return;
 	}
-	err = loader_run(NULL, "memalloc --name st --comm %s --lib %s", comm,
-			 bin);
+	err = loader_run(NULL, "memalloc --calls --name st --comm %s --lib %s",
+			 comm, bin);
 	if (!ASSERT_EQ(err, 0, "load"))
 		goto cleanup;
 	err = run_cmd(NULL,
@@ -408,7 +539,8 @@ static void check_duration(void)
 	int err, fd;
 
 	snprintf(comm, sizeof(comm), "ma-du-%d", getpid() % 100000);
-	err = loader_run(NULL, "memalloc --name du --comm %s --duration 6s",
+	err = loader_run(NULL,
+			 "memalloc --calls --name du --comm %s --duration 6s",
 			 comm);
 	if (!ASSERT_EQ(err, 0, "load --duration 6s"))
 		return;
@@ -483,7 +615,8 @@ static void check_restarts(void)
 	FILE *f = NULL;
 
 	snprintf(comm, sizeof(comm), "ma-rs-%d", getpid() % 100000);
-	err = loader_run(NULL, "memalloc --name rs --comm %s --stack-bytes 0",
+	err = loader_run(NULL,
+			 "memalloc --calls --name rs --comm %s --stack-bytes 0",
 			 comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
@@ -577,7 +710,7 @@ static void check_jemalloc(void)
 		usleep(20000);
 	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
 		goto cleanup;
-	err = loader_run(&out, "memalloc --name je --pid %d", pid);
+	err = loader_run(&out, "memalloc --calls --name je --pid %d", pid);
 	if (!ASSERT_EQ(err, 0, "load --pid"))
 		goto cleanup;
 	ASSERT_HAS_SUBSTR(out, "libjemalloc.so.2 (jemalloc)",
@@ -601,7 +734,7 @@ static void check_jemalloc(void)
 	free(out);
 	out = NULL;
 	loader_run(NULL, "unload memalloc@je");
-	err = loader_run(&out, "memalloc --name je");
+	err = loader_run(&out, "memalloc --calls --name je");
 	if (ASSERT_EQ(err, 0, "load, no target")) {
 		ASSERT_HAS_SUBSTR(
 			out, "(the C library); another allocator needs --lib",
@@ -623,7 +756,8 @@ static void expect_noent(const char *args, const char *what)
 
 	snprintf(comm, sizeof(comm), "ma-err-%d", getpid() % 100000);
 	bpf_ids_tagged(comm, &before);
-	err = loader_run(&out, "memalloc --name err --comm %s %s", comm, args);
+	err = loader_run(&out, "memalloc --calls --name err --comm %s %s", comm,
+			 args);
 	ASSERT_EQ(err, 3, args);
 	ASSERT_HAS_SUBSTR(out, what, "message names it");
 	snprintf(path, sizeof(path), "%s/memalloc@err", pin_root());
@@ -651,6 +785,8 @@ void test_memalloc(void)
 {
 	if (!ASSERT_OK(private_bpffs(), "private bpffs"))
 		return;
+	if (test__start_subtest("heap_growth"))
+		check_heap();
 	if (test__start_subtest("exact_counts"))
 		check_exact(false);
 	if (test__start_subtest("exact_counts_perf_uprobes")) {

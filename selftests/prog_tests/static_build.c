@@ -47,7 +47,7 @@ void test_static_build(void)
 	}
 
 	snprintf(comm, sizeof(comm), "st-al-%d", getpid() % 10000);
-	err = run_cmd(NULL, "%s memalloc --name st --comm %s", load, comm);
+	err = run_cmd(NULL, "%s memalloc --calls --name st --comm %s", load, comm);
 	if (ASSERT_EQ(err, 0, "memalloc on the host's libc")) {
 		ASSERT_EQ(run_cmd(NULL, "%s --comm %s --count 9", alloc, comm),
 			  0, "allocgen");

@@ -371,7 +371,7 @@ static void test_memalloc(void)
 	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
 		goto cleanup;
 	if (!ASSERT_EQ(loader_run(NULL,
-				  "memalloc --name unw --comm %s --stack-bytes 0",
+				  "memalloc --calls --name unw --comm %s --stack-bytes 0",
 				  comm),
 		       0, "load memalloc"))
 		goto cleanup;

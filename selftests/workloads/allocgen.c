@@ -11,6 +11,9 @@
  */
 /* frame pointers, so the leak's stack unwinds (CFLAGS may omit them) */
 #pragma GCC optimize("no-omit-frame-pointer")
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* mremap(): the static test builds it with bare cc */
+#endif
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -76,6 +79,40 @@ NOINLINE NOCLONE void leak_outer(long n, size_t size)
 		leaks[nleaks++] = leak_here(size);
 }
 
+/*
+ * memalloc's heap mode: one change of VmData per syscall, @ms apart:
+ * 3 x mmap 8 MiB, munmap one, 2 MiB of a PROT_NONE reservation made
+ * writable (as glibc grows an arena), sbrk 1 MiB, mremap 8 to 12 MiB.
+ * VmData grows by 31 MiB, shrinks by 8: 23 MiB more at the end.
+ */
+#define MiB (1L << 20)
+NOINLINE NOCLONE void heap_steps(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	const int rw = PROT_READ | PROT_WRITE;
+	const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	char *m[3], *none;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		m[i] = mmap(NULL, 8 * MiB, rw, anon, -1, 0);
+		if (m[i] == MAP_FAILED)
+			die("allocgen: mmap failed");
+		nanosleep(&ts, NULL);
+	}
+	munmap(m[0], 8 * MiB);
+	nanosleep(&ts, NULL);
+	none = mmap(NULL, 4 * MiB, PROT_NONE, anon | MAP_NORESERVE, -1, 0);
+	if (none == MAP_FAILED || mprotect(none, 2 * MiB, rw))
+		die("allocgen: mprotect failed");
+	nanosleep(&ts, NULL);
+	if (sbrk(MiB) == (void *)-1)
+		die("allocgen: sbrk failed");
+	nanosleep(&ts, NULL);
+	if (mremap(m[1], 8 * MiB, 12 * MiB, MREMAP_MAYMOVE) == MAP_FAILED)
+		die("allocgen: mremap failed");
+}
+
 /* funclat's target: returns after about @us microseconds. */
 NOINLINE NOCLONE long slow_call(long us)
 {
@@ -104,7 +141,7 @@ static void usage(void)
 		"                [--realloc N] [--aligned N] [--memalign N] [--mmap N]\n"
 		"                [--leak N] [--leak-size B] [--grow B --grow-ms MS]\n"
 		"                [--sleep-us US[,US...]] [--bench N] [--hold-ms MS]\n"
-		"                [--wait-signal]\n"
+		"                [--wait-signal] [--heap-steps MS]\n"
 		"Each call kind runs N times with size B (default 100):\n"
 		"  --count    malloc(B) then free       --calloc   calloc(4, B/4), free\n"
 		"  --realloc  malloc(B), realloc(2B), free\n"
@@ -114,6 +151,7 @@ static void usage(void)
 		"  --sleep-us call slow_call(US) for each value\n"
 		"  --bench    N malloc(B)/free pairs; prints CPU ns per pair\n"
 		"  --hold-ms  stay alive MS ms at the end (for symbolization)\n"
+		"  --heap-steps  change VmData by syscalls, MS ms apart (heap_steps())\n"
 		"  --wait-signal  start only at SIGUSR1 (blocked meanwhile: a\n"
 		"             tracer loaded with --pid sees every call)\n");
 	exit(2);
@@ -138,11 +176,13 @@ int main(int argc, char **argv)
 		{ "bench", required_argument, NULL, 'b' },
 		{ "hold-ms", required_argument, NULL, 'h' },
 		{ "wait-signal", no_argument, NULL, 'w' },
+		{ "heap-steps", required_argument, NULL, 'H' },
 		{},
 	};
 	long size = 100, count = 0, ncalloc = 0, nrealloc = 0, naligned = 0;
 	long nmemalign = 0, nmmap = 0, nleak = 0, leak_size = 1000;
 	long grow = 0, grow_ms = 1000, bench = 0, hold_ms = 0, i, t0;
+	long heap_ms = -1;
 	const char *comm = NULL, *sleeps = NULL;
 	bool wait_signal = false;
 	sigset_t usr1;
@@ -167,6 +207,7 @@ int main(int argc, char **argv)
 		case 'b': bench = atol(optarg); break;
 		case 'h': hold_ms = atol(optarg); break;
 		case 'w': wait_signal = true; break;
+		case 'H': heap_ms = atol(optarg); break;
 		default: usage();
 		}
 	}
@@ -226,6 +267,8 @@ int main(int argc, char **argv)
 	}
 	if (nleak)
 		leak_outer(nleak, leak_size);
+	if (heap_ms >= 0)
+		heap_steps(heap_ms);
 	if (grow) {
 		long steps = (grow + 65535) / 65536;
 		struct timespec ts = { 0, grow_ms * 1000000L / steps };
