@@ -259,8 +259,10 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 		      __u32 bits, __u32 bitfield, const struct tags *tg,
 		      int depth);
 
+/* @internal: the member holding them is, and so is each of them */
 static void walk_members(struct walk *w, __u32 id, const struct btf_type *t,
-			 const char *prefix, __u32 bits, int depth)
+			 const char *prefix, __u32 bits, int depth,
+			 bool internal)
 {
 	const struct btf_member *m = btf_members(t);
 	char sub[sizeof(((struct pm_field *)0)->name)];
@@ -278,6 +280,7 @@ static void walk_members(struct walk *w, __u32 id, const struct btf_type *t,
 		else
 			snprintf(sub, sizeof(sub), "%s_%s", prefix, mn);
 		read_tags(w->btf, id, i, &tg);
+		tg.internal |= internal;
 		walk_type(w, m->type, sub, bits + btf_member_bit_offset(t, i),
 			  btf_member_bitfield_size(t, i), &tg, depth + 1);
 	}
@@ -312,7 +315,8 @@ static void walk_type(struct walk *w, __u32 type_id, const char *name,
 	}
 	if (btf_is_composite(t)) {
 		/* a top-level struct's fields carry their own names */
-		walk_members(w, id, t, depth ? name : "", bits, depth);
+		walk_members(w, id, t, depth ? name : "", bits, depth,
+			     tg->internal);
 		return;
 	}
 	if (!btf_is_int(t) && !btf_is_any_enum(t) && !btf_is_array(t) &&

@@ -150,7 +150,7 @@ struct stack_scratch {
 	__u32 user_filled __internal; /* st.user[] is written (the walker) */
 	__u32 pad __internal;
 	__u64 kips[STACK_DEPTH]; /* the kernel's frame-pointer walk */
-	struct unw_walk uw;
+	struct unw_walk uw __internal; /* the walker's registers: no metric */
 };
 
 struct {
