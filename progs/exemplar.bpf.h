@@ -12,11 +12,12 @@
  * pair each entry with its series by the key prefix (PIN-LAYOUT.md).
  *
  * Cost: a process the loader found no context in pays one otel_procs
- * lookup (a miss) per call, as for otel_ctx_read() alone. A traced one
+ * lookup (a miss) per look, as for otel_ctx_read() alone. A traced one
  * reads its context (and rewrites the exemplar) only when the bucket's
  * exemplar is missing or older than EXEMPLAR_REFRESH_NS, or the call is
- * over the alert threshold: a busy bucket costs a second lookup per call,
+ * over the alert threshold: a busy bucket costs a second lookup per look,
  * not a context read and a map update (measured: ~160 ns on io's exit).
+ * A tool with per-thread state gates the looks (exemplar_gate()).
  *
  * An entry is replaced whole by
  * bpf_map_update_elem() (a new element, the old one freed after RCU: the
@@ -47,6 +48,25 @@
 		__type(key, key_type);                                         \
 		__type(value, struct hist_exemplar);                           \
 	} name SEC(".maps")
+
+/*
+ * A thread looks for a due exemplar at most once per EXEMPLAR_GATE_NS
+ * (*last: when it last looked, in the tool's per-thread state): a thread
+ * making many short calls pays exemplar_due()'s two lookups on one call
+ * per gate, not on each (on io's exit they were ~190 instructions of its
+ * ~450), while a call at least that long always gets its look, as its
+ * thread's last look came before it began: the slow calls whose buckets
+ * an exemplar matters most for.
+ */
+#define EXEMPLAR_GATE_NS 10000000ULL /* 10 ms */
+
+static __always_inline bool exemplar_gate(__u64 *last, __u64 now)
+{
+	if (now - *last < EXEMPLAR_GATE_NS)
+		return false;
+	*last = now;
+	return true;
+}
 
 /*
  * Whether a call that ended at @now (bpf_ktime_get_ns()) should read its

@@ -48,6 +48,8 @@ static const char io_op_names[IO_OP_NR][10] = {
 struct io_start {
 	__u64 ts; /* 0: no call in flight for this task */
 	__u32 op;
+	__u32 pad;
+	__u64 exemplar_ns; /* the thread's last look for one (exemplar_gate) */
 };
 
 struct {
@@ -150,7 +152,9 @@ static __always_inline int io_exit(long ret)
 	traced = false;
 	if (over || otel_any_proc()) {
 		ekey.slot = hist_slot(delta);
-		traced = (over || exemplar_due(&io_exemplars, &ekey, now)) &&
+		traced = (over ||
+			  (exemplar_gate(&start->exemplar_ns, now) &&
+			   exemplar_due(&io_exemplars, &ekey, now))) &&
 			 !otel_ctx_read(&sp);
 	}
 	if (over)
