@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * memalloc: allocations, frees and outstanding bytes per command and per
- * thread, outstanding bytes per allocation stack (leak candidates), the
+ * memalloc: outstanding bytes per command and process, by stack, the
  * growth rate of outstanding bytes and an alert when it passes a
- * threshold. The loader attaches the uprobes to the allocators (--lib,
- * or those the target maps, or libc), each entry program with the function's
- * enum memalloc_fn as its cookie; anonymous mmap/munmap outside the allocator
- * come from syscall tracepoints.
+ * threshold, counted one of two ways (memalloc.h). Heap mode, the
+ * default, is heap_change alone, on the syscalls that change VmData. With
+ * --calls: allocations, frees and outstanding bytes per command and per
+ * thread, outstanding bytes per allocation stack (leak candidates); the
+ * loader attaches the uprobes to the allocators (--lib, or those the
+ * target maps, or libc), each entry program with the function's enum
+ * memalloc_fn as its cookie; anonymous mmap/munmap outside the allocator
+ * come from syscall tracepoints. The rest of this comment is that mode.
  *
  * The allocator calls itself (glibc's realloc(NULL, n) calls malloc,
  * aligned_alloc may call malloc, realloc(p, 0) calls free): only the
