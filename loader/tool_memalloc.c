@@ -252,27 +252,30 @@ static const char *const heap_calls[] = { "brk", "mmap", "munmap", "mprotect",
 
 #define NR_HEAP_CALLS (sizeof(heap_calls) / sizeof(heap_calls[0]))
 
-/* Per-call mode's programs and state: loaded and created with --calls only. */
-static bool calls_only(const char *name)
-{
-	static const char *const names[] = {
-		"malloc_enter",
-		"calloc_enter",
-		"realloc_enter",
-		"memalign_enter",
-		"posix_memalign_enter",
-		"alloc_return",
-		"free_enter",
-		"enter_mmap",
-		"exit_mmap",
-		"enter_munmap",
-		"allocs",
-		"memalloc_calls",
-		"memalloc_thread",
-	};
-	unsigned int i;
+/*
+ * Per-call mode's programs and state, loaded and created with --calls
+ * only: the uprobes (funcs[]), these tracepoints and these maps.
+ */
+static const char *const calls_tps[] = { "enter_mmap", "exit_mmap",
+					 "enter_munmap" };
+static const char *const calls_maps[] = { "allocs", "memalloc_calls",
+					  "memalloc_thread" };
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+#define NR_CALLS_TPS  (sizeof(calls_tps) / sizeof(calls_tps[0]))
+#define NR_CALLS_MAPS (sizeof(calls_maps) / sizeof(calls_maps[0]))
+
+static bool is_uprobe(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	return !strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9);
+}
+
+static bool named(const char *name, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
 		if (!strcmp(name, names[i]))
 			return true;
 	return false;
@@ -293,13 +296,15 @@ static int memalloc_prepare(struct load_ctx *ctx)
 	struct bpf_program *p;
 	struct bpf_map *m;
 
-	bpf_object__for_each_program(p, ctx->obj)
-		if (!strcmp(bpf_program__name(p), "heap_change") ||
-		    calls_only(bpf_program__name(p)))
-			bpf_program__set_autoload(
-				p, calls == calls_only(bpf_program__name(p)));
+	bpf_object__for_each_program(p, ctx->obj) {
+		if (is_uprobe(p) ||
+		    named(bpf_program__name(p), calls_tps, NR_CALLS_TPS))
+			bpf_program__set_autoload(p, calls);
+		else if (!strcmp(bpf_program__name(p), "heap_change"))
+			bpf_program__set_autoload(p, !calls);
+	}
 	bpf_object__for_each_map(m, ctx->obj)
-		if (calls_only(bpf_map__name(m)))
+		if (named(bpf_map__name(m), calls_maps, NR_CALLS_MAPS))
 			bpf_map__set_autocreate(m, calls);
 	if (calls)
 		return calls_prepare(ctx);
@@ -370,15 +375,11 @@ static int calls_prepare(struct load_ctx *ctx)
 	ma->multi = uprobe_multi_supported();
 	if (ma->multi) {
 		struct bpf_program *p;
-		const char *sec;
 
-		bpf_object__for_each_program(p, ctx->obj) {
-			sec = bpf_program__section_name(p);
-			if (!strncmp(sec, "uprobe", 6) ||
-			    !strncmp(sec, "uretprobe", 9))
+		bpf_object__for_each_program(p, ctx->obj)
+			if (is_uprobe(p))
 				bpf_program__set_expected_attach_type(
 					p, UPROBE_MULTI_ATTACH_TYPE);
-		}
 	}
 	return 0;
 }
@@ -492,21 +493,18 @@ static int heap_attach(struct load_ctx *ctx)
 				return err;
 		}
 	}
-	return attach_pin(ctx, "memalloc_exit");
+	return 0;
 }
 
-static int memalloc_attach(struct load_ctx *ctx)
+/* --calls: the allocators' uprobes and the mmap/munmap tracepoints */
+static int calls_attach(struct load_ctx *ctx)
 {
-	static const char *const tps[] = { "enter_mmap", "exit_mmap",
-					   "enter_munmap", "memalloc_exit" };
 	struct bpf_program *entry, *ret;
 	struct ma_priv *ma = ctx->priv;
 	struct ma_lib *l;
 	unsigned int i;
 	int k, err;
 
-	if (!calls_mode(ctx))
-		return heap_attach(ctx);
 	ret = prog(ctx, "alloc_return");
 	if (!ret)
 		return -ENOENT;
@@ -536,12 +534,19 @@ static int memalloc_attach(struct load_ctx *ctx)
 				return err;
 		}
 	}
-	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
-		err = attach_pin(ctx, tps[i]);
+	for (i = 0; i < NR_CALLS_TPS; i++) {
+		err = attach_pin(ctx, calls_tps[i]);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int memalloc_attach(struct load_ctx *ctx)
+{
+	int err = calls_mode(ctx) ? calls_attach(ctx) : heap_attach(ctx);
+
+	return err ?: attach_pin(ctx, "memalloc_exit");
 }
 
 /*

@@ -436,7 +436,7 @@ int gunzip_file(const char *path, unsigned char **buf, size_t *len)
 }
 
 /* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
-bool waits_for_usr1(pid_t pid)
+static bool catches_usr1(pid_t pid)
 {
 	char path[64], line[256];
 	bool yes = false;
@@ -452,4 +452,39 @@ bool waits_for_usr1(pid_t pid)
 			      (1ULL << (SIGUSR1 - 1));
 	fclose(f);
 	return yes;
+}
+
+bool waits_for_usr1(pid_t pid, int ms)
+{
+	for (; ms > 0 && !catches_usr1(pid); ms -= 20)
+		usleep(20000);
+	return catches_usr1(pid);
+}
+
+char *file_wait(const char *path, const char *need, int ms)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f;
+
+	for (;; ms -= 20) {
+		f = fopen(path, "re");
+		if (f) {
+			free(buf);
+			buf = NULL;
+			sz = 0;
+			if (getdelim(&buf, &sz, '\0', f) < 0) {
+				free(buf);
+				buf = NULL;
+			}
+			fclose(f);
+		}
+		if (buf && strstr(buf, need))
+			return buf;
+		if (ms <= 0)
+			break;
+		usleep(20000);
+	}
+	free(buf);
+	return NULL;
 }

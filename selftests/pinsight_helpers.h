@@ -85,8 +85,16 @@ bool in_vmtest(void);
  */
 pid_t spawn_sh_gated(int *release, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting). */
-bool waits_for_usr1(pid_t pid);
+/*
+ * Whether process @pid catches SIGUSR1 (allocgen --wait-signal waiting),
+ * looking every 20 ms for up to @ms ms until it does.
+ */
+bool waits_for_usr1(pid_t pid, int ms);
+/*
+ * The text of file @path once it holds @need, looking every 20 ms for up
+ * to @ms ms (a workload's closing line): malloc()ed, or NULL.
+ */
+char *file_wait(const char *path, const char *need, int ms);
 /*
  * A TCP socket (AF_INET or AF_INET6) bound to a free loopback port, which
  * goes in *port; listening or not (connects to it are then refused while it

@@ -152,9 +152,7 @@ static void check_heap(void)
 		env_output_dir(), comm, path);
 	if (!ASSERT_GT(pid, 0, "allocgen"))
 		return;
-	for (i = 0; i < 500 && !waits_for_usr1(pid); i++)
-		usleep(20000);
-	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
+	if (!ASSERT_TRUE(waits_for_usr1(pid, 10000), "allocgen waiting"))
 		goto cleanup;
 	err = loader_run(
 		&out,
@@ -166,15 +164,9 @@ static void check_heap(void)
 	ASSERT_FALSE(strstr(out, "uprobe"), "no uprobe");
 	kill(pid, SIGUSR1);
 	/* "allocgen: pid N, leaked 0 allocations": all done, now holding */
-	for (i = 0; i < 3000; i++) {
-		free(out);
-		out = NULL;
-		if (!run_cmd(&out, "cat %s", path) && out &&
-		    strstr(out, "leaked"))
-			break;
-		usleep(20000);
-	}
-	if (!ASSERT_OK_PTR(out ? strstr(out, "leaked") : NULL, "steps done"))
+	free(out);
+	out = file_wait(path, "leaked", 60000);
+	if (!ASSERT_OK_PTR(out, "steps done"))
 		goto cleanup;
 	if (ASSERT_OK(read_comm("memalloc@hp", comm, &c), "read comm")) {
 		ASSERT_EQ(c.allocated_bytes, 31 * mib, "grown");
@@ -706,9 +698,7 @@ static void check_jemalloc(void)
 		env_output_dir(), comm);
 	if (!ASSERT_GT(pid, 0, "allocgen"))
 		return;
-	for (i = 0; i < 250 && !waits_for_usr1(pid); i++)
-		usleep(20000);
-	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
+	if (!ASSERT_TRUE(waits_for_usr1(pid, 5000), "allocgen waiting"))
 		goto cleanup;
 	err = loader_run(&out, "memalloc --calls --name je --pid %d", pid);
 	if (!ASSERT_EQ(err, 0, "load --pid"))

@@ -149,7 +149,6 @@ static pid_t traced_pid, untraced_pid;
 static pid_t start_otelread(bool traced)
 {
 	pid_t pid;
-	int i;
 
 	if (traced)
 		pid = spawn_sh(
@@ -158,8 +157,8 @@ static pid_t start_otelread(bool traced)
 	else
 		pid = spawn_sh("exec %s/workloads/otelread --untraced --slow-ms %d",
 			       env_output_dir(), SLOW_MS);
-	for (i = 0; pid > 0 && i < 100 && !waits_for_usr1(pid); i++)
-		usleep(20000);
+	if (pid > 0)
+		waits_for_usr1(pid, 2000);
 	return pid;
 }
 

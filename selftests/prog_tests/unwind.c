@@ -358,7 +358,6 @@ static void test_memalloc(void)
 {
 	char comm[16], path[64], *out = NULL, *p;
 	pid_t pid;
-	int i;
 
 	snprintf(comm, sizeof(comm), "unwm%d", getpid() % 100000);
 	snprintf(path, sizeof(path), "/tmp/pinsight-unwm-%d", getpid());
@@ -366,9 +365,7 @@ static void test_memalloc(void)
 		       env_output_dir(), comm, path);
 	if (!ASSERT_GT(pid, 0, "allocgen"))
 		return;
-	for (i = 0; i < 500 && !waits_for_usr1(pid); i++)
-		usleep(20000);
-	if (!ASSERT_TRUE(waits_for_usr1(pid), "allocgen waiting"))
+	if (!ASSERT_TRUE(waits_for_usr1(pid, 10000), "allocgen waiting"))
 		goto cleanup;
 	if (!ASSERT_EQ(loader_run(NULL,
 				  "memalloc --calls --name unw --comm %s --stack-bytes 0",
@@ -377,15 +374,8 @@ static void test_memalloc(void)
 		goto cleanup;
 	kill(pid, SIGUSR1);
 	/* "allocgen: pid N, leaked K allocations": grown, now holding */
-	for (i = 0; i < 3000; i++) {
-		free(out);
-		out = NULL;
-		if (!run_cmd(&out, "cat %s", path) && out &&
-		    strstr(out, "leaked"))
-			break;
-		usleep(20000);
-	}
-	ASSERT_OK_PTR(out ? strstr(out, "leaked") : NULL, "allocgen grew");
+	out = file_wait(path, "leaked", 60000);
+	ASSERT_OK_PTR(out, "allocgen grew");
 	free(out);
 	out = NULL;
 	ASSERT_EQ(reader_run(&out, "show memalloc@unw memalloc_stacks"), 0,
