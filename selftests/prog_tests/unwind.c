@@ -53,7 +53,12 @@ static void check_burners(const char *bin, bool share_bound)
 	char *out = NULL;
 	double share;
 
-	if (profile_window("unwb", bin, "", ";burn_", 300, &out))
+	/*
+	 * The 3:1 bound of 5 points wants ~1200 samples: at 300 a 75 % share
+	 * has a binomial sd of 2.5 points, and 5 points were crossed (82 %).
+	 */
+	if (profile_window("unwb", bin, "", ";burn_", share_bound ? 1200 : 300,
+			   &out))
 		goto cleanup;
 	hot = folded_count(out, NULL, ";burn_hot", ";main;");
 	cold = folded_count(out, NULL, ";burn_cold", ";main;");
