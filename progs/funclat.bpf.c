@@ -5,8 +5,12 @@
  * uprobe/uretprobe pair on each function with the function's index as the
  * BPF cookie, so one pair of programs serves any number of functions.
  *
- * Entry times live in task storage as a small stack, so nested and
- * recursive calls of probed functions each get their own duration.
+ * Entry times live in a small per-thread stack, so nested and recursive
+ * calls of probed functions each get their own duration. The stack is the
+ * thread's slot in funclat_slots while it has calls in flight there
+ * (thread_slot.bpf.h: an array lookup), else in task storage, where a
+ * thread whose slot another holds keeps it: the slot's frames are always
+ * the newest, so returns pop the slot first and the storage after.
  *
  * Where the kernel has uprobe sessions (6.13+: a uprobe_multi link of
  * attach type BPF_TRACE_UPROBE_SESSION), the loader attaches funclat_session
@@ -25,6 +29,7 @@
 #include "filter.bpf.h"
 #include "hist.bpf.h"
 #include "maps.bpf.h"
+#include "thread_slot.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -32,10 +37,13 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 threshold_ns = 0;
 const volatile char func_names[FUNCLAT_MAX_FUNCS][FUNCLAT_NAME_LEN] = {};
 
+/* __internal: funclat_slots is an array, which readers would export */
 struct funclat_start {
-	__u64 ts[FUNCLAT_DEPTH];
-	__u32 func[FUNCLAT_DEPTH];
-	__u32 depth; /* may exceed FUNCLAT_DEPTH: those calls go untimed */
+	__u64 owner __internal; /* funclat_slots: slot_owner() of the holder */
+	__u64 ts[FUNCLAT_DEPTH] __internal;
+	__u32 func[FUNCLAT_DEPTH] __internal;
+	/* may exceed FUNCLAT_DEPTH: those calls go untimed */
+	__u32 depth __internal;
 };
 
 struct {
@@ -44,6 +52,10 @@ struct {
 	__type(key, int);
 	__type(value, struct funclat_start);
 } funclat_start SEC(".maps");
+
+/* Threads inside probed functions at once, for the cheap path. */
+#define FUNCLAT_SLOTS 1024
+DECLARE_THREAD_SLOTS(funclat_slots, struct funclat_start, FUNCLAT_SLOTS);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -65,12 +77,16 @@ int BPF_KPROBE(funclat_entry)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct funclat_start *s;
+	__u64 me;
 	__u32 d;
 
 	if (!task_wanted(task))
 		return 0;
-	s = bpf_task_storage_get(&funclat_start, task, 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	me = slot_owner(task);
+	s = thread_slot(&funclat_slots, me);
+	if (!s || !slot_take(&s->owner, me))
+		s = bpf_task_storage_get(&funclat_start, task, 0,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
 		count_drop();
 		return 0;
@@ -146,15 +162,21 @@ int BPF_KRETPROBE(funclat_return)
 	__u64 now = bpf_ktime_get_ns(), ts = 0;
 	__u32 func = bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1);
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 me = slot_owner(task);
 	struct funclat_start *s;
+	bool slot = true;
 	__u32 d, below;
 
-	s = bpf_task_storage_get(&funclat_start, task, 0, 0);
+	s = thread_slot(&funclat_slots, me);
+	if (!s || s->owner != me) {
+		s = bpf_task_storage_get(&funclat_start, task, 0, 0);
+		slot = false;
+	}
 	if (!s || !s->depth)
 		return 0;
 	d = --s->depth;
 	if (d >= FUNCLAT_DEPTH)
-		return 0;
+		goto out;
 	/*
 	 * Returns come in reverse order of calls, unless a probed frame was
 	 * left without returning (longjmp, an exception): then the frame on
@@ -173,6 +195,9 @@ int BPF_KRETPROBE(funclat_return)
 	} else {
 		count_drop();
 	}
+out:
+	if (slot && !s->depth)
+		slot_release(&s->owner);
 	if (ts)
 		record(task, func, now - ts, now);
 	return 0;

@@ -109,6 +109,109 @@ int e_uretprobe(void *ctx) { return 0; }
 SEC("uprobe")
 int c_uprobe(void *ctx) { return count(); }
 
+/*
+ * The building blocks of funclat's and io's per-call paths, each alone on
+ * one uprobe (icount-events.sh's "blocks"): what each costs by itself, to
+ * tell where a tool's instructions per call go.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} bench_task SEC(".maps");
+
+__u64 bench_sink;
+
+SEC("uprobe")
+int k_ktime(void *ctx)
+{
+	bench_sink = bpf_ktime_get_ns();
+	return 0;
+}
+SEC("uprobe")
+int k_cookie(void *ctx)
+{
+	bench_sink = bpf_get_attach_cookie(ctx);
+	return 0;
+}
+SEC("uprobe")
+int k_task_storage(void *ctx)
+{
+	__u64 *v = bpf_task_storage_get(&bench_task, bpf_get_current_task_btf(),
+					0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (v)
+		*v += 1;
+	return 0;
+}
+SEC("uprobe")
+int k_comm_hash(void *ctx) { return count_by_comm(&bench_hash); }
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u64);
+} bench_hash8 SEC(".maps");
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct comm_key);
+	__type(value, __u64);
+} bench_shash SEC(".maps");
+SEC("uprobe")
+int k_comm(void *ctx)
+{
+	char c[16];
+
+	bpf_get_current_comm(c, sizeof(c));
+	bench_sink = c[0];
+	return 0;
+}
+SEC("uprobe")
+int k_hash20(void *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct comm_key key = {};
+	__u64 *v;
+
+	__builtin_memcpy(key.comm, t->comm, 16);
+	v = bpf_map_lookup_elem(&bench_hash, &key);
+	if (v)
+		*v += 1;
+	else
+		bpf_map_update_elem(&bench_hash, &key, &zero, 0);
+	return 0;
+}
+SEC("uprobe")
+int k_shash20(void *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct comm_key key = {};
+	__u64 *v;
+
+	__builtin_memcpy(key.comm, t->comm, 16);
+	v = bpf_map_lookup_elem(&bench_shash, &key);
+	if (v)
+		*v += 1;
+	else
+		bpf_map_update_elem(&bench_shash, &key, &zero, 0);
+	return 0;
+}
+SEC("uprobe")
+int k_hash8(void *ctx)
+{
+	__u64 key = 1, *v = bpf_map_lookup_elem(&bench_hash8, &key);
+
+	if (v)
+		*v += 1;
+	else
+		bpf_map_update_elem(&bench_hash8, &key, &zero, 0);
+	return 0;
+}
+SEC("uprobe")
+int k_counter(void *ctx) { return count(); }
+
 /* profile */
 SEC("perf_event")
 int e_perf(void *ctx) { return 0; }

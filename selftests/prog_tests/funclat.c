@@ -241,6 +241,52 @@ static void check_pid_filter(void)
 	loader_run(NULL, "unload funclat@pid");
 }
 
+/*
+ * Nested and recursive calls from 8 threads at once: allocgen's nest_rec(3)
+ * is 4 nested calls of nest_rec over one of slow_call(1 ms), each at least
+ * 1 ms, so every one lands in slot 19 ([2^19, 2^20) ns) or above. @args
+ * goes to the load: --max-entries funclat_slots=1 puts every thread on one
+ * thread slot, so most calls take the task-storage path, and the slot
+ * changes hands mid-stack (the pair only: sessions keep no stack).
+ */
+static void check_nested(const char *args)
+{
+	struct funclat_val rec, leaf;
+	char comm[16], *out = NULL;
+	__u64 low = 0;
+	int err, i;
+
+	snprintf(comm, sizeof(comm), "fl-nest-%d", getpid() % 100000);
+	err = loader_run(
+		NULL,
+		"funclat --name nest --comm %s --binary %s/workloads/allocgen --func nest_rec,slow_call %s",
+		comm, env_output_dir(), args);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(NULL,
+		      "%s/workloads/allocgen --comm %s --nest-threads 8 --nest-calls 5",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "allocgen");
+	if (!ASSERT_OK(read_func("funclat@nest", comm, 0, &rec), "nest_rec") ||
+	    !ASSERT_OK(read_func("funclat@nest", comm, 1, &leaf), "slow_call"))
+		goto cleanup;
+	ASSERT_EQ(rec.calls, 8 * 5 * 4, "nest_rec calls");
+	ASSERT_EQ(leaf.calls, 8 * 5, "slow_call calls");
+	ASSERT_EQ(hist_samples(&rec.latency_ns), rec.calls, "nest_rec timed");
+	for (i = 0; i < 19; i++)
+		low += rec.latency_ns.slots[i] + leaf.latency_ns.slots[i];
+	ASSERT_EQ(low, 0, "no call timed under 1 ms");
+	ASSERT_GE(rec.latency_ns.sum, rec.calls * 1000000ULL,
+		  "nest_rec time: each >= 1 ms");
+	err = reader_run(&out, "metrics funclat@nest");
+	ASSERT_EQ(err, 0, "metrics");
+	ASSERT_HAS_SUBSTR(out, "ebpf_funclat_drops_total{name=\"nest\"} 0\n",
+			  "no drops");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload funclat@nest");
+}
+
 /* A bad target: exit 3, a message naming it, nothing pinned or loaded. */
 static void expect_noent(const char *args, const char *what)
 {
@@ -301,6 +347,14 @@ void test_funclat(void)
 		check_vector_studio();
 	if (test__start_subtest("pid_filter"))
 		check_pid_filter();
+	if (test__start_subtest("nested_threads")) {
+		check_nested("");
+		/* the pair: 6.1 and 6.12 have nothing else */
+		setenv("PINSIGHT_NO_UPROBE_MULTI", "1", 1);
+		check_nested("");
+		check_nested("--max-entries funclat_slots=1");
+		unsetenv("PINSIGHT_NO_UPROBE_MULTI");
+	}
 	if (test__start_subtest("perf_uprobe_pair")) {
 		/*
 		 * Where the kernel has uprobe sessions (6.13+) the above ran

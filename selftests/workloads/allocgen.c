@@ -2,8 +2,9 @@
 /*
  * allocgen: a known sequence of allocator calls, for memalloc's exact-count
  * tests, a deliberate leak under a known stack, steady growth for the
- * growth alert, a function that sleeps known durations for funclat, and a
- * malloc/free loop for the overhead measurement.
+ * growth alert, a function that sleeps known durations for funclat (also
+ * under a recursion, from threads at once), and a malloc/free loop for the
+ * overhead measurement.
  *
  * Exactness: everything counted happens after prctl(PR_SET_NAME) gives the
  * process the test's unique comm, and nothing in between uses stdio (its
@@ -15,6 +16,7 @@
 #define _GNU_SOURCE /* mremap(): the static test builds it with bare cc */
 #endif
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -123,6 +125,50 @@ NOINLINE NOCLONE long slow_call(long us)
 }
 
 /*
+ * --nest: each call of nest_rec(NEST_DEPTH) is NEST_DEPTH + 1 nested calls
+ * of nest_rec and one of slow_call(NEST_US) at the bottom: every one of
+ * them takes at least NEST_US. The recursion goes through a volatile
+ * pointer, or the compiler turns it into a loop.
+ */
+#define NEST_DEPTH 3
+#define NEST_US 1000
+NOINLINE NOCLONE long nest_rec(long d);
+static long (*volatile nest_next)(long) = nest_rec;
+NOINLINE NOCLONE long nest_rec(long d)
+{
+	return (d ? nest_next(d - 1) : slow_call(NEST_US)) + 1;
+}
+
+static long nest_calls = 10;
+static pthread_barrier_t nest_go;
+
+static void *nest_thread(void *arg)
+{
+	long i;
+
+	(void)arg;
+	pthread_barrier_wait(&nest_go); /* all threads inside at once */
+	for (i = 0; i < nest_calls; i++)
+		nest_rec(NEST_DEPTH);
+	return NULL;
+}
+
+/* @n threads each make nest_calls calls of nest_rec(NEST_DEPTH). */
+static void nest(long n)
+{
+	pthread_t t[64];
+	long i;
+
+	if (n > 64 || pthread_barrier_init(&nest_go, NULL, n))
+		die("allocgen: --nest-threads: 1..64");
+	for (i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, nest_thread, NULL))
+			die("allocgen: pthread_create failed");
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+/*
  * This thread's CPU time, not wall time: the probes' traps and programs
  * run on it, while time spent preempted on a busy host does not count.
  */
@@ -142,6 +188,7 @@ static void usage(void)
 		"                [--leak N] [--leak-size B] [--grow B --grow-ms MS]\n"
 		"                [--sleep-us US[,US...]] [--bench N] [--hold-ms MS]\n"
 		"                [--wait-signal] [--heap-steps MS]\n"
+		"                [--nest-threads T [--nest-calls N]]\n"
 		"Each call kind runs N times with size B (default 100):\n"
 		"  --count    malloc(B) then free       --calloc   calloc(4, B/4), free\n"
 		"  --realloc  malloc(B), realloc(2B), free\n"
@@ -152,6 +199,8 @@ static void usage(void)
 		"  --bench    N malloc(B)/free pairs; prints CPU ns per pair\n"
 		"  --hold-ms  stay alive MS ms at the end (for symbolization)\n"
 		"  --heap-steps  change VmData by syscalls, MS ms apart (heap_steps())\n"
+		"  --nest-threads  T threads each call nest_rec(3) N times (10): 4\n"
+		"             nested nest_rec calls over slow_call(1000) each time\n"
 		"  --wait-signal  start only at SIGUSR1 (blocked meanwhile: a\n"
 		"             tracer loaded with --pid sees every call)\n");
 	exit(2);
@@ -177,12 +226,14 @@ int main(int argc, char **argv)
 		{ "hold-ms", required_argument, NULL, 'h' },
 		{ "wait-signal", no_argument, NULL, 'w' },
 		{ "heap-steps", required_argument, NULL, 'H' },
+		{ "nest-threads", required_argument, NULL, 'T' },
+		{ "nest-calls", required_argument, NULL, 'N' },
 		{},
 	};
 	long size = 100, count = 0, ncalloc = 0, nrealloc = 0, naligned = 0;
 	long nmemalign = 0, nmmap = 0, nleak = 0, leak_size = 1000;
 	long grow = 0, grow_ms = 1000, bench = 0, hold_ms = 0, i, t0;
-	long heap_ms = -1;
+	long heap_ms = -1, nest_threads = 0;
 	const char *comm = NULL, *sleeps = NULL;
 	bool wait_signal = false;
 	sigset_t usr1;
@@ -208,6 +259,8 @@ int main(int argc, char **argv)
 		case 'h': hold_ms = atol(optarg); break;
 		case 'w': wait_signal = true; break;
 		case 'H': heap_ms = atol(optarg); break;
+		case 'T': nest_threads = atol(optarg); break;
+		case 'N': nest_calls = atol(optarg); break;
 		default: usage();
 		}
 	}
@@ -286,6 +339,8 @@ int main(int argc, char **argv)
 		if (end == sleeps && *end)
 			usage();
 	}
+	if (nest_threads)
+		nest(nest_threads);
 	if (bench) {
 		t0 = now_ns();
 		for (i = 0; i < bench; i++) {
