@@ -12,8 +12,10 @@
  *        of every process: measured, it is cheaper only on a host whose
  *        syscalls are nearly all I/O (selftests/benchs/RESULTS.md).
  *
- * The start time lives in task storage, not in a hash keyed by tid: no
- * insert/delete per call, and nothing to leak when a thread dies mid-call.
+ * The start time lives in the thread's slot in io_slots while the call is
+ * in flight (thread_slot.bpf.h: an array lookup), else, when another
+ * thread holds that slot, in task storage: no hash insert/delete per
+ * call, and nothing to leak when a thread dies mid-call.
  *
  * Per call, by bpf stats on the 6.18 test VM (ns/run, ~30 of it the
  * empty program's): enter ~55 (bpf_ktime_get_ns alone ~25), exit ~75
@@ -30,6 +32,7 @@
 #include "maps.bpf.h"
 #include "alert.bpf.h"
 #include "exemplar.bpf.h"
+#include "thread_slot.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -45,11 +48,14 @@ static const char io_op_names[IO_OP_NR][10] = {
 	"read", "write", "pread64", "pwrite64", "readv", "writev",
 };
 
+/* __internal: io_slots is an array, which readers would export */
 struct io_start {
-	__u64 ts; /* 0: no call in flight for this task */
-	__u32 op;
-	__u32 pad;
-	__u64 exemplar_ns; /* the thread's last look for one (exemplar_gate) */
+	__u64 owner __internal; /* io_slots: slot_owner() of the holder */
+	__u64 ts __internal; /* 0: no call in flight for this task */
+	__u32 op __internal;
+	__u32 pad __internal;
+	/* the thread's (the slot's) last look for one (exemplar_gate) */
+	__u64 exemplar_ns __internal;
 };
 
 struct {
@@ -58,6 +64,9 @@ struct {
 	__type(key, int);
 	__type(value, struct io_start);
 } io_start SEC(".maps");
+
+/* Threads in a traced call at once, for the cheap path. */
+DECLARE_THREAD_SLOTS(io_slots, struct io_start, 4096);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
@@ -82,11 +91,15 @@ static __always_inline int io_enter(enum io_op op)
 {
 	struct task_struct *p = bpf_get_current_task_btf();
 	struct io_start *start;
+	__u64 me;
 
 	if (!task_wanted(p))
 		return 0;
-	start = bpf_task_storage_get(&io_start, p, 0,
-				     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	me = slot_owner(p);
+	start = thread_slot(&io_slots, me);
+	if (!start || !slot_take(&start->owner, me))
+		start = bpf_task_storage_get(&io_start, p, 0,
+					     BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!start) {
 		count_drop();
 		return 0;
@@ -124,37 +137,42 @@ static __always_inline int io_exit(long ret)
 	struct io_exemplar_key ekey __attribute__((aligned(8)));
 	struct io_comm_key *ckey = &ekey.series;
 	struct io_proc_key pkey;
+	__u64 ts, now, delta, me = slot_owner(p);
+	bool over, look, traced = false;
 	struct io_start *start;
 	struct io_proc_val *pv;
 	struct io_comm_val *cv;
 	struct otel_span sp;
-	__u64 ts, now, delta;
-	bool over, traced;
+	bool slot;
 
+	start = thread_slot(&io_slots, me);
+	slot = start && start->owner == me;
 	/* Cheap for tasks we never saw: their task has no storage at all. */
-	start = bpf_task_storage_get(&io_start, p, 0, 0);
+	if (!slot)
+		start = bpf_task_storage_get(&io_start, p, 0, 0);
 	if (!start || !start->ts)
 		return 0;
 	ts = start->ts;
 	start->ts = 0;
+	ckey->op = start->op;
 	now = bpf_ktime_get_ns();
 	delta = now - ts;
+	over = alert_latency_ns && delta > alert_latency_ns;
+	look = over || (otel_any_proc() &&
+			exemplar_gate(&start->exemplar_ns, now));
+	if (slot)
+		slot_release(&start->owner);
 
 	task_comm(p, (__u64 *)ckey->comm);
-	ckey->op = start->op;
 	/*
 	 * The thread's OpenTelemetry context, read only for a call over the
 	 * threshold (its alert) or one its bucket wants as exemplar
 	 * (exemplar_due()), once for both; nothing of it while no target
 	 * publishes one and the call is not over.
 	 */
-	over = alert_latency_ns && delta > alert_latency_ns;
-	traced = false;
-	if (over || otel_any_proc()) {
+	if (look) {
 		ekey.slot = hist_slot(delta);
-		traced = (over ||
-			  (exemplar_gate(&start->exemplar_ns, now) &&
-			   exemplar_due(&io_exemplars, &ekey, now))) &&
+		traced = (over || exemplar_due(&io_exemplars, &ekey, now)) &&
 			 !otel_ctx_read(&sp);
 	}
 	if (over)

@@ -66,7 +66,7 @@ uretprobe:$B:bench_uprobe_target /@start[tid]/ { @calls = count();
 # per-program figures are the point, not the loop's
 K="@$B:bench_uprobe_target"
 event blocks func 5000 none=none empty=progs:e_uprobe"$K" \
-	blocks=progs:k_ktime"$K",k_cookie"$K",k_task_storage"$K",k_comm_hash"$K",k_counter"$K",k_comm"$K",k_hash20"$K",k_shash20"$K",k_hash8"$K"
+	blocks=progs:k_ktime"$K",k_cookie"$K",k_task_storage"$K",k_slot"$K",k_counter"$K",k_comm"$K",k_hash20"$K",k_hash8"$K"
 # io per read(): tracepoints (the default) and raw_tp, each beside its
 # empty programs
 event io read 20000 none=none \

@@ -167,6 +167,42 @@ cleanup:
 	loader_run(NULL, "unload io");
 }
 
+/*
+ * --max-entries io_slots=1: four processes share the one thread slot, so
+ * while one waits in a 20 ms read holding it, the others' calls keep their
+ * start in task storage. Every call is still counted and timed.
+ */
+static void check_slot_collisions(void)
+{
+	struct op_counts c;
+	__u64 slow = 0;
+	char comm[16];
+	int err, i;
+
+	snprintf(comm, sizeof(comm), "io-slot-%d", getpid() % 10000);
+	err = loader_run(NULL, "io --comm %s --max-entries io_slots=1", comm);
+	if (!ASSERT_EQ(err, 0, "load"))
+		return;
+	err = run_cmd(NULL,
+		      "for i in 1 2 3 4; do %s/workloads/iogen --comm %s --count 10 --slow 3 --slow-ms 20 & done; wait",
+		      env_output_dir(), comm);
+	ASSERT_EQ(err, 0, "iogen x4");
+	err = read_counts("io", comm, &c);
+	if (!ASSERT_OK(err, "read_counts"))
+		goto cleanup;
+	ASSERT_EQ(c.comm[IO_OP_READ].ops, 4 * 13, "reads");
+	ASSERT_EQ(c.hist_total[IO_OP_READ], 4 * 13, "reads timed");
+	/* 2^24 ns and up: four at once on a slow VM can take over 33.6 ms */
+	for (i = 24; i < HIST_SLOTS; i++)
+		slow += c.comm[IO_OP_READ].duration_ns.slots[i];
+	ASSERT_GE(slow, 4 * 3, "slow reads over 16.8 ms");
+	ASSERT_GE(c.comm[IO_OP_READ].duration_ns.sum, 4 * 3 * 20000000ULL,
+		  "read time >= 12 x 20 ms");
+	ASSERT_EQ(c.comm[IO_OP_WRITEV].ops, 4 * 10, "writev");
+cleanup:
+	loader_run(NULL, "unload io");
+}
+
 /* --pid: another process with the same comm is not counted. */
 static void check_pid_filter(void)
 {
@@ -327,6 +363,8 @@ void test_io(void)
 		check_exact("tp");
 	if (test__start_subtest("latency_buckets"))
 		check_latency();
+	if (test__start_subtest("slot_collisions"))
+		check_slot_collisions();
 	if (test__start_subtest("pid_filter"))
 		check_pid_filter();
 	if (test__start_subtest("per_pid_off"))
