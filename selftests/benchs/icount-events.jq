@@ -44,7 +44,7 @@ def verdict($x; $lim): if $x == null then "(not measured)" elif $x <= $lim then 
 (ev("funclat") as $e | select($e) |
 	cond($e; "funclat") as $t | cond($e; "empty") as $b | cond($e; "bpftrace") as $bt |
 	(if $t and $b and $b.added_ns_median > 0 then $t.added_ns_median / $b.added_ns_median else null end) as $x |
-	"| funclat vs the bare uprobe+uretprobe pair, instructions added per call (6.12: the uprobe pair with entry times in task storage; 6.13+ loads one uprobe-session program instead, timed in section 2) | \(r($x)) | \(span(ratios($t.added_ns // []; $b.added_ns // []))) | ≤ 1.1 | \(verdict($x; 1.1)) |",
+	"| funclat vs the bare uprobe+uretprobe pair, instructions added per call (6.12: the uprobe pair with entry times in per-thread array slots, task storage when a slot is taken; 6.13+ loads one uprobe-session program instead, timed in section 2) | \(r($x)) | \(span(ratios($t.added_ns // []; $b.added_ns // []))) | ≤ 1.1 | \(verdict($x; 1.1)) |",
 	cond($e; "funclat_perf") as $tp |
 	(if $tp and $b and $b.added_ns_median > 0 then $tp.added_ns_median / $b.added_ns_median else null end) as $z |
 	(select($tp) | "| funclat on perf uprobes (the floor's hooks; funclat itself is on uprobe_multi links) vs the bare pair, instructions added per call | \(r($z)) | \(span(ratios($tp.added_ns // []; $b.added_ns // []))) | (≤ 1.1) | \(verdict($z; 1.1)) |"),

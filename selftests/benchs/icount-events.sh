@@ -5,9 +5,10 @@
 # instructions, the half of `selftests/benchs/icount.sh -E` that runs
 # inside its qemu -icount VM (vmtest/init's VMTEST_RUN). The same `bench
 # event` loops and conditions as bench.sh's section 2 for execmon,
-# funclat and profile, each tool beside its floor (empty programs on the
-# same hooks, the bare uprobe pair, the bare stack walk) and beside
-# bpftrace doing its job, every condition once per repetition. In the VM
+# funclat, io and profile, each tool beside its floor (empty programs on
+# the same hooks, the bare uprobe pair, the bare stack walk) and, but for
+# io, beside bpftrace doing its job, every condition once per repetition;
+# "blocks" counts what funclat's and io's parts cost alone. In the VM
 # the clock counts instructions, so ns/op and the BPF run time are
 # instruction counts: the ratios do not move with the host's load.
 # profile_otel and funclat_otel (issue 18) measure the OpenTelemetry

@@ -25,6 +25,7 @@
 #   -R DIR     no VM: render (and with -u update) from DIR's icount.jsonl
 #   -E         the per-event goals instead (selftests/benchs/icount-events.sh:
 #              execmon, funclat, profile beside their floors and bpftrace;
+#              io per read(); blocks: what funclat's and io's parts cost;
 #              profile_otel, funclat_otel: the OpenTelemetry context read),
 #              to DIR/<kernel>/events.jsonl, events.md and otel.md,
 #              RESULTS.md's icount-events and icount-otel sections with -u
