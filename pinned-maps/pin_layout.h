@@ -9,7 +9,9 @@
 #ifndef __PIN_LAYOUT_H
 #define __PIN_LAYOUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #define PIN_ROOT_DEFAULT "/sys/fs/bpf/pinsight"
 /* Loader work in progress; any such entry found under the lock is stale. */
@@ -17,10 +19,17 @@
 #define PIN_BTF_NAME "btf"
 /*
  * <instance>/state/: maps the programs need but no reader shows or
- * exports (the unwind rows: millions of entries of program state).
+ * exports: the unwind rows (millions of entries of program state) and a
+ * tool's thread slots, "<tool>_slots" (progs/thread_slot.bpf.h).
  */
 #define PIN_STATE_DIR "state"
-#define pin_is_state(map_name) (!strcmp((map_name), "unwind_rows"))
+static inline bool pin_is_state(const char *map_name)
+{
+	size_t n = strlen(map_name);
+
+	return !strcmp(map_name, "unwind_rows") ||
+	       (n > 6 && !strcmp(map_name + n - 6, "_slots"));
+}
 
 const char *pin_root(void);
 /* "<tool>" or "<tool>@<name>"; [A-Za-z0-9_-] in both parts, <= 64 chars. */

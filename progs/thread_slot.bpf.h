@@ -5,8 +5,9 @@
  * ~120 instructions a call on 6.12, counted in selftests/benchs/RESULTS.md
  * 2a's building blocks), twice per timed call for io and funclat.
  *
- * A tool declares an array of N slots (a power of two) whose values each
- * begin with `__u64 owner`. A thread's slot is the one its tid indexes
+ * A tool declares an array of N slots (a power of two), named
+ * "<tool>_slots" (the loader pins it under state/, with the program state
+ * no reader shows), whose values each begin with `__u64 owner`. A thread's slot is the one its tid indexes
  * (masked); it
  * holds it only while it has state there (a syscall or a probed call in
  * flight): slot_take() claims a free slot with a compare-and-swap and
