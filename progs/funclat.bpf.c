@@ -37,7 +37,7 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u64 threshold_ns = 0;
 const volatile char func_names[FUNCLAT_MAX_FUNCS][FUNCLAT_NAME_LEN] = {};
 
-/* __internal: funclat_slots is an array, which readers would export */
+/* program state (funclat_slots pins under state/): no field is a metric */
 struct funclat_start {
 	__u64 owner __internal; /* funclat_slots: slot_owner() of the holder */
 	__u64 ts[FUNCLAT_DEPTH] __internal;

@@ -48,7 +48,7 @@ static const char io_op_names[IO_OP_NR][10] = {
 	"read", "write", "pread64", "pwrite64", "readv", "writev",
 };
 
-/* __internal: io_slots is an array, which readers would export */
+/* program state (io_slots pins under state/): no field is a metric */
 struct io_start {
 	__u64 owner __internal; /* io_slots: slot_owner() of the holder */
 	__u64 ts __internal; /* 0: no call in flight for this task */
