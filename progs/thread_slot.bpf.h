@@ -7,15 +7,14 @@
  *
  * A tool declares an array of N slots (a power of two), named
  * "<tool>_slots" (the loader pins it under state/, with the program state
- * no reader shows), whose values each begin with `__u64 owner`. A thread's slot is the one its tid indexes
- * (masked); it
- * holds it only while it has state there (a syscall or a probed call in
- * flight): slot_take() claims a free slot with a compare-and-swap and
- * slot_release() frees it. A thread whose slot another thread holds keeps
- * its state in task storage, as before: a collision costs speed, never a
- * wrong time. The owner is the tid and the low half of the thread's start
- * time, so a recycled tid is not taken for the thread that held the slot
- * (a thread that dies holding one leaves it taken: its tid's later
+ * no reader shows), whose values each begin with `__u64 owner`. A thread's slot
+ * is the one its tid indexes (masked); it holds it only while it has state
+ * there (a syscall or a probed call in flight): slot_take() claims a free slot
+ * with a compare-and-swap and slot_release() frees it. A thread whose slot
+ * another thread holds keeps its state in task storage, as before: a collision
+ * costs speed, never a wrong time. The owner is the tid and the low half of the
+ * thread's start time, so a recycled tid is not taken for the thread that held
+ * the slot (a thread that dies holding one leaves it taken: its tid's later
  * threads then use task storage).
  */
 #ifndef __THREAD_SLOT_BPF_H
@@ -23,12 +22,12 @@
 
 #include <bpf/bpf_helpers.h>
 
-#define DECLARE_THREAD_SLOTS(name, vtype, n)                                   \
-	struct {                                                               \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                              \
-		__uint(max_entries, n);                                        \
-		__type(key, __u32);                                            \
-		__type(value, vtype);                                          \
+#define DECLARE_THREAD_SLOTS(name, vtype, n)      \
+	struct {                                  \
+		__uint(type, BPF_MAP_TYPE_ARRAY); \
+		__uint(max_entries, n);           \
+		__type(key, __u32);               \
+		__type(value, vtype);             \
 	} name SEC(".maps")
 
 /* The current thread's owner id: never 0, as no user thread has tid 0. */

@@ -263,9 +263,10 @@ static void check_nested(const char *args)
 		comm, env_output_dir(), args);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
-	err = run_cmd(NULL,
-		      "%s/workloads/allocgen --comm %s --nest-threads 8 --nest-calls 5",
-		      env_output_dir(), comm);
+	err = run_cmd(
+		NULL,
+		"%s/workloads/allocgen --comm %s --nest-threads 8 --nest-calls 5",
+		env_output_dir(), comm);
 	ASSERT_EQ(err, 0, "allocgen");
 	if (!ASSERT_OK(read_func("funclat@nest", comm, 0, &rec), "nest_rec") ||
 	    !ASSERT_OK(read_func("funclat@nest", comm, 1, &leaf), "slow_call"))
