@@ -183,9 +183,10 @@ static void check_slot_collisions(void)
 	err = loader_run(NULL, "io --comm %s --max-entries io_slots=1", comm);
 	if (!ASSERT_EQ(err, 0, "load"))
 		return;
-	err = run_cmd(NULL,
-		      "for i in 1 2 3 4; do %s/workloads/iogen --comm %s --count 10 --slow 3 --slow-ms 20 & done; wait",
-		      env_output_dir(), comm);
+	err = run_cmd(
+		NULL,
+		"for i in 1 2 3 4; do %s/workloads/iogen --comm %s --count 10 --slow 3 --slow-ms 20 & done; wait",
+		env_output_dir(), comm);
 	ASSERT_EQ(err, 0, "iogen x4");
 	err = read_counts("io", comm, &c);
 	if (!ASSERT_OK(err, "read_counts"))
