@@ -4,12 +4,15 @@
 #include "tools.h"
 
 /*
- * tp first, by measurement (selftests/benchs/RESULTS.md): raw_tp saves
- * ~120 ns per traced call but taxes every other syscall of every process
- * ~170 ns, so it wins only while the host makes fewer than ~0.7 other
- * syscalls per traced one. --attach raw for such an I/O-only host.
+ * By measurement (selftests/benchs/RESULTS.md 2a): fentry first, where the
+ * kernel allows tracing programs: its hooks add a fraction of what the
+ * syscall tracepoints' perf records do, and nothing to other syscalls.
+ * Then tp: raw_tp saves ~120 ns per traced call but taxes every other
+ * syscall of every process ~170 ns, so it wins only while the host makes
+ * fewer than ~0.7 other syscalls per traced one. --attach raw for such an
+ * I/O-only host.
  */
-static const char *const io_variants[] = { "tp", "raw", NULL };
+static const char *const io_variants[] = { "fentry", "tp", "raw", NULL };
 
 static const struct tool_opt io_opts[] = {
 	{ "alert-latency", "DURATION", "alert_latency_ns",

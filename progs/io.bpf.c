@@ -4,10 +4,15 @@
  * with --per-pid ops, bytes, errors per process (io_proc), for read, write,
  * pread64, pwrite64, readv and writev.
  *
- * Two attach variants, chosen at load (pinsight-load io --attach):
- *   tp:  syscalls:sys_{enter,exit}_<op>, the default. Fires only on the six
- *        calls, though each costs ~200 ns even when empty (the tracepoint
- *        copies every argument into a perf record first).
+ * Three attach variants, chosen at load (pinsight-load io --attach):
+ *   fentry: fentry/fexit on the six syscalls' own functions (__x64_sys_read
+ *        ...), the first choice where the kernel allows tracing programs:
+ *        a trampoline call per hook, no perf record, and no syscall slow
+ *        path for the other calls. 64-bit syscalls only (not ia32's).
+ *   tp:  syscalls:sys_{enter,exit}_<op>, where fentry does not load. Fires
+ *        only on the six calls, though each costs ~200 ns even when empty
+ *        (the tracepoint copies every argument into a perf record first),
+ *        and enabling them sends every syscall down the slow path.
  *   raw: raw_tp sys_enter/sys_exit. ~70 ns per event, but on every syscall
  *        of every process: measured, it is cheaper only on a host whose
  *        syscalls are nearly all I/O (selftests/benchs/RESULTS.md).
@@ -225,6 +230,13 @@ static __always_inline int io_exit(long ret)
 #error "io.bpf.c: syscall numbers for this architecture are missing"
 #endif
 
+/* The syscalls' own functions, for fentry: the arch's wrapper names. */
+#if defined(__TARGET_ARCH_x86)
+#define SYS_FUNC(name) "__x64_sys_" #name
+#elif defined(__TARGET_ARCH_arm64)
+#define SYS_FUNC(name) "__arm64_sys_" #name
+#endif
+
 SEC("raw_tp/sys_enter")
 int BPF_PROG(raw__sys_enter, struct pt_regs *regs, long id)
 {
@@ -263,3 +275,22 @@ IO_TP(pread64, IO_OP_PREAD64)
 IO_TP(pwrite64, IO_OP_PWRITE64)
 IO_TP(readv, IO_OP_READV)
 IO_TP(writev, IO_OP_WRITEV)
+
+#define IO_FENTRY(name, op)                                                    \
+	SEC("fentry/" SYS_FUNC(name))                                          \
+	int BPF_PROG(fentry__enter_##name)                                     \
+	{                                                                      \
+		return io_enter(op);                                           \
+	}                                                                      \
+	SEC("fexit/" SYS_FUNC(name))                                           \
+	int BPF_PROG(fentry__exit_##name, const struct pt_regs *regs, long ret) \
+	{                                                                      \
+		return io_exit(ret);                                           \
+	}
+
+IO_FENTRY(read, IO_OP_READ)
+IO_FENTRY(write, IO_OP_WRITE)
+IO_FENTRY(pread64, IO_OP_PREAD64)
+IO_FENTRY(pwrite64, IO_OP_PWRITE64)
+IO_FENTRY(readv, IO_OP_READV)
+IO_FENTRY(writev, IO_OP_WRITEV)

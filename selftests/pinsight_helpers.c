@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pin_layout.h"
 #include "pinsight.h"
@@ -186,6 +187,38 @@ bool in_vmtest(void)
 	const char *v = getenv("PINSIGHT_VMTEST");
 
 	return v && *v == '1';
+}
+
+int fentry_allowed(const char *func, const char **why)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 }, /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY);
+	static char no_btf[96];
+	struct btf *vmlinux;
+	int fd;
+
+	vmlinux = btf__load_vmlinux_btf();
+	fd = vmlinux ? btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC) :
+		       -ENOENT;
+	btf__free(vmlinux);
+	if (fd < 0) {
+		snprintf(no_btf, sizeof(no_btf), "no BTF for %s", func);
+		*why = no_btf;
+		return fd;
+	}
+	opts.attach_btf_id = fd;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+	if (fd < 0) {
+		fd = -errno;
+		*why = strerror(-fd);
+		return fd;
+	}
+	close(fd);
+	return 0;
 }
 
 pid_t spawn_sh(const char *fmt, ...)

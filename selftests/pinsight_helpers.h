@@ -80,6 +80,12 @@ pid_t spawn_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether the runner is in a vmtest.sh VM (qemu TCG): vmtest/init says so. */
 bool in_vmtest(void);
 /*
+ * Does this kernel run fentry programs at kernel function @func? A
+ * two-instruction program loaded apart from the loader's own probes: 0,
+ * or -errno with the cause in *why (static; the loader must say it too).
+ */
+int fentry_allowed(const char *func, const char **why);
+/*
  * spawn_sh(), but the shell starts only once close(*release): for a target
  * that must not run before a tool attached to its pid is loaded.
  */

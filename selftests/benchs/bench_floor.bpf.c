@@ -85,6 +85,11 @@ SEC("tracepoint/syscalls/sys_exit_read")
 int e_tp_exit_read(void *ctx) { return 0; }
 SEC("tracepoint/syscalls/sys_enter_read")
 int c_tp_enter_read(void *ctx) { return count(); }
+/* io's fentry variant: the syscall's own function, where the kernel allows */
+SEC("fentry/__x64_sys_read")
+int e_fentry_read(void *ctx) { return 0; }
+SEC("fexit/__x64_sys_read")
+int e_fexit_read(void *ctx) { return 0; }
 /*
  * Empty programs on every tracepoint io attaches (read's are above): what
  * enabling the syscall tracepoints costs before io does any work, on the

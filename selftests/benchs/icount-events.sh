@@ -72,7 +72,8 @@ event blocks func 5000 none=none empty=progs:e_uprobe"$K" \
 # empty programs
 event io read 20000 none=none \
 	empty_tp=progs:e_tp_enter_read,e_tp_exit_read "io_tp=$(pl io --comm $COMM --attach tp)" \
-	empty_raw=progs:e_raw_sys_enter,e_raw_sys_exit "io_raw=$(pl io --comm $COMM --attach raw)"
+	empty_raw=progs:e_raw_sys_enter,e_raw_sys_exit "io_raw=$(pl io --comm $COMM --attach raw)" \
+	empty_fentry=progs:e_fentry_read,e_fexit_read
 # per sample, from BPF run time; the loop alone is sampled (--pid)
 event profile cpu 3000000 none=none walk=progs:w_perf \
 	"profile_fp=$(pl profile --fp-stacks --pid @PID@)" \

@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include "alert_read.h"
 #include "io.h"
+#include "log.h"
+#include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
@@ -103,6 +105,46 @@ static void check_exact(const char *variant)
 	}
 cleanup:
 	loader_run(NULL, "unload io");
+}
+
+/*
+ * fentry, the first choice where the kernel allows it, counts exactly as
+ * the tracepoints; where it does not (this host), asking for it is exit 7
+ * naming the cause and the variant that loads, and the default is tp.
+ */
+static void check_fentry(void)
+{
+	char *out = NULL, path[4096];
+	const char *why = NULL;
+	int err;
+
+	if (!fentry_allowed("__x64_sys_read", &why)) {
+		check_exact("fentry");
+		err = loader_run(&out, "io --name dflt");
+		ASSERT_EQ(err, 0, "load the default");
+		ASSERT_HAS_SUBSTR(out, "(attach fentry)", "the default");
+		goto cleanup;
+	}
+	printf("--attach fentry: kernel says %s\n", why);
+	snprintf(path, sizeof(path), "%s/io@f", pin_root());
+	err = loader_run(&out, "io --name f --attach fentry");
+	ASSERT_EQ(err, EXIT_UNSUPP, "exit 7: unsupported by this kernel");
+	ASSERT_HAS_SUBSTR(out,
+			  "io@f: --attach fentry: this kernel cannot run fentry programs (",
+			  "names the instance and the variant");
+	ASSERT_HAS_SUBSTR(out, why, "says why");
+	ASSERT_HAS_SUBSTR(out, "the default, --attach tp, loads here",
+			  "says what works");
+	ASSERT_NEQ(access(path, F_OK), 0, "nothing pinned");
+	ASSERT_EQ(root_temporaries(), 0, "no temporary left");
+	free(out);
+	out = NULL;
+	err = loader_run(&out, "io --name dflt");
+	ASSERT_EQ(err, 0, "load the default");
+	ASSERT_HAS_SUBSTR(out, "(attach tp)", "the default falls back to tp");
+cleanup:
+	free(out);
+	loader_run(NULL, "unload io@dflt");
 }
 
 /* Without --per-pid io_proc stays empty: its update is the cost saved. */
@@ -362,6 +404,8 @@ void test_io(void)
 		check_exact("raw");
 	if (test__start_subtest("exact_counts_tracepoint"))
 		check_exact("tp");
+	if (test__start_subtest("fentry_where_allowed"))
+		check_fentry();
 	if (test__start_subtest("latency_buckets"))
 		check_latency();
 	if (test__start_subtest("slot_collisions"))

@@ -139,7 +139,9 @@ static void check_group_reader(void)
 	char path[4096], *out = NULL;
 	int err;
 
-	err = loader_run(NULL, "io --name grp --group %u", test_gid);
+	/* tp: group_member_cannot_write() opens links/tp__enter_read */
+	err = loader_run(NULL, "io --name grp --group %u --attach tp",
+			 test_gid);
 	if (!ASSERT_EQ(err, 0, "load --group"))
 		return;
 	snprintf(path, sizeof(path), "%s/io@grp", pin_root());

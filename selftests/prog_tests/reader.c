@@ -115,7 +115,7 @@ static void check_not_a_map(void)
 	char map[4096], link[4096], *out = NULL;
 	int fd, err;
 
-	if (!ASSERT_EQ(loader_run(NULL, "io"), 0, "load"))
+	if (!ASSERT_EQ(loader_run(NULL, "io --attach tp"), 0, "load"))
 		return;
 	snprintf(map, sizeof(map), "%s/io/maps/io_comm", pin_root());
 	snprintf(link, sizeof(link), "%s/io/links/tp__enter_read", pin_root());

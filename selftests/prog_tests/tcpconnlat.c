@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include "log.h"
 #include "tcpconnlat.h"
 #include "pin_layout.h"
@@ -164,44 +163,19 @@ cleanup:
 
 /*
  * Does this kernel allow @variant? Probed here, apart from the loader's
- * own probes: a two-instruction fentry program at tcp_set_state; for
- * kprobes the PMU (or the tracefs file) libbpf attaches through. 0, or
- * -errno with the cause the loader must give in *why.
+ * own probes: fentry_allowed() at tcp_set_state; for kprobes the PMU (or
+ * the tracefs file) libbpf attaches through. 0, or -errno with the cause
+ * the loader must give in *why.
  */
 static int kernel_allows(const char *variant, const char **why)
 {
-	const struct bpf_insn insns[] = {
-		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
-		{ .code = 0x95 }, /* exit */
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_FENTRY);
-	struct btf *vmlinux;
-	int fd;
-
 	if (!strcmp(variant, "kprobe")) {
 		*why = "no kprobe PMU";
 		return access("/sys/bus/event_source/devices/kprobe", F_OK) &&
 			       access("/sys/kernel/tracing/kprobe_events", F_OK) ?
 		       -ENOENT : 0;
 	}
-	vmlinux = btf__load_vmlinux_btf();
-	fd = vmlinux ? btf__find_by_name_kind(vmlinux, "tcp_set_state",
-					      BTF_KIND_FUNC) : -ENOENT;
-	btf__free(vmlinux);
-	if (fd < 0) {
-		*why = "no BTF for tcp_set_state";
-		return fd;
-	}
-	opts.attach_btf_id = fd;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
-	if (fd < 0) {
-		fd = -errno;
-		*why = strerror(-fd);
-		return fd;
-	}
-	close(fd);
-	return 0;
+	return fentry_allowed("tcp_set_state", why);
 }
 
 /*
