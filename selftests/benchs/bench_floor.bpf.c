@@ -85,11 +85,18 @@ SEC("tracepoint/syscalls/sys_exit_read")
 int e_tp_exit_read(void *ctx) { return 0; }
 SEC("tracepoint/syscalls/sys_enter_read")
 int c_tp_enter_read(void *ctx) { return count(); }
-/* io's fentry variant: the syscall's own function, where the kernel allows */
-SEC("fentry/__x64_sys_read")
-int e_fentry_read(void *ctx) { return 0; }
-SEC("fexit/__x64_sys_read")
-int e_fexit_read(void *ctx) { return 0; }
+/* io's fentry variant: the syscalls' own functions, where the kernel allows */
+#define E_FENTRY(name)                                                         \
+	SEC("fentry/__x64_sys_" #name)                                         \
+	int e_fentry_##name(void *ctx) { return 0; }                           \
+	SEC("fexit/__x64_sys_" #name)                                          \
+	int e_fexit_##name(void *ctx) { return 0; }
+E_FENTRY(read)
+E_FENTRY(write)
+E_FENTRY(pread64)
+E_FENTRY(pwrite64)
+E_FENTRY(readv)
+E_FENTRY(writev)
 /*
  * Empty programs on every tracepoint io attaches (read's are above): what
  * enabling the syscall tracepoints costs before io does any work, on the

@@ -21,7 +21,7 @@ shift 2 2>/dev/null
 # arguments are words), e.g. server=-d:64:-n:4 for the light requests
 SERVER_ARGS="-d 128 -n 32"
 case ${1:-} in server=*) SERVER_ARGS=$(echo "${1#server=}" | tr ':' ' '); shift ;; esac
-ALL="none perf perf_empty profile profile_ip tp_empty io io_raw profile_io uprobe_empty memalloc memalloc_calls memalloc_nostacks tcpconnlat default all io_client none_b"
+ALL="none perf perf_empty profile profile_ip tp_empty fentry_empty io io_tp io_raw profile_io profile_io_tp uprobe_empty memalloc memalloc_calls memalloc_nostacks tcpconnlat default all io_client none_b"
 CONDS=${*:-$ALL}
 # ICOUNT_HOST=1: the same cells on this host, by its wall clock, for the
 # A/B beside the instruction count (icount.sh -H): a private pin root, the
@@ -52,9 +52,10 @@ say() { echo "icount: $*"; }
 taskset -p -c 0 $$ > /dev/null
 
 # The floor programs on io's twelve syscall tracepoints.
-TP_EMPTY=
+TP_EMPTY= FENTRY_EMPTY=
 for s in read write pread64 pwrite64 readv writev; do
 	TP_EMPTY="$TP_EMPTY${TP_EMPTY:+,}e_tp_enter_$s,e_tp_exit_$s"
+	FENTRY_EMPTY="$FENTRY_EMPTY${FENTRY_EMPTY:+,}e_fentry_$s,e_fexit_$s"
 done
 
 rm -f "$T"/vs.port
@@ -114,12 +115,17 @@ setup() {
 	perf) hold perf ;;
 	perf_empty) hold e_perf ;;
 	tp_empty) hold "$TP_EMPTY" ;;
+	fentry_empty) hold "$FENTRY_EMPTY" ;;
 	profile) load profile --comm vector-studio ;;
 	profile_ip) load profile --comm vector-studio --ip-stacks ;;
 	io) load io --comm vector-studio ;;
+	io_tp) load io --comm vector-studio --attach tp ;;
 	io_raw) load io --comm vector-studio --attach raw ;;
 	io_client) load io --comm vs-loadgen ;;
 	profile_io) load profile --comm vector-studio && load io --comm vector-studio ;;
+	profile_io_tp)
+		load profile --comm vector-studio &&
+			load io --comm vector-studio --attach tp ;;
 	uprobe_empty)
 		# memalloc's hot hooks in the server's C library, empty programs
 		libc=$(awk '$NF ~ /\/libc\.so/ { print $NF; exit }' /proc/$SERVER/maps)

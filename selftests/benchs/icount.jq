@@ -11,10 +11,13 @@ def labels: {
   profile: ["profile", "pinsight-load profile --comm vector-studio"],
   profile_ip: ["profile --ip-stacks", "user frames as addresses, no build-id lookup"],
   tp_empty: ["syscall tracepoints, empty", "io's 12 sys_enter/exit tracepoints, empty programs"],
-  io: ["io", "pinsight-load io --comm vector-studio (tracepoints)"],
+  fentry_empty: ["fentry/fexit, empty", "empty programs on the 6 syscalls' functions: io's fentry hooks"],
+  io: ["io", "pinsight-load io --comm vector-studio: fentry, where the kernel allows it (this one does)"],
+  io_tp: ["io --attach tp", "the syscall tracepoints, io's choice where fentry does not load (this host's 6.18)"],
   io_raw: ["io --attach raw", "raw_tp sys_enter/sys_exit: every syscall"],
   io_client: ["io on the client", "io --comm vs-loadgen: the client's calls recorded"],
   profile_io: ["profile+io", ""],
+  profile_io_tp: ["profile+io --attach tp", "io on the tracepoints"],
   uprobe_empty: ["uprobes, empty", "empty programs on malloc entry and return and free entry in the server's libc (memalloc's hot hooks)"],
   memalloc: ["memalloc", "pinsight-load memalloc --pid SERVER: heap growth at brk/mmap/munmap/mprotect/mremap, no uprobes (the default)"],
   memalloc_calls: ["memalloc --calls", "uprobes on malloc entry and return and free: every call counted"],
@@ -55,7 +58,8 @@ def goals: if $host then empty else
   ($cells[0].server // "-d 128 -n 32" | test("-d 128")) as $guide |
   "Goals (issue 16), on the count:",
   (if $guide then goal("profile_io"; "profile+io at the guide's request size"; 0.5), goal("default"; "the default set at the guide's size"; 1)
-   else goal("profile_io"; "profile+io on light requests"; 1) end), "" end;
+   else goal("profile_io"; "profile+io on light requests"; 1) end),
+  goal("profile_io_tp"; "the same with io on the tracepoints (where fentry does not load)"; if $guide then 0.5 else 1 end), "" end;
 def row($c):
   [ $cells[] | select(.cond == $c and $base[.rep | tostring] != null) | (.server_ns / .requests) / $base[.rep | tostring] - 1 ] as $r |
   [ $cells[] | select(.cond == $c and ($cbase[.rep | tostring] // 0) > 0) | (.cpu0_ns / .requests) / $cbase[.rep | tostring] - 1 ] as $cr |
@@ -83,6 +87,6 @@ end,
 goals,
 "| condition | server CPU/request | 95 % interval | min – max | reps | Δ/request | BPF stats / request | client CPU/request | switches/request | what |",
 "|---|---|---|---|---|---|---|---|---|---|",
-( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "io", "io_raw", "io_client", "profile_io", "uprobe_empty", "memalloc", "memalloc_calls", "memalloc_nostacks", "tcpconnlat", "default", "all"]
+( ["none_b", "perf", "perf_empty", "profile", "profile_ip", "tp_empty", "fentry_empty", "io", "io_tp", "io_raw", "io_client", "profile_io", "profile_io_tp", "uprobe_empty", "memalloc", "memalloc_calls", "memalloc_nostacks", "tcpconnlat", "default", "all"]
   | map(select(. as $c | $conds | index($c))) | .[] | row(.) ),
 ""
