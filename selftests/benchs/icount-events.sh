@@ -68,12 +68,12 @@ uretprobe:$B:bench_uprobe_target /@start[tid]/ { @calls = count();
 K="@$B:bench_uprobe_target"
 event blocks func 5000 none=none empty=progs:e_uprobe"$K" \
 	blocks=progs:k_ktime"$K",k_cookie"$K",k_task_storage"$K",k_slot"$K",k_counter"$K",k_comm"$K",k_hash20"$K",k_hash8"$K"
-# io per read(): tracepoints (the default) and raw_tp, each beside its
-# empty programs
+# io per read(): fentry (the default where it loads), the tracepoints
+# and raw_tp, each beside its empty programs
 event io read 20000 none=none \
+	empty_fentry=progs:e_fentry_read,e_fexit_read "io_fentry=$(pl io --comm $COMM --attach fentry)" \
 	empty_tp=progs:e_tp_enter_read,e_tp_exit_read "io_tp=$(pl io --comm $COMM --attach tp)" \
-	empty_raw=progs:e_raw_sys_enter,e_raw_sys_exit "io_raw=$(pl io --comm $COMM --attach raw)" \
-	empty_fentry=progs:e_fentry_read,e_fexit_read
+	empty_raw=progs:e_raw_sys_enter,e_raw_sys_exit "io_raw=$(pl io --comm $COMM --attach raw)"
 # per sample, from BPF run time; the loop alone is sampled (--pid)
 event profile cpu 3000000 none=none walk=progs:w_perf \
 	"profile_fp=$(pl profile --fp-stacks --pid @PID@)" \
