@@ -22,11 +22,10 @@
  * thread holds that slot, in task storage: no hash insert/delete per
  * call, and nothing to leak when a thread dies mid-call.
  *
- * Per call, by bpf stats on the 6.18 test VM (ns/run, ~30 of it the
- * empty program's): enter ~55 (bpf_ktime_get_ns alone ~25), exit ~75
- * (bpf_ktime_get_ns ~25, the io_comm lookup ~13). The two clock reads are
- * the floor; everything else reads the task directly (tgid, comm) rather
- * than through helpers: see task_comm() in filter.bpf.h.
+ * Per call, the two clock reads and the io_comm lookup are most of the
+ * work (selftests/benchs/RESULTS.md 2a counts each part); everything else
+ * reads the task directly (tgid, comm) rather than through helpers: see
+ * task_comm() in filter.bpf.h.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
