@@ -277,7 +277,7 @@ static void check_bad_input(void)
 		{ "io --comm waytoolongforacomm", "io: --comm: 'waytoolongforacomm' is longer than 15",
 		  EXIT_USAGE },
 		{ "io --name a/b", "io: --name 'a/b' is not valid", EXIT_USAGE },
-		{ "io --attach fentry", "io: --attach fentry: no such attach variant",
+		{ "io --attach kprobe", "io: --attach kprobe: no such attach variant",
 		  EXIT_USAGE },
 		{ "unload io@nothere", "io@nothere: no such instance", EXIT_NOENT },
 		{ "unload", "unload: name an instance", EXIT_USAGE },
