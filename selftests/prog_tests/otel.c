@@ -232,7 +232,13 @@ static void check_model(const char *bin, __u32 mode)
 	ASSERT_LE(t.max_seq, requests, "request numbers within the requests");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
 		ASSERT_EQ(st.otel_read, t.samples, "read = traced samples");
-		ASSERT_EQ(st.otel_fault, 0, "no faults");
+		/*
+		 * A sample can land while the page holding the thread's DTV
+		 * or record is not mapped in yet, which a read from the
+		 * interrupt cannot fault in (one in 418, on 6.1 under TCG);
+		 * a wrong address would fault on every read.
+		 */
+		ASSERT_LE(st.otel_fault * 100, t.samples, "faults <= 1 %");
 		ASSERT_EQ(st.otel_torn + st.otel_unknown_version, 0,
 			  "nothing else skipped");
 	}
@@ -304,7 +310,8 @@ static void check_dlopen(const char *lib, __u32 mode)
 	ASSERT_EQ(bad, 0, "no other ids");
 	if (ASSERT_OK(read_stats("profile@ot", &st), "otel_stats")) {
 		ASSERT_EQ(st.otel_read, good, "read = traced samples");
-		ASSERT_EQ(st.otel_fault, 0, "no faults");
+		/* as in check_model(): a page not mapped in yet, rarely */
+		ASSERT_LE(st.otel_fault * 100, good, "faults <= 1 %");
 	}
 cleanup:
 	signal_reap(pid, SIGTERM);
