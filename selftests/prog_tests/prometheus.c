@@ -413,8 +413,9 @@ static void check_help_info(void)
 	ASSERT_STREQ(out, "", "and nothing, not even an info series");
 	free(out);
 	out = NULL;
-	if (!ASSERT_EQ(loader_run(NULL, "io --name hp --comm prom-help"), 0,
-		       "load io@hp") ||
+	if (!ASSERT_EQ(loader_run(NULL,
+				  "io --name hp --attach tp --comm prom-help"),
+		       0, "load io@hp") ||
 	    !ASSERT_EQ(loader_run(NULL,
 				  "io --name hr --attach raw --comm prom-help"),
 		       0, "load io@hr"))
