@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "log.h"
 #include "pin_layout.h"
 #include "pinsight.h"
 #include "pinsight_helpers.h"
@@ -219,6 +220,30 @@ int fentry_allowed(const char *func, const char **why)
 	}
 	close(fd);
 	return 0;
+}
+
+void check_variant_refused(const char *tool, const char *name,
+			   const char *variant, const char *why,
+			   const char *dflt)
+{
+	char *out = NULL, path[4096], msg[160];
+	int err;
+
+	printf("--attach %s: kernel says %s\n", variant, why);
+	snprintf(path, sizeof(path), "%s/%s@%s", pin_root(), tool, name);
+	err = loader_run(&out, "%s --name %s --attach %s", tool, name, variant);
+	ASSERT_EQ(err, EXIT_UNSUPP, "exit 7: unsupported by this kernel");
+	snprintf(msg, sizeof(msg),
+		 "%s@%s: --attach %s: this kernel cannot run %s programs (",
+		 tool, name, variant, variant);
+	ASSERT_HAS_SUBSTR(out, msg, "names the instance and the variant");
+	ASSERT_HAS_SUBSTR(out, why, "says why");
+	snprintf(msg, sizeof(msg), "the default, --attach %s, loads here",
+		 dflt);
+	ASSERT_HAS_SUBSTR(out, msg, "says what works");
+	ASSERT_NEQ(access(path, F_OK), 0, "nothing pinned");
+	ASSERT_EQ(root_temporaries(), 0, "no temporary left");
+	free(out);
 }
 
 pid_t spawn_sh(const char *fmt, ...)

@@ -86,6 +86,14 @@ bool in_vmtest(void);
  */
 int fentry_allowed(const char *func, const char **why);
 /*
+ * `TOOL --name NAME --attach VARIANT` on a kernel that refuses VARIANT
+ * for @why: exit 7 naming the instance, the variant, the cause and @dflt,
+ * the variant that loads; nothing pinned, no temporary left.
+ */
+void check_variant_refused(const char *tool, const char *name,
+			   const char *variant, const char *why,
+			   const char *dflt);
+/*
  * spawn_sh(), but the shell starts only once close(*release): for a target
  * that must not run before a tool attached to its pid is loaded.
  */

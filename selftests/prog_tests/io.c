@@ -10,8 +10,6 @@
 #include <sys/wait.h>
 #include "alert_read.h"
 #include "io.h"
-#include "log.h"
-#include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
@@ -114,8 +112,8 @@ cleanup:
  */
 static void check_fentry(void)
 {
-	char *out = NULL, path[4096];
 	const char *why = NULL;
+	char *out = NULL;
 	int err;
 
 	if (!fentry_allowed("__x64_sys_read", &why)) {
@@ -125,20 +123,7 @@ static void check_fentry(void)
 		ASSERT_HAS_SUBSTR(out, "(attach fentry)", "the default");
 		goto cleanup;
 	}
-	printf("--attach fentry: kernel says %s\n", why);
-	snprintf(path, sizeof(path), "%s/io@f", pin_root());
-	err = loader_run(&out, "io --name f --attach fentry");
-	ASSERT_EQ(err, EXIT_UNSUPP, "exit 7: unsupported by this kernel");
-	ASSERT_HAS_SUBSTR(out,
-			  "io@f: --attach fentry: this kernel cannot run fentry programs (",
-			  "names the instance and the variant");
-	ASSERT_HAS_SUBSTR(out, why, "says why");
-	ASSERT_HAS_SUBSTR(out, "the default, --attach tp, loads here",
-			  "says what works");
-	ASSERT_NEQ(access(path, F_OK), 0, "nothing pinned");
-	ASSERT_EQ(root_temporaries(), 0, "no temporary left");
-	free(out);
-	out = NULL;
+	check_variant_refused("io", "f", "fentry", why, "tp");
 	err = loader_run(&out, "io --name dflt");
 	ASSERT_EQ(err, 0, "load the default");
 	ASSERT_HAS_SUBSTR(out, "(attach tp)", "the default falls back to tp");

@@ -9,9 +9,7 @@
 #include <sched.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
-#include "log.h"
 #include "tcpconnlat.h"
-#include "pin_layout.h"
 #include "pinsight_helpers.h"
 #include "test_progs.h"
 
@@ -185,28 +183,13 @@ static int kernel_allows(const char *variant, const char **why)
  */
 static void check_optional(const char *variant)
 {
-	char *out = NULL, path[4096], msg[128];
 	const char *why = NULL;
-	int err;
 
 	if (!kernel_allows(variant, &why)) {
 		check_connects(variant, AF_INET);
 		return;
 	}
-	printf("--attach %s: kernel says %s\n", variant, why);
-	snprintf(path, sizeof(path), "%s/tcpconnlat@opt", pin_root());
-	err = loader_run(&out, "tcpconnlat --name opt --attach %s", variant);
-	ASSERT_EQ(err, EXIT_UNSUPP, "exit 7: unsupported by this kernel");
-	snprintf(msg, sizeof(msg),
-		 "tcpconnlat@opt: --attach %s: this kernel cannot run %s programs (",
-		 variant, variant);
-	ASSERT_HAS_SUBSTR(out, msg, "names the instance and the variant");
-	ASSERT_HAS_SUBSTR(out, why, "says why");
-	ASSERT_HAS_SUBSTR(out, "the default, --attach btf, loads here",
-			  "says what works");
-	ASSERT_NEQ(access(path, F_OK), 0, "nothing pinned");
-	ASSERT_EQ(root_temporaries(), 0, "no temporary left");
-	free(out);
+	check_variant_refused("tcpconnlat", "opt", variant, why, "btf");
 }
 
 void test_tcpconnlat(void)
