@@ -23,6 +23,7 @@
 #include "mapsize.h"
 #include "pin_layout.h"
 #include "pins.h"
+#include "probe.h"
 #include "rodata.h"
 #include "otel.h"
 #include "unwind.h"
@@ -80,6 +81,20 @@ static int set_option(struct load_ctx *ctx, const char *opt, const char *var,
 		p_err("%s: --%s: %s", ctx->inst, opt, why);
 	/* an option this tool lacks is a usage error, not a missing object */
 	return err ? -EINVAL : 0;
+}
+
+/* What the programs take as constants about this kernel (filter.bpf.h). */
+static int set_kernel_facts(struct load_ctx *ctx)
+{
+	char why[256];
+	int err;
+
+	if (!rodata_has(ctx->obj, "comm_padded") || !kernel_pads_comm())
+		return 0;
+	err = rodata_set(ctx->obj, "comm_padded", "1", why, sizeof(why));
+	if (err)
+		p_err("%s: comm_padded: %s", ctx->inst, why);
+	return err;
 }
 
 /*
@@ -154,6 +169,9 @@ static int configure(struct load_ctx *ctx, const struct load_req *req)
 		if (err)
 			return err;
 	}
+	err = set_kernel_facts(ctx);
+	if (err)
+		return err;
 	for (i = 0, o = ctx->tool->opts; o && o->name; i++, o++) {
 		if (!o->var || !req->vals[i])
 			continue;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include "probe.h"
@@ -82,4 +85,17 @@ int probe_uprobe_session(void)
 		return id;
 	insns[0].imm = id;
 	return try_load(BPF_PROG_TYPE_KPROBE, insns, 3, &opts);
+}
+
+bool kernel_pads_comm(void)
+{
+	static int pads = -1;
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (pads < 0)
+		pads = !uname(&u) &&
+		       sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+		       (major > 6 || (major == 6 && minor >= 1));
+	return pads;
 }

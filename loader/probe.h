@@ -2,6 +2,7 @@
 #ifndef __LOADER_PROBE_H
 #define __LOADER_PROBE_H
 
+#include <stdbool.h>
 #include <bpf/bpf.h>
 
 /*
@@ -29,5 +30,13 @@ int probe_perf_noprealloc(void);
  */
 int probe_uprobe_session(void);
 #define UPROBE_SESSION_ATTACH_TYPE 57 /* BPF_TRACE_UPROBE_SESSION */
+
+/*
+ * Does this kernel's __set_task_comm() NUL-pad the name (strscpy_pad(),
+ * 5.17)? Judged by the release uname(2) gives: 6.1 or later, the oldest
+ * kernel the tests run on (io/comm_rename checks it there); user space
+ * cannot see the bytes after the NUL to probe it.
+ */
+bool kernel_pads_comm(void);
 
 #endif /* __LOADER_PROBE_H */

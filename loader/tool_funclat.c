@@ -108,6 +108,7 @@ static int funclat_prepare(struct load_ctx *ctx)
 	const char *bin = ctx_opt(ctx, "binary"), *funcs = ctx_opt(ctx, "func");
 	char name[1024];
 	char(*names)[FUNCLAT_NAME_LEN];
+	const __u32 *tgid;
 	size_t sz;
 	int err;
 
@@ -164,6 +165,15 @@ static int funclat_prepare(struct load_ctx *ctx)
 		       strnlen(name, FUNCLAT_NAME_LEN - 1));
 		fl->nr++;
 	}
+	/*
+	 * With --pid every hook is a uprobe attached with that pid: the
+	 * kernel runs the programs in that process only, so they skip the
+	 * check (filter.bpf.h).
+	 */
+	tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
+	if (tgid && *tgid)
+		return rodata_set(ctx->obj, "targ_by_hook", "1", name,
+				  sizeof(name));
 	return 0;
 }
 

@@ -23,6 +23,19 @@ const volatile __u64 targ_start_ns = 0;
 const volatile __u64 targ_start_span = 0;
 /* --duration: CLOCK_BOOTTIME ns after which nothing counts; 0: none */
 const volatile __u64 targ_deadline_ns = 0;
+/*
+ * Set by the loader where the kernel itself runs the programs only in the
+ * --pid process (uprobes attached with that pid, funclat's): the tgid and
+ * start checks are then done, and a pid reused after the target exits
+ * never matches, since the attachment holds the target's task.
+ */
+const volatile bool targ_by_hook = false;
+/*
+ * Set by the loader where __set_task_comm() NUL-pads the name
+ * (strscpy_pad(), in every kernel from 6.1): comm's words are then the
+ * key as they stand, and task_comm() need not cut them at the NUL.
+ */
+const volatile bool comm_padded = false;
 
 /* Only with --pid or --duration is it created (by the loader). */
 struct {
@@ -71,16 +84,21 @@ static __always_inline void comm_words(__u64 lo, __u64 hi, __u64 w[2])
  * @p's comm into @w exactly as bpf_get_current_comm() gives it (at most 15
  * characters, NUL-padded: the key every map and reader agrees on), but
  * read as two words from a trusted task pointer (bpf_get_current_task_btf(),
- * tp_btf arguments): no helper call and no loop, ~12-18 ns less per event
- * on the 6.18 VM. The padding is done here, not trusted: kernels before
- * strscpy_pad() in __set_task_comm() leave a longer old name's tail after
- * the NUL when a task renames itself (prctl(PR_SET_NAME), /proc/PID/comm).
+ * tp_btf arguments): no helper call and no loop. Unless comm_padded says
+ * the kernel pads, the padding is done here: kernels before strscpy_pad()
+ * in __set_task_comm() (5.17) leave a longer old name's tail after the NUL
+ * when a task renames itself (prctl(PR_SET_NAME), /proc/PID/comm).
  * Nothing is cached: a rename or an exec counts under the new comm at once.
  */
 static __always_inline void task_comm(const struct task_struct *p, __u64 w[2])
 {
 	const __u64 *src = (const __u64 *)p->comm;
 
+	if (comm_padded) {
+		w[0] = src[0];
+		w[1] = src[1];
+		return;
+	}
 	comm_words(src[0], src[1], w);
 }
 
@@ -115,8 +133,9 @@ static __always_inline bool task_wanted(const struct task_struct *p)
 
 	if (lifetime_over())
 		return false;
-	if (targ_tgid && (p->tgid != (int)targ_tgid ||
-			  !target_start_is(p->group_leader->start_boottime)))
+	if (!targ_by_hook && targ_tgid &&
+	    (p->tgid != (int)targ_tgid ||
+	     !target_start_is(p->group_leader->start_boottime)))
 		return false;
 	if (!targ_comm[0])
 		return true;

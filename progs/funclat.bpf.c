@@ -68,6 +68,9 @@ DECLARE_EXEMPLARS(funclat_exemplars, struct funclat_exemplar_key);
 
 static const struct funclat_val zero_val ZERO_SEC;
 
+_Static_assert(sizeof(struct funclat_key) == 2 * sizeof(__u64),
+	       "record() builds the key as two words");
+
 /* weak: a kernel without them (6.1) loads the pair, never funclat_session */
 extern bool bpf_session_is_return(void) __ksym __weak;
 extern __u64 *bpf_session_cookie(void) __ksym __weak;
@@ -127,15 +130,16 @@ static __always_inline void breach(__u32 func, __u64 delta,
 static __always_inline void record(const struct task_struct *task, __u32 func,
 				   __u64 delta, __u64 now)
 {
-	struct funclat_exemplar_key ekey = {};
+	struct funclat_exemplar_key ekey; /* no padding: every byte is set */
 	struct funclat_val *v;
 	struct otel_span sp;
 	bool over, traced;
-	__u64 comm[2];
+	__u64 key[2];
 
-	task_comm(task, comm);
-	__builtin_memcpy(ekey.series.comm, comm, TASK_COMM_LEN);
-	ekey.series.func = func;
+	/* the key: comm's two words, the function in the NUL's byte */
+	task_comm(task, key);
+	key[1] |= (__u64)func << 56;
+	__builtin_memcpy(&ekey.series, key, sizeof(ekey.series));
 	v = lookup_or_init(&funclat_stats, &ekey.series, &zero_val);
 	if (!v)
 		return;
@@ -156,16 +160,42 @@ static __always_inline void record(const struct task_struct *task, __u32 func,
 	}
 }
 
+/*
+ * The entry time of @func's call, popped from @s whose top frame, @d, is
+ * not @func's: 0 when it cannot be found. Returns come in reverse order of
+ * calls, unless a probed frame was left without returning (longjmp, an
+ * exception): looking one frame further resyncs after one such frame;
+ * deeper damage costs samples (drops), never wrong times.
+ */
+static __always_inline __u64 pop_unmatched(struct funclat_start *s, __u32 d,
+					   __u32 func)
+{
+	__u32 below = d - 1;
+
+	s->depth = d;
+	if (d >= FUNCLAT_DEPTH)
+		return 0; /* a call deeper than the stack: untimed */
+	/* keep the mask: clang would drop it, and the verifier needs it */
+	asm volatile("" : "+r"(below));
+	below &= FUNCLAT_DEPTH - 1;
+	if (d && s->func[below] == func) {
+		s->depth = below;
+		return s->ts[below];
+	}
+	count_drop();
+	return 0;
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(funclat_return)
 {
-	__u64 now = bpf_ktime_get_ns(), ts = 0;
+	__u64 now = bpf_ktime_get_ns(), ts;
 	__u32 func = bpf_get_attach_cookie(ctx) & (FUNCLAT_MAX_FUNCS - 1);
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 me = slot_owner(task);
 	struct funclat_start *s;
 	bool slot = true;
-	__u32 d, below;
+	__u32 d;
 
 	s = thread_slot(&funclat_slots, me);
 	if (!s || s->owner != me) {
@@ -174,28 +204,18 @@ int BPF_KRETPROBE(funclat_return)
 	}
 	if (!s || !s->depth)
 		return 0;
-	d = --s->depth;
-	if (d >= FUNCLAT_DEPTH)
-		goto out;
-	/*
-	 * Returns come in reverse order of calls, unless a probed frame was
-	 * left without returning (longjmp, an exception): then the frame on
-	 * top is not ours. Looking one frame further resyncs after one such
-	 * frame; deeper damage costs samples (drops), never wrong times.
+	d = s->depth - 1;
+	/* bound d itself: clang would test depth, which 6.12's verifier
+	 * does not carry over to d
 	 */
-	below = d - 1;
-	/* keep the mask: clang would drop it, and the verifier needs it */
-	asm volatile("" : "+r"(below));
-	below &= FUNCLAT_DEPTH - 1;
-	if (s->func[d] == func) {
+	asm volatile("" : "+r"(d));
+	if (d < FUNCLAT_DEPTH && s->func[d] == func) {
+		/* the common return: the call on top of the stack */
 		ts = s->ts[d];
-	} else if (d && s->func[below] == func) {
-		ts = s->ts[below];
-		s->depth = below;
+		s->depth = d;
 	} else {
-		count_drop();
+		ts = pop_unmatched(s, d, func);
 	}
-out:
 	if (slot && !s->depth)
 		slot_release(&s->owner);
 	if (ts)

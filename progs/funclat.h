@@ -15,11 +15,14 @@
  * funclat_stats: per command and function. func indexes the .rodata array
  * func_names[] (the names as given on the command line), which readers
  * show in its place, so a function is a small integer in the hot path.
+ * It takes the byte of comm's NUL (a comm has at most 15 characters): a
+ * 16-byte key is two words to hash and compare, where 20 bytes were three.
  */
 struct funclat_key {
-	char comm[TASK_COMM_LEN];
-	__u32 func __names("func_names");
+	char comm[TASK_COMM_LEN - 1];
+	__u8 func __names("func_names");
 };
+_Static_assert(FUNCLAT_MAX_FUNCS <= 256, "func is a byte");
 
 struct funclat_val {
 	__u64 calls __help("Calls of the function that returned");

@@ -54,9 +54,8 @@ static __always_inline bool slot_take(__u64 *owner, __u64 me)
 {
 	__u64 old = *owner;
 
-	if (old == me)
-		return true;
-	return !old && !__sync_val_compare_and_swap(owner, 0, me);
+	return old == me ||
+	       (!old && __sync_bool_compare_and_swap(owner, 0, me));
 }
 
 /*

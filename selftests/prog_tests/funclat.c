@@ -27,7 +27,7 @@ static int read_func(const char *inst, const char *comm, __u32 func,
 	struct funclat_key key = { .func = func };
 
 	memset(v, 0, sizeof(*v));
-	snprintf(key.comm, sizeof(key.comm), "%s", comm);
+	memcpy(key.comm, comm, strnlen(comm, sizeof(key.comm)));
 	return pin_lookup_sum(inst, "maps/funclat_stats", &key, v, sizeof(*v));
 }
 
