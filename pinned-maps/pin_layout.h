@@ -19,8 +19,9 @@
 #define PIN_BTF_NAME "btf"
 /*
  * <instance>/state/: maps the programs need but no reader shows or
- * exports: the unwind rows (millions of entries of program state) and a
- * tool's thread slots, "<tool>_slots" (progs/thread_slot.bpf.h).
+ * exports: the unwind rows (millions of entries of program state), a
+ * tool's thread slots, "<tool>_slots" (progs/thread_slot.bpf.h), and the
+ * per-CPU work areas "<name>_scratch" (stack_scratch, py_scratch).
  */
 #define PIN_STATE_DIR "state"
 static inline bool pin_is_state(const char *map_name)
@@ -28,7 +29,8 @@ static inline bool pin_is_state(const char *map_name)
 	size_t n = strlen(map_name);
 
 	return !strcmp(map_name, "unwind_rows") ||
-	       (n > 6 && !strcmp(map_name + n - 6, "_slots"));
+	       (n > 6 && !strcmp(map_name + n - 6, "_slots")) ||
+	       (n > 8 && !strcmp(map_name + n - 8, "_scratch"));
 }
 
 const char *pin_root(void);

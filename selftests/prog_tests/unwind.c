@@ -296,6 +296,11 @@ static void test_refresh(void)
 	ASSERT_EQ(pin_map_id("profile@two", "maps/unwind_tables"),
 		  pin_map_id("profile", "maps/unwind_tables"),
 		  "one unwind_tables for both instances");
+	/* a per-CPU work area is program state, not a map to show */
+	ASSERT_GT(pin_map_id("profile", "state/stack_scratch"), 0,
+		  "stack_scratch under state/");
+	ASSERT_EQ(pin_map_id("profile", "maps/stack_scratch"), 0,
+		  "not under maps/");
 
 	/* one process: 2 s before the refresh, 3 s after it */
 	pid = spawn_sh("exec %s/workloads/cpuburn-nofp --comm %s --seconds 600",
