@@ -135,6 +135,12 @@ static int set_max_entries(struct load_ctx *ctx, const char *arg)
 		p_err("%s: --max-entries %s=%llu: %s", ctx->inst, name, n, why);
 		return -E2BIG;
 	}
+	/* a map shared with a loaded instance (unwind.c) keeps its size */
+	if (bpf_map__fd(map) >= 0) {
+		p_info("%s: --max-entries %s: the map is shared and already sized by a loaded instance",
+		       ctx->inst, name);
+		return 0;
+	}
 	return bpf_map__set_max_entries(map, n);
 }
 

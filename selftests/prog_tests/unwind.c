@@ -286,9 +286,17 @@ static void test_refresh(void)
 	if (!ASSERT_EQ(loader_run(NULL, "profile --comm %s", comm), 0,
 		       "load profile"))
 		return;
-	if (!ASSERT_EQ(loader_run(NULL, "profile --name two --comm %s", comm),
+	/* the shared tables keep the size the first instance gave them */
+	if (!ASSERT_EQ(loader_run(&out,
+				  "profile --name two --comm %s --max-entries unwind_rows=4096",
+				  comm),
 		       0, "load profile@two"))
 		goto cleanup;
+	ASSERT_HAS_SUBSTR(out,
+			  "--max-entries unwind_rows: the map is shared and already sized",
+			  "the size asked for is not taken, and it says so");
+	free(out);
+	out = NULL;
 	id = pin_map_id("profile", "state/unwind_rows");
 	ASSERT_GT(id, 0, "unwind_rows pinned");
 	ASSERT_EQ(pin_map_id("profile@two", "state/unwind_rows"), id,
