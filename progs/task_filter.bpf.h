@@ -77,7 +77,8 @@ static __always_inline bool task_wanted_task(struct task_struct *p,
 			return false;
 	} else if (targ_comm[0]) {
 		BPF_CORE_READ_INTO(&comm, p, comm);
-		comm_words(comm[0], comm[1], comm);
+		if (!comm_padded)
+			comm_words(comm[0], comm[1], comm);
 		if (!comm_is_target(comm))
 			return false;
 	}
