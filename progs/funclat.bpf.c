@@ -205,8 +205,9 @@ int BPF_KRETPROBE(funclat_return)
 	if (!s || !s->depth)
 		return 0;
 	d = s->depth - 1;
-	/* bound d itself: clang would test depth, which 6.12's verifier
-	 * does not carry over to d
+	/*
+	 * Bound d itself: clang would test depth, which 6.12's verifier
+	 * does not carry over to d.
 	 */
 	asm volatile("" : "+r"(d));
 	if (d < FUNCLAT_DEPTH && s->func[d] == func) {
