@@ -171,10 +171,12 @@ static int funclat_prepare(struct load_ctx *ctx)
 	 * check (filter.bpf.h).
 	 */
 	tgid = rodata_var(ctx->obj, "targ_tgid", NULL);
-	if (tgid && *tgid)
-		return rodata_set(ctx->obj, "targ_by_hook", "1", name,
-				  sizeof(name));
-	return 0;
+	if (!tgid || !*tgid)
+		return 0;
+	err = rodata_set(ctx->obj, "targ_by_hook", "1", name, sizeof(name));
+	if (err)
+		p_err("%s: targ_by_hook: %s", ctx->inst, name);
+	return err;
 }
 
 static int funclat_attach(struct load_ctx *ctx)

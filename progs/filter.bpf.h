@@ -25,9 +25,10 @@ const volatile __u64 targ_start_span = 0;
 const volatile __u64 targ_deadline_ns = 0;
 /*
  * Set by the loader where the kernel itself runs the programs only in the
- * --pid process (uprobes attached with that pid, funclat's): the tgid and
- * start checks are then done, and a pid reused after the target exits
- * never matches, since the attachment holds the target's task.
+ * --pid process (uprobes attached with that pid, funclat's): task_wanted()
+ * skips the tgid and start checks the kernel has made, and a pid reused
+ * after the target exits never matches, since the attachment holds the
+ * target's task.
  */
 const volatile bool targ_by_hook = false;
 /*
